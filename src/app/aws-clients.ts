@@ -1,0 +1,53 @@
+// Builds the SDK clients for one side (source, destination, lease table). Credentials come from the standard
+// provider chain. The data path retries on its own terms (forever, with its own backoff), so its clients make
+// one attempt per call; the startup checks make two, so that an unreachable endpoint fails fast.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Location } from '../config/replication-config.js';
+
+export interface ClientOptions {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxSockets: number;
+}
+
+export const DATA_PATH: ClientOptions = {
+  maxAttempts: 1,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 30_000,
+  maxSockets: 256,
+};
+
+export const STARTUP: ClientOptions = {
+  maxAttempts: 2,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 10_000,
+  maxSockets: 16,
+};
+
+function clientConfig(location: Location, options: ClientOptions) {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+  return {
+    region: location.region,
+    ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
+    maxAttempts: options.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: options.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    }),
+  };
+}
+
+export function createDynamoClient(location: Location, options: ClientOptions): DynamoDBClient {
+  return new DynamoDBClient(clientConfig(location, options));
+}
+
+export function createStreamsClient(location: Location, options: ClientOptions): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient(clientConfig(location, options));
+}

@@ -1,0 +1,303 @@
+// Composition and lifecycle of one worker: startup checks, the lease table, shard discovery, the lease
+// coordinator, and one pipeline per held shard. Stop order: stop taking leases and reading, flush and
+// checkpoint what was read (bounded by the shutdown timeout), release the leases, then stop renewing.
+// A shard that cannot go on stops the whole worker with that shard's error, after the same clean stop.
+import type { Logger } from 'pino';
+import type { ReplicationConfig } from '../config/replication-config.js';
+import { classifyError } from '../errors/classify-error.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { LeaseCoordinator, leaseTiming } from '../lease/lease-coordinator.js';
+import { DynamoLeaseStore, type LeaseStore } from '../lease/lease-store.js';
+import { foreignLeases, leasesToCreate } from '../lease/new-leases.js';
+import type { ShardLease } from '../lease/shard-lease.js';
+import type { EventBus } from '../observability/events.js';
+import { ShardReader } from '../stream/shard-reader.js';
+import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
+import { Semaphore } from '../util/semaphore.js';
+import { sleep } from '../util/sleep.js';
+import { Wakeup } from '../util/wakeup.js';
+import { TableWriter } from '../writer/table-writer.js';
+import { createDynamoClient, createStreamsClient, DATA_PATH, STARTUP } from './aws-clients.js';
+import { ShardPipeline } from './shard-pipeline.js';
+import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
+
+export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+export interface ReplicatorDeps {
+  readonly config: ReplicationConfig;
+  readonly events: EventBus;
+  readonly logger: Logger;
+}
+
+export class Replicator {
+  readonly #config: ReplicationConfig;
+  readonly #events: EventBus;
+  readonly #logger: Logger;
+  readonly #stop = new AbortController();
+  readonly #abandon = new AbortController();
+  readonly #pipelines = new Map<string, Promise<void>>();
+  readonly #syncNow = new Wakeup();
+  #status: ReplicatorStatus = 'STARTING';
+  #failure: Error | undefined;
+  #streamShardIds: ReadonlySet<string> | undefined;
+  #coordinator: LeaseCoordinator | undefined;
+
+  constructor(deps: ReplicatorDeps) {
+    this.#config = deps.config;
+    this.#events = deps.events;
+    this.#logger = deps.logger;
+  }
+
+  get status(): ReplicatorStatus {
+    return this.#status;
+  }
+
+  /** Shards this worker reads now. */
+  heldShards(): string[] {
+    return this.#coordinator?.held().map((lease) => lease.shardId) ?? [];
+  }
+
+  /** Asks for a clean stop; `run()` resolves once it is done. Safe to call more than once. */
+  stop(): void {
+    if (this.#status === 'RUNNING' || this.#status === 'STARTING') this.#status = 'STOPPING';
+    this.#stop.abort();
+  }
+
+  async run(): Promise<void> {
+    const config = this.#config;
+    const sourceStartup = createDynamoClient(config.source, STARTUP);
+    const destinationStartup = createDynamoClient(config.destination, STARTUP);
+    const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
+    const streamsStartup = new SdkStreamApi(createStreamsClient(streamsLocation, STARTUP));
+    const leaseClient = createDynamoClient(config.lease, {
+      ...STARTUP,
+      requestTimeoutMs: Math.max(1_000, Math.round(config.failoverMs / 5)),
+    });
+    try {
+      const tables = await checkTables(
+        {
+          sourceClient: sourceStartup,
+          destinationClient: destinationStartup,
+          streams: streamsStartup,
+          ...config,
+        },
+        this.#stop.signal,
+      );
+      const store = new DynamoLeaseStore(leaseClient, config.lease.tableName);
+      await this.#prepareLeaseTable(store, tables.streamArn);
+      if (this.#stop.signal.aborted) return;
+      await this.#runWorker(store, tables);
+    } catch (err) {
+      this.#status = 'FAILED';
+      throw err;
+    } finally {
+      sourceStartup.destroy();
+      destinationStartup.destroy();
+      leaseClient.destroy();
+    }
+    if (this.#failure !== undefined) {
+      this.#status = 'FAILED';
+      throw this.#failure;
+    }
+    this.#status = 'STOPPED';
+  }
+
+  async #prepareLeaseTable(store: LeaseStore, streamArn: string): Promise<void> {
+    const location = this.#config.lease;
+    try {
+      const { created } = await store.ensureTable(this.#stop.signal);
+      if (created) this.#logger.info({ table: store.tableName }, 'created lease table');
+      const foreign = foreignLeases(await store.list(this.#stop.signal), streamArn);
+      if (foreign.length > 0) {
+        throw new ConfigError(
+          `lease table ${store.tableName} holds checkpoints of stream ${foreign[0]?.streamArn ?? '?'}, but source table ${this.#config.source.tableName} now has stream ${streamArn} (the stream was disabled and re-enabled): changes between the two streams were not replicated; re-copy the table and use a new --task-name, or delete the lease table to start over`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw describeFailure(
+        err,
+        'lease',
+        location,
+        'create or read the lease table (dynamodb:CreateTable, DescribeTable, Scan)',
+      );
+    }
+  }
+
+  async #runWorker(store: LeaseStore, tables: CheckedTables): Promise<void> {
+    const config = this.#config;
+    const destination = createDynamoClient(config.destination, DATA_PATH);
+    const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
+    const streamsClient = createStreamsClient(streamsLocation, DATA_PATH);
+    const streams = new SdkStreamApi(streamsClient);
+    const timing = leaseTiming(config.failoverMs);
+    const writer = new TableWriter({
+      client: destination,
+      tableName: config.destination.tableName,
+      keyAttributes: tables.keyAttributes,
+      requestSlots: new Semaphore(config.writeConcurrency),
+      events: this.#events,
+      // Short enough that a request never outlives the lease it was sent under (see ShardLease).
+      requestTimeoutMs: Math.round(config.failoverMs * 0.4),
+    });
+    const memory = new Semaphore(config.maxBufferBytes);
+    const take = new AbortController();
+    const renew = new AbortController();
+
+    const coordinator = new LeaseCoordinator({
+      store,
+      workerId: config.workerId,
+      failoverMs: config.failoverMs,
+      events: this.#events,
+      logger: this.#logger,
+      streamShardIds: () => this.#streamShardIds,
+      onAcquired: (lease) =>
+        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, timing }),
+      onFatal: (err) => this.#fail(describeFailure(err, 'lease', config.lease, 'use the lease table')),
+    });
+    this.#coordinator = coordinator;
+
+    try {
+      await this.#syncShards(store, streams, tables.streamArn);
+      this.#status = 'RUNNING';
+      this.#logger.info(
+        { workerId: config.workerId, leaseTable: store.tableName, streamArn: tables.streamArn },
+        'replicating',
+      );
+      const coordinating = coordinator.run(take.signal, renew.signal);
+      const syncing = this.#syncLoop(store, streams, tables.streamArn, take.signal);
+      await new Promise<void>((resolve) => {
+        if (this.#stop.signal.aborted) resolve();
+        this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      take.abort();
+      await this.#drainPipelines();
+      await coordinator.releaseAll();
+      renew.abort();
+      await Promise.all([coordinating, syncing]);
+    } finally {
+      take.abort();
+      renew.abort();
+      destination.destroy();
+      streamsClient.destroy();
+    }
+  }
+
+  #startPipeline(
+    lease: ShardLease,
+    deps: {
+      streams: StreamApi;
+      writer: TableWriter;
+      memory: Semaphore;
+      tables: CheckedTables;
+      coordinator: LeaseCoordinator;
+      timing: { failoverMs: number };
+    },
+  ): void {
+    const config = this.#config;
+    const shardId = lease.shardId;
+    const logger = this.#logger.child({ shardId });
+    const reader = new ShardReader({
+      api: deps.streams,
+      streamArn: deps.tables.streamArn,
+      shardId,
+      batchSize: config.batchSize,
+      pollIntervalMs: config.pollIntervalMs,
+      events: this.#events,
+      logger,
+    });
+    const pipeline = new ShardPipeline({
+      lease,
+      reader,
+      writer: deps.writer,
+      keyAttributes: deps.tables.keyAttributes,
+      memory: deps.memory,
+      writeRequestTimeoutMs: Math.round(config.failoverMs * 0.4),
+      events: this.#events,
+      logger,
+    });
+    const running = pipeline
+      .run(this.#stop.signal, this.#abandon.signal)
+      .then(
+        async (outcome) => {
+          // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
+          if (outcome === 'ended') {
+            await deps.coordinator.finish(shardId);
+            this.#syncNow.notify();
+          } else if (outcome === 'lost') {
+            deps.coordinator.drop(shardId);
+          }
+        },
+        (err: unknown) => this.#fail(err),
+      )
+      .finally(() => this.#pipelines.delete(shardId));
+    this.#pipelines.set(shardId, running);
+  }
+
+  async #drainPipelines(): Promise<void> {
+    const all = Promise.all([...this.#pipelines.values()]);
+    const timeout = sleep(this.#config.shutdownTimeoutMs, this.#abandon.signal).then(
+      () => 'timeout' as const,
+    );
+    const first = await Promise.race([all.then(() => 'done' as const), timeout]);
+    if (first === 'timeout') {
+      this.#logger.warn(
+        { shards: [...this.#pipelines.keys()], timeoutMs: this.#config.shutdownTimeoutMs },
+        'final flush did not finish in time; its records stay after the checkpoint and will be replayed',
+      );
+    }
+    this.#abandon.abort();
+    await all;
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failure === undefined) {
+      this.#failure = err instanceof Error ? err : new Error(String(err));
+      this.#logger.error({ err: errorMessage(err) }, 'stopping the worker');
+    }
+    this.stop();
+  }
+
+  async #syncLoop(
+    store: LeaseStore,
+    streams: StreamApi,
+    streamArn: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    while (!signal.aborted) {
+      await this.#syncNow.wait(signal, this.#config.shardSyncIntervalMs);
+      if (signal.aborted) return;
+      try {
+        await this.#syncShards(store, streams, streamArn, signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (classifyError(err).kind !== 'retriable') {
+          this.#fail(
+            describeFailure(err, 'source', this.#config.source, 'read the stream (dynamodb:DescribeStream)'),
+          );
+          return;
+        }
+        this.#logger.warn({ err: errorMessage(err) }, 'shard discovery failed; retrying');
+      }
+    }
+  }
+
+  /** Lists the stream's shards and creates a lease for each new one. */
+  async #syncShards(
+    store: LeaseStore,
+    streams: StreamApi,
+    streamArn: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { shards } = await streams.listShards(streamArn, signal);
+    const existing = await store.list(signal);
+    let created = 0;
+    for (const lease of leasesToCreate(shards, existing, this.#config.startPosition, streamArn)) {
+      if (await store.create(lease, signal)) created += 1;
+    }
+    this.#streamShardIds = new Set(shards.map((s) => s.shardId));
+    const open = shards.filter((s) => s.endingSequenceNumber === undefined).length;
+    this.#events.emit('shards.synced', { total: shards.length, open, created });
+    if (created > 0) this.#coordinator?.wake();
+  }
+}

@@ -1,0 +1,186 @@
+// One shard, end to end: reader -> squash buffer -> table writer -> checkpoint. The reader runs ahead while a
+// flush is in flight, held back by the worker's shared memory budget. Flushes of one shard go out one after
+// another, each with at most one change per key, which keeps per-key order (invariant 1); a checkpoint moves
+// only after its flush succeeded (invariant 2); every write is fenced by the lease (invariant 4).
+import type { Logger } from 'pino';
+import { SquashBuffer, type Flush } from '../buffer/squash-buffer.js';
+import type { ReplicatorError } from '../errors/replicator-error.js';
+import { LeaseLostError, ShardStoppedError, StoppedError, errorMessage } from '../errors/replicator-error.js';
+import { LATEST, SHARD_END, TRIM_HORIZON } from '../lease/lease.js';
+import type { ShardLease } from '../lease/shard-lease.js';
+import type { EventBus } from '../observability/events.js';
+import { describePosition, type ReadPosition } from '../stream/shard-info.js';
+import type { ShardReader } from '../stream/shard-reader.js';
+import type { Semaphore } from '../util/semaphore.js';
+import { Wakeup } from '../util/wakeup.js';
+import { WriteFailedError, type TableWriter } from '../writer/table-writer.js';
+
+export type PipelineOutcome = 'ended' | 'stopped' | 'lost';
+
+export interface ShardPipelineDeps {
+  readonly lease: ShardLease;
+  readonly reader: ShardReader;
+  readonly writer: TableWriter;
+  readonly keyAttributes: readonly string[];
+  /** Bytes of records held between reading and a finished flush, shared by the worker's shards. */
+  readonly memory: Semaphore;
+  /** Upper bound of one write request, for the lease fencing check. */
+  readonly writeRequestTimeoutMs: number;
+  readonly events: EventBus;
+  readonly logger: Logger;
+}
+
+export function positionOf(checkpoint: string): ReadPosition | 'finished' {
+  if (checkpoint === SHARD_END) return 'finished';
+  if (checkpoint === TRIM_HORIZON) return { type: 'TRIM_HORIZON' };
+  if (checkpoint === LATEST) return { type: 'LATEST' };
+  return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint };
+}
+
+export class ShardPipeline {
+  readonly #deps: ShardPipelineDeps;
+  readonly #buffer: SquashBuffer;
+  readonly #bufferedReleases: (() => void)[] = [];
+  readonly #dataReady = new Wakeup();
+
+  constructor(deps: ShardPipelineDeps) {
+    this.#deps = deps;
+    this.#buffer = new SquashBuffer(deps.keyAttributes);
+  }
+
+  get shardId(): string {
+    return this.#deps.lease.shardId;
+  }
+
+  /**
+   * Runs until the shard ends ('ended', checkpoint SHARD_END), `stop` aborts ('stopped', after a final flush and
+   * checkpoint), or the lease is lost ('lost', nothing more written). `abandon` aborts the final flush of a stop.
+   * Rejects with ShardStoppedError when the shard cannot go on; its checkpoint then stays before the failure.
+   */
+  async run(stop: AbortSignal, abandon: AbortSignal): Promise<PipelineOutcome> {
+    const { lease, events } = this.#deps;
+    const position = positionOf(lease.lease.checkpoint);
+    if (position === 'finished') return 'ended';
+    events.emit('shard.started', { shardId: this.shardId, position: describePosition(position) });
+
+    const failed = new AbortController();
+    const readSignal = AbortSignal.any([stop, lease.lostSignal, failed.signal]);
+    const writeSignal = AbortSignal.any([abandon, lease.lostSignal, failed.signal]);
+    const state: { readerDone: boolean; shardEnded: boolean; readError: unknown } = {
+      readerDone: false,
+      shardEnded: false,
+      readError: undefined,
+    };
+
+    const reading = this.#readLoop(position, readSignal, state).finally(() => {
+      state.readerDone = true;
+      this.#dataReady.notify();
+    });
+    let flushError: unknown;
+    try {
+      await this.#flushLoop(writeSignal, state);
+    } catch (err) {
+      flushError = err;
+      failed.abort();
+    }
+    await reading;
+    for (const release of this.#bufferedReleases.splice(0)) release();
+
+    if (lease.isLost || flushError instanceof LeaseLostError) {
+      events.emit('shard.stopped', { shardId: this.shardId, reason: lease.lostReason ?? 'lease lost' });
+      return 'lost';
+    }
+    if (flushError !== undefined && !(flushError instanceof StoppedError))
+      throw this.#asShardError(flushError);
+    if (state.readError !== undefined) throw this.#asShardError(state.readError);
+    if (flushError instanceof StoppedError) return 'stopped';
+    if (state.shardEnded) {
+      await lease.checkpoint(SHARD_END);
+      events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: SHARD_END });
+      events.emit('shard.ended', { shardId: this.shardId });
+      return 'ended';
+    }
+    return 'stopped';
+  }
+
+  async #readLoop(
+    position: ReadPosition,
+    signal: AbortSignal,
+    state: { shardEnded: boolean; readError: unknown },
+  ): Promise<void> {
+    const { reader, memory, events } = this.#deps;
+    try {
+      for await (const batch of reader.read(position, signal)) {
+        if (batch.records.length > 0) {
+          // Wait for room before holding more: this is what bounds memory when the writer is behind.
+          this.#bufferedReleases.push(await memory.acquire(Math.max(batch.bytes, 1), signal));
+          this.#buffer.addAll(batch.records);
+          this.#dataReady.notify();
+        }
+        const newest = batch.records.at(-1)?.createdAtMs;
+        events.emit('records.read', {
+          shardId: this.shardId,
+          count: batch.records.length,
+          bytes: batch.bytes,
+          atTip: batch.atTip,
+          ...(newest === undefined ? {} : { newestCreatedAtMs: newest }),
+        });
+        if (batch.shardEnded) {
+          state.shardEnded = true;
+          return;
+        }
+      }
+    } catch (err) {
+      if (err instanceof StoppedError || signal.aborted) return;
+      state.readError = err;
+    }
+  }
+
+  async #flushLoop(signal: AbortSignal, state: { readerDone: boolean }): Promise<void> {
+    for (;;) {
+      const flush = this.#buffer.drain();
+      if (flush === undefined) {
+        if (state.readerDone) return;
+        await this.#dataReady.wait();
+        continue;
+      }
+      const releases = this.#bufferedReleases.splice(0);
+      try {
+        await this.#write(flush, signal);
+      } finally {
+        for (const release of releases) release();
+      }
+    }
+  }
+
+  async #write(flush: Flush, signal: AbortSignal): Promise<void> {
+    const { writer, lease, events, writeRequestTimeoutMs } = this.#deps;
+    const started = performance.now();
+    const outcome = await writer.write(flush.changes, {
+      signal,
+      beforeSend: () => lease.assertWritable(writeRequestTimeoutMs),
+    });
+    await lease.checkpoint(flush.lastSequenceNumber);
+    events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: flush.lastSequenceNumber });
+    events.emit('batch.flushed', {
+      shardId: this.shardId,
+      records: flush.recordCount,
+      puts: outcome.puts,
+      deletes: outcome.deletes,
+      durationMs: performance.now() - started,
+      lastSequenceNumber: flush.lastSequenceNumber,
+      ...(flush.newestCreatedAtMs === undefined ? {} : { newestCreatedAtMs: flush.newestCreatedAtMs }),
+    });
+  }
+
+  #asShardError(err: unknown): ReplicatorError {
+    if (err instanceof ShardStoppedError) return err;
+    if (err instanceof WriteFailedError)
+      return new ShardStoppedError(this.shardId, `shard ${this.shardId} stopped: ${err.message}`, {
+        cause: err,
+      });
+    return new ShardStoppedError(this.shardId, `shard ${this.shardId} stopped: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,165 @@
+// Everything a user can get wrong is checked before any data moves, and each failure becomes one ConfigError
+// line that names the table, the side and what to do: missing tables, a missing or disabled stream, a stream
+// view type without new images, different key schemas, unreachable endpoints and refused credentials.
+import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import type { TableLocation } from '../config/replication-config.js';
+import { classifyError } from '../errors/classify-error.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import type { StreamApi } from '../stream/stream-api.js';
+
+export type Side = 'source' | 'destination' | 'lease';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly keyType: 'HASH' | 'RANGE';
+  readonly type: string;
+}
+
+export interface CheckedTables {
+  readonly streamArn: string;
+  readonly viewType: string;
+  readonly keySchema: readonly KeyAttribute[];
+  /** Key attribute names, hash key first. */
+  readonly keyAttributes: readonly string[];
+}
+
+const FLAG_PREFIX: Record<Side, string> = { source: '--source', destination: '--dest', lease: '--lease' };
+
+export function where(location: TableLocation | { region: string; endpoint: string | undefined }): string {
+  return location.endpoint === undefined
+    ? `region ${location.region}`
+    : `region ${location.region} at ${location.endpoint}`;
+}
+
+/** Turns an SDK failure on one side into the one line a user reads. */
+export function describeFailure(
+  err: unknown,
+  side: Side,
+  location: TableLocation,
+  action: string,
+): ConfigError {
+  const flag = FLAG_PREFIX[side];
+  const name = (err as { name?: string }).name ?? 'Error';
+  const verdict = classifyError(err);
+  const table = `${side} table ${location.tableName}`;
+  if (verdict.kind === 'retriable' && verdict.reason === 'network') {
+    return new ConfigError(
+      `cannot reach DynamoDB for the ${table} (${where(location)}): ${errorMessage(err)}; check ${flag}-endpoint/${flag}-region and the network`,
+    );
+  }
+  if (verdict.kind === 'fatal') {
+    switch (verdict.reason) {
+      case 'not-found':
+        return new ConfigError(
+          `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' ? '' : ', or create it with the same key schema as the source'}`,
+        );
+      case 'credentials':
+        return new ConfigError(
+          `the ${side} side refused the AWS credentials (${name}: ${errorMessage(err)}) in ${where(location)}: check AWS_PROFILE or the access keys`,
+        );
+      case 'access-denied':
+        return new ConfigError(
+          `not allowed to ${action} on the ${table} (${name}): grant it to these credentials (README, "IAM permissions")`,
+        );
+      default:
+        break;
+    }
+  }
+  if (name === 'CredentialsProviderError') {
+    return new ConfigError(
+      `no AWS credentials found for the ${side} side: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    );
+  }
+  return new ConfigError(
+    `${action} on the ${table} (${where(location)}) failed: ${name}: ${errorMessage(err)}`,
+  );
+}
+
+async function describe(
+  client: DynamoDBClient,
+  side: Side,
+  location: TableLocation,
+  signal?: AbortSignal,
+): Promise<TableDescription> {
+  try {
+    const out = await client.send(new DescribeTableCommand({ TableName: location.tableName }), {
+      abortSignal: signal,
+    });
+    if (out.Table === undefined)
+      throw new ConfigError(`DescribeTable returned nothing for the ${side} table`);
+    return out.Table;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw describeFailure(err, side, location, 'dynamodb:DescribeTable');
+  }
+}
+
+export function keySchemaOf(table: TableDescription): KeyAttribute[] {
+  const types = new Map((table.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+  const schema = (table.KeySchema ?? []).map((k) => ({
+    name: k.AttributeName ?? '?',
+    keyType: k.KeyType === 'RANGE' ? ('RANGE' as const) : ('HASH' as const),
+    type: types.get(k.AttributeName) ?? '?',
+  }));
+  return schema.sort((a, b) => (a.keyType === b.keyType ? 0 : a.keyType === 'HASH' ? -1 : 1));
+}
+
+export function formatKeySchema(schema: readonly KeyAttribute[]): string {
+  return schema.map((k) => `${k.name} ${k.type} ${k.keyType}`).join(', ');
+}
+
+export function sameKeySchema(a: readonly KeyAttribute[], b: readonly KeyAttribute[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((k, i) => k.name === b[i]?.name && k.type === b[i]?.type && k.keyType === b[i]?.keyType)
+  );
+}
+
+export async function checkTables(
+  deps: {
+    readonly sourceClient: DynamoDBClient;
+    readonly destinationClient: DynamoDBClient;
+    readonly streams: StreamApi;
+    readonly source: TableLocation;
+    readonly destination: TableLocation;
+  },
+  signal?: AbortSignal,
+): Promise<CheckedTables> {
+  const { source, destination } = deps;
+  const sourceTable = await describe(deps.sourceClient, 'source', source, signal);
+  const spec = sourceTable.StreamSpecification;
+  const streamArn = sourceTable.LatestStreamArn;
+  const enable = `aws dynamodb update-table --table-name ${source.tableName} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES`;
+  if (spec?.StreamEnabled !== true || streamArn === undefined) {
+    throw new ConfigError(
+      `source table ${source.tableName} has no enabled stream: enable one with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (${enable})`,
+    );
+  }
+  const viewType = spec.StreamViewType ?? 'unknown';
+  if (viewType !== 'NEW_IMAGE' && viewType !== 'NEW_AND_OLD_IMAGES') {
+    throw new ConfigError(
+      `the stream of source table ${source.tableName} has view type ${viewType}, which carries no new images: switch it to NEW_IMAGE or NEW_AND_OLD_IMAGES (disable the stream, then ${enable})`,
+    );
+  }
+  let streamStatus: string | undefined;
+  try {
+    streamStatus = (await deps.streams.listShards(streamArn, signal)).status;
+  } catch (err) {
+    throw describeFailure(err, 'source', source, 'dynamodb:DescribeStream');
+  }
+  if (streamStatus === 'DISABLED' || streamStatus === 'DISABLING') {
+    throw new ConfigError(
+      `the stream of source table ${source.tableName} is ${streamStatus}: enable a stream with NEW_IMAGE or NEW_AND_OLD_IMAGES (${enable})`,
+    );
+  }
+
+  const destinationTable = await describe(deps.destinationClient, 'destination', destination, signal);
+  const sourceKeys = keySchemaOf(sourceTable);
+  const destinationKeys = keySchemaOf(destinationTable);
+  if (!sameKeySchema(sourceKeys, destinationKeys)) {
+    throw new ConfigError(
+      `key schemas differ: source table ${source.tableName} has (${formatKeySchema(sourceKeys)}) but destination table ${destination.tableName} has (${formatKeySchema(destinationKeys)}); create the destination with the source's key schema`,
+    );
+  }
+  return { streamArn, viewType, keySchema: sourceKeys, keyAttributes: sourceKeys.map((k) => k.name) };
+}

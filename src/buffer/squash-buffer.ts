@@ -1,0 +1,81 @@
+// The write cache between a shard's reader and the table writer: per primary key only the latest change
+// survives (the seed's DynamoDBReplicationBuffer), so a flush holds at most one change per item and can go out
+// as BatchWriteItem in any order. Keeps the last sequence number absorbed, which is what the flush may
+// checkpoint once written. Records must be added in shard order.
+import type { ChangeRecord } from '../stream/change-record.js';
+import { itemKey } from './item-key.js';
+
+export interface Flush {
+  /** At most one change per primary key, the latest of those absorbed. */
+  readonly changes: readonly ChangeRecord[];
+  /** Records absorbed into this flush, squashed ones included. */
+  readonly recordCount: number;
+  readonly bytes: number;
+  /** The sequence number of the last record absorbed: the checkpoint once the flush is written. */
+  readonly lastSequenceNumber: string;
+  /** ApproximateCreationDateTime of the newest record absorbed, when the stream gave one. */
+  readonly newestCreatedAtMs: number | undefined;
+}
+
+export class SquashBuffer {
+  readonly #keyAttributes: readonly string[];
+  #latest = new Map<string, ChangeRecord>();
+  #recordCount = 0;
+  #bytes = 0;
+  #lastSequenceNumber: string | undefined;
+  #newestCreatedAtMs: number | undefined;
+
+  constructor(keyAttributes: readonly string[]) {
+    if (keyAttributes.length === 0) throw new RangeError('a table key has at least one attribute');
+    this.#keyAttributes = keyAttributes;
+  }
+
+  /** Records absorbed since the last drain. */
+  get recordCount(): number {
+    return this.#recordCount;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Distinct keys waiting. */
+  get size(): number {
+    return this.#latest.size;
+  }
+
+  add(record: ChangeRecord): void {
+    const key = itemKey(record.keys, this.#keyAttributes);
+    // Delete first so the key moves to the end: map order then follows the latest change, which keeps flush
+    // order stable and makes the squash visible in tests.
+    this.#latest.delete(key);
+    this.#latest.set(key, record);
+    this.#recordCount += 1;
+    this.#bytes += record.sizeBytes;
+    this.#lastSequenceNumber = record.sequenceNumber;
+    if (record.createdAtMs !== undefined) this.#newestCreatedAtMs = record.createdAtMs;
+  }
+
+  addAll(records: readonly ChangeRecord[]): void {
+    for (const record of records) this.add(record);
+  }
+
+  /** Takes everything absorbed so far as one flush, or undefined when nothing was absorbed. */
+  drain(): Flush | undefined {
+    const lastSequenceNumber = this.#lastSequenceNumber;
+    if (lastSequenceNumber === undefined) return undefined;
+    const flush: Flush = {
+      changes: [...this.#latest.values()],
+      recordCount: this.#recordCount,
+      bytes: this.#bytes,
+      lastSequenceNumber,
+      newestCreatedAtMs: this.#newestCreatedAtMs,
+    };
+    this.#latest = new Map();
+    this.#recordCount = 0;
+    this.#bytes = 0;
+    this.#lastSequenceNumber = undefined;
+    this.#newestCreatedAtMs = undefined;
+    return flush;
+  }
+}

@@ -1,0 +1,41 @@
+// The command line: parses argv with yargs, dispatches to a command, and maps the outcome to an exit code.
+// Flag mistakes end in one line naming the flag and pointing at --help, never a page of usage text.
+import yargs from 'yargs';
+import { EXIT_CONFIG } from './exit-codes.js';
+import { replicateFlags, runReplicate } from './replicate-command.js';
+
+class UsageError extends Error {}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const parser = yargs([...argv])
+    .scriptName('ddb-replicator')
+    .usage("$0 <command> [options]\n\nKeeps DynamoDB tables in sync by consuming the source table's stream.")
+    .command(
+      'replicate',
+      'Replicate a source table into a destination table, continuously, from its DynamoDB Stream',
+      (y) => replicateFlags(y),
+      async (args) => {
+        exitCode = await runReplicate(args);
+      },
+    )
+    .demandCommand(1, 'name a command: replicate, demo')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(120, process.stdout.columns || 120))
+    .fail((message, err) => {
+      // Throwing stops yargs before any command handler runs.
+      throw err ?? new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const command = argv[0] !== undefined && !argv[0].startsWith('-') ? ` ${argv[0]}` : '';
+    process.stderr.write(`ddb-replicator: ${err.message} (see 'ddb-replicator${command} --help')\n`);
+    return EXIT_CONFIG;
+  }
+  return exitCode;
+}

@@ -1,0 +1,228 @@
+// `ddb-replicator replicate`: flags -> config -> one worker, until SIGTERM/SIGINT (clean stop, exit 0) or an
+// error it cannot retry (exit 1), or a configuration mistake found at start (exit 2, one line).
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Argv } from 'yargs';
+import { Replicator } from '../app/replicator.js';
+import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
+import { EventBus } from '../observability/events.js';
+import { logEvents } from '../observability/log-events.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics, serveMetrics } from '../observability/metrics.js';
+import { reportProgress } from '../observability/progress-reporter.js';
+import { ProgressTracker } from '../observability/progress-tracker.js';
+import { errorMessage } from '../errors/replicator-error.js';
+import { exitCodeFor, reportFailure } from './report-failure.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+
+export function defaultWorkerId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function replicateFlags<T>(yargs: Argv<T>) {
+  return yargs
+    .option('source-table', {
+      type: 'string',
+      alias: ['sourceTable'],
+      describe: 'Source table name (required)',
+    })
+    .option('source-region', {
+      type: 'string',
+      alias: ['sourceRegion'],
+      describe: 'Source region [default: AWS_REGION]',
+    })
+    .option('source-endpoint', {
+      type: 'string',
+      alias: ['sourceEndpoint'],
+      describe: "Source DynamoDB endpoint URL, e.g. http://localhost:8000 [default: the region's]",
+    })
+    .option('source-streams-endpoint', {
+      type: 'string',
+      describe: "Endpoint of the source's DynamoDB Streams API [default: --source-endpoint]",
+    })
+    .option('dest-table', {
+      type: 'string',
+      alias: ['destinationTable'],
+      describe: 'Destination table name (required)',
+    })
+    .option('dest-region', {
+      type: 'string',
+      alias: ['destinationRegion'],
+      describe: 'Destination region [default: --source-region]',
+    })
+    .option('dest-endpoint', {
+      type: 'string',
+      alias: ['destinationEndpoint'],
+      describe: "Destination DynamoDB endpoint URL [default: the region's]",
+    })
+    .option('task-name', {
+      type: 'string',
+      alias: ['taskName'],
+      describe:
+        'Names the lease table (DynamoDBCrossRegionReplication<task>); workers with the same task share the work [default: MD5 of source region + table + destination region + table]',
+    })
+    .option('lease-region', {
+      type: 'string',
+      alias: ['kclRegion'],
+      describe: 'Region of the lease table [default: --source-region]',
+    })
+    .option('lease-endpoint', {
+      type: 'string',
+      alias: ['kclEndpoint'],
+      describe: 'Endpoint of the lease table [default: --source-endpoint, unless --lease-region is given]',
+    })
+    .option('worker-id', {
+      type: 'string',
+      default: defaultWorkerId(),
+      defaultDescription: 'host name + process id + random suffix',
+      describe: 'Unique name of this worker in the lease table',
+    })
+    .option('start-position', {
+      choices: ['trim-horizon', 'latest'] as const,
+      default: 'trim-horizon',
+      describe: 'Where a new task starts reading: the oldest record kept (24 h) or only new changes',
+    })
+    .option('batch-size', {
+      type: 'number',
+      alias: ['batchSize'],
+      default: 1000,
+      describe: 'GetRecords limit (1-1000)',
+    })
+    .option('write-concurrency', {
+      type: 'number',
+      default: 16,
+      describe: 'BatchWriteItem requests in flight per worker',
+    })
+    .option('max-buffer-mb', {
+      type: 'number',
+      default: 64,
+      describe: 'Stream records held in memory per worker before reading waits for the writer',
+    })
+    .option('poll-interval-ms', {
+      type: 'number',
+      default: 100,
+      describe: 'Wait before polling a shard that had no new records',
+    })
+    .option('failover-ms', {
+      type: 'number',
+      default: 10_000,
+      describe: 'A lease not renewed for this long is taken over by another worker',
+    })
+    .option('shard-sync-interval-ms', {
+      type: 'number',
+      default: 10_000,
+      describe: 'How often to look for new shards',
+    })
+    .option('progress-interval-ms', {
+      type: 'number',
+      default: 10_000,
+      describe: 'Progress line interval (0: none)',
+    })
+    .option('shutdown-timeout-ms', {
+      type: 'number',
+      default: 5_000,
+      describe:
+        'Time a stop may spend on the final flush; what is not written by then is replayed on restart',
+    })
+    .option('metrics-port', {
+      type: 'number',
+      describe: 'Serve Prometheus /metrics and /healthz on this port',
+    })
+    .option('log-level', {
+      choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const,
+      default: 'info' as const,
+      describe: 'Log level',
+    })
+    .option('log-format', {
+      choices: ['auto', 'json', 'pretty'] as const,
+      default: 'auto',
+      describe: 'auto: JSON lines unless stderr is a terminal',
+    });
+}
+
+export type ReplicateArgs = Awaited<ReturnType<typeof replicateFlags>['argv']>;
+
+export function configFromArgs(args: ReplicateArgs): ReplicationConfig {
+  return buildReplicationConfig({
+    sourceTable: args['source-table'],
+    sourceRegion: args['source-region'],
+    sourceEndpoint: args['source-endpoint'],
+    sourceStreamsEndpoint: args['source-streams-endpoint'],
+    destTable: args['dest-table'],
+    destRegion: args['dest-region'],
+    destEndpoint: args['dest-endpoint'],
+    taskName: args['task-name'],
+    leaseRegion: args['lease-region'],
+    leaseEndpoint: args['lease-endpoint'],
+    workerId: args['worker-id'],
+    // yargs has checked the choice; this narrows the type.
+    startPosition: args['start-position'] === 'latest' ? 'latest' : 'trim-horizon',
+    batchSize: args['batch-size'],
+    writeConcurrency: args['write-concurrency'],
+    maxBufferMb: args['max-buffer-mb'],
+    pollIntervalMs: args['poll-interval-ms'],
+    failoverMs: args['failover-ms'],
+    shardSyncIntervalMs: args['shard-sync-interval-ms'],
+    progressIntervalMs: args['progress-interval-ms'],
+    shutdownTimeoutMs: args['shutdown-timeout-ms'],
+    metricsPort: args['metrics-port'],
+  });
+}
+
+function logFormat(value: string): 'auto' | 'json' | 'pretty' {
+  return value === 'json' || value === 'pretty' ? value : 'auto';
+}
+
+export async function runReplicate(args: ReplicateArgs): Promise<number> {
+  const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
+  try {
+    const config = configFromArgs(args);
+    return await replicate(config, logger);
+  } catch (err) {
+    reportFailure(err, logger);
+    return exitCodeFor(err);
+  }
+}
+
+/** Runs one worker with signal handling; resolves with the process exit code. */
+export async function replicate(config: ReplicationConfig, logger: Logger): Promise<number> {
+  const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
+  logEvents(events, logger);
+  const tracker = new ProgressTracker(events);
+  const replicator = new Replicator({ config, events, logger });
+  const background = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      logger.warn({ signal }, 'second interrupt: exiting without the final flush (checkpoints stay put)');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    logger.info({ signal }, 'stopping: flushing and checkpointing');
+    replicator.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let metricsServer: { close(): void } | undefined;
+  try {
+    if (config.metricsPort !== undefined) {
+      const registry = createMetrics(events, tracker, () => replicator.heldShards().length);
+      const served = await serveMetrics(registry, config.metricsPort, () => replicator.status === 'RUNNING');
+      metricsServer = served.server;
+      logger.info({ port: served.port }, 'serving /metrics and /healthz');
+    }
+    const progress = reportProgress(tracker, logger, config.progressIntervalMs, background.signal);
+    try {
+      await replicator.run();
+    } finally {
+      background.abort();
+      await progress;
+    }
+    logger.info({ recordsWritten: tracker.snapshot().recordsWritten }, 'stopped');
+    return EXIT_OK;
+  } finally {
+    metricsServer?.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

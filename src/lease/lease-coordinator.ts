@@ -1,0 +1,200 @@
+// Decides which shards this worker reads, through the lease table alone (no leader): a renew loop keeps held
+// leases alive on a heartbeat, a take loop watches the table, tracks expiry and takes this worker's share.
+// A held lease that cannot be renewed in time is given up locally before anybody else may take it.
+import type { Logger } from 'pino';
+import { classifyError } from '../errors/classify-error.js';
+import { errorMessage } from '../errors/replicator-error.js';
+import type { EventBus } from '../observability/events.js';
+import { sleep } from '../util/sleep.js';
+import { Wakeup } from '../util/wakeup.js';
+import { chooseLeasesToTake } from './lease-decision.js';
+import type { Lease } from './lease.js';
+import type { LeaseStore } from './lease-store.js';
+import { ExpiryTracker } from './expiry-tracker.js';
+import { ShardLease, type LeaseTiming } from './shard-lease.js';
+
+export interface LeaseCoordinatorDeps {
+  readonly store: LeaseStore;
+  readonly workerId: string;
+  readonly failoverMs: number;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** Shard ids the stream lists now (from shard discovery), for the parents-first rule. */
+  readonly streamShardIds: () => ReadonlySet<string> | undefined;
+  /** Called for each lease taken; the caller starts the shard's pipeline. */
+  readonly onAcquired: (lease: ShardLease) => void;
+  /** Called when the lease table refuses this worker for good (access denied, table deleted). */
+  readonly onFatal: (err: unknown) => void;
+}
+
+export function leaseTiming(
+  failoverMs: number,
+): LeaseTiming & { renewIntervalMs: number; takeIntervalMs: number } {
+  return {
+    failoverMs,
+    safetyMs: Math.round(failoverMs / 10),
+    renewIntervalMs: Math.round(failoverMs / 5),
+    takeIntervalMs: Math.round(failoverMs / 5),
+  };
+}
+
+export class LeaseCoordinator {
+  readonly #deps: LeaseCoordinatorDeps;
+  readonly #clock: () => number;
+  readonly #timing: ReturnType<typeof leaseTiming>;
+  readonly #expiry: ExpiryTracker;
+  readonly #held = new Map<string, ShardLease>();
+  readonly #takeNow = new Wakeup();
+  #lastLeases: readonly Lease[] = [];
+
+  constructor(deps: LeaseCoordinatorDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? (() => performance.now());
+    this.#timing = leaseTiming(deps.failoverMs);
+    this.#expiry = new ExpiryTracker(deps.failoverMs);
+  }
+
+  get timing(): LeaseTiming {
+    return this.#timing;
+  }
+
+  held(): ShardLease[] {
+    return [...this.#held.values()];
+  }
+
+  /** The lease table as last read by the take loop. */
+  get lastLeases(): readonly Lease[] {
+    return this.#lastLeases;
+  }
+
+  /** Asks the take loop to look again now (a shard ended, new shards were found). */
+  wake(): void {
+    this.#takeNow.notify();
+  }
+
+  /** Takes leases until `take` aborts and renews held ones until `renew` aborts (renewal outlives taking, so
+   *  that the final flush of a stop still writes under a valid lease). */
+  async run(take: AbortSignal, renew: AbortSignal): Promise<void> {
+    await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
+  }
+
+  /** Forgets a lease this worker lost. */
+  drop(shardId: string): void {
+    this.#held.delete(shardId);
+    this.#takeNow.notify();
+  }
+
+  /** Gives up the lease of a shard read to its end (checkpoint SHARD_END), so its children can be taken. */
+  async finish(shardId: string): Promise<void> {
+    const lease = this.#held.get(shardId);
+    this.#held.delete(shardId);
+    if (lease !== undefined) await this.#release(lease);
+    this.#takeNow.notify();
+  }
+
+  /** Gives every held lease back so other workers take them without waiting for expiry. */
+  async releaseAll(signal?: AbortSignal): Promise<void> {
+    const leases = [...this.#held.values()];
+    this.#held.clear();
+    await Promise.all(leases.map((lease) => this.#release(lease, signal)));
+  }
+
+  async #release(lease: ShardLease, signal?: AbortSignal): Promise<void> {
+    lease.markLost('released');
+    try {
+      if (await this.#deps.store.release(lease.shardId, this.#deps.workerId, signal)) {
+        this.#deps.events.emit('lease.released', { shardId: lease.shardId });
+      }
+    } catch (err) {
+      this.#deps.logger.warn(
+        { shardId: lease.shardId, err: errorMessage(err) },
+        'could not release lease; another worker takes it once it expires',
+      );
+    }
+  }
+
+  async #renewLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(this.#timing.renewIntervalMs, signal);
+      if (signal.aborted) return;
+      await Promise.all([...this.#held.values()].map((lease) => this.#renew(lease, signal)));
+    }
+  }
+
+  async #renew(lease: ShardLease, signal: AbortSignal): Promise<void> {
+    if (lease.isLost) return;
+    const sentAt = this.#clock();
+    try {
+      const renewed = await this.#deps.store.renew(lease.lease, signal);
+      if (renewed === undefined) {
+        this.#lose(lease, 'another worker took the lease');
+        return;
+      }
+      lease.renewed(renewed, sentAt);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.#deps.logger.warn(
+        { shardId: lease.shardId, err: errorMessage(err) },
+        'lease renewal failed; retrying',
+      );
+      if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
+    }
+    if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
+  }
+
+  #lose(lease: ShardLease, reason: string): void {
+    if (this.#held.get(lease.shardId) === lease) this.#held.delete(lease.shardId);
+    lease.markLost(reason);
+    this.#deps.events.emit('lease.lost', { shardId: lease.shardId, reason });
+  }
+
+  async #takeLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.#takeShare(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (classifyError(err).kind !== 'retriable') {
+          this.#deps.onFatal(err);
+          return;
+        }
+        this.#deps.logger.warn({ err: errorMessage(err) }, 'reading the lease table failed; retrying');
+      }
+      await this.#takeNow.wait(signal, this.#timing.takeIntervalMs);
+    }
+  }
+
+  async #takeShare(signal: AbortSignal): Promise<void> {
+    const { store, workerId, events } = this.#deps;
+    const leases = await store.list(signal);
+    this.#lastLeases = leases;
+    const expired = this.#expiry.observe(leases, this.#clock());
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId,
+      held: new Set(this.#held.keys()),
+      expired,
+      streamShardIds: this.#deps.streamShardIds(),
+    });
+    for (const seen of choice.take) {
+      if (signal.aborted) return;
+      const sentAt = this.#clock();
+      const taken = await store.take(seen, workerId, signal);
+      if (taken === undefined) continue; // another worker was faster
+      const lease = new ShardLease(taken, sentAt, {
+        store,
+        workerId,
+        timing: this.#timing,
+        clock: this.#clock,
+      });
+      this.#held.set(taken.leaseKey, lease);
+      events.emit('lease.taken', {
+        shardId: taken.leaseKey,
+        previousOwner: seen.leaseOwner,
+        checkpoint: taken.checkpoint,
+      });
+      this.#deps.onAcquired(lease);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+// The lease table in DynamoDB: the only shared state of a fleet. Every change is a conditional write, and a
+// failed condition is a result ("someone else changed it"), never an exception. Ownership rules:
+// take and renew are conditional on the leaseCounter last seen (so two takers cannot both win), checkpoint and
+// release on leaseOwner (so a worker that lost the lease cannot move its checkpoint).
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  PutItemCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ScanCommand,
+  UpdateItemCommand,
+  waitUntilTableExists,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { Lease } from './lease.js';
+
+export interface LeaseStore {
+  readonly tableName: string;
+  /** Creates the table (on-demand billing) if it is missing and waits until it is active. */
+  ensureTable(signal?: AbortSignal): Promise<{ created: boolean }>;
+  list(signal?: AbortSignal): Promise<Lease[]>;
+  /** Creates the lease unless one exists for the shard. */
+  create(lease: Lease, signal?: AbortSignal): Promise<boolean>;
+  /** Makes `owner` the owner, if the lease is still as seen (counter). Returns the lease as taken. */
+  take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined>;
+  /** Bumps the counter, if `seen.leaseOwner` still holds it at `seen.leaseCounter`. */
+  renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined>;
+  /** Moves the checkpoint, if `owner` still holds the lease. */
+  checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
+  /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. */
+  release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean>;
+  delete(shardId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export class DynamoLeaseStore implements LeaseStore {
+  readonly #client: DynamoDBClient;
+  readonly tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.#client = client;
+    this.tableName = tableName;
+  }
+
+  async ensureTable(signal?: AbortSignal): Promise<{ created: boolean }> {
+    let created = false;
+    try {
+      await this.#client.send(new DescribeTableCommand({ TableName: this.tableName }), {
+        abortSignal: signal,
+      });
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+      try {
+        await this.#client.send(
+          new CreateTableCommand({
+            TableName: this.tableName,
+            KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+          { abortSignal: signal },
+        );
+        created = true;
+      } catch (createErr) {
+        // Another worker of the fleet created it first: fine, wait for it like ours.
+        if (!(createErr instanceof ResourceInUseException)) throw createErr;
+      }
+    }
+    await waitUntilTableExists(
+      { client: this.#client, maxWaitTime: 300, minDelay: 1, maxDelay: 5, abortSignal: signal },
+      { TableName: this.tableName },
+    );
+    return { created };
+  }
+
+  async list(signal?: AbortSignal): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        { abortSignal: signal },
+      );
+      for (const item of out.Items ?? []) leases.push(fromItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return leases;
+  }
+
+  async create(lease: Lease, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(lease),
+          ConditionExpression: 'attribute_not_exists(leaseKey)',
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined> {
+    return this.#conditional(async () => {
+      const switched = seen.leaseOwner !== owner;
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: seen.leaseKey } },
+          UpdateExpression:
+            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched',
+          ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':one': { N: '1' },
+            ':zero': { N: '0' },
+            ':switched': { N: switched ? '1' : '0' },
+            ':seen': { N: String(seen.leaseCounter) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal: signal },
+      );
+      return out.Attributes === undefined ? undefined : fromItem(out.Attributes);
+    }, undefined);
+  }
+
+  async renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined> {
+    const owner = seen.leaseOwner;
+    if (owner === undefined) return undefined;
+    return this.#conditional(async () => {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: seen.leaseKey } },
+          UpdateExpression: 'SET leaseCounter = leaseCounter + :one',
+          ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':one': { N: '1' },
+            ':seen': { N: String(seen.leaseCounter) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal: signal },
+      );
+      return out.Attributes === undefined ? undefined : fromItem(out.Attributes);
+    }, undefined);
+  }
+
+  async checkpoint(
+    shardId: string,
+    owner: string,
+    checkpoint: string,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: shardId } },
+          UpdateExpression:
+            'SET #checkpoint = :checkpoint, checkpointSubSequenceNumber = :zero, ownerSwitchesSinceCheckpoint = :zero',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
+          ExpressionAttributeValues: {
+            ':checkpoint': { S: checkpoint },
+            ':zero': { N: '0' },
+            ':owner': { S: owner },
+          },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: shardId } },
+          UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async delete(shardId: string, signal?: AbortSignal): Promise<void> {
+    await this.#client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } } }),
+      {
+        abortSignal: signal,
+      },
+    );
+  }
+
+  async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return lost;
+      throw err;
+    }
+  }
+}
+
+export function toItem(lease: Lease): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
+    leaseKey: { S: lease.leaseKey },
+    leaseCounter: { N: String(lease.leaseCounter) },
+    checkpoint: { S: lease.checkpoint },
+    checkpointSubSequenceNumber: { N: String(lease.checkpointSubSequenceNumber) },
+    ownerSwitchesSinceCheckpoint: { N: String(lease.ownerSwitchesSinceCheckpoint) },
+  };
+  if (lease.leaseOwner !== undefined) item.leaseOwner = { S: lease.leaseOwner };
+  // A string set cannot be empty in DynamoDB: a shard without parents has no parentShardId attribute.
+  if (lease.parentShardIds.length > 0) item.parentShardId = { SS: [...lease.parentShardIds] };
+  if (lease.streamArn !== undefined) item.streamArn = { S: lease.streamArn };
+  return item;
+}
+
+export function fromItem(item: Record<string, AttributeValue>): Lease {
+  const leaseKey = item.leaseKey?.S;
+  if (leaseKey === undefined) throw new TypeError('lease item without leaseKey');
+  return {
+    leaseKey,
+    leaseOwner: item.leaseOwner?.S,
+    leaseCounter: Number(item.leaseCounter?.N ?? '0'),
+    checkpoint: item.checkpoint?.S ?? 'TRIM_HORIZON',
+    checkpointSubSequenceNumber: Number(item.checkpointSubSequenceNumber?.N ?? '0'),
+    ownerSwitchesSinceCheckpoint: Number(item.ownerSwitchesSinceCheckpoint?.N ?? '0'),
+    parentShardIds: item.parentShardId?.SS ?? [],
+    streamArn: item.streamArn?.S,
+  };
+}

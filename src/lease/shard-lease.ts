@@ -1,0 +1,113 @@
+// A lease this worker holds, as the shard pipeline sees it: a signal that fires when the lease is lost, a
+// fencing check before every write, and a checkpoint that only lands while the lease is still ours.
+// Fencing rests on timing: another worker takes an unrenewed lease only after seeing it unchanged for the
+// failover time, so this worker stops sending writes well before its last successful renewal plus the
+// failover time (minus a safety margin) has passed.
+import { classifyError } from '../errors/classify-error.js';
+import { LeaseLostError } from '../errors/replicator-error.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+import type { Lease } from './lease.js';
+import type { LeaseStore } from './lease-store.js';
+
+export interface LeaseTiming {
+  readonly failoverMs: number;
+  /** Kept free at the end of the validity window for clock-rate differences and in-flight requests. */
+  readonly safetyMs: number;
+}
+
+export class ShardLease {
+  #lease: Lease;
+  /** Monotonic time at which the last successful take or renewal was sent. */
+  #renewedAt: number;
+  readonly #lost = new AbortController();
+  readonly #store: LeaseStore;
+  readonly #workerId: string;
+  readonly #timing: LeaseTiming;
+  readonly #clock: () => number;
+
+  constructor(
+    lease: Lease,
+    renewedAt: number,
+    deps: { store: LeaseStore; workerId: string; timing: LeaseTiming; clock: () => number },
+  ) {
+    this.#lease = lease;
+    this.#renewedAt = renewedAt;
+    this.#store = deps.store;
+    this.#workerId = deps.workerId;
+    this.#timing = deps.timing;
+    this.#clock = deps.clock;
+  }
+
+  get shardId(): string {
+    return this.#lease.leaseKey;
+  }
+
+  get lease(): Lease {
+    return this.#lease;
+  }
+
+  /** Aborts when the lease is lost; every read and write of the shard listens to it. */
+  get lostSignal(): AbortSignal {
+    return this.#lost.signal;
+  }
+
+  get isLost(): boolean {
+    return this.#lost.signal.aborted;
+  }
+
+  /** Milliseconds left before another worker could take the lease, as far as this worker can tell. */
+  remainingMs(): number {
+    return this.#renewedAt + this.#timing.failoverMs - this.#timing.safetyMs - this.#clock();
+  }
+
+  /** Throws LeaseLostError unless a request of up to `requestMs` started now ends while the lease is ours. */
+  assertWritable(requestMs: number): void {
+    if (this.isLost) throw new LeaseLostError(this.shardId);
+    if (this.remainingMs() < requestMs) {
+      this.markLost('lease validity ran out before it could be renewed');
+      throw new LeaseLostError(this.shardId);
+    }
+  }
+
+  renewed(lease: Lease, sentAt: number): void {
+    this.#lease = lease;
+    this.#renewedAt = sentAt;
+  }
+
+  markLost(reason: string): void {
+    if (!this.#lost.signal.aborted) this.#lost.abort(new LeaseLostError(`${this.shardId}: ${reason}`));
+  }
+
+  get lostReason(): string | undefined {
+    const reason: unknown = this.#lost.signal.reason;
+    return reason instanceof Error ? reason.message : undefined;
+  }
+
+  /**
+   * Moves the checkpoint; throws LeaseLostError when the lease table says another worker owns the shard.
+   * A lease table that is briefly unreachable is retried while the lease is still valid.
+   */
+  async checkpoint(value: string, signal?: AbortSignal): Promise<void> {
+    let ok: boolean;
+    for (let attempt = 0; ; attempt++) {
+      if (this.isLost) throw new LeaseLostError(this.shardId);
+      try {
+        ok = await this.#store.checkpoint(this.shardId, this.#workerId, value, signal);
+        break;
+      } catch (err) {
+        if (classifyError(err).kind !== 'retriable' || signal?.aborted === true) throw err;
+        if (this.remainingMs() <= 0) {
+          this.markLost('checkpoint could not be written within the lease validity');
+          throw new LeaseLostError(this.shardId);
+        }
+        await sleep(backoffDelay(attempt, DEFAULT_BACKOFF), signal);
+      }
+    }
+    if (!ok) {
+      this.markLost('checkpoint refused: another worker owns the lease');
+      throw new LeaseLostError(this.shardId);
+    }
+    this.#lease = { ...this.#lease, checkpoint: value, ownerSwitchesSinceCheckpoint: 0 };
+  }
+}

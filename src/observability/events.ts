@@ -1,0 +1,66 @@
+// Typed events out of the core. Components only emit; logging, metrics and the progress line subscribe.
+// A listener that throws is a bug in that listener and must not break replication, so errors are contained.
+
+export interface ReplicatorEvents {
+  'records.read': {
+    shardId: string;
+    count: number;
+    bytes: number;
+    atTip: boolean;
+    newestCreatedAtMs?: number;
+  };
+  'batch.flushed': {
+    shardId: string;
+    records: number;
+    puts: number;
+    deletes: number;
+    durationMs: number;
+    lastSequenceNumber: string;
+    newestCreatedAtMs?: number;
+  };
+  'write.retried': { table: string; reason: string; attempt: number; items: number; delayMs: number };
+  'read.retried': { shardId: string; reason: string; attempt: number; delayMs: number };
+  'iterator.renewed': { shardId: string; position: string };
+  'checkpoint.moved': { shardId: string; checkpoint: string };
+  'shard.started': { shardId: string; position: string };
+  'shard.ended': { shardId: string };
+  'shard.stopped': { shardId: string; reason: string };
+  'shards.synced': { total: number; open: number; created: number };
+  'lease.taken': { shardId: string; previousOwner: string | undefined; checkpoint: string };
+  'lease.lost': { shardId: string; reason: string };
+  'lease.released': { shardId: string };
+}
+
+export type EventName = keyof ReplicatorEvents;
+type Listener<K extends EventName> = (payload: ReplicatorEvents[K]) => void;
+
+export class EventBus {
+  readonly #listeners = new Map<EventName, Set<(payload: never) => void>>();
+  readonly #onListenerError: (err: unknown) => void;
+
+  constructor(onListenerError: (err: unknown) => void = () => undefined) {
+    this.#onListenerError = onListenerError;
+  }
+
+  on<K extends EventName>(name: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  emit<K extends EventName>(name: K, payload: ReplicatorEvents[K]): void {
+    const set = this.#listeners.get(name);
+    if (set === undefined) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<K>)(payload);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// Reads one shard in sequence order, as an async stream of batches the pipeline pulls at its own pace (so a
+// slow writer holds the reader back). Keeps the iterator alive: an expired iterator is renewed after the last
+// record handed out; throttling and network errors are retried with backoff. Never skips: trimmed data or a
+// vanished shard ends the read with a DataLossError that names the shard and the position.
+import type { Logger } from 'pino';
+import { DataLossError, ShardStoppedError, StoppedError, errorMessage } from '../errors/replicator-error.js';
+import { classifyError } from '../errors/classify-error.js';
+import type { EventBus } from '../observability/events.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+import { toChangeRecord, type ChangeRecord } from './change-record.js';
+import { describePosition, type ReadPosition } from './shard-info.js';
+import type { StreamApi } from './stream-api.js';
+
+export interface ReadBatch {
+  readonly records: readonly ChangeRecord[];
+  readonly bytes: number;
+  /** The last GetRecords found nothing new: the reader is at the newest record of the shard. */
+  readonly atTip: boolean;
+  /** The shard is closed and every record of it has been handed out. */
+  readonly shardEnded: boolean;
+}
+
+export interface ShardReaderDeps {
+  readonly api: StreamApi;
+  readonly streamArn: string;
+  readonly shardId: string;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly backoff?: BackoffPolicy;
+}
+
+export class ShardReader {
+  readonly #deps: ShardReaderDeps;
+
+  constructor(deps: ShardReaderDeps) {
+    this.#deps = deps;
+  }
+
+  async *read(start: ReadPosition, signal: AbortSignal): AsyncGenerator<ReadBatch, void, undefined> {
+    const { api, shardId, batchSize, pollIntervalMs, events } = this.#deps;
+    // Where to resume if the iterator expires: just after the last record handed out.
+    let resumeFrom: ReadPosition = start;
+    let iterator: string | undefined = await this.#iteratorFor(resumeFrom, signal);
+    let attempt = 0;
+    while (iterator !== undefined && !signal.aborted) {
+      let page: Awaited<ReturnType<StreamApi['getRecords']>>;
+      try {
+        page = await api.getRecords(iterator, batchSize, signal);
+        attempt = 0;
+      } catch (err) {
+        if (signal.aborted) return;
+        const verdict = classifyError(err);
+        if (verdict.kind === 'expired-iterator') {
+          events.emit('iterator.renewed', { shardId, position: describePosition(resumeFrom) });
+          iterator = await this.#iteratorFor(resumeFrom, signal);
+          continue;
+        }
+        if (verdict.kind === 'retriable') {
+          const delayMs = backoffDelay(attempt++, this.#deps.backoff ?? DEFAULT_BACKOFF);
+          events.emit('read.retried', { shardId, reason: verdict.reason, attempt, delayMs });
+          await sleep(delayMs, signal);
+          continue;
+        }
+        throw this.#stopError(err, verdict.kind, resumeFrom);
+      }
+      const records = page.records.map(toChangeRecord);
+      let bytes = 0;
+      for (const record of records) bytes += record.sizeBytes;
+      const last = records.at(-1);
+      if (last !== undefined) {
+        resumeFrom = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last.sequenceNumber };
+      }
+      const shardEnded = page.nextIterator === undefined;
+      yield { records, bytes, atTip: records.length === 0, shardEnded };
+      if (shardEnded) return;
+      iterator = page.nextIterator;
+      if (records.length === 0) await sleep(pollIntervalMs, signal);
+    }
+    if (iterator === undefined && !signal.aborted) {
+      // GetShardIterator on a closed shard whose records were all read before returns no iterator.
+      yield { records: [], bytes: 0, atTip: true, shardEnded: true };
+    }
+  }
+
+  async #iteratorFor(position: ReadPosition, signal: AbortSignal): Promise<string | undefined> {
+    const { api, streamArn, shardId } = this.#deps;
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw new StoppedError();
+      try {
+        return await api.getShardIterator(streamArn, shardId, position, signal);
+      } catch (err) {
+        if (signal.aborted) throw new StoppedError();
+        const verdict = classifyError(err);
+        if (verdict.kind !== 'retriable') throw this.#stopError(err, verdict.kind, position);
+        const delayMs = backoffDelay(attempt, this.#deps.backoff ?? DEFAULT_BACKOFF);
+        this.#deps.events.emit('read.retried', {
+          shardId,
+          reason: verdict.reason,
+          attempt: attempt + 1,
+          delayMs,
+        });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  #stopError(err: unknown, kind: string, position: ReadPosition): Error {
+    const { shardId } = this.#deps;
+    const where = describePosition(position);
+    if (kind === 'trimmed') {
+      return new DataLossError(
+        shardId,
+        `data lost: records of shard ${shardId} ${where} were trimmed from the stream (older than its 24-hour retention) before they were replicated; repair the destination (e.g. a fresh copy) and restart with a new task name`,
+        { cause: err },
+      );
+    }
+    if (kind === 'fatal' && (err as { name?: string }).name === 'ResourceNotFoundException') {
+      return new DataLossError(
+        shardId,
+        `data lost: shard ${shardId} is gone from the stream (trimmed after 24 hours, or the stream was replaced) while its checkpoint is ${where}; repair the destination and restart with a new task name`,
+        { cause: err },
+      );
+    }
+    if (kind === 'programmer') return err instanceof Error ? err : new Error(String(err));
+    return new ShardStoppedError(shardId, `reading shard ${shardId} failed: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}

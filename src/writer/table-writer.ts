@@ -1,0 +1,181 @@
+// Writes a flush to the destination table with BatchWriteItem, several requests in flight (bounded by a
+// semaphore shared by every shard of the worker). Throttling, UnprocessedItems, 5xx and network errors are
+// retried with jittered backoff for as long as the flush is not aborted; validation, access and not-found
+// errors fail the flush with a WriteFailedError naming the table and, for a rejected item, its key.
+// `beforeSend` runs before every request so that a worker that lost its lease sends nothing more.
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { classifyError, type FatalReason } from '../errors/classify-error.js';
+import { ReplicatorError, StoppedError, errorMessage } from '../errors/replicator-error.js';
+import type { EventBus } from '../observability/events.js';
+import type { ChangeRecord } from '../stream/change-record.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
+import type { Semaphore } from '../util/semaphore.js';
+import { sleep } from '../util/sleep.js';
+import { planBatches } from './write-plan.js';
+
+export class WriteFailedError extends ReplicatorError {
+  override readonly name = 'WriteFailedError';
+  constructor(
+    readonly reason: FatalReason | 'programmer',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface WriteOutcome {
+  readonly puts: number;
+  readonly deletes: number;
+  readonly requests: number;
+  readonly retries: number;
+}
+
+export interface TableWriterDeps {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** The table's key attributes, to name the key of a rejected item. */
+  readonly keyAttributes: readonly string[];
+  readonly requestSlots: Semaphore;
+  readonly events: EventBus;
+  readonly requestTimeoutMs: number;
+  readonly backoff?: BackoffPolicy;
+}
+
+export interface WriteOptions {
+  readonly signal: AbortSignal;
+  /** Throws to stop the flush before a request goes out (used for lease fencing). */
+  readonly beforeSend?: () => void;
+}
+
+export class TableWriter {
+  readonly #deps: TableWriterDeps;
+
+  constructor(deps: TableWriterDeps) {
+    this.#deps = deps;
+  }
+
+  get tableName(): string {
+    return this.#deps.tableName;
+  }
+
+  async write(changes: readonly ChangeRecord[], options: WriteOptions): Promise<WriteOutcome> {
+    const stats = { puts: 0, deletes: 0, requests: 0, retries: 0 };
+    for (const change of changes) {
+      if (change.eventName === 'REMOVE') stats.deletes += 1;
+      else stats.puts += 1;
+    }
+    // One failed batch stops its siblings: no point writing on when the flush cannot be checkpointed.
+    const failFast = new AbortController();
+    const signal = AbortSignal.any([options.signal, failFast.signal]);
+    const results = await Promise.allSettled(
+      planBatches(changes).map(async (batch) => {
+        try {
+          await this.#writeBatch(batch, signal, options.beforeSend, stats);
+        } catch (err) {
+          failFast.abort();
+          throw err;
+        }
+      }),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    const real = failures.find((err) => !(err instanceof StoppedError)) ?? failures[0];
+    if (real !== undefined) throw real;
+    return stats;
+  }
+
+  async #writeBatch(
+    batch: WriteRequest[],
+    signal: AbortSignal,
+    beforeSend: (() => void) | undefined,
+    stats: { requests: number; retries: number },
+  ): Promise<void> {
+    const { client, tableName, requestSlots, events, requestTimeoutMs } = this.#deps;
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0;) {
+      if (signal.aborted) throw new StoppedError();
+      let retryReason: string;
+      const release = await requestSlots.acquire(1, signal);
+      try {
+        beforeSend?.();
+        stats.requests += 1;
+        const timeout = AbortSignal.timeout(requestTimeoutMs);
+        const out = await client
+          .send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
+            abortSignal: AbortSignal.any([signal, timeout]),
+          })
+          .catch((err: unknown) => {
+            if (signal.aborted) throw new StoppedError();
+            // Our own deadline on a request that hangs is a network problem, not the caller giving up.
+            throw timeout.aborted
+              ? Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })
+              : err;
+          });
+        const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
+        if (unprocessed.length === 0) return;
+        retryReason = 'unprocessed';
+        pending = unprocessed;
+      } catch (err) {
+        if (err instanceof StoppedError || err instanceof ReplicatorError) throw err;
+        const verdict = classifyError(err);
+        if (verdict.kind === 'fatal' && verdict.reason === 'validation' && pending.length > 1) {
+          // Find the one rejected write so the error can name its key; the others are written meanwhile.
+          const half = Math.ceil(pending.length / 2);
+          release();
+          await this.#writeBatch(pending.slice(0, half), signal, beforeSend, stats);
+          await this.#writeBatch(pending.slice(half), signal, beforeSend, stats);
+          return;
+        }
+        if (verdict.kind !== 'retriable') {
+          throw this.#fatal(err, verdict.kind === 'fatal' ? verdict.reason : 'programmer', pending);
+        }
+        retryReason = verdict.reason;
+      } finally {
+        release();
+      }
+      const delayMs = backoffDelay(attempt++, this.#deps.backoff ?? DEFAULT_BACKOFF);
+      stats.retries += 1;
+      events.emit('write.retried', {
+        table: tableName,
+        reason: retryReason,
+        attempt,
+        items: pending.length,
+        delayMs,
+      });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  #fatal(err: unknown, reason: FatalReason | 'programmer', pending: WriteRequest[]): WriteFailedError {
+    const table = this.#deps.tableName;
+    const detail = errorMessage(err);
+    const name = (err as { name?: string }).name ?? 'Error';
+    const onlyKey = pending.length === 1 ? describeWrite(pending[0], this.#deps.keyAttributes) : undefined;
+    const what = onlyKey === undefined ? `a batch of ${pending.length} writes` : onlyKey;
+    const advice: Record<FatalReason | 'programmer', string> = {
+      'not-found': `check that destination table ${table} exists in the destination region and endpoint`,
+      'access-denied': `grant dynamodb:BatchWriteItem on table ${table} to the destination credentials`,
+      credentials: 'check the destination credentials (profile, keys, session token)',
+      validation: 'the destination rejected the item: compare its key schema and item limits with the source',
+      other: 'see the error above',
+      programmer: 'this is a bug in ddb-replicator: please report it with this log',
+    };
+    return new WriteFailedError(
+      reason,
+      `writing ${what} to destination table ${table} failed with ${name}: ${detail} (${advice[reason]})`,
+      { cause: err },
+    );
+  }
+}
+
+function describeWrite(
+  request: WriteRequest | undefined,
+  keyAttributes: readonly string[],
+): string | undefined {
+  const deleteKey = request?.DeleteRequest?.Key;
+  if (deleteKey !== undefined) return `the delete of key ${JSON.stringify(deleteKey)}`;
+  const item = request?.PutRequest?.Item;
+  if (item === undefined) return undefined;
+  const key = Object.fromEntries(keyAttributes.map((name) => [name, item[name]]));
+  return `the put of key ${JSON.stringify(key)}`;
+}

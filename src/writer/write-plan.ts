@@ -1,0 +1,22 @@
+// Pure: turns a squashed flush into BatchWriteItem requests of at most 25 writes (the API's limit), puts of
+// the new image and deletes of the key. Legal only because squashing left one change per key.
+import type { WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { ChangeRecord } from '../stream/change-record.js';
+
+export const MAX_BATCH_WRITE = 25;
+
+export function toWriteRequest(change: ChangeRecord): WriteRequest {
+  if (change.eventName === 'REMOVE' || change.newImage === undefined) {
+    return { DeleteRequest: { Key: change.keys } };
+  }
+  return { PutRequest: { Item: change.newImage } };
+}
+
+export function planBatches(changes: readonly ChangeRecord[], size = MAX_BATCH_WRITE): WriteRequest[][] {
+  if (size < 1 || size > MAX_BATCH_WRITE) throw new RangeError(`batch size must be 1..${MAX_BATCH_WRITE}`);
+  const batches: WriteRequest[][] = [];
+  for (let start = 0; start < changes.length; start += size) {
+    batches.push(changes.slice(start, start + size).map(toWriteRequest));
+  }
+  return batches;
+}
