@@ -1,0 +1,163 @@
+// A source table with a stream and an empty destination table with the same key, on the two DynamoDB Local
+// instances, plus the flags that point `replicate` at them; and the whole-table comparison every test ends with.
+import type { AttributeValue, DynamoDBClient, StreamViewType } from '@aws-sdk/client-dynamodb';
+import assert from 'node:assert/strict';
+import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
+import {
+  DEST_REGION,
+  SOURCE_REGION,
+  destClient,
+  destEndpoint,
+  sourceClient,
+  sourceEndpoint,
+  uniqueName,
+} from './local-env.js';
+import { waitFor } from './wait-for.js';
+
+export type Item = Record<string, AttributeValue>;
+
+export interface ReplicationFixture {
+  readonly source: DynamoDBClient;
+  readonly destination: DynamoDBClient;
+  readonly sourceTable: string;
+  readonly destTable: string;
+  readonly taskName: string;
+  readonly key: TableKey;
+  /** Flags for `replicate` (source, destination, task, fast test timings). */
+  args(extra?: readonly string[]): string[];
+  cleanup(): Promise<void>;
+}
+
+export async function createFixture(
+  options: { key?: TableKey; viewType?: StreamViewType; prefix?: string } = {},
+): Promise<ReplicationFixture> {
+  const key = options.key ?? { hash: { name: 'pk', type: 'S' } };
+  const source = sourceClient();
+  const destination = destClient();
+  const prefix = options.prefix ?? 't';
+  const sourceTable = uniqueName(`${prefix}-src`);
+  const destTable = uniqueName(`${prefix}-dst`);
+  const taskName = uniqueName(`${prefix}-task`);
+  await Promise.all([
+    createTable(source, sourceTable, key, options.viewType ?? 'NEW_AND_OLD_IMAGES'),
+    createTable(destination, destTable, key),
+  ]);
+  return {
+    source,
+    destination,
+    sourceTable,
+    destTable,
+    taskName,
+    key,
+    args: (extra = []) => [
+      'replicate',
+      '--source-table',
+      sourceTable,
+      '--source-region',
+      SOURCE_REGION,
+      '--source-endpoint',
+      sourceEndpoint(),
+      '--dest-table',
+      destTable,
+      '--dest-region',
+      DEST_REGION,
+      '--dest-endpoint',
+      destEndpoint(),
+      '--task-name',
+      taskName,
+      '--progress-interval-ms',
+      '1000',
+      ...extra,
+    ],
+    cleanup: async () => {
+      await Promise.all([
+        deleteTableIfExists(source, sourceTable),
+        deleteTableIfExists(destination, destTable),
+        deleteTableIfExists(source, `DynamoDBCrossRegionReplication${taskName}`),
+      ]);
+      source.destroy();
+      destination.destroy();
+    },
+  };
+}
+
+/** A canonical string of an item (attribute order and set order do not matter), for exact comparison. */
+export function canonicalItem(item: Item): string {
+  return JSON.stringify(canonicalValue({ M: item }));
+}
+
+function canonicalValue(value: AttributeValue): unknown {
+  if (value.M !== undefined) {
+    return {
+      M: Object.keys(value.M)
+        .sort()
+        .map((k) => [k, canonicalValue(value.M[k]!)]),
+    };
+  }
+  if (value.L !== undefined) return { L: value.L.map(canonicalValue) };
+  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
+  if (value.SS !== undefined) return { SS: [...value.SS].sort() };
+  if (value.NS !== undefined) return { NS: [...value.NS].sort() };
+  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')).sort() };
+  return value;
+}
+
+export function keyOf(item: Item, key: TableKey): string {
+  const names = key.range === undefined ? [key.hash.name] : [key.hash.name, key.range.name];
+  return JSON.stringify(names.map((n) => canonicalValue(item[n]!)));
+}
+
+export interface TableDiff {
+  readonly missing: string[];
+  readonly extra: string[];
+  readonly different: string[];
+  readonly compared: number;
+}
+
+export async function diffTables(fixture: ReplicationFixture): Promise<TableDiff> {
+  const [sourceItems, destItems] = await Promise.all([
+    scanAll(fixture.source, fixture.sourceTable),
+    scanAll(fixture.destination, fixture.destTable),
+  ]);
+  const dest = new Map(destItems.map((item) => [keyOf(item, fixture.key), canonicalItem(item)]));
+  const missing: string[] = [];
+  const different: string[] = [];
+  for (const item of sourceItems) {
+    const k = keyOf(item, fixture.key);
+    const other = dest.get(k);
+    if (other === undefined) missing.push(k);
+    else if (other !== canonicalItem(item)) different.push(k);
+    dest.delete(k);
+  }
+  return { missing, extra: [...dest.keys()], different, compared: sourceItems.length };
+}
+
+/** Waits until the destination equals the source item by item, then asserts it (with the differences). */
+export async function assertTablesConverge(
+  fixture: ReplicationFixture,
+  timeoutMs = 60_000,
+): Promise<TableDiff> {
+  let last: TableDiff | undefined;
+  try {
+    return await waitFor(
+      'destination to equal source',
+      async () => {
+        last = await diffTables(fixture);
+        return last.missing.length + last.extra.length + last.different.length === 0 ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  } catch (err) {
+    if (last === undefined) throw err;
+    assert.deepEqual(
+      {
+        missing: last.missing.slice(0, 5),
+        extra: last.extra.slice(0, 5),
+        different: last.different.slice(0, 5),
+      },
+      { missing: [], extra: [], different: [] },
+      `tables differ after ${timeoutMs} ms: ${last.missing.length} missing, ${last.extra.length} extra, ${last.different.length} different`,
+    );
+    throw err;
+  }
+}
