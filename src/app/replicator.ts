@@ -8,6 +8,7 @@ import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator, leaseTiming } from '../lease/lease-coordinator.js';
 import { DynamoLeaseStore, type LeaseStore } from '../lease/lease-store.js';
+import { finishedLeasesToDelete } from '../lease/finished-leases.js';
 import { foreignLeases, leasesToCreate } from '../lease/new-leases.js';
 import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
@@ -35,7 +36,7 @@ export class Replicator {
   readonly #logger: Logger;
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
-  readonly #pipelines = new Map<string, Promise<void>>();
+  readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
   readonly #syncNow = new Wakeup();
   #status: ReplicatorStatus = 'STARTING';
   #failure: Error | undefined;
@@ -83,7 +84,9 @@ export class Replicator {
         },
         this.#stop.signal,
       );
-      const store = new DynamoLeaseStore(leaseClient, config.lease.tableName);
+      const store = new DynamoLeaseStore(leaseClient, config.lease.tableName, {
+        failoverMs: config.failoverMs,
+      });
       await this.#prepareLeaseTable(store, tables.streamArn);
       if (this.#stop.signal.aborted) return;
       await this.#runWorker(store, tables);
@@ -144,15 +147,21 @@ export class Replicator {
     const take = new AbortController();
     const renew = new AbortController();
 
-    const coordinator = new LeaseCoordinator({
+    const coordinator: LeaseCoordinator = new LeaseCoordinator({
       store,
       workerId: config.workerId,
       failoverMs: config.failoverMs,
       events: this.#events,
       logger: this.#logger,
       streamShardIds: () => this.#streamShardIds,
-      onAcquired: (lease) =>
-        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, timing }),
+      onAcquired: (lease) => {
+        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, timing });
+      },
+      onHandoverRequested: async (lease) => {
+        const pipeline = this.#pipelines.get(lease.shardId);
+        pipeline?.stop.abort();
+        await pipeline?.done;
+      },
       onFatal: (err) => this.#fail(describeFailure(err, 'lease', config.lease, 'use the lease table')),
     });
     this.#coordinator = coordinator;
@@ -216,8 +225,9 @@ export class Replicator {
       events: this.#events,
       logger,
     });
+    const stop = new AbortController();
     const running = pipeline
-      .run(this.#stop.signal, this.#abandon.signal)
+      .run(AbortSignal.any([this.#stop.signal, stop.signal]), this.#abandon.signal)
       .then(
         async (outcome) => {
           // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
@@ -231,11 +241,11 @@ export class Replicator {
         (err: unknown) => this.#fail(err),
       )
       .finally(() => this.#pipelines.delete(shardId));
-    this.#pipelines.set(shardId, running);
+    this.#pipelines.set(shardId, { stop, done: running });
   }
 
   async #drainPipelines(): Promise<void> {
-    const all = Promise.all([...this.#pipelines.values()]);
+    const all = Promise.all([...this.#pipelines.values()].map((p) => p.done));
     const timeout = sleep(this.#config.shutdownTimeoutMs, this.#abandon.signal).then(
       () => 'timeout' as const,
     );
@@ -295,7 +305,16 @@ export class Replicator {
     for (const lease of leasesToCreate(shards, existing, this.#config.startPosition, streamArn)) {
       if (await store.create(lease, signal)) created += 1;
     }
-    this.#streamShardIds = new Set(shards.map((s) => s.shardId));
+    const streamShardIds = new Set(shards.map((s) => s.shardId));
+    this.#streamShardIds = streamShardIds;
+    for (const finished of finishedLeasesToDelete(existing, streamShardIds)) {
+      if (await store.deleteFinished(finished.leaseKey, signal)) {
+        this.#logger.info(
+          { shardId: finished.leaseKey },
+          'removed finished lease of a shard gone from the stream',
+        );
+      }
+    }
     const open = shards.filter((s) => s.endingSequenceNumber === undefined).length;
     this.#events.emit('shards.synced', { total: shards.length, open, created });
     if (created > 0) this.#coordinator?.wake();

@@ -24,6 +24,11 @@ export interface LeaseCoordinatorDeps {
   readonly streamShardIds: () => ReadonlySet<string> | undefined;
   /** Called for each lease taken; the caller starts the shard's pipeline. */
   readonly onAcquired: (lease: ShardLease) => void;
+  /**
+   * Called when another worker asked for a held lease: the caller stops the shard's pipeline (final flush and
+   * checkpoint) and resolves; the coordinator then passes the lease on.
+   */
+  readonly onHandoverRequested: (lease: ShardLease, to: string) => Promise<void>;
   /** Called when the lease table refuses this worker for good (access denied, table deleted). */
   readonly onFatal: (err: unknown) => void;
 }
@@ -46,6 +51,7 @@ export class LeaseCoordinator {
   readonly #expiry: ExpiryTracker;
   readonly #held = new Map<string, ShardLease>();
   readonly #takeNow = new Wakeup();
+  readonly #handingOver = new Set<string>();
   #lastLeases: readonly Lease[] = [];
 
   constructor(deps: LeaseCoordinatorDeps) {
@@ -132,6 +138,11 @@ export class LeaseCoordinator {
         return;
       }
       lease.renewed(renewed, sentAt);
+      const to = renewed.pendingOwner;
+      if (to !== undefined && to !== this.#deps.workerId && !this.#handingOver.has(lease.shardId)) {
+        this.#handingOver.add(lease.shardId);
+        void this.#handOver(lease, to, signal).finally(() => this.#handingOver.delete(lease.shardId));
+      }
     } catch (err) {
       if (signal.aborted) return;
       this.#deps.logger.warn(
@@ -141,6 +152,26 @@ export class LeaseCoordinator {
       if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
     }
     if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
+  }
+
+  /** Stops the shard cleanly, then passes its lease to the worker that asked; renewals go on meanwhile. */
+  async #handOver(lease: ShardLease, to: string, signal: AbortSignal): Promise<void> {
+    const { store, workerId, events, logger } = this.#deps;
+    logger.info({ shardId: lease.shardId, to }, 'handing lease over');
+    try {
+      await this.#deps.onHandoverRequested(lease, to);
+      if (this.#held.get(lease.shardId) !== lease || lease.isLost) return;
+      this.#held.delete(lease.shardId);
+      lease.markLost(`handed over to ${to}`);
+      if (await store.handOver(lease.shardId, workerId, to, signal)) {
+        events.emit('lease.released', { shardId: lease.shardId, to });
+      }
+    } catch (err) {
+      logger.warn(
+        { shardId: lease.shardId, err: errorMessage(err) },
+        'hand-over failed; the lease will expire',
+      );
+    }
   }
 
   #lose(lease: ShardLease, reason: string): void {
@@ -177,6 +208,15 @@ export class LeaseCoordinator {
       expired,
       streamShardIds: this.#deps.streamShardIds(),
     });
+    if (choice.steal !== undefined && !signal.aborted) {
+      const victim = choice.steal;
+      if (await store.requestHandover(victim, workerId, signal)) {
+        this.#deps.logger.info(
+          { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
+          'asked for a lease to balance the fleet',
+        );
+      }
+    }
     for (const seen of choice.take) {
       if (signal.aborted) return;
       const sentAt = this.#clock();

@@ -4,6 +4,8 @@
 //   (parents first, invariant 3);
 // - each worker aims at a fair share: ceil(leases to read / live workers); a worker under its share takes
 //   ready leases that are unowned, expired, or left over under its own name (after a restart of this worker);
+// - when that is not enough, it asks the most loaded worker for one lease (a graceful hand-over), only if that
+//   makes the fleet more even, and never while an earlier request of its own is still pending;
 // - the order is stable (parents sort before children by shard id), so workers racing for leases mostly agree.
 import { isFinished, type Lease } from './lease.js';
 
@@ -20,6 +22,8 @@ export interface LeaseChoiceInput {
 
 export interface LeaseChoice {
   readonly take: readonly Lease[];
+  /** A lease to ask its owner for, when taking free leases leaves this worker under its share. */
+  readonly steal: Lease | undefined;
   /** The fair share this worker aims at. */
   readonly target: number;
   readonly liveWorkers: number;
@@ -54,7 +58,7 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
   const target = Math.ceil(active.length / liveOwners.size);
   const mine = active.filter((lease) => held.has(lease.leaseKey)).length;
   const room = Math.max(0, target - mine);
-  if (room === 0) return { take: [], target, liveWorkers: liveOwners.size };
+  if (room === 0) return { take: [], steal: undefined, target, liveWorkers: liveOwners.size };
 
   const candidates = active
     .filter((lease) => !held.has(lease.leaseKey))
@@ -64,7 +68,44 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     )
     .filter((lease) => isReady(lease, byKey, streamShardIds))
     .sort(compareLeases);
-  return { take: candidates.slice(0, room), target, liveWorkers: liveOwners.size };
+  const take = candidates.slice(0, room);
+  const steal =
+    take.length < room
+      ? chooseSteal(active, workerId, expired, mine + take.length, byKey, streamShardIds)
+      : undefined;
+  return { take, steal, target, liveWorkers: liveOwners.size };
+}
+
+function chooseSteal(
+  active: readonly Lease[],
+  workerId: string,
+  expired: ReadonlySet<string>,
+  mineAfterTaking: number,
+  byKey: ReadonlyMap<string, Lease>,
+  streamShardIds: ReadonlySet<string> | undefined,
+): Lease | undefined {
+  // One request at a time: a pending hand-over to this worker blocks the next.
+  if (active.some((lease) => lease.pendingOwner === workerId)) return undefined;
+  const loads = new Map<string, Lease[]>();
+  for (const lease of active) {
+    const owner = lease.leaseOwner;
+    if (owner === undefined || owner === workerId || expired.has(lease.leaseKey)) continue;
+    const list = loads.get(owner) ?? [];
+    list.push(lease);
+    loads.set(owner, list);
+  }
+  let victim: Lease[] | undefined;
+  const owners = [...loads.keys()].sort();
+  for (const owner of owners) {
+    const list = loads.get(owner) ?? [];
+    if (victim === undefined || list.length > victim.length) victim = list;
+  }
+  // Only a move that evens things out: 3 against 2 stays, 3 against 1 moves one.
+  if (victim === undefined || victim.length <= mineAfterTaking + 1) return undefined;
+  return victim
+    .filter((lease) => lease.pendingOwner === undefined && isReady(lease, byKey, streamShardIds))
+    .sort(compareLeases)
+    .at(-1);
 }
 
 function compareLeases(a: Lease, b: Lease): number {

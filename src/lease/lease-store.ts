@@ -33,16 +33,31 @@ export interface LeaseStore {
   checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
   /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. */
   release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean>;
-  delete(shardId: string, signal?: AbortSignal): Promise<void>;
+  /** Asks the owner (as seen) to hand the lease over to `requester` once it has flushed and checkpointed. */
+  requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean>;
+  /** Passes the lease from `owner` to the worker that asked for it. */
+  handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean>;
+  /** Deletes a finished lease (checkpoint SHARD_END) once nothing needs it any more. */
+  deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 export class DynamoLeaseStore implements LeaseStore {
   readonly #client: DynamoDBClient;
   readonly tableName: string;
 
-  constructor(client: DynamoDBClient, tableName: string) {
+  readonly #failoverMs: number;
+  readonly #now: () => number;
+
+  /** `failoverMs` is recorded in the leases this worker takes, for `status`. */
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    options: { failoverMs?: number; now?: () => number } = {},
+  ) {
     this.#client = client;
     this.tableName = tableName;
+    this.#failoverMs = options.failoverMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
   }
 
   async ensureTable(signal?: AbortSignal): Promise<{ created: boolean }> {
@@ -112,7 +127,7 @@ export class DynamoLeaseStore implements LeaseStore {
           TableName: this.tableName,
           Key: { leaseKey: { S: seen.leaseKey } },
           UpdateExpression:
-            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched',
+            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner',
           ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
           ExpressionAttributeValues: {
             ':owner': { S: owner },
@@ -120,6 +135,8 @@ export class DynamoLeaseStore implements LeaseStore {
             ':zero': { N: '0' },
             ':switched': { N: switched ? '1' : '0' },
             ':seen': { N: String(seen.leaseCounter) },
+            ':now': { N: String(this.#now()) },
+            ':failover': { N: String(this.#failoverMs) },
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -137,12 +154,13 @@ export class DynamoLeaseStore implements LeaseStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { leaseKey: { S: seen.leaseKey } },
-          UpdateExpression: 'SET leaseCounter = leaseCounter + :one',
+          UpdateExpression: 'SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now',
           ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
           ExpressionAttributeValues: {
             ':owner': { S: owner },
             ':one': { N: '1' },
             ':seen': { N: String(seen.leaseCounter) },
+            ':now': { N: String(this.#now()) },
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -185,7 +203,7 @@ export class DynamoLeaseStore implements LeaseStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { leaseKey: { S: shardId } },
-          UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
+          UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
         }),
@@ -195,13 +213,65 @@ export class DynamoLeaseStore implements LeaseStore {
     }, false);
   }
 
-  async delete(shardId: string, signal?: AbortSignal): Promise<void> {
-    await this.#client.send(
-      new DeleteItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } } }),
-      {
-        abortSignal: signal,
-      },
-    );
+  async requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean> {
+    const owner = seen.leaseOwner;
+    if (owner === undefined) return false;
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: seen.leaseKey } },
+          UpdateExpression: 'SET pendingOwner = :requester',
+          ConditionExpression:
+            'leaseOwner = :owner AND leaseCounter = :seen AND attribute_not_exists(pendingOwner)',
+          ExpressionAttributeValues: {
+            ':requester': { S: requester },
+            ':owner': { S: owner },
+            ':seen': { N: String(seen.leaseCounter) },
+          },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: shardId } },
+          UpdateExpression:
+            'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
+          ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
+          ExpressionAttributeValues: {
+            ':to': { S: to },
+            ':owner': { S: owner },
+            ':one': { N: '1' },
+            ':now': { N: String(this.#now()) },
+          },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: shardId } },
+          ConditionExpression: '#checkpoint = :end',
+          ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
+          ExpressionAttributeValues: { ':end': { S: 'SHARD_END' } },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
   }
 
   async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {
@@ -226,6 +296,9 @@ export function toItem(lease: Lease): Record<string, AttributeValue> {
   // A string set cannot be empty in DynamoDB: a shard without parents has no parentShardId attribute.
   if (lease.parentShardIds.length > 0) item.parentShardId = { SS: [...lease.parentShardIds] };
   if (lease.streamArn !== undefined) item.streamArn = { S: lease.streamArn };
+  if (lease.pendingOwner !== undefined) item.pendingOwner = { S: lease.pendingOwner };
+  if (lease.lastRenewedAt !== undefined) item.lastRenewedAt = { N: String(lease.lastRenewedAt) };
+  if (lease.failoverMs !== undefined) item.failoverMs = { N: String(lease.failoverMs) };
   return item;
 }
 
@@ -241,5 +314,12 @@ export function fromItem(item: Record<string, AttributeValue>): Lease {
     ownerSwitchesSinceCheckpoint: Number(item.ownerSwitchesSinceCheckpoint?.N ?? '0'),
     parentShardIds: item.parentShardId?.SS ?? [],
     streamArn: item.streamArn?.S,
+    pendingOwner: item.pendingOwner?.S,
+    lastRenewedAt: optionalNumber(item.lastRenewedAt),
+    failoverMs: optionalNumber(item.failoverMs),
   };
+}
+
+function optionalNumber(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
 }

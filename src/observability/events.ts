@@ -28,7 +28,7 @@ export interface ReplicatorEvents {
   'shards.synced': { total: number; open: number; created: number };
   'lease.taken': { shardId: string; previousOwner: string | undefined; checkpoint: string };
   'lease.lost': { shardId: string; reason: string };
-  'lease.released': { shardId: string };
+  'lease.released': { shardId: string; to?: string };
 }
 
 export type EventName = keyof ReplicatorEvents;
