@@ -42,6 +42,11 @@ export function describeFailure(
   const name = (err as { name?: string }).name ?? 'Error';
   const verdict = classifyError(err);
   const table = `${side} table ${location.tableName}`;
+  if (name === 'CredentialsProviderError') {
+    return new ConfigError(
+      `no AWS credentials found for the ${side} side: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    );
+  }
   if (verdict.kind === 'retriable' && verdict.reason === 'network') {
     return new ConfigError(
       `cannot reach DynamoDB for the ${table} (${where(location)}): ${errorMessage(err)}; check ${flag}-endpoint/${flag}-region and the network`,
@@ -64,11 +69,6 @@ export function describeFailure(
       default:
         break;
     }
-  }
-  if (name === 'CredentialsProviderError') {
-    return new ConfigError(
-      `no AWS credentials found for the ${side} side: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
-    );
   }
   return new ConfigError(
     `${action} on the ${table} (${where(location)}) failed: ${name}: ${errorMessage(err)}`,

@@ -1,0 +1,122 @@
+// Pure: the fleet as the lease table shows it, for `ddb-replicator status`. A shard's state is one of reading,
+// handing over, expired (its owner has not renewed within its failover time, by the lease's lastRenewedAt and the
+// reader's clock: a display hint, not the rule workers use), waiting for parents, unowned, or finished.
+import { isReady } from '../lease/lease-decision.js';
+import { isFinished, type Lease } from '../lease/lease.js';
+
+export type ShardState =
+  'reading' | 'handing-over' | 'expired' | 'waiting-for-parents' | 'unowned' | 'finished';
+
+export interface ShardStatus {
+  readonly shardId: string;
+  readonly state: ShardState;
+  readonly owner: string | undefined;
+  readonly pendingOwner: string | undefined;
+  readonly checkpoint: string;
+  readonly parentShardIds: readonly string[];
+  /** Milliseconds since the owner last renewed, when the lease records it. */
+  readonly sinceRenewalMs: number | undefined;
+}
+
+export interface WorkerStatus {
+  readonly workerId: string;
+  readonly leases: number;
+}
+
+export interface FleetStatus {
+  readonly shards: readonly ShardStatus[];
+  readonly workers: readonly WorkerStatus[];
+  readonly totals: Readonly<Record<ShardState, number>>;
+}
+
+const DEFAULT_FAILOVER_MS = 10_000;
+
+export function fleetStatus(leases: readonly Lease[], now: number): FleetStatus {
+  const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
+  // A parent lease is deleted only after it finished, so a missing parent counts as done here.
+  const noStream = new Set<string>();
+  const shards = [...leases]
+    .sort((a, b) => (a.leaseKey < b.leaseKey ? -1 : a.leaseKey > b.leaseKey ? 1 : 0))
+    .map((lease): ShardStatus => {
+      const sinceRenewalMs =
+        lease.lastRenewedAt === undefined ? undefined : Math.max(0, now - lease.lastRenewedAt);
+      return {
+        shardId: lease.leaseKey,
+        state: stateOf(lease, byKey, noStream, sinceRenewalMs),
+        owner: lease.leaseOwner,
+        pendingOwner: lease.pendingOwner,
+        checkpoint: lease.checkpoint,
+        parentShardIds: lease.parentShardIds,
+        sinceRenewalMs,
+      };
+    });
+  const counts = new Map<string, number>();
+  for (const shard of shards) {
+    if (shard.owner === undefined || shard.state === 'finished' || shard.state === 'expired') continue;
+    counts.set(shard.owner, (counts.get(shard.owner) ?? 0) + 1);
+  }
+  const workers = [...counts.entries()]
+    .map(([workerId, count]) => ({ workerId, leases: count }))
+    .sort((a, b) => (a.workerId < b.workerId ? -1 : 1));
+  const totals: Record<ShardState, number> = {
+    reading: 0,
+    'handing-over': 0,
+    expired: 0,
+    'waiting-for-parents': 0,
+    unowned: 0,
+    finished: 0,
+  };
+  for (const shard of shards) totals[shard.state] += 1;
+  return { shards, workers, totals };
+}
+
+function stateOf(
+  lease: Lease,
+  byKey: ReadonlyMap<string, Lease>,
+  noStream: ReadonlySet<string>,
+  sinceRenewalMs: number | undefined,
+): ShardState {
+  if (isFinished(lease)) return 'finished';
+  if (!isReady(lease, byKey, noStream)) return 'waiting-for-parents';
+  if (lease.leaseOwner === undefined) return 'unowned';
+  if (sinceRenewalMs !== undefined && sinceRenewalMs > (lease.failoverMs ?? DEFAULT_FAILOVER_MS))
+    return 'expired';
+  if (lease.pendingOwner !== undefined) return 'handing-over';
+  return 'reading';
+}
+
+/** The human view: one line per shard, then one per worker. */
+export function formatFleetStatus(status: FleetStatus, header: string): string {
+  const rows = status.shards.map((s) => [
+    s.shardId,
+    s.state === 'handing-over' ? `handing over to ${s.pendingOwner ?? '?'}` : s.state,
+    s.owner ?? '-',
+    s.checkpoint,
+    s.parentShardIds.length === 0 ? '-' : s.parentShardIds.join(','),
+  ]);
+  const table = [['SHARD', 'STATE', 'OWNER', 'CHECKPOINT', 'PARENTS'], ...rows];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
+  const lines = table.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  const totals = Object.entries(status.totals)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
+  const workers =
+    status.workers.length === 0
+      ? ['no live worker holds a lease']
+      : status.workers.map((w) => `${w.workerId}: ${w.leases} lease${w.leases === 1 ? '' : 's'}`);
+  return [
+    header,
+    '',
+    ...lines,
+    '',
+    `shards: ${totals || 'none'}`,
+    'workers:',
+    ...workers.map((w) => `  ${w}`),
+  ].join('\n');
+}
