@@ -39,7 +39,8 @@ export function describeFailure(
   action: string,
 ): ConfigError {
   const flag = FLAG_PREFIX[side];
-  const name = (err as { name?: string }).name ?? 'Error';
+  const name =
+    typeof err === 'object' && err !== null ? ((err as { name?: string }).name ?? 'Error') : 'Error';
   const verdict = classifyError(err);
   const table = `${side} table ${location.tableName}`;
   if (name === 'CredentialsProviderError') {
@@ -55,12 +56,17 @@ export function describeFailure(
   if (verdict.kind === 'fatal') {
     switch (verdict.reason) {
       case 'not-found':
+        if (side === 'lease') {
+          return new ConfigError(
+            `${table} not found in ${where(location)}: check --task-name and --lease-region/--lease-endpoint`,
+          );
+        }
         return new ConfigError(
           `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' ? '' : ', or create it with the same key schema as the source'}`,
         );
       case 'credentials':
         return new ConfigError(
-          `the ${side} side refused the AWS credentials (${name}: ${errorMessage(err)}) in ${where(location)}: check AWS_PROFILE or the access keys`,
+          `the ${side} side refused the AWS credentials for the ${table} (${name}: ${errorMessage(err)}) in ${where(location)}: check AWS_PROFILE or the access keys`,
         );
       case 'access-denied':
         return new ConfigError(

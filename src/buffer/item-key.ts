@@ -30,6 +30,7 @@ export function normalizeNumber(text: string): string {
   const sign = match[1] === '-' ? '-' : '';
   const whole = match[2] ?? '';
   const fraction = match[3] ?? '';
+  if (whole === '' && fraction === '') throw new TypeError(`not a number: ${text}`);
   const exponent = Number(match[4] ?? '0') - fraction.length;
   let digits = (whole + fraction).replace(/^0+/, '');
   if (digits === '') return '0';

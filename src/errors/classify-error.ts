@@ -64,12 +64,14 @@ export function classifyError(err: unknown): ErrorClass {
   // The SDK types are structural; the classifiers only read name, $metadata and $retryable.
   const sdkError = err as Parameters<typeof isThrottlingError>[0];
   if (isThrottlingError(sdkError)) return { kind: 'retriable', reason: 'throttled' };
-  if (isServerError(sdkError)) return { kind: 'retriable', reason: 'server' };
+  const status = shape.$metadata?.httpStatusCode;
+  // Checked before the transient test, which also claims 500/502/503/504: an answer from a server is no network fault.
+  if (isServerError(sdkError) || (status !== undefined && status >= 500)) {
+    return { kind: 'retriable', reason: 'server' };
+  }
   if (isTransientError(sdkError) || NETWORK_CODES.has(code) || hasNetworkCause(shape.cause)) {
     return { kind: 'retriable', reason: 'network' };
   }
-  const status = shape.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return { kind: 'retriable', reason: 'server' };
   return { kind: 'fatal', reason: 'other' };
 }
 

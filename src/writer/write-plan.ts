@@ -13,7 +13,8 @@ export function toWriteRequest(change: ChangeRecord): WriteRequest {
 }
 
 export function planBatches(changes: readonly ChangeRecord[], size = MAX_BATCH_WRITE): WriteRequest[][] {
-  if (size < 1 || size > MAX_BATCH_WRITE) throw new RangeError(`batch size must be 1..${MAX_BATCH_WRITE}`);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_WRITE)
+    throw new RangeError(`batch size must be 1..${MAX_BATCH_WRITE}`);
   const batches: WriteRequest[][] = [];
   for (let start = 0; start < changes.length; start += size) {
     batches.push(changes.slice(start, start + size).map(toWriteRequest));

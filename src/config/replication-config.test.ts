@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError } from '../errors/replicator-error.js';
+import { buildReplicationConfig, type ReplicationFlags } from './replication-config.js';
+import { defaultTaskName } from './task-name.js';
+
+const BASE: ReplicationFlags = {
+  sourceTable: 'src',
+  sourceRegion: 'us-east-1',
+  destTable: 'dst',
+  workerId: 'worker-1',
+  startPosition: 'trim-horizon',
+  batchSize: 1000,
+  writeConcurrency: 16,
+  maxBufferMb: 64,
+  pollIntervalMs: 1000,
+  failoverMs: 10_000,
+  shardSyncIntervalMs: 60_000,
+  progressIntervalMs: 30_000,
+  shutdownTimeoutMs: 30_000,
+};
+
+const NO_ENV: NodeJS.ProcessEnv = {};
+
+type NumericFlag =
+  | 'batchSize'
+  | 'writeConcurrency'
+  | 'maxBufferMb'
+  | 'pollIntervalMs'
+  | 'failoverMs'
+  | 'shardSyncIntervalMs'
+  | 'progressIntervalMs'
+  | 'shutdownTimeoutMs'
+  | 'metricsPort';
+
+/** One flag set to a value, for tables of cases. */
+function flag<K extends keyof ReplicationFlags>(
+  key: K,
+  value: ReplicationFlags[K],
+): Partial<ReplicationFlags> {
+  const flags: Partial<ReplicationFlags> = {};
+  (flags as Record<K, ReplicationFlags[K]>)[key] = value;
+  return flags;
+}
+
+function build(overrides: Partial<ReplicationFlags> = {}, env: NodeJS.ProcessEnv = NO_ENV) {
+  return buildReplicationConfig({ ...BASE, ...overrides }, env);
+}
+
+/** Asserts a ConfigError whose message names `flag` (and matches `pattern`, when given). */
+function assertRefused(overrides: Partial<ReplicationFlags>, name: string, pattern?: RegExp): void {
+  assert.throws(
+    () => build(overrides),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `a ConfigError for ${name}`);
+      assert.ok(err.message.includes(name), `"${err.message}" names ${name}`);
+      if (pattern !== undefined) assert.match(err.message, pattern);
+      return true;
+    },
+  );
+}
+
+describe('buildReplicationConfig: defaults', () => {
+  test('destination and lease follow the source', () => {
+    const config = build();
+    const taskName = defaultTaskName('us-east-1', 'src', 'us-east-1', 'dst');
+    assert.deepEqual(config.source, { region: 'us-east-1', endpoint: undefined, tableName: 'src' });
+    assert.deepEqual(config.destination, { region: 'us-east-1', endpoint: undefined, tableName: 'dst' });
+    assert.deepEqual(config.lease, {
+      region: 'us-east-1',
+      endpoint: undefined,
+      tableName: `DynamoDBCrossRegionReplication${taskName}`,
+    });
+    assert.equal(config.taskName, taskName);
+    assert.equal(config.sourceStreamsEndpoint, undefined);
+    assert.equal(config.maxBufferBytes, 64 * 1024 * 1024);
+    assert.equal(config.metricsPort, undefined);
+    assert.equal(config.workerId, 'worker-1');
+    assert.equal(config.batchSize, 1000);
+  });
+
+  test('the lease table and the stream follow the source endpoint', () => {
+    const config = build({ sourceEndpoint: 'http://localhost:8000', destEndpoint: 'http://localhost:8001' });
+    assert.equal(config.lease.endpoint, 'http://localhost:8000');
+    assert.equal(config.lease.region, 'us-east-1');
+    assert.equal(config.sourceStreamsEndpoint, 'http://localhost:8000');
+    assert.equal(config.destination.endpoint, 'http://localhost:8001');
+  });
+
+  test('--source-streams-endpoint overrides the stream endpoint only', () => {
+    const config = build({ sourceEndpoint: 'http://a:1', sourceStreamsEndpoint: 'https://streams:2' });
+    assert.equal(config.sourceStreamsEndpoint, 'https://streams:2');
+    assert.equal(config.source.endpoint, 'http://a:1');
+  });
+
+  test('--lease-region alone means that region’s AWS endpoint, not the source endpoint', () => {
+    const config = build({ sourceEndpoint: 'http://localhost:8000', leaseRegion: 'eu-west-1' });
+    assert.deepEqual([config.lease.region, config.lease.endpoint], ['eu-west-1', undefined]);
+  });
+
+  test('--lease-endpoint is used, with the source region unless --lease-region', () => {
+    const a = build({ sourceEndpoint: 'http://localhost:8000', leaseEndpoint: 'http://lease:9000' });
+    assert.deepEqual([a.lease.region, a.lease.endpoint], ['us-east-1', 'http://lease:9000']);
+    const b = build({ leaseRegion: 'eu-west-1', leaseEndpoint: 'http://lease:9000' });
+    assert.deepEqual([b.lease.region, b.lease.endpoint], ['eu-west-1', 'http://lease:9000']);
+  });
+
+  test('--dest-region and a task name are used', () => {
+    const config = build({ destRegion: 'us-west-2', taskName: 'my.task_1' });
+    assert.equal(config.destination.region, 'us-west-2');
+    assert.equal(config.taskName, 'my.task_1');
+    assert.equal(config.lease.tableName, 'DynamoDBCrossRegionReplicationmy.task_1');
+    assert.equal(
+      build({ destRegion: 'us-west-2' }).taskName,
+      defaultTaskName('us-east-1', 'src', 'us-west-2', 'dst'),
+    );
+  });
+
+  test('an empty endpoint counts as none', () => {
+    const config = build({ sourceEndpoint: '', destEndpoint: '' });
+    assert.equal(config.source.endpoint, undefined);
+    assert.equal(config.destination.endpoint, undefined);
+  });
+});
+
+describe('buildReplicationConfig: region from the environment', () => {
+  test('AWS_REGION is the fallback for --source-region', () => {
+    const config = build({ sourceRegion: undefined }, { AWS_REGION: 'ap-south-1' });
+    assert.equal(config.source.region, 'ap-south-1');
+    assert.equal(config.destination.region, 'ap-south-1');
+  });
+
+  test('AWS_DEFAULT_REGION comes after AWS_REGION', () => {
+    assert.equal(
+      build({ sourceRegion: undefined }, { AWS_DEFAULT_REGION: 'sa-east-1' }).source.region,
+      'sa-east-1',
+    );
+    const both = { AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'sa-east-1' };
+    assert.equal(build({ sourceRegion: undefined }, both).source.region, 'ap-south-1');
+  });
+
+  test('the flag wins over the environment', () => {
+    assert.equal(build({}, { AWS_REGION: 'ap-south-1' }).source.region, 'us-east-1');
+  });
+
+  test('no region anywhere names --source-region and AWS_REGION', () => {
+    assertRefused({ sourceRegion: undefined }, '--source-region', /AWS_REGION/);
+    assertRefused({ sourceRegion: '' }, '--source-region');
+  });
+});
+
+describe('buildReplicationConfig: validation', () => {
+  test('missing tables name their flag', () => {
+    assertRefused({ sourceTable: undefined }, '--source-table', /missing/);
+    assertRefused({ sourceTable: '' }, '--source-table', /missing/);
+    assertRefused({ destTable: undefined }, '--dest-table', /missing/);
+    assertRefused({ destTable: '' }, '--dest-table', /missing/);
+  });
+
+  test('invalid table names name their flag', () => {
+    for (const bad of ['ab', 'has space', 'a/b', 'tab:le', 'x'.repeat(256), 'ünï']) {
+      assertRefused({ sourceTable: bad }, '--source-table', /not a valid DynamoDB table name/);
+      assertRefused({ destTable: bad }, '--dest-table', /not a valid DynamoDB table name/);
+    }
+  });
+
+  test('table names at the limits are accepted', () => {
+    assert.equal(build({ sourceTable: 'abc' }).source.tableName, 'abc');
+    assert.equal(build({ destTable: 'x'.repeat(255) }).destination.tableName, 'x'.repeat(255));
+    assert.equal(build({ sourceTable: 'A_b-c.9' }).source.tableName, 'A_b-c.9');
+  });
+
+  const ranges: [NumericFlag, string, number, number][] = [
+    ['batchSize', '--batch-size', 1, 1000],
+    ['writeConcurrency', '--write-concurrency', 1, 256],
+    ['maxBufferMb', '--max-buffer-mb', 1, 16_384],
+    ['pollIntervalMs', '--poll-interval-ms', 0, 60_000],
+    ['failoverMs', '--failover-ms', 1_000, 3_600_000],
+    ['shardSyncIntervalMs', '--shard-sync-interval-ms', 100, 3_600_000],
+    ['progressIntervalMs', '--progress-interval-ms', 0, 3_600_000],
+    ['shutdownTimeoutMs', '--shutdown-timeout-ms', 0, 3_600_000],
+    ['metricsPort', '--metrics-port', 0, 65_535],
+  ];
+  for (const [key, name, min, max] of ranges) {
+    test(`${name} accepts ${min}..${max} and refuses the rest`, () => {
+      for (const good of [min, max]) {
+        const config = build(flag(key, good));
+        const value = key === 'maxBufferMb' ? config.maxBufferBytes / (1024 * 1024) : config[key];
+        assert.equal(value, good);
+      }
+      const bounds = new RegExp(`from ${min} to ${max}`);
+      for (const bad of [min - 1, max + 1, min + 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        assertRefused(flag(key, bad), name, bounds);
+      }
+    });
+  }
+
+  test('bad endpoints name their flag', () => {
+    const endpoints = [
+      ['sourceEndpoint', '--source-endpoint'],
+      ['sourceStreamsEndpoint', '--source-streams-endpoint'],
+      ['destEndpoint', '--dest-endpoint'],
+      ['leaseEndpoint', '--lease-endpoint'],
+    ] as const;
+    for (const [key, name] of endpoints) {
+      assertRefused(flag(key, 'not a url'), name, /is not a URL/);
+      assertRefused(flag(key, 'ftp://host:21'), name, /must start with http:\/\/ or https:\/\//);
+      assertRefused(flag(key, 'localhost:8000'), name);
+      assert.doesNotThrow(() => build(flag(key, 'https://dynamodb.eu-west-1.amazonaws.com')));
+    }
+  });
+
+  test('an empty worker id is refused', () => {
+    assertRefused({ workerId: '' }, '--worker-id', /empty/);
+    assertRefused({ workerId: '  \t' }, '--worker-id', /empty/);
+  });
+
+  test('the source table as destination is refused', () => {
+    assertRefused({ destTable: 'src' }, '--dest-table', /source table itself/);
+    assertRefused({ destTable: 'src', destRegion: 'us-east-1' }, '--dest-table');
+    const local = 'http://localhost:8000';
+    assertRefused({ destTable: 'src', sourceEndpoint: local, destEndpoint: local }, '--dest-table');
+  });
+
+  test('the same table name in another region or endpoint is fine', () => {
+    assert.equal(build({ destTable: 'src', destRegion: 'us-west-2' }).destination.tableName, 'src');
+    assert.equal(
+      build({ destTable: 'src', destEndpoint: 'http://localhost:8001' }).destination.tableName,
+      'src',
+    );
+  });
+
+  test('a task name that cannot be part of a table name is refused', () => {
+    for (const bad of ['has space', 'a/b', '', 'x'.repeat(201), 'naïve']) {
+      assertRefused({ taskName: bad }, '--task-name', /not usable in a table name/);
+    }
+    assert.equal(build({ taskName: 'x'.repeat(200) }).taskName, 'x'.repeat(200));
+  });
+});

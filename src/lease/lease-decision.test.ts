@@ -1,0 +1,339 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
+import { chooseLeasesToTake, isReady, type LeaseChoice, type LeaseChoiceInput } from './lease-decision.js';
+
+const ME = 'worker-me';
+
+function lease(
+  leaseKey: string,
+  options: {
+    owner?: string;
+    finished?: boolean;
+    parents?: string[];
+    counter?: number;
+    pending?: string;
+  } = {},
+): Lease {
+  return {
+    leaseKey,
+    leaseOwner: options.owner,
+    leaseCounter: options.counter ?? 1,
+    checkpoint: options.finished === true ? SHARD_END : TRIM_HORIZON,
+    checkpointSubSequenceNumber: 0,
+    ownerSwitchesSinceCheckpoint: 0,
+    parentShardIds: options.parents ?? [],
+    streamArn: 'arn:stream',
+    pendingOwner: options.pending,
+    lastRenewedAt: undefined,
+    failoverMs: undefined,
+  };
+}
+
+function decide(leases: Lease[], overrides: Partial<LeaseChoiceInput> = {}): LeaseChoice {
+  return chooseLeasesToTake({
+    leases,
+    workerId: ME,
+    held: new Set(),
+    expired: new Set(),
+    streamShardIds: new Set(leases.map((l) => l.leaseKey)),
+    ...overrides,
+  });
+}
+
+function choose(leases: Lease[], overrides: Partial<LeaseChoiceInput> = {}): string[] {
+  return decide(leases, overrides).take.map((l) => l.leaseKey);
+}
+
+const owned = (owner: string, keys: string[], options: { pending?: string } = {}): Lease[] =>
+  keys.map((key) => lease(key, { owner, ...options }));
+
+const byKey = (leases: Lease[]): Map<string, Lease> => new Map(leases.map((l) => [l.leaseKey, l]));
+
+describe('isReady (parents first)', () => {
+  const child = (parents: string[]): Lease => lease('child', { parents });
+
+  test('a shard without parents is ready', () => {
+    assert.equal(isReady(child([]), byKey([]), undefined), true);
+  });
+
+  test('parent finished: ready, whether the stream is known or not', () => {
+    const leases = [lease('p', { finished: true })];
+    assert.equal(isReady(child(['p']), byKey(leases), new Set(['p', 'child'])), true);
+    assert.equal(isReady(child(['p']), byKey(leases), new Set(['child'])), true);
+    assert.equal(isReady(child(['p']), byKey(leases), undefined), true);
+  });
+
+  test('parent unfinished: not ready, whether the stream is known or not', () => {
+    for (const owner of [undefined, ME, 'other']) {
+      const leases = [lease('p', { owner })];
+      assert.equal(isReady(child(['p']), byKey(leases), new Set(['p', 'child'])), false);
+      assert.equal(isReady(child(['p']), byKey(leases), new Set(['child'])), false);
+      assert.equal(isReady(child(['p']), byKey(leases), undefined), false);
+    }
+  });
+
+  test('parent lease missing but the parent is in the stream: not ready', () => {
+    assert.equal(isReady(child(['p']), byKey([]), new Set(['p', 'child'])), false);
+  });
+
+  test('parent lease missing and the parent gone from the stream: ready', () => {
+    assert.equal(isReady(child(['p']), byKey([]), new Set(['child'])), true);
+    assert.equal(isReady(child(['p']), byKey([]), new Set()), true);
+  });
+
+  test('parent lease missing and the stream unknown: not ready', () => {
+    assert.equal(isReady(child(['p']), byKey([]), undefined), false);
+  });
+
+  test('two parents: ready only when each one is', () => {
+    const done = lease('p1', { finished: true });
+    const open = lease('p2');
+    const stream = new Set(['p1', 'p2', 'child']);
+    assert.equal(isReady(child(['p1', 'p2']), byKey([done, open]), stream), false);
+    assert.equal(isReady(child(['p2', 'p1']), byKey([done, open]), stream), false);
+    const bothDone = [done, lease('p2', { finished: true })];
+    assert.equal(isReady(child(['p1', 'p2']), byKey(bothDone), stream), true);
+    // p2 has no lease: ready only once it is gone from the stream.
+    assert.equal(isReady(child(['p1', 'p2']), byKey([done]), stream), false);
+    assert.equal(isReady(child(['p1', 'p2']), byKey([done]), new Set(['p1', 'child'])), true);
+    assert.equal(isReady(child(['p1', 'p2']), byKey([done]), undefined), false);
+  });
+});
+
+describe('chooseLeasesToTake', () => {
+  test('finished leases are never taken', () => {
+    const leases = [lease('a', { finished: true }), lease('b', { finished: true, owner: ME })];
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId: ME,
+      held: new Set(),
+      expired: new Set(['a', 'b']),
+      streamShardIds: undefined,
+    });
+    assert.deepEqual(choice.take, []);
+    assert.equal(choice.target, 0);
+  });
+
+  test('unowned ready leases are taken', () => {
+    assert.deepEqual(choose([lease('a'), lease('b')]), ['a', 'b']);
+  });
+
+  test('own leftover leases (owner is me, not held) are taken', () => {
+    assert.deepEqual(choose([lease('a', { owner: ME }), lease('b', { owner: ME })]), ['a', 'b']);
+  });
+
+  test('leases held now are not taken again but count against the share', () => {
+    const leases = [lease('a', { owner: ME }), lease('b', { owner: ME }), lease('c')];
+    assert.deepEqual(choose(leases, { held: new Set(['a']) }), ['b', 'c']);
+    assert.deepEqual(choose(leases, { held: new Set(['a', 'b', 'c']) }), []);
+  });
+
+  test('expired leases of other workers are taken', () => {
+    const leases = [lease('a', { owner: 'dead' }), lease('b', { owner: 'dead' })];
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId: ME,
+      held: new Set(),
+      expired: new Set(['a', 'b']),
+      streamShardIds: undefined,
+    });
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['a', 'b'],
+    );
+    assert.equal(choice.liveWorkers, 1, 'an owner whose leases all expired is not live');
+  });
+
+  test('leases of live other workers are not taken, even under the share', () => {
+    const leases = [
+      lease('a', { owner: 'other' }),
+      lease('b', { owner: 'other' }),
+      lease('c', { owner: 'other' }),
+    ];
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId: ME,
+      held: new Set(),
+      expired: new Set(),
+      streamShardIds: undefined,
+    });
+    assert.equal(choice.target, 2);
+    assert.deepEqual(choice.take, []);
+  });
+
+  test('only the expired lease of a live worker is taken', () => {
+    const leases = [lease('a', { owner: 'other' }), lease('b', { owner: 'other' })];
+    assert.deepEqual(choose(leases, { expired: new Set(['b']) }), ['b']);
+  });
+
+  for (const live of [1, 2, 3, 4, 5]) {
+    test(`fair share with ${live} live worker(s): ceil(10 / ${live})`, () => {
+      // Each other worker holds one lease; the rest are free.
+      const others = Array.from({ length: live - 1 }, (_, i) => lease(`s${i}`, { owner: `w${i}` }));
+      const free = Array.from({ length: 10 - others.length }, (_, i) => lease(`s${String(i + live - 1)}`));
+      const choice = chooseLeasesToTake({
+        leases: [...others, ...free],
+        workerId: ME,
+        held: new Set(),
+        expired: new Set(),
+        streamShardIds: undefined,
+      });
+      const target = Math.ceil(10 / live);
+      assert.equal(choice.liveWorkers, live);
+      assert.equal(choice.target, target);
+      assert.equal(choice.take.length, target);
+      assert.ok(choice.take.every((l) => l.leaseOwner === undefined));
+    });
+  }
+
+  test('held count reduces the room left', () => {
+    const leases = [
+      lease('a', { owner: ME }),
+      lease('b', { owner: 'other' }),
+      lease('c'),
+      lease('d'),
+      lease('e'),
+      lease('f'),
+    ];
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId: ME,
+      held: new Set(['a']),
+      expired: new Set(),
+      streamShardIds: undefined,
+    });
+    assert.equal(choice.target, 3);
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['c', 'd'],
+    );
+  });
+
+  test('finished leases count neither for the share nor for live workers', () => {
+    const leases = [lease('old', { owner: 'other', finished: true }), lease('a'), lease('b')];
+    const choice = chooseLeasesToTake({
+      leases,
+      workerId: ME,
+      held: new Set(['old']),
+      expired: new Set(),
+      streamShardIds: undefined,
+    });
+    assert.equal(choice.liveWorkers, 1);
+    assert.equal(choice.target, 2);
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['a', 'b'],
+    );
+  });
+
+  test('the result is sorted by shard id and cut at the room left', () => {
+    const leases = ['shard-5', 'shard-2', 'shard-9', 'shard-1', 'shard-7', 'shard-3'].map((k) => lease(k));
+    assert.deepEqual(choose(leases), ['shard-1', 'shard-2', 'shard-3', 'shard-5', 'shard-7', 'shard-9']);
+    const withOther = [...leases, lease('shard-0', { owner: 'other' })];
+    assert.deepEqual(choose(withOther), ['shard-1', 'shard-2', 'shard-3', 'shard-5']);
+  });
+
+  test('a child whose parent is unfinished is not taken; the parent is', () => {
+    const leases = [lease('b-child', { parents: ['a-parent'] }), lease('a-parent')];
+    assert.deepEqual(choose(leases), ['a-parent']);
+  });
+
+  test('a child whose parent another worker is still reading is not taken', () => {
+    const leases = [lease('b-child', { parents: ['a-parent'] }), lease('a-parent', { owner: 'other' })];
+    assert.deepEqual(choose(leases), []);
+  });
+
+  test('a child whose parent is finished is taken', () => {
+    const leases = [lease('b-child', { parents: ['a-parent'] }), lease('a-parent', { finished: true })];
+    assert.deepEqual(choose(leases), ['b-child']);
+  });
+
+  test('a child whose parent has no lease waits while the parent is in the stream or the stream is unknown', () => {
+    const leases = [lease('b-child', { parents: ['a-parent'] })];
+    assert.deepEqual(choose(leases, { streamShardIds: new Set(['a-parent', 'b-child']) }), []);
+    assert.deepEqual(choose(leases, { streamShardIds: undefined }), []);
+    assert.deepEqual(choose(leases, { streamShardIds: new Set(['b-child']) }), ['b-child']);
+  });
+
+  test('with no active lease the target is 0 and nothing is taken', () => {
+    const choice = chooseLeasesToTake({
+      leases: [],
+      workerId: ME,
+      held: new Set(),
+      expired: new Set(),
+      streamShardIds: undefined,
+    });
+    assert.deepEqual(choice, { take: [], steal: undefined, target: 0, liveWorkers: 1 });
+  });
+});
+
+describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
+  test('under the share with nothing free: ask the most loaded worker for its last lease', () => {
+    const choice = decide(owned('w1', ['a', 'b', 'c']));
+    assert.deepEqual(choice.take, []);
+    assert.equal(choice.steal?.leaseKey, 'c');
+  });
+
+  test('no request when free leases fill the room', () => {
+    const choice = decide([...owned('w1', ['a', 'b', 'c']), lease('d'), lease('e')]);
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['d', 'e'],
+    );
+    assert.equal(choice.steal, undefined);
+  });
+
+  test('no request unless it evens the fleet out (2 against 1 stays)', () => {
+    const choice = decide([...owned('w1', ['a', 'b']), lease('x', { owner: ME })], { held: new Set(['x']) });
+    assert.equal(choice.target, 2);
+    assert.equal(choice.steal, undefined);
+  });
+
+  test('taking free leases first counts toward the evenness check', () => {
+    // w1 has 3; this worker takes the free one, then 3 against 1 still moves one.
+    const choice = decide([...owned('w1', ['a', 'b', 'c']), lease('z')]);
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['z'],
+    );
+    assert.equal(choice.steal?.leaseKey, 'c');
+  });
+
+  test('the most loaded worker is asked; on a tie the first by name', () => {
+    assert.equal(
+      decide([...owned('w1', ['a', 'b', 'c']), ...owned('w2', ['d', 'e', 'f', 'g'])]).steal?.leaseKey,
+      'g',
+    );
+    assert.equal(
+      decide([...owned('w2', ['d', 'e', 'f']), ...owned('w1', ['a', 'b', 'c'])]).steal?.leaseKey,
+      'c',
+    );
+  });
+
+  test('a pending request of this worker blocks another one', () => {
+    const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', pending: ME })];
+    assert.equal(decide(leases).steal, undefined);
+  });
+
+  test('a lease another worker already asked for is not asked for again', () => {
+    const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', pending: 'w2' })];
+    assert.equal(decide(leases).steal?.leaseKey, 'b');
+  });
+
+  test('a lease that is not ready is not asked for', () => {
+    const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', parents: ['p'] })];
+    const choice = decide(leases, { streamShardIds: new Set(['a', 'b', 'c', 'p']) });
+    assert.equal(choice.steal?.leaseKey, 'b');
+  });
+
+  test('expired leases are taken, not asked for, and do not count as load', () => {
+    // w1 shows 3 leases but one expired: after taking it, 2 against 1 stays.
+    const choice = decide(owned('w1', ['a', 'b', 'c']), { expired: new Set(['a']) });
+    assert.deepEqual(
+      choice.take.map((l) => l.leaseKey),
+      ['a'],
+    );
+    assert.equal(choice.steal, undefined);
+  });
+});
