@@ -30,6 +30,14 @@ export interface ShardPipelineDeps {
   readonly logger: Logger;
 }
 
+/**
+ * What a batch costs in memory, as a JS heap estimate: SizeBytes counts the item bytes on the wire (new and old
+ * image), while parsed attribute maps cost several times that plus a fixed price per record.
+ */
+export function memoryWeight(batch: { readonly bytes: number; readonly records: readonly unknown[] }): number {
+  return batch.bytes * 2 + batch.records.length * 512;
+}
+
 export function positionOf(checkpoint: string): ReadPosition | 'finished' {
   if (checkpoint === SHARD_END) return 'finished';
   if (checkpoint === TRIM_HORIZON) return { type: 'TRIM_HORIZON' };
@@ -113,7 +121,7 @@ export class ShardPipeline {
       for await (const batch of reader.read(position, signal)) {
         if (batch.records.length > 0) {
           // Wait for room before holding more: this is what bounds memory when the writer is behind.
-          this.#bufferedReleases.push(await memory.acquire(Math.max(batch.bytes, 1), signal));
+          this.#bufferedReleases.push(await memory.acquire(memoryWeight(batch), signal));
           this.#buffer.addAll(batch.records);
           this.#dataReady.notify();
         }
