@@ -34,7 +34,10 @@ export interface ShardPipelineDeps {
  * What a batch costs in memory, as a JS heap estimate: SizeBytes counts the item bytes on the wire (new and old
  * image), while parsed attribute maps cost several times that plus a fixed price per record.
  */
-export function memoryWeight(batch: { readonly bytes: number; readonly records: readonly unknown[] }): number {
+export function memoryWeight(batch: {
+  readonly bytes: number;
+  readonly records: readonly unknown[];
+}): number {
   return batch.bytes * 2 + batch.records.length * 512;
 }
 
@@ -95,19 +98,39 @@ export class ShardPipeline {
     for (const release of this.#bufferedReleases.splice(0)) release();
 
     if (lease.isLost || flushError instanceof LeaseLostError) {
-      events.emit('shard.stopped', { shardId: this.shardId, reason: lease.lostReason ?? 'lease lost' });
+      events.emit('shard.stopped', {
+        shardId: this.shardId,
+        kind: 'lost',
+        reason: lease.lostReason ?? 'lease lost',
+      });
       return 'lost';
     }
-    if (flushError !== undefined && !(flushError instanceof StoppedError))
-      throw this.#asShardError(flushError);
-    if (state.readError !== undefined) throw this.#asShardError(state.readError);
-    if (flushError instanceof StoppedError) return 'stopped';
+    const failure =
+      flushError !== undefined && !(flushError instanceof StoppedError) ? flushError : state.readError;
+    if (failure !== undefined) {
+      const error = this.#asShardError(failure);
+      events.emit('shard.stopped', { shardId: this.shardId, kind: 'failed', reason: error.message });
+      throw error;
+    }
+    if (flushError instanceof StoppedError) {
+      events.emit('shard.stopped', {
+        shardId: this.shardId,
+        kind: 'abandoned',
+        reason: 'stop timed out; the last flush was abandoned',
+      });
+      return 'stopped';
+    }
     if (state.shardEnded) {
       await lease.checkpoint(SHARD_END);
       events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: SHARD_END });
       events.emit('shard.ended', { shardId: this.shardId });
       return 'ended';
     }
+    events.emit('shard.stopped', {
+      shardId: this.shardId,
+      kind: 'stopped',
+      reason: 'stopped after the final flush',
+    });
     return 'stopped';
   }
 

@@ -24,7 +24,7 @@ export interface ReplicatorEvents {
   'checkpoint.moved': { shardId: string; checkpoint: string };
   'shard.started': { shardId: string; position: string };
   'shard.ended': { shardId: string };
-  'shard.stopped': { shardId: string; reason: string };
+  'shard.stopped': { shardId: string; kind: 'stopped' | 'abandoned' | 'lost' | 'failed'; reason: string };
   'shards.synced': { total: number; open: number; created: number };
   'lease.taken': { shardId: string; previousOwner: string | undefined; checkpoint: string };
   'lease.lost': { shardId: string; reason: string };

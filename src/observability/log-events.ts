@@ -9,7 +9,10 @@ export function logEvents(events: EventBus, logger: Logger): void {
   events.on('lease.released', (e) => logger.info(e, 'lease released'));
   events.on('shard.started', (e) => logger.info(e, 'shard reading'));
   events.on('shard.ended', (e) => logger.info(e, 'shard finished'));
-  events.on('shard.stopped', (e) => logger.warn(e, 'shard stopped'));
+  events.on('shard.stopped', (e) => {
+    if (e.kind === 'stopped') logger.info(e, 'shard stopped');
+    else logger.warn(e, 'shard stopped');
+  });
   events.on('iterator.renewed', (e) => logger.info(e, 'shard iterator expired; renewed'));
   events.on('shards.synced', (e) => {
     if (e.created > 0) logger.info(e, 'new shards found');

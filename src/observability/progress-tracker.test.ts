@@ -131,6 +131,7 @@ describe('ProgressTracker', () => {
       bus.emit('shard.started', { shardId: 's2', position: 'TRIM_HORIZON' });
       read(bus, 's1', 5, false);
       if (event === 'shard.ended') bus.emit(event, { shardId: 's1' });
+      else if (event === 'shard.stopped') bus.emit(event, { shardId: 's1', kind: 'stopped', reason: 'test' });
       else bus.emit(event, { shardId: 's1', reason: 'test' });
       assert.deepEqual(
         tracker.snapshot().shards.map((s) => s.shardId),
