@@ -2,6 +2,7 @@
 // in its shard (sequence number). Converted once at the edge, so buffer and writer never see SDK types.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import { repairEmptyMaps } from './empty-map-repair.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -34,7 +35,7 @@ export function toChangeRecord(record: _Record): ChangeRecord {
     );
   }
   // The streams client and the DynamoDB client declare the same AttributeValue union separately.
-  const newImage = data.NewImage;
+  const newImage = data.NewImage === undefined ? undefined : repairEmptyMaps(data.NewImage);
   if (eventName !== 'REMOVE' && newImage === undefined) {
     throw new MalformedRecordError(
       `stream record ${sequenceNumber} (${eventName}) carries no new image: the stream view type must be NEW_IMAGE or NEW_AND_OLD_IMAGES`,

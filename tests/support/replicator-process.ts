@@ -117,7 +117,7 @@ export class ReplicatorProcess {
 /** The AWS SDK's Node-version notice on Node 20 (expected, not ours). */
 export function isSdkWarning(line: string): boolean {
   return (
-    /NodeVersionSupportWarning|AWS SDK for JavaScript|will require node|upgrade to node|a\.co\/|trace-warnings|versions published|security updates/.test(
+    /NodeVersionSupportWarning|AWS SDK for JavaScript|continue receiving updates|will require node|upgrade to node|a\.co\/|trace-warnings|versions published|security updates/.test(
       line,
     ) || line.trim() === ''
   );

@@ -1,0 +1,102 @@
+// Looks at what the replicator leaves behind, from the outside: the source table's stream records (to know the
+// sequence number of a given change), the checkpoint in the lease table, and whether a lease table exists.
+import {
+  DescribeTableCommand,
+  ListTablesCommand,
+  ScanCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
+import { SOURCE_REGION, sourceEndpoint } from './local-env.js';
+import type { Item } from './replication-fixture.js';
+
+export interface StreamRecordSummary {
+  readonly sequenceNumber: string;
+  readonly eventName: string;
+  readonly keys: Item;
+}
+
+/** Every record of every shard of the source table's stream, oldest first per shard. */
+export async function readSourceStream(
+  source: DynamoDBClient,
+  table: string,
+): Promise<StreamRecordSummary[]> {
+  const described = await source.send(new DescribeTableCommand({ TableName: table }));
+  const streamArn = described.Table?.LatestStreamArn;
+  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
+  const streams = new DynamoDBStreamsClient({
+    endpoint: sourceEndpoint(),
+    region: SOURCE_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const records: StreamRecordSummary[] = [];
+    for (const shard of out.StreamDescription?.Shards ?? []) {
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      while (iterator !== undefined) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        const got = page.Records ?? [];
+        for (const r of got) {
+          records.push({
+            sequenceNumber: r.dynamodb?.SequenceNumber ?? '',
+            eventName: r.eventName ?? '',
+            keys: r.dynamodb?.Keys ?? {},
+          });
+        }
+        // An open shard always returns a next iterator: stop at its tip.
+        iterator = got.length === 0 ? undefined : page.NextShardIterator;
+      }
+    }
+    return records;
+  } finally {
+    streams.destroy();
+  }
+}
+
+export function leaseTable(taskName: string): string {
+  return `DynamoDBCrossRegionReplication${taskName}`;
+}
+
+/** The checkpoint of the task's only lease (DynamoDB Local streams have one shard). */
+export async function readCheckpoint(source: DynamoDBClient, taskName: string): Promise<string> {
+  const out = await source.send(new ScanCommand({ TableName: leaseTable(taskName), ConsistentRead: true }));
+  const items = out.Items ?? [];
+  if (items.length !== 1) throw new Error(`expected one lease, found ${items.length}`);
+  const checkpoint = items[0]?.checkpoint?.S;
+  if (checkpoint === undefined) throw new Error('the lease has no checkpoint');
+  return checkpoint;
+}
+
+/** True when `checkpoint` is a sequence number at or after `sequenceNumber` (decimal strings on Local). */
+export function isAtOrAfter(checkpoint: string, sequenceNumber: string): boolean {
+  if (checkpoint === 'SHARD_END') return true;
+  if (!/^\d+$/.test(checkpoint)) return false; // TRIM_HORIZON, LATEST: before every record
+  if (!/^\d+$/.test(sequenceNumber)) throw new Error(`not a sequence number: ${sequenceNumber}`);
+  return BigInt(checkpoint) >= BigInt(sequenceNumber);
+}
+
+export async function tableNames(client: DynamoDBClient): Promise<string[]> {
+  const names: string[] = [];
+  let start: string | undefined;
+  do {
+    const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    names.push(...(out.TableNames ?? []));
+    start = out.LastEvaluatedTableName;
+  } while (start !== undefined);
+  return names;
+}
