@@ -1,0 +1,142 @@
+// An HTTP proxy in front of the destination's DynamoDB that records every write of every BatchWriteItem in the
+// order the requests arrive, so a test can check per-key order: for one key, the images written must follow the
+// order of the source's changes (replays of the same change allowed, never an older one after a newer one).
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+
+export interface RecordedWrite {
+  readonly key: string;
+  readonly op: 'put' | 'delete';
+  /** The item as written (puts), for the test to read its version attribute. */
+  readonly item: Record<string, unknown> | undefined;
+}
+
+interface BatchBody {
+  RequestItems?: Record<
+    string,
+    { PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Record<string, unknown> } }[]
+  >;
+}
+
+export class WriteRecorder {
+  readonly writes: RecordedWrite[] = [];
+  readonly #server: Server;
+  readonly #target: URL;
+  readonly #keyOf: (item: Record<string, unknown>) => string;
+  port = 0;
+
+  private constructor(target: string, keyOf: (item: Record<string, unknown>) => string) {
+    this.#target = new URL(target);
+    this.#keyOf = keyOf;
+    this.#server = createServer((req, res) => {
+      void this.#forward(req).then(
+        ({ status, headers, body }) => {
+          res.writeHead(status, headers);
+          res.end(body);
+        },
+        () => {
+          res.destroy();
+        },
+      );
+    });
+  }
+
+  static async start(
+    target: string,
+    keyOf: (item: Record<string, unknown>) => string,
+  ): Promise<WriteRecorder> {
+    const recorder = new WriteRecorder(target, keyOf);
+    await new Promise<void>((resolve) => recorder.#server.listen(0, '127.0.0.1', () => resolve()));
+    const address = recorder.#server.address();
+    recorder.port = typeof address === 'object' && address !== null ? address.port : 0;
+    return recorder;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #forward(
+    req: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (String(req.headers['x-amz-target']).endsWith('.BatchWriteItem')) this.#record(body);
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          host: this.#target.hostname,
+          port: this.#target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => parts.push(chunk));
+          res.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (typeof value === 'string') headers[name] = value;
+            }
+            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(parts) });
+          });
+          res.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+
+  #record(body: Buffer): void {
+    const parsed = JSON.parse(body.toString('utf8')) as BatchBody;
+    for (const writes of Object.values(parsed.RequestItems ?? {})) {
+      for (const write of writes) {
+        if (write.PutRequest !== undefined) {
+          const item = write.PutRequest.Item;
+          this.writes.push({ key: this.#keyOf(item), op: 'put', item });
+        } else if (write.DeleteRequest !== undefined) {
+          this.writes.push({ key: this.#keyOf(write.DeleteRequest.Key), op: 'delete', item: undefined });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Checks that, per key, the recorded writes are a subsequence of the source's changes in order (`ops` per key as
+ * 'put:<version>' or 'delete'); a write may repeat the change before it (a retry), never go back further.
+ * Returns the keys that broke the order, with the offending sequence.
+ */
+export function perKeyOrderViolations(
+  recorded: readonly { key: string; op: string }[],
+  sourceOps: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const byKey = new Map<string, string[]>();
+  for (const write of recorded) {
+    const list = byKey.get(write.key) ?? [];
+    list.push(write.op);
+    byKey.set(write.key, list);
+  }
+  const violations: string[] = [];
+  for (const [key, written] of byKey) {
+    const source = sourceOps.get(key) ?? [];
+    let at = -1;
+    for (const op of written) {
+      if (at >= 0 && source[at] === op) continue; // the same change again
+      const next = source.indexOf(op, at + 1);
+      if (next < 0) {
+        violations.push(`${key}: wrote ${written.join(',')} but the source changed ${source.join(',')}`);
+        break;
+      }
+      at = next;
+    }
+  }
+  return violations;
+}
