@@ -33,6 +33,10 @@ async function main(): Promise<number> {
 
   const instances: DynamoDbLocal[] = [];
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // The SDK prefers a profile over keys; DynamoDB Local needs the keys below (it keeps a database per key).
+  delete env.AWS_PROFILE;
+  delete env.AWS_DEFAULT_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
   try {
     if (!unitOnly) {
       const started = performance.now();

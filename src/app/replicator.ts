@@ -91,6 +91,11 @@ export class Replicator {
       if (this.#stop.signal.aborted) return;
       await this.#runWorker(store, tables);
     } catch (err) {
+      if (this.#stop.signal.aborted && this.#failure === undefined) {
+        // Stopped while starting: the aborted request is ours, not a failure to report.
+        this.#status = 'STOPPED';
+        return;
+      }
       this.#status = 'FAILED';
       throw err;
     } finally {

@@ -2,7 +2,9 @@
 // Flag mistakes end in one line naming the flag and pointing at --help, never a page of usage text.
 import yargs from 'yargs';
 import { EXIT_CONFIG } from './exit-codes.js';
+import { demoFlags, runDemo } from './demo-command.js';
 import { replicateFlags, runReplicate } from './replicate-command.js';
+import { runStatus, statusFlags } from './status-command.js';
 
 class UsageError extends Error {}
 
@@ -17,6 +19,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => replicateFlags(y),
       async (args) => {
         exitCode = await runReplicate(args);
+      },
+    )
+    .command(
+      'status',
+      "Show a task's fleet as the lease table sees it: per shard its state, owner and checkpoint; per worker its leases",
+      (y) => statusFlags(y),
+      async (args) => {
+        exitCode = await runStatus(args);
+      },
+    )
+    .command(
+      'demo',
+      'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
+      (y) => demoFlags(y),
+      async (args) => {
+        exitCode = await runDemo(args);
       },
     )
     .demandCommand(1, 'name a command: replicate, demo')
@@ -34,7 +52,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     const command = argv[0] !== undefined && !argv[0].startsWith('-') ? ` ${argv[0]}` : '';
-    process.stderr.write(`ddb-replicator: ${err.message} (see 'ddb-replicator${command} --help')\n`);
+    process.stderr.write(
+      `ddb-replicator: ${err.message.replace(/\s*\n\s*/g, ' ')} (see 'ddb-replicator${command} --help')\n`,
+    );
     return EXIT_CONFIG;
   }
   return exitCode;

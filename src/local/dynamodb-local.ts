@@ -87,7 +87,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry',
     ],
     // Its working directory is the database's: it writes a metadata file there, never into the repository.
-    { cwd: dbPath, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Detached, so that a Ctrl-C on the terminal reaches only us and we stop it in order (the demo still compares
+    // the tables after a Ctrl-C); the exit hook below kills it if we end without stopping it.
+    { cwd: dbPath, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   live.add(child);
   let output = '';

@@ -3,6 +3,7 @@
 // retried with jittered backoff for as long as the flush is not aborted; validation, access and not-found
 // errors fail the flush with a WriteFailedError naming the table and, for a rejected item, its key.
 // `beforeSend` runs before every request so that a worker that lost its lease sends nothing more.
+import { setMaxListeners } from 'node:events';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyError, type FatalReason } from '../errors/classify-error.js';
 import { ReplicatorError, StoppedError, errorMessage } from '../errors/replicator-error.js';
@@ -68,6 +69,8 @@ export class TableWriter {
     // One failed batch stops its siblings: no point writing on when the flush cannot be checkpointed.
     const failFast = new AbortController();
     const signal = AbortSignal.any([options.signal, failFast.signal]);
+    // Every batch waiting for a request slot or a backoff listens to this one signal.
+    setMaxListeners(0, signal);
     const results = await Promise.allSettled(
       planBatches(changes).map(async (batch) => {
         try {

@@ -2,6 +2,7 @@
 // instances, plus the flags that point `replicate` at them; and the whole-table comparison every test ends with.
 import type { AttributeValue, DynamoDBClient, StreamViewType } from '@aws-sdk/client-dynamodb';
 import assert from 'node:assert/strict';
+import { normalizeNumber } from '../../src/buffer/item-key.js';
 import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import {
   DEST_REGION,
@@ -97,7 +98,9 @@ function canonicalValue(value: AttributeValue): unknown {
   if (value.L !== undefined) return { L: value.L.map(canonicalValue) };
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
   if (value.SS !== undefined) return { SS: [...value.SS].sort() };
-  if (value.NS !== undefined) return { NS: [...value.NS].sort() };
+  // Numbers by value: DynamoDB Local keeps "1.30" after arithmetic where a put stores "1.3".
+  if (value.N !== undefined) return { N: normalizeNumber(value.N) };
+  if (value.NS !== undefined) return { NS: value.NS.map(normalizeNumber).sort() };
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')).sort() };
   return value;
 }
