@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
-import { LeaseCoordinator, leaseTiming } from '../lease/lease-coordinator.js';
+import { LeaseCoordinator, leaseTiming, type FleetTiming } from '../lease/lease-coordinator.js';
 import { DynamoLeaseStore, type LeaseStore } from '../lease/lease-store.js';
 import { finishedLeasesToDelete } from '../lease/finished-leases.js';
 import { foreignLeases, leasesToCreate } from '../lease/new-leases.js';
@@ -15,6 +15,7 @@ import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
 import { Semaphore } from '../util/semaphore.js';
+import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { Wakeup } from '../util/wakeup.js';
 import { TableWriter } from '../writer/table-writer.js';
@@ -146,7 +147,7 @@ export class Replicator {
       requestSlots: new Semaphore(config.writeConcurrency),
       events: this.#events,
       // Short enough that a request never outlives the lease it was sent under (see ShardLease).
-      requestTimeoutMs: Math.round(config.failoverMs * 0.4),
+      requestTimeoutMs: timing.writeRequestTimeoutMs,
     });
     const memory = new Semaphore(config.maxBufferBytes);
     const take = new AbortController();
@@ -172,7 +173,11 @@ export class Replicator {
     this.#coordinator = coordinator;
 
     try {
-      await this.#syncShards(store, streams, tables.streamArn);
+      // The first sync must succeed before anything is read; transient failures are waited out.
+      await retrying(() => this.#syncShards(store, streams, tables.streamArn, this.#stop.signal), {
+        signal: this.#stop.signal,
+        onRetry: (reason) => this.#logger.warn({ reason }, 'shard discovery failed; retrying'),
+      });
       this.#status = 'RUNNING';
       this.#logger.info(
         { workerId: config.workerId, leaseTable: store.tableName, streamArn: tables.streamArn },
@@ -205,7 +210,7 @@ export class Replicator {
       memory: Semaphore;
       tables: CheckedTables;
       coordinator: LeaseCoordinator;
-      timing: { failoverMs: number };
+      timing: FleetTiming;
     },
   ): void {
     const config = this.#config;
@@ -226,7 +231,7 @@ export class Replicator {
       writer: deps.writer,
       keyAttributes: deps.tables.keyAttributes,
       memory: deps.memory,
-      writeRequestTimeoutMs: Math.round(config.failoverMs * 0.4),
+      writeRequestTimeoutMs: deps.timing.writeRequestTimeoutMs,
       events: this.#events,
       logger,
     });

@@ -41,9 +41,14 @@ export function memoryWeight(batch: {
   return batch.bytes * 2 + batch.records.length * 512;
 }
 
-export function positionOf(checkpoint: string): ReadPosition | 'finished' {
+export function positionOf(checkpoint: string, startingSequenceNumber?: string): ReadPosition | 'finished' {
   if (checkpoint === SHARD_END) return 'finished';
-  if (checkpoint === TRIM_HORIZON) return { type: 'TRIM_HORIZON' };
+  if (checkpoint === TRIM_HORIZON) {
+    // A shard that must be read whole starts at its first record: if that is trimmed, GetShardIterator says so.
+    return startingSequenceNumber === undefined
+      ? { type: 'TRIM_HORIZON' }
+      : { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: startingSequenceNumber };
+  }
   if (checkpoint === LATEST) return { type: 'LATEST' };
   return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint };
 }
@@ -70,7 +75,7 @@ export class ShardPipeline {
    */
   async run(stop: AbortSignal, abandon: AbortSignal): Promise<PipelineOutcome> {
     const { lease, events } = this.#deps;
-    const position = positionOf(lease.lease.checkpoint);
+    const position = positionOf(lease.lease.checkpoint, lease.lease.startingSequenceNumber);
     if (position === 'finished') return 'ended';
     events.emit('shard.started', { shardId: this.shardId, position: describePosition(position) });
 
@@ -189,7 +194,7 @@ export class ShardPipeline {
     const started = performance.now();
     const outcome = await writer.write(flush.changes, {
       signal,
-      beforeSend: () => lease.assertWritable(writeRequestTimeoutMs),
+      beforeSend: () => lease.waitWritable(writeRequestTimeoutMs, signal),
     });
     await lease.checkpoint(flush.lastSequenceNumber);
     events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: flush.lastSequenceNumber });

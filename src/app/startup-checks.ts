@@ -6,6 +6,7 @@ import type { TableLocation } from '../config/replication-config.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import type { StreamApi } from '../stream/stream-api.js';
+import { retrying } from '../util/retry.js';
 
 export type Side = 'source' | 'destination' | 'lease';
 
@@ -22,6 +23,9 @@ export interface CheckedTables {
   /** Key attribute names, hash key first. */
   readonly keyAttributes: readonly string[];
 }
+
+/** How long the startup checks wait out throttling and server errors before they report them. */
+const STARTUP_RETRY_MS = 30_000;
 
 const FLAG_PREFIX: Record<Side, string> = { source: '--source', destination: '--dest', lease: '--lease' };
 
@@ -88,9 +92,10 @@ async function describe(
   signal?: AbortSignal,
 ): Promise<TableDescription> {
   try {
-    const out = await client.send(new DescribeTableCommand({ TableName: location.tableName }), {
-      abortSignal: signal,
-    });
+    const out = await retrying(
+      () => client.send(new DescribeTableCommand({ TableName: location.tableName }), { abortSignal: signal }),
+      { signal, deadlineMs: STARTUP_RETRY_MS, reasons: ['throttled', 'server'] },
+    );
     if (out.Table === undefined)
       throw new ConfigError(`DescribeTable returned nothing for the ${side} table`);
     return out.Table;
@@ -149,7 +154,14 @@ export async function checkTables(
   }
   let streamStatus: string | undefined;
   try {
-    streamStatus = (await deps.streams.listShards(streamArn, signal)).status;
+    // A busy stream API (throttling, 5xx) is waited for a while; an unreachable one is reported at once.
+    streamStatus = (
+      await retrying(() => deps.streams.listShards(streamArn, signal), {
+        signal,
+        deadlineMs: STARTUP_RETRY_MS,
+        reasons: ['throttled', 'server'],
+      })
+    ).status;
   } catch (err) {
     throw describeFailure(err, 'source', source, 'dynamodb:DescribeStream');
   }

@@ -5,6 +5,7 @@ import { EXIT_CONFIG } from './exit-codes.js';
 import { demoFlags, runDemo } from './demo-command.js';
 import { replicateFlags, runReplicate } from './replicate-command.js';
 import { runStatus, statusFlags } from './status-command.js';
+import { runVerify, verifyFlags } from './verify-command.js';
 
 class UsageError extends Error {}
 
@@ -30,6 +31,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'verify',
+      'Compare the source and destination tables item by item (re-checking changes in flight); --repair fixes the differences',
+      (y) => verifyFlags(y),
+      async (args) => {
+        exitCode = await runVerify(args);
+      },
+    )
+    .command(
       'demo',
       'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
       (y) => demoFlags(y),
@@ -37,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await runDemo(args);
       },
     )
-    .demandCommand(1, 'name a command: replicate, demo')
+    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, demo')
     .strict()
     .help()
     .alias('help', 'h')

@@ -1,6 +1,7 @@
 // The validated settings of one `replicate` run. Built once from flags (cli/) and handed to each component as
 // the few values it needs; nothing downstream reads flags or the environment.
 import { ConfigError } from '../errors/replicator-error.js';
+import { checkEndpoint, checkRange, requireTableName } from './flag-checks.js';
 import { defaultTaskName, leaseTableName } from './task-name.js';
 
 /** Where a table lives: a region and, for DynamoDB Local or a VPC endpoint, an explicit endpoint URL. */
@@ -66,8 +67,6 @@ export interface ReplicationFlags {
   readonly metricsPort?: number | undefined;
 }
 
-const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-
 export function buildReplicationConfig(
   flags: ReplicationFlags,
   env: NodeJS.ProcessEnv = process.env,
@@ -132,34 +131,4 @@ export function buildReplicationConfig(
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     metricsPort: flags.metricsPort,
   };
-}
-
-function requireTableName(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new ConfigError(`missing ${flag}: name the table`);
-  if (!TABLE_NAME.test(value)) {
-    throw new ConfigError(
-      `${flag} ${JSON.stringify(value)} is not a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)`,
-    );
-  }
-  return value;
-}
-
-function checkEndpoint(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${flag} ${JSON.stringify(value)} is not a URL: write it as http://host:port`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${flag} ${JSON.stringify(value)} must start with http:// or https://`);
-  }
-  return value;
-}
-
-function checkRange(value: number, min: number, max: number, flag: string): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
 }

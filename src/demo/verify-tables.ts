@@ -2,7 +2,8 @@
 // attribute order and set order do not matter, keyed by its primary key. The source is held in memory and the
 // destination streamed against it page by page, so the memory is one table's worth, not two. The demo's verdict
 // rests on this, not on the replicator's own counters.
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { canonicalImage, keyOfItem } from '../verify/item-compare.js';
 import type { Item } from './workload.js';
 
 export interface TableSide {
@@ -101,62 +102,14 @@ function note(list: string[], key: string): void {
   if (list.length < 5) list.push(key);
 }
 
-/** A string equal for two items exactly when DynamoDB holds the same item (attribute and set order aside). */
+/** A string equal for two items exactly when DynamoDB holds the same item (see src/verify/item-compare.ts). */
 export function canonicalItem(item: Item): string {
-  return JSON.stringify(canonicalValue({ M: item }));
+  return canonicalImage(item);
 }
 
 export function keyOf(item: Item, keyAttributes: readonly string[]): string {
-  const parts = keyAttributes.map((name) => {
-    const value = item[name];
-    return value === undefined ? null : canonicalValue(value);
-  });
+  const key = keyOfItem(item, keyAttributes);
   // A single string key reads best as itself in a report.
-  const [only] = parts;
-  if (parts.length === 1 && typeof only === 'object' && only !== null && 'S' in only) return String(only.S);
-  return JSON.stringify(parts);
-}
-
-function canonicalValue(value: AttributeValue): unknown {
-  if (value.M !== undefined) {
-    const map = value.M;
-    return {
-      M: Object.keys(map)
-        .sort()
-        .map((name) => {
-          const inner = map[name];
-          return [name, inner === undefined ? null : canonicalValue(inner)];
-        }),
-    };
-  }
-  if (value.L !== undefined) return { L: value.L.map(canonicalValue) };
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.SS !== undefined) return { SS: [...value.SS].sort() };
-  if (value.NS !== undefined) return { NS: value.NS.map(canonicalNumber).sort() };
-  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')).sort() };
-  if (value.S !== undefined) return { S: value.S };
-  if (value.N !== undefined) return { N: canonicalNumber(value.N) };
-  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
-  if (value.NULL !== undefined) return { NULL: value.NULL };
-  // $unknown: a type newer than this SDK; compare it as it came.
-  return value;
-}
-
-/**
- * One spelling per number, without a float's rounding (DynamoDB keeps 38 digits): `1.50`, `1.5` and `15e-1`
- * all become `0.15e1`. DynamoDB trims leading and trailing zeros, but DynamoDB Local keeps them in the result of
- * arithmetic (`SET n = n + :d`, `ADD`: `1.30`, in the item and its stream image) and trims them on a put (`1.3`).
- */
-export function canonicalNumber(text: string): string {
-  const parts = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
-  if (parts === null) return text;
-  const [, sign = '', whole = '', fraction = '', exponent = '0'] = parts;
-  // The value is 0.<digits> x 10^scale.
-  let digits = whole + fraction;
-  let scale = whole.length + Number(exponent);
-  const leadingZeros = /^0*/.exec(digits)?.[0].length ?? 0;
-  digits = digits.slice(leadingZeros).replace(/0+$/, '');
-  scale -= leadingZeros;
-  if (digits === '') return '0';
-  return `${sign === '-' ? '-' : ''}0.${digits}e${scale}`;
+  const only = keyAttributes.length === 1 ? key[keyAttributes[0] ?? '']?.S : undefined;
+  return only ?? canonicalImage(key);
 }

@@ -33,21 +33,32 @@ export interface LeaseCoordinatorDeps {
   readonly onFatal: (err: unknown) => void;
 }
 
-export function leaseTiming(
-  failoverMs: number,
-): LeaseTiming & { renewIntervalMs: number; takeIntervalMs: number } {
+export interface FleetTiming extends LeaseTiming {
+  readonly renewIntervalMs: number;
+  readonly takeIntervalMs: number;
+  /** The deadline of one write request: short enough that it cannot outlive the lease it was sent under. */
+  readonly writeRequestTimeoutMs: number;
+}
+
+/**
+ * All lease timings follow from the failover time (default 10 s): renew every 1/6 of it, look for leases to take
+ * every 1/5, keep a 10 % safety margin, and give each write 30 %. A write then may start up to 60 % of the
+ * failover time after the last renewal was sent, which leaves several renewal rounds of slack on a busy machine.
+ */
+export function leaseTiming(failoverMs: number): FleetTiming {
   return {
     failoverMs,
     safetyMs: Math.round(failoverMs / 10),
-    renewIntervalMs: Math.round(failoverMs / 5),
+    renewIntervalMs: Math.round(failoverMs / 6),
     takeIntervalMs: Math.round(failoverMs / 5),
+    writeRequestTimeoutMs: Math.round(failoverMs * 0.3),
   };
 }
 
 export class LeaseCoordinator {
   readonly #deps: LeaseCoordinatorDeps;
   readonly #clock: () => number;
-  readonly #timing: ReturnType<typeof leaseTiming>;
+  readonly #timing: FleetTiming;
   readonly #expiry: ExpiryTracker;
   readonly #held = new Map<string, ShardLease>();
   readonly #takeNow = new Wakeup();
@@ -231,7 +242,8 @@ export class LeaseCoordinator {
       this.#held.set(taken.leaseKey, lease);
       events.emit('lease.taken', {
         shardId: taken.leaseKey,
-        previousOwner: seen.leaseOwner,
+        // A lease under this worker's own name was handed to it (or left by its earlier run): no one to name.
+        previousOwner: seen.leaseOwner === workerId ? undefined : seen.leaseOwner,
         checkpoint: taken.checkpoint,
       });
       this.#deps.onAcquired(lease);

@@ -15,10 +15,16 @@ const FULL: Lease = {
   pendingOwner: 'worker-2',
   lastRenewedAt: 1_700_000_000_123,
   failoverMs: 10_000,
+  startingSequenceNumber: '49500000000000000000000000000000000000000000000000000001',
 };
 
 /** The attributes of ours on top of the KCL's, all absent. */
-const NONE_OF_OURS = { pendingOwner: undefined, lastRenewedAt: undefined, failoverMs: undefined };
+const NONE_OF_OURS = {
+  pendingOwner: undefined,
+  lastRenewedAt: undefined,
+  failoverMs: undefined,
+  startingSequenceNumber: undefined,
+};
 
 describe('toItem / fromItem', () => {
   test('a full lease survives the round trip', () => {
@@ -38,6 +44,7 @@ describe('toItem / fromItem', () => {
       pendingOwner: { S: 'worker-2' },
       lastRenewedAt: { N: '1700000000123' },
       failoverMs: { N: '10000' },
+      startingSequenceNumber: { S: FULL.startingSequenceNumber },
     });
   });
 

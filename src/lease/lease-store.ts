@@ -18,6 +18,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Lease } from './lease.js';
 
+/**
+ * Items of a bootstrap copy (src/bootstrap/: its task and its scan segments) share the lease table under keys
+ * with this prefix, which no shard id has. They are not shard leases: `list()` leaves them out.
+ */
+export const BOOTSTRAP_KEY_PREFIX = 'bootstrap#';
+
 export interface LeaseStore {
   readonly tableName: string;
   /** Creates the table (on-demand billing) if it is missing and waits until it is active. */
@@ -99,7 +105,11 @@ export class DynamoLeaseStore implements LeaseStore {
         new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
         { abortSignal: signal },
       );
-      for (const item of out.Items ?? []) leases.push(fromItem(item));
+      for (const item of out.Items ?? []) {
+        // A bootstrap copy's items are no shard leases (see BOOTSTRAP_KEY_PREFIX).
+        if (item.leaseKey?.S?.startsWith(BOOTSTRAP_KEY_PREFIX) === true) continue;
+        leases.push(fromItem(item));
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
     return leases;
@@ -299,6 +309,9 @@ export function toItem(lease: Lease): Record<string, AttributeValue> {
   if (lease.pendingOwner !== undefined) item.pendingOwner = { S: lease.pendingOwner };
   if (lease.lastRenewedAt !== undefined) item.lastRenewedAt = { N: String(lease.lastRenewedAt) };
   if (lease.failoverMs !== undefined) item.failoverMs = { N: String(lease.failoverMs) };
+  if (lease.startingSequenceNumber !== undefined) {
+    item.startingSequenceNumber = { S: lease.startingSequenceNumber };
+  }
   return item;
 }
 
@@ -317,6 +330,7 @@ export function fromItem(item: Record<string, AttributeValue>): Lease {
     pendingOwner: item.pendingOwner?.S,
     lastRenewedAt: optionalNumber(item.lastRenewedAt),
     failoverMs: optionalNumber(item.failoverMs),
+    startingSequenceNumber: item.startingSequenceNumber?.S,
   };
 }
 

@@ -2,7 +2,8 @@
 // seed's) can be read: leaseKey = shard id, leaseOwner, leaseCounter (bumped by every take and renewal),
 // checkpoint (a sequence number, TRIM_HORIZON, LATEST or SHARD_END), checkpointSubSequenceNumber,
 // ownerSwitchesSinceCheckpoint, parentShardId (SS). Ours on top: streamArn (detects a replaced stream),
-// pendingOwner (a worker asking for the lease in a graceful hand-over), lastRenewedAt and failoverMs (wall-clock
+// startingSequenceNumber (see below), pendingOwner (a worker asking for the lease in a graceful hand-over),
+// lastRenewedAt and failoverMs (wall-clock
 // facts for `status` only; expiry itself is judged by counters, never by comparing clocks of two machines).
 
 export const TRIM_HORIZON = 'TRIM_HORIZON';
@@ -21,6 +22,11 @@ export interface Lease {
   readonly pendingOwner: string | undefined;
   readonly lastRenewedAt: number | undefined;
   readonly failoverMs: number | undefined;
+  /**
+   * The shard's first sequence number, kept for shards found after the task started: reading them from exactly
+   * there (not from the oldest record left) turns records trimmed before they were read into an error.
+   */
+  readonly startingSequenceNumber: string | undefined;
 }
 
 export function isFinished(lease: Pick<Lease, 'checkpoint'>): boolean {
@@ -32,6 +38,7 @@ export function newLease(
   parentShardIds: readonly string[],
   checkpoint: string,
   streamArn: string,
+  startingSequenceNumber?: string,
 ): Lease {
   return {
     leaseKey: shardId,
@@ -45,5 +52,6 @@ export function newLease(
     pendingOwner: undefined,
     lastRenewedAt: undefined,
     failoverMs: undefined,
+    startingSequenceNumber,
   };
 }

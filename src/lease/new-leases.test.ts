@@ -8,7 +8,12 @@ const ARN = 'arn:aws:dynamodb:us-east-1:123:table/t/stream/2024-01-01T00:00:00.0
 const OTHER_ARN = 'arn:aws:dynamodb:us-east-1:123:table/t/stream/2024-02-01T00:00:00.000';
 
 function shard(shardId: string, closed: boolean, parents: string[] = []): ShardInfo {
-  return { shardId, parentShardIds: parents, endingSequenceNumber: closed ? '999' : undefined };
+  return {
+    shardId,
+    parentShardIds: parents,
+    endingSequenceNumber: closed ? '999' : undefined,
+    startingSequenceNumber: `100-${shardId}`,
+  };
 }
 
 const SHARDS = [shard('s1', true), shard('s2', false, ['s1']), shard('s3', false)];
@@ -40,6 +45,21 @@ describe('leasesToCreate', () => {
         checkpoints(leases),
         { s2: TRIM_HORIZON, s3: TRIM_HORIZON, s4: TRIM_HORIZON, s5: TRIM_HORIZON },
         position,
+      );
+      // Read from their first record, so that a trimmed head is an error, never a silent skip.
+      assert.deepEqual(
+        leases.map((l) => l.startingSequenceNumber),
+        ['100-s2', '100-s3', '100-s4', '100-s5'],
+      );
+    }
+  });
+
+  test('the first sync starts where the user said, without a starting sequence number', () => {
+    for (const position of ['latest', 'trim-horizon'] as const) {
+      const leases = leasesToCreate(SHARDS, [], position, ARN);
+      assert.deepEqual(
+        leases.map((l) => l.startingSequenceNumber),
+        [undefined, undefined, undefined],
       );
     }
   });
@@ -74,6 +94,7 @@ describe('leasesToCreate', () => {
       pendingOwner: undefined,
       lastRenewedAt: undefined,
       failoverMs: undefined,
+      startingSequenceNumber: '100-child',
     });
   });
 
@@ -99,6 +120,7 @@ describe('foreignLeases', () => {
     pendingOwner: undefined,
     lastRenewedAt: undefined,
     failoverMs: undefined,
+    startingSequenceNumber: undefined,
   });
 
   test('leases of another stream are foreign', () => {

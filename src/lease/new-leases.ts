@@ -2,7 +2,8 @@
 // (an empty lease table) the chosen start position applies: trim-horizon reads every shard from its oldest
 // record; latest marks closed shards finished and starts open ones at their newest record. Afterwards every
 // new shard is a child of one already tracked (or appeared while we ran), so it is read from its start:
-// starting a child at LATEST would silently skip the records written before we saw it.
+// starting a child at LATEST would silently skip the records written before we saw it. Such leases keep the
+// shard's first sequence number, so that records trimmed before they were read are an error, not a skip.
 import type { StartPosition } from '../config/replication-config.js';
 import type { ShardInfo } from '../stream/shard-info.js';
 import { LATEST, newLease, SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
@@ -18,11 +19,23 @@ export function leasesToCreate(
   return shards
     .filter((shard) => !known.has(shard.shardId))
     .map((shard) => {
-      let checkpoint = TRIM_HORIZON;
-      if (firstSync && startPosition === 'latest') {
-        checkpoint = shard.endingSequenceNumber === undefined ? LATEST : SHARD_END;
+      if (firstSync) {
+        const checkpoint =
+          startPosition === 'latest'
+            ? shard.endingSequenceNumber === undefined
+              ? LATEST
+              : SHARD_END
+            : TRIM_HORIZON;
+        return newLease(shard.shardId, shard.parentShardIds, checkpoint, streamArn);
       }
-      return newLease(shard.shardId, shard.parentShardIds, checkpoint, streamArn);
+      // Found while the task runs: every record of it is ours to replicate, from its very first one.
+      return newLease(
+        shard.shardId,
+        shard.parentShardIds,
+        TRIM_HORIZON,
+        streamArn,
+        shard.startingSequenceNumber,
+      );
     });
 }
 

@@ -21,6 +21,8 @@ export class ShardLease {
   /** Monotonic time at which the last successful take or renewal was sent. */
   #renewedAt: number;
   readonly #lost = new AbortController();
+  /** Waiters for the next renewal (writes holding back while the validity left is short). */
+  #renewalWaiters: (() => void)[] = [];
   readonly #store: LeaseStore;
   readonly #workerId: string;
   readonly #timing: LeaseTiming;
@@ -61,22 +63,34 @@ export class ShardLease {
     return this.#renewedAt + this.#timing.failoverMs - this.#timing.safetyMs - this.#clock();
   }
 
-  /** Throws LeaseLostError unless a request of up to `requestMs` started now ends while the lease is ours. */
-  assertWritable(requestMs: number): void {
-    if (this.isLost) throw new LeaseLostError(this.shardId);
-    if (this.remainingMs() < requestMs) {
-      this.markLost('lease validity ran out before it could be renewed');
-      throw new LeaseLostError(this.shardId);
+  /**
+   * Resolves once a request of up to `requestMs` started now would end while the lease is surely ours: at once
+   * in the common case, after the next renewal when the validity left is short (a slow renewal round), and
+   * throws LeaseLostError when the validity ran out (a frozen process, a lease table out of reach).
+   */
+  async waitWritable(requestMs: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (this.isLost) throw new LeaseLostError(this.shardId);
+      const remaining = this.remainingMs();
+      if (remaining >= requestMs) return;
+      if (remaining <= 0 || signal?.aborted === true) {
+        if (remaining <= 0) this.markLost('lease validity ran out before it could be renewed');
+        throw new LeaseLostError(this.shardId);
+      }
+      const renewal = new Promise<void>((resolve) => this.#renewalWaiters.push(resolve));
+      await Promise.race([renewal, sleep(remaining, signal)]);
     }
   }
 
   renewed(lease: Lease, sentAt: number): void {
     this.#lease = lease;
     this.#renewedAt = sentAt;
+    for (const wake of this.#renewalWaiters.splice(0)) wake();
   }
 
   markLost(reason: string): void {
     if (!this.#lost.signal.aborted) this.#lost.abort(new LeaseLostError(`${this.shardId}: ${reason}`));
+    for (const wake of this.#renewalWaiters.splice(0)) wake();
   }
 
   get lostReason(): string | undefined {

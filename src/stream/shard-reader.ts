@@ -45,6 +45,7 @@ export class ShardReader {
     let resumeFrom: ReadPosition = start;
     let iterator: string | undefined = await this.#iteratorFor(resumeFrom, signal);
     let attempt = 0;
+    let horizonRetries = 0;
     while (iterator !== undefined && !signal.aborted) {
       let page: Awaited<ReturnType<StreamApi['getRecords']>>;
       try {
@@ -62,6 +63,13 @@ export class ShardReader {
           const delayMs = backoffDelay(attempt++, this.#deps.backoff ?? DEFAULT_BACKOFF);
           events.emit('read.retried', { shardId, reason: verdict.reason, attempt, delayMs });
           await sleep(delayMs, signal);
+          continue;
+        }
+        if (verdict.kind === 'trimmed' && resumeFrom.type === 'TRIM_HORIZON' && horizonRetries < 3) {
+          // Nothing read yet and asked for "the oldest record kept": if the oldest moved meanwhile, that is still
+          // what was asked for, no gap. (DynamoDB Local also says this for an iterator taken on an empty shard.)
+          horizonRetries += 1;
+          iterator = await this.#iteratorFor(resumeFrom, signal);
           continue;
         }
         throw this.#stopError(err, verdict.kind, resumeFrom);
@@ -85,8 +93,9 @@ export class ShardReader {
     }
   }
 
-  async #iteratorFor(position: ReadPosition, signal: AbortSignal): Promise<string | undefined> {
+  async #iteratorFor(start: ReadPosition, signal: AbortSignal): Promise<string | undefined> {
     const { api, streamArn, shardId } = this.#deps;
+    let position = start;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw new StoppedError();
       try {
@@ -94,6 +103,19 @@ export class ShardReader {
       } catch (err) {
         if (signal.aborted) throw new StoppedError();
         const verdict = classifyError(err);
+        if (
+          position.type === 'AT_SEQUENCE_NUMBER' &&
+          verdict.kind === 'fatal' &&
+          verdict.reason === 'validation'
+        ) {
+          // The stream does not know the shard's first sequence number as a record: read from its oldest one.
+          this.#deps.logger.warn(
+            { shardId, sequenceNumber: position.sequenceNumber, err: errorMessage(err) },
+            'cannot start at the first sequence number of the shard; reading from its oldest record',
+          );
+          position = { type: 'TRIM_HORIZON' };
+          continue;
+        }
         if (verdict.kind !== 'retriable') throw this.#stopError(err, verdict.kind, position);
         const delayMs = backoffDelay(attempt, this.#deps.backoff ?? DEFAULT_BACKOFF);
         this.#deps.events.emit('read.retried', {

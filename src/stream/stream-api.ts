@@ -57,6 +57,7 @@ export class SdkStreamApi implements StreamApi {
           shardId: shard.ShardId,
           parentShardIds: shard.ParentShardId === undefined ? [] : [shard.ParentShardId],
           endingSequenceNumber: shard.SequenceNumberRange?.EndingSequenceNumber,
+          startingSequenceNumber: shard.SequenceNumberRange?.StartingSequenceNumber,
         });
       }
       exclusiveStartShardId = description?.LastEvaluatedShardId;
@@ -75,7 +76,10 @@ export class SdkStreamApi implements StreamApi {
         StreamArn: streamArn,
         ShardId: shardId,
         ShardIteratorType: position.type,
-        SequenceNumber: position.type === 'AFTER_SEQUENCE_NUMBER' ? position.sequenceNumber : undefined,
+        SequenceNumber:
+          position.type === 'AFTER_SEQUENCE_NUMBER' || position.type === 'AT_SEQUENCE_NUMBER'
+            ? position.sequenceNumber
+            : undefined,
       }),
       { abortSignal: signal },
     );

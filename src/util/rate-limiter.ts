@@ -25,11 +25,14 @@ export class RateLimiter {
     return this.#ratePerSec;
   }
 
-  /** How long (ms) a request of `n` units would wait now; 0 when it may go at once. Pure apart from refill. */
+  /**
+   * How long (ms) a request of `n` units would wait now; 0 when it may go at once. A request larger than the
+   * burst waits for a full bucket and then leaves the bucket in debt, which later requests wait out.
+   */
   delayFor(n: number): number {
     if (this.#ratePerSec === Infinity) return 0;
     this.#refill();
-    const missing = n - this.#tokens;
+    const missing = Math.min(n, this.#burst) - this.#tokens;
     return missing <= 0 ? 0 : Math.ceil((missing / this.#ratePerSec) * 1000);
   }
 

@@ -2,7 +2,8 @@
 // semaphore shared by every shard of the worker). Throttling, UnprocessedItems, 5xx and network errors are
 // retried with jittered backoff for as long as the flush is not aborted; validation, access and not-found
 // errors fail the flush with a WriteFailedError naming the table and, for a rejected item, its key.
-// `beforeSend` runs before every request so that a worker that lost its lease sends nothing more.
+// `beforeSend` runs before every request (it may wait, e.g. for a lease renewal, or throw to stop the flush) so
+// that a worker that lost its lease sends nothing more.
 import { setMaxListeners } from 'node:events';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyError, type FatalReason } from '../errors/classify-error.js';
@@ -46,7 +47,7 @@ export interface TableWriterDeps {
 export interface WriteOptions {
   readonly signal: AbortSignal;
   /** Throws to stop the flush before a request goes out (used for lease fencing). */
-  readonly beforeSend?: () => void;
+  readonly beforeSend?: () => Promise<void> | void;
 }
 
 export class TableWriter {
@@ -90,7 +91,7 @@ export class TableWriter {
   async #writeBatch(
     batch: WriteRequest[],
     signal: AbortSignal,
-    beforeSend: (() => void) | undefined,
+    beforeSend: (() => Promise<void> | void) | undefined,
     stats: { requests: number; retries: number },
   ): Promise<void> {
     const { client, tableName, requestSlots, events, requestTimeoutMs } = this.#deps;
@@ -98,9 +99,12 @@ export class TableWriter {
     for (let attempt = 0; pending.length > 0;) {
       if (signal.aborted) throw new StoppedError();
       let retryReason: string;
+      // Waited for before taking a request slot, so a shard that waits cannot hold the others up; checked
+      // again once the slot is ours, right before the request goes out.
+      await beforeSend?.();
       const release = await requestSlots.acquire(1, signal);
       try {
-        beforeSend?.();
+        await beforeSend?.();
         stats.requests += 1;
         const timeout = AbortSignal.timeout(requestTimeoutMs);
         const out = await client

@@ -2,7 +2,7 @@
 // instances, plus the flags that point `replicate` at them; and the whole-table comparison every test ends with.
 import type { AttributeValue, DynamoDBClient, StreamViewType } from '@aws-sdk/client-dynamodb';
 import assert from 'node:assert/strict';
-import { normalizeNumber } from '../../src/buffer/item-key.js';
+import { canonicalImage, keyOfItem } from '../../src/verify/item-compare.js';
 import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import {
   DEST_REGION,
@@ -82,32 +82,14 @@ export async function createFixture(
   };
 }
 
-/** A canonical string of an item (attribute order and set order do not matter), for exact comparison. */
+/** A canonical string of an item (attribute order, set order and number spelling do not matter). */
 export function canonicalItem(item: Item): string {
-  return JSON.stringify(canonicalValue({ M: item }));
-}
-
-function canonicalValue(value: AttributeValue): unknown {
-  if (value.M !== undefined) {
-    return {
-      M: Object.keys(value.M)
-        .sort()
-        .map((k) => [k, canonicalValue(value.M[k]!)]),
-    };
-  }
-  if (value.L !== undefined) return { L: value.L.map(canonicalValue) };
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.SS !== undefined) return { SS: [...value.SS].sort() };
-  // Numbers by value: DynamoDB Local keeps "1.30" after arithmetic where a put stores "1.3".
-  if (value.N !== undefined) return { N: normalizeNumber(value.N) };
-  if (value.NS !== undefined) return { NS: value.NS.map(normalizeNumber).sort() };
-  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')).sort() };
-  return value;
+  return canonicalImage(item);
 }
 
 export function keyOf(item: Item, key: TableKey): string {
   const names = key.range === undefined ? [key.hash.name] : [key.hash.name, key.range.name];
-  return JSON.stringify(names.map((n) => canonicalValue(item[n]!)));
+  return canonicalImage(keyOfItem(item, names));
 }
 
 export interface TableDiff {

@@ -1,0 +1,76 @@
+// Pure: the validated settings of one `verify` run, from its flags. Every mistake becomes one ConfigError line
+// naming the flag, as for `replicate`.
+import { checkEndpoint, checkRange, requireTableName } from '../config/flag-checks.js';
+import type { TableLocation } from '../config/replication-config.js';
+import { ConfigError } from '../errors/replicator-error.js';
+
+export interface VerifyConfig {
+  readonly source: TableLocation;
+  readonly destination: TableLocation;
+  /** Parallel scan segments per table; undefined: from each table's size (defaultSegments). */
+  readonly segments: number | undefined;
+  /** Items per second read, both sides together; Infinity for no limit. */
+  readonly maxReadRate: number;
+  /** Items per second written by --repair; Infinity for no limit. */
+  readonly maxWriteRate: number;
+  /** Scan page size (Limit). */
+  readonly pageSize: number;
+  /** Keys of each kind of difference to keep for the report. */
+  readonly show: number;
+  readonly repair: boolean;
+  readonly recheckDelayMs: number;
+  readonly recheckRounds: number;
+}
+
+export interface VerifyFlags {
+  readonly sourceTable?: string | undefined;
+  readonly sourceRegion?: string | undefined;
+  readonly sourceEndpoint?: string | undefined;
+  readonly destTable?: string | undefined;
+  readonly destRegion?: string | undefined;
+  readonly destEndpoint?: string | undefined;
+  readonly segments?: number | undefined;
+  readonly maxReadRate?: number | undefined;
+  readonly maxWriteRate?: number | undefined;
+  readonly pageSize: number;
+  readonly show: number;
+  readonly repair: boolean;
+  readonly recheckDelayMs: number;
+  readonly recheckRounds: number;
+}
+
+export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv = process.env): VerifyConfig {
+  const sourceTable = requireTableName(flags.sourceTable, '--source-table');
+  const destTable = requireTableName(flags.destTable, '--dest-table');
+  const sourceRegion = flags.sourceRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (sourceRegion === undefined || sourceRegion === '') {
+    throw new ConfigError("missing --source-region: name the source table's region (or set AWS_REGION)");
+  }
+  const destRegion = flags.destRegion ?? sourceRegion;
+  const sourceEndpoint = checkEndpoint(flags.sourceEndpoint, '--source-endpoint');
+  const destEndpoint = checkEndpoint(flags.destEndpoint, '--dest-endpoint');
+  if (sourceTable === destTable && sourceRegion === destRegion && sourceEndpoint === destEndpoint) {
+    throw new ConfigError(
+      `--dest-table ${destTable} is the source table itself (same region and endpoint): name another table`,
+    );
+  }
+  if (flags.segments !== undefined) checkRange(flags.segments, 1, 1_000_000, '--segments');
+  if (flags.maxReadRate !== undefined) checkRange(flags.maxReadRate, 1, 1e9, '--max-read-rate');
+  if (flags.maxWriteRate !== undefined) checkRange(flags.maxWriteRate, 1, 1e9, '--max-write-rate');
+  checkRange(flags.pageSize, 1, 1_000_000, '--page-size');
+  checkRange(flags.show, 0, 1_000_000, '--show');
+  checkRange(flags.recheckDelayMs, 0, 3_600_000, '--recheck-delay-ms');
+  checkRange(flags.recheckRounds, 1, 20, '--recheck-rounds');
+  return {
+    source: { region: sourceRegion, endpoint: sourceEndpoint, tableName: sourceTable },
+    destination: { region: destRegion, endpoint: destEndpoint, tableName: destTable },
+    segments: flags.segments,
+    maxReadRate: flags.maxReadRate ?? Infinity,
+    maxWriteRate: flags.maxWriteRate ?? Infinity,
+    pageSize: flags.pageSize,
+    show: flags.show,
+    repair: flags.repair,
+    recheckDelayMs: flags.recheckDelayMs,
+    recheckRounds: flags.recheckRounds,
+  };
+}

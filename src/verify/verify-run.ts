@@ -1,0 +1,317 @@
+// One verify run, item by item, in three loops at once:
+//  - source pass: a parallel scan of the source; each page's keys read from the destination (BatchGetItem) and
+//    compared (missing, different);
+//  - destination pass: a parallel scan of the destination; each page's keys looked up in the source (keys only)
+//    to find extras;
+//  - the rechecker: each key that differed is read again on both sides with consistent reads, and counts only
+//    if it still differs (changes in flight are settled); with --repair, confirmed drift is written.
+// Reads on both sides share one --max-read-rate limiter. The first failure stops the other loops.
+import { setMaxListeners } from 'node:events';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describeFailure, type Side } from '../app/startup-checks.js';
+import { itemKey } from '../buffer/item-key.js';
+import { classifyError } from '../errors/classify-error.js';
+import { ReplicatorError, StoppedError } from '../errors/replicator-error.js';
+import { EventBus } from '../observability/events.js';
+import { scanSegment } from '../scan/scan-segment.js';
+import { Semaphore } from '../util/semaphore.js';
+import { TableWriter } from '../writer/table-writer.js';
+import { batchGet } from './batch-get.js';
+import { canonicalImage, differingAttributes, keyOfItem, type DiffKind, type Item } from './item-compare.js';
+import { MeteredRateLimiter } from './metered-rate-limiter.js';
+import { Rechecker, type Drift } from './rechecker.js';
+import { Repairer } from './repairer.js';
+import type { VerifyConfig } from './verify-config.js';
+import { keyToJson, type KeyExample, type VerifySummary } from './verify-summary.js';
+
+/** Segments of one table scanned at the same time; the others wait their turn. */
+export const MAX_PARALLEL_SEGMENTS = 32;
+const REPAIR_CONCURRENCY = 8;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface VerifyRunDeps {
+  readonly config: VerifyConfig;
+  readonly sourceClient: DynamoDBClient;
+  readonly destinationClient: DynamoDBClient;
+  readonly keyAttributes: readonly string[];
+  readonly segments: { readonly source: number; readonly destination: number };
+  readonly estimatedItems: number | undefined;
+  /** Told about each page of source items compared. */
+  readonly onCompared?: (items: number) => void;
+  readonly now?: () => number;
+}
+
+/** Figures while the run goes on, for the progress bar. */
+export interface VerifyLive {
+  readonly destination: number;
+  readonly rechecking: number;
+  readonly differ: number;
+}
+
+export class VerifyRun {
+  readonly #deps: VerifyRunDeps;
+  readonly #now: () => number;
+  readonly #readLimiter: MeteredRateLimiter;
+  readonly #writeLimiter: MeteredRateLimiter;
+  readonly #rechecker: Rechecker;
+  readonly #repairer: Repairer | undefined;
+  #sourceItems = 0;
+  #destinationItems = 0;
+  #retries = 0;
+  readonly #counts: Record<DiffKind, number> = { missing: 0, extra: 0, different: 0 };
+  readonly #examples: Record<DiffKind, KeyExample[]> = { missing: [], extra: [], different: [] };
+
+  constructor(deps: VerifyRunDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => performance.now());
+    const { config } = deps;
+    this.#readLimiter = new MeteredRateLimiter(config.maxReadRate);
+    this.#writeLimiter = new MeteredRateLimiter(config.maxWriteRate);
+    this.#rechecker = new Rechecker({
+      reads: {
+        read: async (keys, signal) => {
+          const source = await this.#get('source', keys, { consistent: true, keysOnly: false }, signal);
+          const destination = await this.#get(
+            'destination',
+            keys,
+            { consistent: true, keysOnly: false },
+            signal,
+          );
+          return { source, destination };
+        },
+      },
+      delayMs: config.recheckDelayMs,
+      rounds: config.recheckRounds,
+      onDrift: (drift, signal) => this.#onDrift(drift, signal),
+    });
+    if (config.repair) {
+      const events = new EventBus();
+      events.on('write.retried', () => (this.#retries += 1));
+      const writer = new TableWriter({
+        client: deps.destinationClient,
+        tableName: config.destination.tableName,
+        keyAttributes: deps.keyAttributes,
+        requestSlots: new Semaphore(REPAIR_CONCURRENCY),
+        events,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      this.#repairer = new Repairer(writer, this.#writeLimiter);
+    }
+  }
+
+  live(): VerifyLive {
+    const { missing, extra, different } = this.#counts;
+    return {
+      destination: this.#destinationItems,
+      rechecking: this.#rechecker.pending,
+      differ: missing + extra + different,
+    };
+  }
+
+  async run(signal: AbortSignal): Promise<VerifySummary> {
+    const started = this.#now();
+    const inner = new AbortController();
+    const linked = AbortSignal.any([signal, inner.signal]);
+    // Every segment, request and backoff listens to this one signal.
+    setMaxListeners(0, linked);
+    const stopOthers = (err: unknown): never => {
+      inner.abort();
+      throw err;
+    };
+    const passes = Promise.all([this.#sourcePass(linked), this.#destinationPass(linked)]).then(() =>
+      this.#rechecker.close(),
+    );
+    const results = await Promise.allSettled([
+      passes.catch(stopOthers),
+      this.#rechecker.run(linked).catch(stopOthers),
+    ]);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    const failure = errors.find((err) => !(err instanceof StoppedError)) ?? errors[0];
+    if (failure !== undefined) throw failure;
+    await this.#repairer?.flush(linked);
+    return this.#summary(this.#now() - started);
+  }
+
+  async #sourcePass(signal: AbortSignal): Promise<void> {
+    const { config, keyAttributes } = this.#deps;
+    await forEachSegment(this.#deps.segments.source, signal, async (segment, total) => {
+      const pages = scanSegment({
+        client: this.#deps.sourceClient,
+        tableName: config.source.tableName,
+        segment,
+        totalSegments: total,
+        pageSize: config.pageSize,
+        readLimiter: this.#readLimiter,
+        signal,
+      });
+      await this.#eachPage('source', pages, async (items) => {
+        const keys = items.map((item) => keyOfItem(item, keyAttributes));
+        const found = await this.#get('destination', keys, { consistent: false, keysOnly: false }, signal);
+        for (const item of items) {
+          const id = itemKey(item, keyAttributes);
+          const sourceImage = canonicalImage(item);
+          const destinationImage = canonicalImage(found.get(id));
+          if (sourceImage === destinationImage) continue;
+          await this.#rechecker.add(
+            { id, key: keyOfItem(item, keyAttributes), sourceImage, destinationImage },
+            signal,
+          );
+        }
+        this.#sourceItems += items.length;
+        this.#deps.onCompared?.(items.length);
+      });
+    });
+  }
+
+  async #destinationPass(signal: AbortSignal): Promise<void> {
+    const { config, keyAttributes } = this.#deps;
+    await forEachSegment(this.#deps.segments.destination, signal, async (segment, total) => {
+      const pages = scanSegment({
+        client: this.#deps.destinationClient,
+        tableName: config.destination.tableName,
+        segment,
+        totalSegments: total,
+        pageSize: config.pageSize,
+        readLimiter: this.#readLimiter,
+        signal,
+      });
+      await this.#eachPage('destination', pages, async (items) => {
+        const keys = items.map((item) => keyOfItem(item, keyAttributes));
+        const found = await this.#get('source', keys, { consistent: false, keysOnly: true }, signal);
+        for (const item of items) {
+          const id = itemKey(item, keyAttributes);
+          if (found.has(id)) continue;
+          await this.#rechecker.add(
+            {
+              id,
+              key: keyOfItem(item, keyAttributes),
+              sourceImage: canonicalImage(undefined),
+              destinationImage: canonicalImage(item),
+            },
+            signal,
+          );
+        }
+        this.#destinationItems += items.length;
+      });
+    });
+  }
+
+  /** Runs `onPage` for each page; a scan failure becomes the one line naming the table. */
+  async #eachPage(
+    side: Side,
+    pages: AsyncGenerator<{ items: readonly Item[]; retries: number }>,
+    onPage: (items: readonly Item[]) => Promise<void>,
+  ): Promise<void> {
+    for (;;) {
+      let next;
+      try {
+        next = await pages.next();
+      } catch (err) {
+        throw this.#describe(err, side, 'dynamodb:Scan');
+      }
+      if (next.done === true) return;
+      this.#retries += next.value.retries;
+      if (next.value.items.length > 0) await onPage(next.value.items);
+    }
+  }
+
+  async #get(
+    side: Side,
+    keys: readonly Item[],
+    mode: { consistent: boolean; keysOnly: boolean },
+    signal: AbortSignal,
+  ): Promise<Map<string, Item>> {
+    const location = side === 'source' ? this.#deps.config.source : this.#deps.config.destination;
+    try {
+      return await batchGet(keys, {
+        client: side === 'source' ? this.#deps.sourceClient : this.#deps.destinationClient,
+        tableName: location.tableName,
+        keyAttributes: this.#deps.keyAttributes,
+        consistentRead: mode.consistent,
+        keysOnly: mode.keysOnly,
+        readLimiter: this.#readLimiter,
+        maxKeysPerRequest: this.#readLimiter.maxRequest,
+        signal,
+        onRetry: () => (this.#retries += 1),
+      });
+    } catch (err) {
+      throw this.#describe(err, side, 'dynamodb:BatchGetItem');
+    }
+  }
+
+  #describe(err: unknown, side: Side, action: string): Error {
+    if (err instanceof ReplicatorError) return err;
+    if (err instanceof Error && classifyError(err).kind === 'programmer') return err;
+    const location = side === 'source' ? this.#deps.config.source : this.#deps.config.destination;
+    return describeFailure(err, side, location, action);
+  }
+
+  async #onDrift(drift: Drift, signal: AbortSignal): Promise<void> {
+    this.#counts[drift.kind] += 1;
+    const examples = this.#examples[drift.kind];
+    if (examples.length < this.#deps.config.show) {
+      const attributes =
+        drift.source !== undefined && drift.destination !== undefined
+          ? differingAttributes(drift.source, drift.destination)
+          : undefined;
+      examples.push({ key: keyToJson(drift.key), ...(attributes === undefined ? {} : { attributes }) });
+    }
+    await this.#repairer?.add(drift, signal);
+  }
+
+  #summary(durationMs: number): VerifySummary {
+    const { config, segments } = this.#deps;
+    const repair = this.#repairer?.stats();
+    return {
+      source: {
+        table: config.source.tableName,
+        region: config.source.region,
+        endpoint: config.source.endpoint,
+        items: this.#sourceItems,
+        segments: segments.source,
+        estimatedItems: this.#deps.estimatedItems,
+      },
+      destination: {
+        table: config.destination.tableName,
+        region: config.destination.region,
+        endpoint: config.destination.endpoint,
+        items: this.#destinationItems,
+        segments: segments.destination,
+      },
+      compared: this.#sourceItems,
+      ...this.#counts,
+      keys: this.#examples,
+      recheck: { ...this.#rechecker.stats(), delayMs: config.recheckDelayMs, rounds: config.recheckRounds },
+      ...(repair === undefined
+        ? {}
+        : {
+            repair: {
+              ...repair,
+              failures: repair.failures.map((f) => ({ key: keyToJson(f.key), error: f.error })),
+            },
+          }),
+      durationMs,
+      retries: this.#retries,
+      readRate: this.#readLimiter.stats(),
+      ...(config.repair ? { writeRate: this.#writeLimiter.stats() } : {}),
+    };
+  }
+}
+
+/** Scans segments 0..total-1, at most MAX_PARALLEL_SEGMENTS at a time. */
+async function forEachSegment(
+  total: number,
+  signal: AbortSignal,
+  scan: (segment: number, total: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      if (signal.aborted) throw new StoppedError();
+      const segment = next;
+      next += 1;
+      await scan(segment, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(total, MAX_PARALLEL_SEGMENTS) }, worker));
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  formatVerifySummary,
+  keyToJson,
+  summaryJson,
+  verifyExitCode,
+  verifyResult,
+  type VerifySummary,
+} from './verify-summary.js';
+
+function summary(overrides: Partial<VerifySummary> = {}): VerifySummary {
+  return {
+    source: { table: 'src', region: 'us-east-1', items: 3000, segments: 4, estimatedItems: 3000 },
+    destination: {
+      table: 'dst',
+      region: 'us-west-2',
+      endpoint: 'http://localhost:8001',
+      items: 2999,
+      segments: 4,
+    },
+    compared: 3000,
+    missing: 0,
+    extra: 0,
+    different: 0,
+    keys: { missing: [], extra: [], different: [] },
+    recheck: { suspects: 0, settled: 0, drift: 0, extended: 0, looks: 0, delayMs: 2000, rounds: 3 },
+    durationMs: 4321,
+    retries: 2,
+    readRate: { ratePerSec: null, waits: 0, waitedMs: 0 },
+    ...overrides,
+  };
+}
+
+const repair = { written: 0, deleted: 0, failed: 0, failures: [] };
+
+describe('verdict and exit code', () => {
+  test('equal tables: 0', () => {
+    assert.equal(verifyResult(summary()), 'equal');
+    assert.equal(verifyExitCode('equal'), 0);
+  });
+  test('differences without --repair: 1', () => {
+    const s = summary({ missing: 1 });
+    assert.equal(verifyResult(s), 'different');
+    assert.equal(verifyExitCode(verifyResult(s)), 1);
+  });
+  test('--repair that wrote every difference: 0; one refused write: 1', () => {
+    const fixed = summary({ extra: 2, repair: { ...repair, deleted: 2 } });
+    assert.equal(verifyResult(fixed), 'repaired');
+    assert.equal(verifyExitCode('repaired'), 0);
+    const failed = summary({ different: 2, repair: { ...repair, written: 1, failed: 1 } });
+    assert.equal(verifyResult(failed), 'repair-incomplete');
+    assert.equal(verifyExitCode('repair-incomplete'), 1);
+  });
+  test('--repair with nothing to repair is equal', () => {
+    assert.equal(verifyResult(summary({ repair })), 'equal');
+  });
+});
+
+test('keyToJson gives DynamoDB JSON with binary as base64', () => {
+  assert.deepEqual(keyToJson({ pk: { S: 'a' }, sk: { N: '1.5' } }), { pk: { S: 'a' }, sk: { N: '1.5' } });
+  assert.deepEqual(keyToJson({ id: { B: new Uint8Array([1, 2, 255]) } }), { id: { B: 'AQL/' } });
+});
+
+test('summaryJson puts the verdict and exit code first', () => {
+  const json = summaryJson(summary({ different: 1 }));
+  assert.deepEqual(Object.keys(json).slice(0, 2), ['result', 'exitCode']);
+  assert.equal(json.result, 'different');
+  assert.equal(json.exitCode, 1);
+  assert.equal(json.compared, 3000);
+});
+
+describe('formatVerifySummary', () => {
+  test('equal tables: the verdict, the counts, duration and retries', () => {
+    const text = formatVerifySummary(summary());
+    assert.match(
+      text,
+      /source table src \(region us-east-1\) against destination table dst \(region us-west-2 at http:\/\/localhost:8001\)/,
+    );
+    assert.match(text, /^EQUAL/m);
+    assert.match(text, /compared +3,000 source items \(destination: 2,999 items scanned\)/);
+    assert.match(text, /re-checked +none/);
+    assert.match(text, /took +0:04 \(4,321 ms\), 2 retries, 4\+4 segments$/m);
+    assert.doesNotMatch(text, /first keys/);
+  });
+
+  test('differences: counts, re-check figures, the keys shown, with the differing attributes', () => {
+    const text = formatVerifySummary(
+      summary({
+        missing: 1,
+        different: 1,
+        keys: {
+          missing: [{ key: { pk: { S: 'gone' } } }],
+          extra: [],
+          different: [{ key: { pk: { S: 'changed' } }, attributes: ['doc', 'tags'] }],
+        },
+        recheck: { suspects: 5, settled: 3, drift: 2, extended: 0, looks: 9, delayMs: 2000, rounds: 3 },
+        readRate: { ratePerSec: 100, waits: 7, waitedMs: 900 },
+      }),
+    );
+    assert.match(text, /^DIFFERENT: 2 items differ/m);
+    assert.match(text, /missing +1 /);
+    assert.match(
+      text,
+      /re-checked +5 items that differed at first look: 3 settled by the re-check \(changes in flight\), 2 still differ/,
+    );
+    assert.match(text, /read-rate waits 7/);
+    assert.match(
+      text,
+      /first keys of each kind:\n {2}missing +\{"pk":\{"S":"gone"\}\}\n {2}different +\{"pk":\{"S":"changed"\}\} +attributes: doc, tags/,
+    );
+  });
+
+  test('repair: what was written, deleted and refused', () => {
+    const text = formatVerifySummary(
+      summary({
+        extra: 1,
+        different: 1,
+        repair: {
+          written: 0,
+          deleted: 1,
+          failed: 1,
+          failures: [{ key: { pk: { S: 'big' } }, error: 'item too large' }],
+        },
+        writeRate: { ratePerSec: 10, waits: 3, waitedMs: 200 },
+      }),
+    );
+    assert.match(text, /^REPAIR INCOMPLETE: 2 items differed; 1 item could not be written/m);
+    assert.match(text, /repaired +0 written, 1 deleted, 1 failed/);
+    assert.match(text, /failed \{"pk":\{"S":"big"\}\}: item too large/);
+    assert.match(text, /write-rate waits 3/);
+  });
+});
