@@ -1,0 +1,122 @@
+// A fresh DynamoDB Local for each measurement (startDynamoDbLocal, database on /dev/shm), owned by the
+// benchmark's lifetime so it is always stopped, and warmed up: the JVM is several times slower for its first
+// few thousand requests (shared/DYNAMODB-LOCAL.md), so a scratch table takes that cost before any timing.
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createStreamsClient, DATA_PATH } from '../src/app/aws-clients.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../src/local/dynamodb-local.js';
+import { createTable } from '../src/local/local-tables.js';
+import { loadItems } from './batch-loader.js';
+import { benchClient, putRequests, TABLE_KEY } from './items.js';
+import type { Lifetime } from './lifetime.js';
+
+export interface BenchInstance {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly stop: () => Promise<void>;
+}
+
+export async function startInstance(name: string, lifetime: Lifetime): Promise<BenchInstance> {
+  lifetime.check();
+  const dbPath = mkdtempSync(join('/dev/shm', 'ddb-bench-'));
+  let local: DynamoDbLocal;
+  try {
+    local = await startDynamoDbLocal({ dbPath });
+  } catch (err) {
+    rmSync(dbPath, { recursive: true, force: true });
+    throw err;
+  }
+  const pid = local.pid ?? 0;
+  const stop = lifetime.own(
+    `DynamoDB Local ${name}`,
+    async () => {
+      try {
+        await local.stop();
+      } finally {
+        rmSync(dbPath, { recursive: true, force: true });
+      }
+    },
+    () => {
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(dbPath, { recursive: true, force: true });
+    },
+  );
+  return { name, endpoint: local.endpoint, pid, stop };
+}
+
+/**
+ * Writes `items` puts into a scratch table at 8 in flight; with `stream`, the table has one and its records are
+ * read back, which warms the GetRecords path too. Returns the warm-up's duration in ms.
+ */
+export async function warmUp(
+  instance: BenchInstance,
+  region: string,
+  options: { items: number; stream: boolean; signal: AbortSignal },
+): Promise<number> {
+  if (options.items === 0) return 0;
+  const started = performance.now();
+  const client = benchClient(instance.endpoint, region);
+  try {
+    const table = 'bench-warmup';
+    await createTable(client, table, TABLE_KEY, options.stream ? 'NEW_AND_OLD_IMAGES' : undefined);
+    await loadItems(client, table, putRequests(options.items, 'warm'), {
+      concurrency: 8,
+      signal: options.signal,
+    });
+    if (options.stream) await readWholeStream(instance.endpoint, region, table, options.signal);
+  } finally {
+    client.destroy();
+  }
+  return performance.now() - started;
+}
+
+async function readWholeStream(
+  endpoint: string,
+  region: string,
+  table: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const client = benchClient(endpoint, region);
+  const streams = createStreamsClient({ region, endpoint }, DATA_PATH);
+  try {
+    const described = await client.send(new DescribeTableCommand({ TableName: table }));
+    const streamArn = described.Table?.LatestStreamArn;
+    if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
+    const stream = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    let read = 0;
+    for (const shard of stream.StreamDescription?.Shards ?? []) {
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      // An open shard never ends: stop at the first empty page (bounded by the records written).
+      for (let pages = 0; iterator !== undefined && pages < 10_000 && !signal.aborted; pages++) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const count = page.Records?.length ?? 0;
+        read += count;
+        if (count === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return read;
+  } finally {
+    client.destroy();
+    streams.destroy();
+  }
+}
