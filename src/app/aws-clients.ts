@@ -38,6 +38,9 @@ function clientConfig(location: Location, options: ClientOptions) {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
+      // Without this the handler only logs a late answer and waits on: a dropped response would hang a reader
+      // or a lease renewal for as long as the connection lives.
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
     }),

@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { classifyError } from '../errors/classify-error.js';
-import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { ConfigError, ReplicatorError, errorMessage } from '../errors/replicator-error.js';
+import { isFinished } from '../lease/lease.js';
 import { LeaseCoordinator, leaseTiming, type FleetTiming } from '../lease/lease-coordinator.js';
 import { DynamoLeaseStore, type LeaseStore } from '../lease/lease-store.js';
 import { finishedLeasesToDelete } from '../lease/finished-leases.js';
@@ -236,21 +237,26 @@ export class Replicator {
       logger,
     });
     const stop = new AbortController();
-    const running = pipeline
-      .run(AbortSignal.any([this.#stop.signal, stop.signal]), this.#abandon.signal)
+    // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is
+    // still winding down (its lease lost mid-checkpoint), the new one starts only once the old one has ended.
+    const previous = this.#pipelines.get(shardId)?.done ?? Promise.resolve();
+    const running: Promise<void> = previous
+      .then(() => pipeline.run(AbortSignal.any([this.#stop.signal, stop.signal]), this.#abandon.signal))
       .then(
         async (outcome) => {
           // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
           if (outcome === 'ended') {
-            await deps.coordinator.finish(shardId);
+            await deps.coordinator.finish(lease);
             this.#syncNow.notify();
           } else if (outcome === 'lost') {
-            deps.coordinator.drop(shardId);
+            deps.coordinator.drop(lease);
           }
         },
         (err: unknown) => this.#fail(err),
       )
-      .finally(() => this.#pipelines.delete(shardId));
+      .finally(() => {
+        if (this.#pipelines.get(shardId)?.done === running) this.#pipelines.delete(shardId);
+      });
     this.#pipelines.set(shardId, { stop, done: running });
   }
 
@@ -309,8 +315,17 @@ export class Replicator {
     streamArn: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const { shards } = await streams.listShards(streamArn, signal);
+    const { shards, status } = await streams.listShards(streamArn, signal);
     const existing = await store.list(signal);
+    if (status === 'DISABLED' && existing.length > 0 && existing.every(isFinished)) {
+      // Every record the stream had is replicated and no new one will come: say so and stop, rather than idle.
+      this.#fail(
+        new ReplicatorError(
+          `the stream of source table ${this.#config.source.tableName} is disabled (the stream was turned off or the table deleted): every shard was replicated to its end, nothing after that can be; re-enable the stream and start a new task (with --bootstrap), or delete the lease table ${store.tableName}`,
+        ),
+      );
+      return;
+    }
     let created = 0;
     for (const lease of leasesToCreate(shards, existing, this.#config.startPosition, streamArn)) {
       if (await store.create(lease, signal)) created += 1;

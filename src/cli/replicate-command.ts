@@ -8,7 +8,6 @@ import { buildReplicationConfig, type ReplicationConfig } from '../config/replic
 import { EventBus } from '../observability/events.js';
 import { logEvents } from '../observability/log-events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { createMetrics, serveMetrics } from '../observability/metrics.js';
 import { reportProgress } from '../observability/progress-reporter.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { errorMessage } from '../errors/replicator-error.js';
@@ -206,6 +205,8 @@ export async function replicate(config: ReplicationConfig, logger: Logger): Prom
   let metricsServer: { close(): void } | undefined;
   try {
     if (config.metricsPort !== undefined) {
+      // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
+      const { createMetrics, serveMetrics } = await import('../observability/metrics.js');
       const registry = createMetrics(events, tracker, () => replicator.heldShards().length);
       const served = await serveMetrics(registry, config.metricsPort, () => replicator.status === 'RUNNING');
       metricsServer = served.server;

@@ -35,8 +35,11 @@ export class DataLossError extends ShardStoppedError {
 /** This worker no longer holds the lease of a shard; it must stop reading and writing it at once. */
 export class LeaseLostError extends ReplicatorError {
   override readonly name = 'LeaseLostError';
-  constructor(readonly shardId: string) {
-    super(`lease of shard ${shardId} was lost`);
+  constructor(
+    readonly shardId: string,
+    readonly reason?: string,
+  ) {
+    super(reason === undefined ? `lease of shard ${shardId} was lost` : reason);
   }
 }
 

@@ -96,17 +96,28 @@ export class LeaseCoordinator {
     await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
   }
 
-  /** Forgets a lease this worker lost. */
-  drop(shardId: string): void {
-    this.#held.delete(shardId);
+  /**
+   * Forgets a lease this worker lost. Only that very lease: the shard may have been taken again since, and the
+   * new lease must stay held and renewed.
+   */
+  drop(lease: ShardLease): void {
+    if (this.#held.get(lease.shardId) === lease) {
+      // Lost outside the renew loop (its validity ran out before a write, a checkpoint was refused): say so.
+      this.#held.delete(lease.shardId);
+      this.#deps.events.emit('lease.lost', {
+        shardId: lease.shardId,
+        reason: lease.lostReason ?? 'lease lost',
+      });
+    }
     this.#takeNow.notify();
   }
 
   /** Gives up the lease of a shard read to its end (checkpoint SHARD_END), so its children can be taken. */
-  async finish(shardId: string): Promise<void> {
-    const lease = this.#held.get(shardId);
-    this.#held.delete(shardId);
-    if (lease !== undefined) await this.#release(lease);
+  async finish(lease: ShardLease): Promise<void> {
+    if (this.#held.get(lease.shardId) === lease) {
+      this.#held.delete(lease.shardId);
+      await this.#release(lease);
+    }
     this.#takeNow.notify();
   }
 

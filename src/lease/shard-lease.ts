@@ -89,7 +89,7 @@ export class ShardLease {
   }
 
   markLost(reason: string): void {
-    if (!this.#lost.signal.aborted) this.#lost.abort(new LeaseLostError(`${this.shardId}: ${reason}`));
+    if (!this.#lost.signal.aborted) this.#lost.abort(new LeaseLostError(this.shardId, reason));
     for (const wake of this.#renewalWaiters.splice(0)) wake();
   }
 
@@ -107,9 +107,12 @@ export class ShardLease {
     for (let attempt = 0; ; attempt++) {
       if (this.isLost) throw new LeaseLostError(this.shardId);
       try {
-        ok = await this.#store.checkpoint(this.shardId, this.#workerId, value, signal);
+        // A hung checkpoint must end when the lease is lost, or its pipeline would outlive the lease.
+        const stop = signal === undefined ? this.lostSignal : AbortSignal.any([signal, this.lostSignal]);
+        ok = await this.#store.checkpoint(this.shardId, this.#workerId, value, stop);
         break;
       } catch (err) {
+        if (this.isLost) throw new LeaseLostError(this.shardId);
         if (classifyError(err).kind !== 'retriable' || signal?.aborted === true) throw err;
         if (this.remainingMs() <= 0) {
           this.markLost('checkpoint could not be written within the lease validity');

@@ -19,6 +19,14 @@ export function logEvents(events: EventBus, logger: Logger): void {
     else logger.debug(e, 'shards synced');
   });
   events.on('batch.flushed', (e) => logger.debug(e, 'flushed'));
-  events.on('write.retried', (e) => logger.debug(e, 'write retried'));
-  events.on('read.retried', (e) => logger.debug(e, 'read retried'));
+  events.on('write.retried', (e) => {
+    // A destination that keeps failing must show in the log, not only in the progress line's counters.
+    if (e.attempt >= 5 && e.attempt % 5 === 0)
+      logger.warn(e, 'writes to the destination keep failing; retrying');
+    else logger.debug(e, 'write retried');
+  });
+  events.on('read.retried', (e) => {
+    if (e.attempt >= 5 && e.attempt % 5 === 0) logger.warn(e, 'reads from the stream keep failing; retrying');
+    else logger.debug(e, 'read retried');
+  });
 }
