@@ -3,6 +3,8 @@
 // checkpoint what was read (bounded by the shutdown timeout), release the leases, then stop renewing.
 // A shard that cannot go on stops the whole worker with that shard's error, after the same clean stop.
 import type { Logger } from 'pino';
+import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
+import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, ReplicatorError, errorMessage } from '../errors/replicator-error.js';
@@ -30,12 +32,15 @@ export interface ReplicatorDeps {
   readonly config: ReplicationConfig;
   readonly events: EventBus;
   readonly logger: Logger;
+  /** A bootstrap copy before replicating (`replicate --bootstrap`), or instead of it (`bootstrap`). */
+  readonly bootstrap?: BootstrapOptions | undefined;
 }
 
 export class Replicator {
   readonly #config: ReplicationConfig;
   readonly #events: EventBus;
   readonly #logger: Logger;
+  readonly #bootstrap: BootstrapOptions | undefined;
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
   readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
@@ -49,6 +54,7 @@ export class Replicator {
     this.#config = deps.config;
     this.#events = deps.events;
     this.#logger = deps.logger;
+    this.#bootstrap = deps.bootstrap;
   }
 
   get status(): ReplicatorStatus {
@@ -91,7 +97,15 @@ export class Replicator {
       });
       await this.#prepareLeaseTable(store, tables.streamArn);
       if (this.#stop.signal.aborted) return;
-      await this.#runWorker(store, tables);
+      // Bootstrap copy (src/bootstrap/): records the stream positions as the leases the first shard sync would
+      // create, copies the table, and only then lets the worker replicate from those positions. Without
+      // --bootstrap it only refuses a task whose copy is unfinished. `bootstrap` (copy only) ends after it.
+      await runBootstrapStep(
+        { config, tables, options: this.#bootstrap, leaseClient, events: this.#events, logger: this.#logger },
+        this.#stop.signal,
+      );
+      if (!this.#stop.signal.aborted && this.#bootstrap?.copyOnly !== true)
+        await this.#runWorker(store, tables);
     } catch (err) {
       if (this.#stop.signal.aborted && this.#failure === undefined) {
         // Stopped while starting: the aborted request is ours, not a failure to report.

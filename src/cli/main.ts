@@ -5,6 +5,7 @@ import { EXIT_CONFIG } from './exit-codes.js';
 import { demoFlags, runDemo } from './demo-command.js';
 import { replicateFlags, runReplicate } from './replicate-command.js';
 import { runStatus, statusFlags } from './status-command.js';
+import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
 
 class UsageError extends Error {}
@@ -36,6 +37,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => verifyFlags(y),
       async (args) => {
         exitCode = await runVerify(args);
+      },
+    )
+    .command(
+      'bootstrap',
+      "Copy a live table's items into the destination, resumably, so that replication can start from stream positions recorded before the copy",
+      (y) => bootstrapFlags(y),
+      async (args) => {
+        exitCode = await runBootstrapCommand(args);
       },
     )
     .command(

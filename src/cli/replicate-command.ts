@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
 import { Replicator } from '../app/replicator.js';
+import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
 import { EventBus } from '../observability/events.js';
 import { logEvents } from '../observability/log-events.js';
@@ -136,6 +137,31 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       choices: ['auto', 'json', 'pretty'] as const,
       default: 'auto',
       describe: 'auto: JSON lines unless stderr is a terminal',
+    })
+    .option('bootstrap', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Copy the existing items first (stream positions are recorded before the copy), then replicate from those positions',
+    })
+    .option('segments', {
+      type: 'number',
+      describe:
+        'Parallel-scan segments of the copy, fixed at its first start [default: 1 per 256 MiB of the source table, 4 to 1000]',
+    })
+    .option('max-write-rate', {
+      type: 'number',
+      describe:
+        'Items per second the copy writes to the destination, over all workers (each takes rate / workers copying) [default: no limit]',
+    })
+    .option('max-read-rate', {
+      type: 'number',
+      describe: 'Items per second the copy scans from the source, over all workers [default: no limit]',
+    })
+    .option('copy-concurrency', {
+      type: 'number',
+      default: 8,
+      describe: 'Segments one worker copies at once',
     });
 }
 
@@ -168,6 +194,20 @@ export function configFromArgs(args: ReplicateArgs): ReplicationConfig {
   });
 }
 
+/** The copy's settings from the same flags; `copyOnly` for the `bootstrap` command. */
+export function bootstrapOptionsFromArgs(args: ReplicateArgs, copyOnly: boolean): BootstrapOptions {
+  return buildBootstrapOptions({
+    copyOnly,
+    segments: args.segments,
+    maxWriteRate: args['max-write-rate'],
+    maxReadRate: args['max-read-rate'],
+    copyConcurrency: args['copy-concurrency'],
+    progressIntervalMs: args['progress-interval-ms'],
+    // A bar redrawn in place only for a person at a terminal; log lines otherwise.
+    progressBar: process.stderr.isTTY ? logFormat(args['log-format']) !== 'json' : false,
+  });
+}
+
 function logFormat(value: string): 'auto' | 'json' | 'pretty' {
   return value === 'json' || value === 'pretty' ? value : 'auto';
 }
@@ -176,7 +216,11 @@ export async function runReplicate(args: ReplicateArgs): Promise<number> {
   const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
   try {
     const config = configFromArgs(args);
-    return await replicate(config, logger);
+    return await replicate(
+      config,
+      logger,
+      args.bootstrap ? bootstrapOptionsFromArgs(args, false) : undefined,
+    );
   } catch (err) {
     reportFailure(err, logger);
     return exitCodeFor(err);
@@ -184,11 +228,15 @@ export async function runReplicate(args: ReplicateArgs): Promise<number> {
 }
 
 /** Runs one worker with signal handling; resolves with the process exit code. */
-export async function replicate(config: ReplicationConfig, logger: Logger): Promise<number> {
+export async function replicate(
+  config: ReplicationConfig,
+  logger: Logger,
+  bootstrap?: BootstrapOptions,
+): Promise<number> {
   const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
   logEvents(events, logger);
   const tracker = new ProgressTracker(events);
-  const replicator = new Replicator({ config, events, logger });
+  const replicator = new Replicator({ config, events, logger, bootstrap });
   const background = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,0 +1,29 @@
+// What a bootstrap copy is given by the worker that runs it (see bootstrap-run.ts), and how its one-off steps
+// ride over throttling and network trouble.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
+import type { CheckedTables } from '../app/startup-checks.js';
+import type { ReplicationConfig } from '../config/replication-config.js';
+import type { EventBus } from '../observability/events.js';
+import { retrying } from '../util/retry.js';
+import type { BootstrapOptions } from './bootstrap-options.js';
+
+export interface BootstrapDeps {
+  readonly config: ReplicationConfig;
+  readonly tables: CheckedTables;
+  /** Undefined: no bootstrap was asked for (only the guard runs). */
+  readonly options: BootstrapOptions | undefined;
+  /** A client for the lease table. */
+  readonly leaseClient: DynamoDBClient;
+  readonly events: EventBus;
+  readonly logger: Logger;
+}
+
+/** A step of the copy (mostly lease-table writes), retried through throttling and network trouble; every
+ * step is safe to repeat. */
+export function patiently<T>(step: () => Promise<T>, deps: BootstrapDeps, signal: AbortSignal): Promise<T> {
+  return retrying(step, {
+    signal,
+    onRetry: (reason) => deps.logger.warn({ reason }, 'a request of the copy failed; retrying'),
+  });
+}

@@ -1,0 +1,120 @@
+// The bootstrap copy's items in the lease table, beside the shard leases (keys start with `bootstrap#`, which
+// the lease store's list() leaves out): one task item (what was decided once, at the first start: state,
+// segment count, estimates, the stream) and one item per scan segment (its saved position, whether it is done,
+// and an owner with a leaseCounter, so that the workers of a fleet share segments the way they share shards).
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BOOTSTRAP_KEY_PREFIX } from '../lease/lease-store.js';
+import { decodeScanKey, encodeScanKey, type ScanKey } from './scan-key-codec.js';
+
+export const TASK_KEY = `${BOOTSTRAP_KEY_PREFIX}task`;
+export const SEGMENT_KEY_PREFIX = `${BOOTSTRAP_KEY_PREFIX}segment-`;
+
+/**
+ * recording-positions: the task exists, stream positions are being recorded (by any worker);
+ * positions-recorded: every shard has its lease, the segments exist; nothing may record a position any more;
+ * copying: segments are being copied; done: every segment is copied and the positions were checked.
+ */
+export type BootstrapState = 'recording-positions' | 'positions-recorded' | 'copying' | 'done';
+
+const STATES: readonly BootstrapState[] = ['recording-positions', 'positions-recorded', 'copying', 'done'];
+
+export interface BootstrapTask {
+  readonly state: BootstrapState;
+  /** Wall-clock ms of the first start. */
+  readonly startedAt: number;
+  readonly segments: number;
+  /** The source's ItemCount and TableSizeBytes at the first start (DynamoDB updates them about every 6 h). */
+  readonly estimatedItems: number;
+  readonly estimatedBytes: number;
+  readonly streamArn: string;
+  /** Wall-clock ms when the positions were all recorded; the 24-hour retention counts from here. */
+  readonly positionsRecordedAt: number | undefined;
+  readonly doneAt: number | undefined;
+}
+
+export interface CopySegment {
+  readonly segment: number;
+  readonly leaseOwner: string | undefined;
+  readonly leaseCounter: number;
+  /** Where the scan resumes; undefined before the first page was saved (or once done). */
+  readonly lastEvaluatedKey: ScanKey | undefined;
+  readonly done: boolean;
+  /** Items and bytes of the pages saved so far (each page counted once, whoever copied it). */
+  readonly itemsCopied: number;
+  readonly bytesCopied: number;
+}
+
+export function segmentKey(segment: number): string {
+  return `${SEGMENT_KEY_PREFIX}${segment}`;
+}
+
+export function taskToItem(task: BootstrapTask): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
+    leaseKey: { S: TASK_KEY },
+    state: { S: task.state },
+    startedAt: { N: String(task.startedAt) },
+    segments: { N: String(task.segments) },
+    estimatedItems: { N: String(task.estimatedItems) },
+    estimatedBytes: { N: String(task.estimatedBytes) },
+    streamArn: { S: task.streamArn },
+  };
+  if (task.positionsRecordedAt !== undefined) {
+    item.positionsRecordedAt = { N: String(task.positionsRecordedAt) };
+  }
+  if (task.doneAt !== undefined) item.doneAt = { N: String(task.doneAt) };
+  return item;
+}
+
+export function taskFromItem(item: Record<string, AttributeValue>): BootstrapTask {
+  const state = item.state?.S as BootstrapState | undefined;
+  if (state === undefined || !STATES.includes(state)) {
+    throw new TypeError(`bootstrap task item has an unknown state ${String(state)}`);
+  }
+  return {
+    state,
+    startedAt: Number(item.startedAt?.N ?? '0'),
+    segments: Number(item.segments?.N ?? '0'),
+    estimatedItems: Number(item.estimatedItems?.N ?? '0'),
+    estimatedBytes: Number(item.estimatedBytes?.N ?? '0'),
+    streamArn: item.streamArn?.S ?? '',
+    positionsRecordedAt: optionalNumber(item.positionsRecordedAt),
+    doneAt: optionalNumber(item.doneAt),
+  };
+}
+
+export function newSegmentItem(segment: number): Record<string, AttributeValue> {
+  return {
+    leaseKey: { S: segmentKey(segment) },
+    segment: { N: String(segment) },
+    leaseCounter: { N: '0' },
+    done: { BOOL: false },
+    itemsCopied: { N: '0' },
+    bytesCopied: { N: '0' },
+  };
+}
+
+export function segmentFromItem(item: Record<string, AttributeValue>): CopySegment {
+  const key = item.leaseKey?.S ?? '';
+  const segment = Number(item.segment?.N ?? key.slice(SEGMENT_KEY_PREFIX.length));
+  if (!key.startsWith(SEGMENT_KEY_PREFIX) || !Number.isInteger(segment)) {
+    throw new TypeError(`not a segment item: ${key}`);
+  }
+  const saved = item.lastEvaluatedKey?.S;
+  return {
+    segment,
+    leaseOwner: item.leaseOwner?.S,
+    leaseCounter: Number(item.leaseCounter?.N ?? '0'),
+    lastEvaluatedKey: saved === undefined ? undefined : decodeScanKey(saved),
+    done: item.done?.BOOL ?? false,
+    itemsCopied: Number(item.itemsCopied?.N ?? '0'),
+    bytesCopied: Number(item.bytesCopied?.N ?? '0'),
+  };
+}
+
+export function savedKeyValue(key: ScanKey): AttributeValue {
+  return { S: encodeScanKey(key) };
+}
+
+function optionalNumber(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}

@@ -1,0 +1,142 @@
+// Orchestrates a bootstrap copy between the lease table's preparation and the start of replication:
+// 1. the task item is created once (segment count and estimates fixed at the first start);
+// 2. the position of every shard is recorded as its lease (stream-positions.ts), before any item is read;
+// 3. the segments are copied by every worker of the task (segment-coordinator.ts), resumably;
+// 4. the positions are checked against the stream's retention (position-check.ts), and the task is done.
+// Replication then starts from the recorded positions. Without a bootstrap, a worker refuses a task whose copy
+// is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
+import { createDynamoClient, createStreamsClient, DATA_PATH } from '../app/aws-clients.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import { DynamoLeaseStore } from '../lease/lease-store.js';
+import { SdkStreamApi } from '../stream/stream-api.js';
+import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
+import type { BootstrapOptions } from './bootstrap-options.js';
+import { copyTable } from './copy-table.js';
+import { openTask } from './open-task.js';
+import { checkRecordedPositions } from './position-check.js';
+import { DynamoSegmentStore, type SegmentStore } from './segment-store.js';
+import { sideFailure } from './side-failure.js';
+import { recordStreamPositions } from './stream-positions.js';
+
+export type { BootstrapDeps } from './bootstrap-deps.js';
+
+/** The step between the lease table and the worker: the copy when asked for, else the guard. */
+export async function runBootstrapStep(deps: BootstrapDeps, signal: AbortSignal): Promise<void> {
+  const store = new DynamoSegmentStore(deps.leaseClient, deps.config.lease.tableName);
+  try {
+    if (deps.options === undefined) {
+      await refuseUnfinishedCopy(deps, store, signal);
+      return;
+    }
+    await runBootstrap(deps, deps.options, store, signal);
+  } catch (err) {
+    if (signal.aborted) return;
+    throw sideFailure(err, 'lease', deps.config.lease, 'use the lease table for the copy');
+  }
+}
+
+async function refuseUnfinishedCopy(
+  deps: BootstrapDeps,
+  store: SegmentStore,
+  signal: AbortSignal,
+): Promise<void> {
+  const { task } = await patiently(() => store.read(signal), deps, signal);
+  if (task === undefined || task.state === 'done') return;
+  throw new ConfigError(
+    `the bootstrap copy of this task is not finished (state ${task.state}): start this worker with --bootstrap to join the copy (replication then starts after it), or wait until the copy is done`,
+  );
+}
+
+async function runBootstrap(
+  deps: BootstrapDeps,
+  options: BootstrapOptions,
+  store: SegmentStore,
+  signal: AbortSignal,
+): Promise<void> {
+  const { config, tables, logger } = deps;
+  const source = createDynamoClient(config.source, DATA_PATH);
+  const destination = createDynamoClient(config.destination, DATA_PATH);
+  const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
+  const streamsClient = createStreamsClient(streamsLocation, DATA_PATH);
+  const streams = new SdkStreamApi(streamsClient);
+  try {
+    let task = await openTask(deps, options, store, source, destination, signal);
+    if (task === undefined) return;
+    if (task.state === 'done') {
+      logger.info({ doneAt: task.doneAt }, 'bootstrap copy already done');
+      return;
+    }
+    if (task.state === 'recording-positions') {
+      const positions = await recordStreamPositions(
+        { api: streams, streamArn: tables.streamArn, batchSize: config.batchSize, store, logger },
+        signal,
+      ).catch((err: unknown) => {
+        throw sideFailure(
+          err,
+          'source',
+          config.source,
+          'read the stream (dynamodb:GetShardIterator, GetRecords)',
+        );
+      });
+      const segments = task.segments;
+      await patiently(() => store.createSegments(segments, signal), deps, signal);
+      const moved = await patiently(
+        () =>
+          store.moveState(
+            ['recording-positions'],
+            'positions-recorded',
+            { positionsRecordedAt: Date.now() },
+            signal,
+          ),
+        deps,
+        signal,
+      );
+      logger.info(
+        {
+          shards: positions.shards,
+          recorded: Object.keys(positions.recorded).length,
+          ...(positions.shards <= 50 ? { positions: positions.recorded } : {}),
+          byThisWorker: moved,
+        },
+        'stream positions recorded',
+      );
+    }
+    await patiently(() => store.moveState(['positions-recorded'], 'copying', {}, signal), deps, signal);
+    task = (await patiently(() => store.read(signal), deps, signal)).task ?? task;
+    if (!(await copyTable(deps, options, task, store, source, destination, signal))) return;
+    const leases = await patiently(
+      () => new DynamoLeaseStore(deps.leaseClient, config.lease.tableName).list(signal),
+      deps,
+      signal,
+    );
+    await checkRecordedPositions(
+      {
+        api: streams,
+        streamArn: tables.streamArn,
+        leases,
+        // The first start: no position can be older, so no record after one can be trimmed before then + 24 h.
+        positionsRecordedAt: task.startedAt,
+        now: Date.now(),
+      },
+      signal,
+    ).catch((err: unknown) => {
+      throw sideFailure(err, 'source', config.source, 'read the stream (dynamodb:GetShardIterator)');
+    });
+    await patiently(
+      () => store.moveState(['positions-recorded', 'copying'], 'done', { doneAt: Date.now() }, signal),
+      deps,
+      signal,
+    );
+    logger.info(
+      {
+        streamArn: tables.streamArn,
+        then: options.copyOnly ? 'exit' : 'replicate from the recorded positions',
+      },
+      'bootstrap copy done',
+    );
+  } finally {
+    source.destroy();
+    destination.destroy();
+    streamsClient.destroy();
+  }
+}

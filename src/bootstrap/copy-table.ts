@@ -1,0 +1,124 @@
+// The copy itself, once the positions are recorded: this worker's share of the segments (segment-coordinator.ts),
+// each copied by segment-copier.ts, paced by the fleet's rates, with a progress bar or progress lines, a warning
+// when the copy will not fit in the stream's retention, and this worker's summary at the end.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { leaseTiming } from '../lease/lease-coordinator.js';
+import { Semaphore } from '../util/semaphore.js';
+import { TableWriter } from '../writer/table-writer.js';
+import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
+import type { BootstrapTask } from './bootstrap-items.js';
+import type { BootstrapOptions } from './bootstrap-options.js';
+import { CopyProgress } from './copy-progress.js';
+import { FleetRate } from './fleet-rate.js';
+import { retentionWarning } from './retention-warning.js';
+import { copySegment } from './segment-copier.js';
+import { SegmentCoordinator } from './segment-coordinator.js';
+import type { SegmentStore } from './segment-store.js';
+import { sideFailure } from './side-failure.js';
+
+/** Copies segments until all are done (true) or a stop (false); logs this worker's summary either way. */
+export async function copyTable(
+  deps: BootstrapDeps,
+  options: BootstrapOptions,
+  task: BootstrapTask,
+  store: SegmentStore,
+  source: DynamoDBClient,
+  destination: DynamoDBClient,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const { config, tables, logger, events } = deps;
+  // Short enough that a request never outlives the segment lease it was sent under (as for shard leases).
+  const writeRequestMs = leaseTiming(config.failoverMs).writeRequestTimeoutMs;
+  const writer = new TableWriter({
+    client: destination,
+    tableName: config.destination.tableName,
+    keyAttributes: tables.keyAttributes,
+    requestSlots: new Semaphore(config.writeConcurrency),
+    events,
+    requestTimeoutMs: writeRequestMs,
+  });
+  const readRate = new FleetRate(options.maxReadRate);
+  const writeRate = new FleetRate(options.maxWriteRate);
+  const { segments } = await patiently(() => store.read(signal), deps, signal);
+  const progress = new CopyProgress({
+    estimatedItems: task.estimatedItems,
+    totalSegments: task.segments,
+    progressBar: options.progressBar,
+    progressIntervalMs: options.progressIntervalMs,
+    logger,
+  });
+  const recordedAt = task.startedAt;
+  const projection = (itemsPerSec: number) => ({
+    estimatedItems: task.estimatedItems,
+    copiedItems: progress.fleetItems,
+    itemsPerSec,
+    elapsedMs: Date.now() - recordedAt,
+  });
+  progress.start(segments);
+  const atStart = retentionWarning(
+    projection(Math.min(options.maxReadRate, options.maxWriteRate)),
+    'chosen rate',
+  );
+  if (atStart !== undefined) logger.warn(atStart);
+  let warned = atStart !== undefined;
+
+  const coordinator = new SegmentCoordinator({
+    store,
+    workerId: config.workerId,
+    failoverMs: config.failoverMs,
+    slots: options.copyConcurrency,
+    logger,
+    // Under a progress bar, a line per segment would only break the bar up.
+    segmentLogLevel: options.progressBar ? 'debug' : 'info',
+    copy: (lease, copySignal) =>
+      copySegment(
+        lease,
+        {
+          source,
+          sourceTable: config.source.tableName,
+          totalSegments: task.segments,
+          keyAttributes: tables.keyAttributes,
+          writer,
+          store,
+          workerId: config.workerId,
+          readRate,
+          writeRate,
+          writeRequestMs,
+          onWritten: (segment, items) => progress.written(segment, items),
+          onPage: (page) => progress.page(page),
+          onRetry: (side, count) => progress.retry(side, count),
+        },
+        copySignal,
+      ).catch((err: unknown) => {
+        throw sideFailure(err, 'source', config.source, 'scan the source table (dynamodb:Scan)');
+      }),
+    onListed: (listed, workers) => {
+      progress.listed(listed, workers);
+      readRate.setWorkers(workers);
+      writeRate.setWorkers(workers);
+      // Once a minute of copying gives a measured rate, warn if it will not do within the retention.
+      if (!warned && progress.elapsedMs > 60_000) {
+        const measured = retentionWarning(projection(progress.fleetRatePerSec), 'measured rate');
+        if (measured !== undefined) logger.warn(measured);
+        warned = measured !== undefined;
+      }
+    },
+  });
+  let outcome: 'done' | 'stopped' | 'failed' = 'failed';
+  let segmentsCopied = 0;
+  try {
+    ({ outcome, segmentsCopied } = await coordinator.run(signal));
+  } finally {
+    const summary = await progress.stop();
+    const message = {
+      done: 'copy done',
+      stopped: 'copy stopped; a restart resumes it',
+      failed: 'copy stopped on an error',
+    }[signal.aborted ? 'stopped' : outcome];
+    logger.info(
+      { ...summary, segmentsCopied, estimatedItems: task.estimatedItems, segments: task.segments },
+      message,
+    );
+  }
+  return outcome === 'done';
+}

@@ -1,0 +1,112 @@
+// The bootstrap task item, created at the first start of a copy and followed by every later start and every
+// worker: the segment count and the estimates are decided once. A task that already replicates, or whose stream
+// was replaced since the copy began, is refused.
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
+import type { ReplicationConfig } from '../config/replication-config.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { DynamoLeaseStore } from '../lease/lease-store.js';
+import { defaultSegments } from '../scan/scan-segment.js';
+import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
+import type { BootstrapTask } from './bootstrap-items.js';
+import type { BootstrapOptions } from './bootstrap-options.js';
+import type { SegmentStore } from './segment-store.js';
+import { sideFailure } from './side-failure.js';
+
+/** The task as stored, created at the first start; undefined when stopped meanwhile. */
+export async function openTask(
+  deps: BootstrapDeps,
+  options: BootstrapOptions,
+  store: SegmentStore,
+  source: DynamoDBClient,
+  destination: DynamoDBClient,
+  signal: AbortSignal,
+): Promise<BootstrapTask | undefined> {
+  const { config, tables, logger } = deps;
+  const existing = (await patiently(() => store.read(signal), deps, signal)).task;
+  if (existing !== undefined) {
+    checkSameStream(existing, tables.streamArn, config);
+    if (options.segments !== undefined && options.segments !== existing.segments) {
+      logger.warn(
+        { segments: existing.segments, asked: options.segments },
+        'the copy keeps the segment count of its first start',
+      );
+    }
+    logger.info({ state: existing.state, segments: existing.segments }, 'resuming bootstrap copy');
+    return existing;
+  }
+  const leaseStore = new DynamoLeaseStore(deps.leaseClient, config.lease.tableName);
+  const shardLeases = await patiently(() => leaseStore.list(signal), deps, signal);
+  if (shardLeases.length > 0) {
+    throw new ConfigError(
+      `task ${config.taskName} already replicates (its lease table ${config.lease.tableName} holds ${shardLeases.length} shard checkpoints): a bootstrap copy needs a task of its own; use a new --task-name (and an empty destination)`,
+    );
+  }
+  const described = await patiently(
+    () =>
+      source.send(new DescribeTableCommand({ TableName: config.source.tableName }), { abortSignal: signal }),
+    deps,
+    signal,
+  ).catch((err: unknown) => {
+    throw sideFailure(err, 'source', config.source, 'dynamodb:DescribeTable');
+  });
+  const estimatedBytes = described.Table?.TableSizeBytes ?? 0;
+  const task: BootstrapTask = {
+    state: 'recording-positions',
+    startedAt: Date.now(),
+    segments: options.segments ?? defaultSegments(estimatedBytes),
+    estimatedItems: described.Table?.ItemCount ?? 0,
+    estimatedBytes,
+    streamArn: tables.streamArn,
+    positionsRecordedAt: undefined,
+    doneAt: undefined,
+  };
+  await warnIfDestinationHasItems(destination, config, logger, signal);
+  if (await patiently(() => store.createTask(task, signal), deps, signal)) {
+    logger.info(
+      {
+        segments: task.segments,
+        estimatedItems: task.estimatedItems,
+        estimatedBytes: task.estimatedBytes,
+        maxWriteRate: options.maxWriteRate,
+        maxReadRate: options.maxReadRate,
+      },
+      'bootstrap copy started',
+    );
+    return task;
+  }
+  // Another worker of the fleet created it first: follow its decisions.
+  const theirs = (await patiently(() => store.read(signal), deps, signal)).task;
+  if (theirs !== undefined) checkSameStream(theirs, tables.streamArn, config);
+  return theirs;
+}
+
+function checkSameStream(task: BootstrapTask, streamArn: string, config: ReplicationConfig): void {
+  if (task.streamArn === streamArn) return;
+  throw new ConfigError(
+    `the bootstrap copy of task ${config.taskName} was started for stream ${task.streamArn}, but source table ${config.source.tableName} now has stream ${streamArn} (disabled and re-enabled): start over with a new --task-name and an empty destination`,
+  );
+}
+
+async function warnIfDestinationHasItems(
+  destination: DynamoDBClient,
+  config: ReplicationConfig,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const out = await destination.send(
+      new DescribeTableCommand({ TableName: config.destination.tableName }),
+      { abortSignal: signal },
+    );
+    const count = out.Table?.ItemCount ?? 0;
+    if (count > 0) {
+      logger.warn(
+        { destinationTable: config.destination.tableName, itemCount: count },
+        'the destination table is not empty: items that are not in the source stay there',
+      );
+    }
+  } catch (err) {
+    logger.debug({ err: errorMessage(err) }, 'could not count the destination items');
+  }
+}

@@ -1,0 +1,163 @@
+// Copies one scan segment: reads its pages from the saved position on (consistent reads, paced), writes each
+// page to the destination with BatchWriteItem (paced, fenced by the segment lease), and only then saves the
+// page's LastEvaluatedKey, so that a restart redoes at most the page in flight. The last page marks the segment
+// done. A lost segment stops at once (another worker resumes it from the saved position).
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { classifyError } from '../errors/classify-error.js';
+import { LeaseLostError, StoppedError } from '../errors/replicator-error.js';
+import { scanSegment } from '../scan/scan-segment.js';
+import type { ChangeRecord } from '../stream/change-record.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+import type { TableWriter } from '../writer/table-writer.js';
+import type { FleetRate } from './fleet-rate.js';
+import { itemSizeBytes } from './item-size.js';
+import type { SegmentLease } from './segment-lease.js';
+import type { SegmentProgress, SegmentStore } from './segment-store.js';
+
+export type CopyOutcome = 'done' | 'lost' | 'stopped';
+
+export interface PageCopied {
+  readonly segment: number;
+  readonly items: number;
+  readonly bytes: number;
+  readonly retries: number;
+  /** The segment's totals after this page (over every worker that copied it). */
+  readonly itemsCopied: number;
+  /** The last page: the segment is done. */
+  readonly done: boolean;
+}
+
+export interface SegmentCopierDeps {
+  readonly source: DynamoDBClient;
+  readonly sourceTable: string;
+  readonly totalSegments: number;
+  readonly keyAttributes: readonly string[];
+  readonly writer: TableWriter;
+  readonly store: SegmentStore;
+  readonly workerId: string;
+  readonly readRate: FleetRate;
+  readonly writeRate: FleetRate;
+  /** The longest a write request may take; no request starts that could outlive the segment lease. */
+  readonly writeRequestMs: number;
+  /** Items of the page in flight written so far (before its position is saved), for the progress bar. */
+  readonly onWritten: (segment: number, items: number) => void;
+  readonly onPage: (page: PageCopied) => void;
+  readonly onRetry: (side: 'read' | 'write', count: number) => void;
+}
+
+export async function copySegment(
+  lease: SegmentLease,
+  deps: SegmentCopierDeps,
+  signal: AbortSignal,
+): Promise<CopyOutcome> {
+  const stop = AbortSignal.any([signal, lease.lostSignal]);
+  const start = lease.segment;
+  let itemsCopied = start.itemsCopied;
+  let bytesCopied = start.bytesCopied;
+  // At most a second's worth of either rate per page: pacing stays smooth, and a resume redoes little.
+  const perWorker = Math.min(deps.readRate.perWorker, deps.writeRate.perWorker);
+  const pageSize = Math.min(1000, Math.max(25, Math.floor(perWorker)));
+  try {
+    const pages = scanSegment({
+      client: deps.source,
+      tableName: deps.sourceTable,
+      segment: start.segment,
+      totalSegments: deps.totalSegments,
+      startKey: start.lastEvaluatedKey,
+      pageSize,
+      // A change made before the positions were recorded must be in what the scan reads.
+      consistentRead: true,
+      signal: stop,
+      onRetry: () => deps.onRetry('read', 1),
+    });
+    for await (const page of pages) {
+      await deps.readRate.take(page.items.length, stop);
+      const bytes = page.items.reduce((sum, item) => sum + itemSizeBytes(item), 0);
+      const retries = await writePage(lease, deps, page.items, stop);
+      itemsCopied += page.items.length;
+      bytesCopied += bytes;
+      const progress = { lastEvaluatedKey: page.lastEvaluatedKey, itemsCopied, bytesCopied };
+      // Saved even when the lease was lost meanwhile: the save is conditional on owning the segment, and a
+      // save cut short could have been applied (the final one marks the segment done).
+      if (!(await saveProgress(lease, deps, progress, signal))) {
+        lease.markLost('another worker owns the segment');
+        return 'lost';
+      }
+      deps.onPage({
+        segment: start.segment,
+        items: page.items.length,
+        bytes,
+        retries,
+        itemsCopied,
+        done: page.lastEvaluatedKey === undefined,
+      });
+    }
+    return 'done';
+  } catch (err) {
+    if (lease.isLost || err instanceof LeaseLostError) return 'lost';
+    if (signal.aborted || err instanceof StoppedError) return 'stopped';
+    throw err;
+  }
+}
+
+/** Writes a page in slices paced by the write rate; returns the retries it needed. */
+async function writePage(
+  lease: SegmentLease,
+  deps: SegmentCopierDeps,
+  items: readonly Record<string, AttributeValue>[],
+  signal: AbortSignal,
+): Promise<number> {
+  // A quarter of a second's worth of the rate at a time (whole 25-item batches), so writes flow evenly.
+  const slice = Math.min(1000, Math.max(25, Math.floor(deps.writeRate.perWorker / 4 / 25) * 25));
+  let retries = 0;
+  for (let from = 0; from < items.length; from += slice) {
+    const chunk = items.slice(from, from + slice).map((item) => asPut(item, deps.keyAttributes));
+    await deps.writeRate.take(chunk.length, signal);
+    if (signal.aborted) throw new StoppedError();
+    const outcome = await deps.writer.write(chunk, {
+      signal,
+      beforeSend: () => lease.waitWritable(deps.writeRequestMs, signal),
+    });
+    retries += outcome.retries;
+    if (outcome.retries > 0) deps.onRetry('write', outcome.retries);
+    deps.onWritten(lease.number, chunk.length);
+  }
+  return retries;
+}
+
+/** A scanned item as the writer's input: a put of the whole item (keys are unique within a page). */
+function asPut(item: Record<string, AttributeValue>, keyAttributes: readonly string[]): ChangeRecord {
+  const keys: Record<string, AttributeValue> = {};
+  for (const name of keyAttributes) {
+    const value = item[name];
+    if (value !== undefined) keys[name] = value;
+  }
+  return {
+    sequenceNumber: '',
+    eventName: 'INSERT',
+    keys,
+    newImage: item,
+    createdAtMs: undefined,
+    sizeBytes: 0,
+  };
+}
+
+/** Saves the position, retrying an unreachable lease table until it answers (true) or refuses (false). */
+async function saveProgress(
+  lease: SegmentLease,
+  deps: SegmentCopierDeps,
+  progress: SegmentProgress,
+  signal: AbortSignal,
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    if (signal.aborted) throw new StoppedError();
+    try {
+      return await deps.store.saveProgress(lease.number, deps.workerId, progress, signal);
+    } catch (err) {
+      if (signal.aborted) throw new StoppedError();
+      if (classifyError(err).kind !== 'retriable') throw err;
+      await sleep(backoffDelay(attempt, DEFAULT_BACKOFF), signal);
+    }
+  }
+}

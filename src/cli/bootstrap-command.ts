@@ -1,0 +1,36 @@
+// `ddb-replicator bootstrap`: the copy alone. Records the source stream's positions as the task's checkpoints,
+// copies every item of the source to the destination (parallel scan, shared by every worker of the task,
+// resumable), checks that the stream still holds every change after the positions, and exits. `replicate` (or
+// `replicate --bootstrap`) with the same task then replicates from those positions. Same flags as `replicate`.
+import type { Argv } from 'yargs';
+import { createLogger } from '../observability/logger.js';
+import {
+  bootstrapOptionsFromArgs,
+  configFromArgs,
+  replicate,
+  replicateFlags,
+  type ReplicateArgs,
+} from './replicate-command.js';
+import { exitCodeFor, reportFailure } from './report-failure.js';
+
+export function bootstrapFlags<T>(yargs: Argv<T>) {
+  // --bootstrap is implied; --start-position does not apply (the copy decides where replication starts).
+  return replicateFlags(yargs).hide('bootstrap').hide('start-position');
+}
+
+export async function runBootstrapCommand(args: ReplicateArgs): Promise<number> {
+  const format = args['log-format'];
+  const logger = createLogger({
+    level: args['log-level'],
+    format: format === 'json' || format === 'pretty' ? format : 'auto',
+  });
+  try {
+    const config = configFromArgs(args);
+    const options = bootstrapOptionsFromArgs(args, true);
+    // The replication progress line has nothing to say during a copy; the copy reports its own progress.
+    return await replicate({ ...config, progressIntervalMs: 0 }, logger, options);
+  } catch (err) {
+    reportFailure(err, logger);
+    return exitCodeFor(err);
+  }
+}
