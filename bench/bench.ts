@@ -1,17 +1,18 @@
 // `npm run bench`: how fast the replicator drains a stream backlog compared with a bare BatchWriteItem loader
 // against the same kind of DynamoDB Local, and how much memory it takes doing so. Not part of `npm test`.
 // Stages: raw (sink ceiling), then --pairs times: catchup (backlog -> CLI -> destination), copy (a bare stream
-// copier) and a raw re-check; then memory (peak RSS at N and 100k records). Every DynamoDB Local is fresh, on
+// copier) and a raw re-check; then memory (peak RSS at N and 200k records); then the stages of extra-stages.ts. Every DynamoDB Local is fresh, on
 // tmpfs, warmed up first, and stopped whatever happens (Ctrl-C included).
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCatchUp, type CatchUpResult } from './catch-up.js';
+import { EXTRA_STAGES } from './extra-stages.js';
 import { Lifetime } from './lifetime.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { measureRawSink, type RawResult } from './raw-sink.js';
 import { measureStreamCopy, type CopyResult } from './stream-copy.js';
-import { printReport, ratio, writeReport, type BenchReport, type Pair } from './report.js';
+import { printReport, ratio, writeReport, type BenchReport, type Pair, type StageReport } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = join(ROOT, 'bench-results');
@@ -74,6 +75,7 @@ async function run(options: BenchOptions, lifetime: Lifetime): Promise<BenchRepo
   const catchUps: CatchUpResult[] = [];
   const copies: CopyResult[] = [];
   const memory: CatchUpResult[] = [];
+  const stages: StageReport[] = [];
   const catchUpOptions = (records: number) => ({
     records,
     warmupItems: options.warmupItems,
@@ -132,6 +134,20 @@ async function run(options: BenchOptions, lifetime: Lifetime): Promise<BenchRepo
     }
   }
 
+  for (const stage of EXTRA_STAGES) {
+    if (!options.stages.includes(stage.name)) continue;
+    log(`${stage.name}: ${stage.title}`);
+    const result = await stage.run({
+      lifetime,
+      log,
+      outDir: RESULTS,
+      quick: options.quick,
+      records: options.records,
+      rawItemsPerSec: raw?.best.itemsPerSec,
+    });
+    stages.push({ name: stage.name, title: stage.title, ...result });
+  }
+
   const pairs = raw === undefined ? [] : pairUp(raw, rechecks, catchUps, copies);
   const ratios: Record<string, number> = {};
   const medianOf = (values: (number | undefined)[]): number | undefined => {
@@ -169,6 +185,7 @@ async function run(options: BenchOptions, lifetime: Lifetime): Promise<BenchRepo
     ...(copies.length === 0 ? {} : { copies }),
     ...(pairs.length === 0 ? {} : { pairs }),
     ...(memory.length === 0 ? {} : { memory }),
+    ...(stages.length === 0 ? {} : { stages }),
     ...(Object.keys(ratios).length === 0 ? {} : { ratios }),
   };
 }

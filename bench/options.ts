@@ -1,8 +1,16 @@
 // The benchmark's command line: which measurements to run, how big the backlog is, which loader concurrencies
 // to try. Parsed once here; every stage gets only the values it needs.
 import { parseArgs } from 'node:util';
+import { EXTRA_STAGES } from './extra-stages.js';
 
-export type Stage = 'raw' | 'catchup' | 'copy' | 'memory';
+/** raw, catchup, copy, memory, or the name of one of EXTRA_STAGES. */
+export type Stage = string;
+
+const CORE_STAGES = ['raw', 'catchup', 'copy', 'memory'] as const;
+
+export function stageNames(): string[] {
+  return [...CORE_STAGES, ...EXTRA_STAGES.map((s) => s.name)];
+}
 
 export interface BenchOptions {
   readonly stages: readonly Stage[];
@@ -24,9 +32,11 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** Time the replicator's SDK calls through a preload hook (observes only). */
   readonly trace: boolean;
+  /** Smallest sizes (a smoke run of every stage; figures not meaningful). */
+  readonly quick: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--records N] [--only raw|catchup|copy|memory] [--concurrency 4,8,16,32]
+export const USAGE = `usage: npm run bench -- [--records N] [--only <stage>[,<stage>...]] [--quick] [--concurrency 4,8,16,32]
        [--pairs N] [--memory-records N (0: skip)] [--warmup N] [--replicator-args="<flags>"] [--profile] [--no-trace]`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
@@ -51,14 +61,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'replicator-args': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-trace': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) throw new Error(USAGE);
-  const only = values.only;
-  if (only !== undefined && only !== 'raw' && only !== 'catchup' && only !== 'copy' && only !== 'memory') {
-    throw new Error(`--only must be raw, catchup, copy or memory, got ${only}`);
+  const known = stageNames();
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = only?.filter((s) => !known.includes(s)) ?? [];
+  if (unknown.length > 0 || only?.length === 0) {
+    throw new Error(`--only takes stages among ${known.join(', ')}; got ${values.only}`);
   }
   const concurrency = (values.concurrency ?? '4,8,16,32')
     .split(',')
@@ -68,15 +84,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const replicatorArgs = (values['replicator-args'] ?? '').split(/\s+/).filter((a) => a !== '');
   const flagAt = replicatorArgs.indexOf('--write-concurrency');
   return {
-    stages: only === undefined ? ['raw', 'catchup', 'copy', 'memory'] : [only],
-    records: positiveInt('--records', values.records, 20_000),
-    pairs: positiveInt('--pairs', values.pairs, 3),
-    memoryRecords: positiveInt('--memory-records', values['memory-records'], 100_000, true),
+    stages: only ?? known,
+    records: positiveInt('--records', values.records, values.quick ? 2_000 : 50_000),
+    pairs: positiveInt('--pairs', values.pairs, values.quick ? 1 : 3),
+    memoryRecords: positiveInt(
+      '--memory-records',
+      values['memory-records'],
+      values.quick ? 0 : 200_000,
+      true,
+    ),
     concurrency,
     warmupItems: positiveInt('--warmup', values.warmup, 4_000, true),
     replicatorArgs,
     writeConcurrency: flagAt >= 0 ? positiveInt('--write-concurrency', replicatorArgs[flagAt + 1], 16) : 16,
     profile: values.profile,
     trace: !values['no-trace'],
+    quick: values.quick,
   };
 }

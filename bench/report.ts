@@ -19,7 +19,16 @@ export interface BenchReport {
   readonly copies?: readonly CopyResult[];
   readonly pairs?: readonly Pair[];
   readonly memory?: readonly CatchUpResult[];
+  readonly stages?: readonly StageReport[];
   readonly ratios?: Record<string, number>;
+}
+
+/** What one of the extra stages (stage.ts) printed and measured. */
+export interface StageReport {
+  readonly name: string;
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly figures: Record<string, unknown>;
 }
 
 /** One catch-up and/or stream copy, and the raw ceilings measured just before and after them. */
@@ -37,7 +46,7 @@ export interface Pair {
   readonly drainToCopy?: number;
 }
 
-function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   // First column (a name) left-aligned, figures right-aligned.
@@ -300,6 +309,10 @@ export function printReport(report: BenchReport): string {
       out.push(`\n  -- catch-up details of the ${m.records}-record memory run --`);
       out.push(...catchUpSection(m, report.raw === undefined ? undefined : [report.raw.best.itemsPerSec]));
     }
+  }
+  for (const stage of report.stages ?? []) {
+    out.push(`\n== ${stage.name}: ${stage.title} ==`);
+    out.push(...stage.lines);
   }
   if (report.ratios !== undefined) out.push(`\nratios (medians, same run): ${JSON.stringify(report.ratios)}`);
   return out.join('\n');
