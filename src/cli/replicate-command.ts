@@ -13,6 +13,7 @@ import { reportProgress } from '../observability/progress-reporter.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { errorMessage } from '../errors/replicator-error.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
+import { tableFlags } from './table-flags.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
 
 export function defaultWorkerId(): string {
@@ -20,40 +21,10 @@ export function defaultWorkerId(): string {
 }
 
 export function replicateFlags<T>(yargs: Argv<T>) {
-  return yargs
-    .option('source-table', {
-      type: 'string',
-      alias: ['sourceTable'],
-      describe: 'Source table name (required)',
-    })
-    .option('source-region', {
-      type: 'string',
-      alias: ['sourceRegion'],
-      describe: 'Source region [default: AWS_REGION]',
-    })
-    .option('source-endpoint', {
-      type: 'string',
-      alias: ['sourceEndpoint'],
-      describe: "Source DynamoDB endpoint URL, e.g. http://localhost:8000 [default: the region's]",
-    })
+  return tableFlags(yargs)
     .option('source-streams-endpoint', {
       type: 'string',
       describe: "Endpoint of the source's DynamoDB Streams API [default: --source-endpoint]",
-    })
-    .option('dest-table', {
-      type: 'string',
-      alias: ['destinationTable'],
-      describe: 'Destination table name (required)',
-    })
-    .option('dest-region', {
-      type: 'string',
-      alias: ['destinationRegion'],
-      describe: 'Destination region [default: --source-region]',
-    })
-    .option('dest-endpoint', {
-      type: 'string',
-      alias: ['destinationEndpoint'],
-      describe: "Destination DynamoDB endpoint URL [default: the region's]",
     })
     .option('task-name', {
       type: 'string',

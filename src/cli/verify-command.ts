@@ -13,39 +13,10 @@ import { VerifyRun } from '../verify/verify-run.js';
 import { formatVerifySummary, summaryJson, verifyExitCode, verifyResult } from '../verify/verify-summary.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
+import { tableFlags } from './table-flags.js';
 
 export function verifyFlags<T>(yargs: Argv<T>) {
-  return yargs
-    .option('source-table', {
-      type: 'string',
-      alias: ['sourceTable'],
-      describe: 'Source table name (required)',
-    })
-    .option('source-region', {
-      type: 'string',
-      alias: ['sourceRegion'],
-      describe: 'Source region [default: AWS_REGION]',
-    })
-    .option('source-endpoint', {
-      type: 'string',
-      alias: ['sourceEndpoint'],
-      describe: "Source DynamoDB endpoint URL, e.g. http://localhost:8000 [default: the region's]",
-    })
-    .option('dest-table', {
-      type: 'string',
-      alias: ['destinationTable'],
-      describe: 'Destination table name (required)',
-    })
-    .option('dest-region', {
-      type: 'string',
-      alias: ['destinationRegion'],
-      describe: 'Destination region [default: --source-region]',
-    })
-    .option('dest-endpoint', {
-      type: 'string',
-      alias: ['destinationEndpoint'],
-      describe: "Destination DynamoDB endpoint URL [default: the region's]",
-    })
+  return tableFlags(yargs)
     .option('segments', {
       type: 'number',
       describe: 'Parallel scan segments per table [default: from the table size, one per 256 MiB, 4 to 1000]',

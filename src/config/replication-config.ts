@@ -1,18 +1,11 @@
 // The validated settings of one `replicate` run. Built once from flags (cli/) and handed to each component as
 // the few values it needs; nothing downstream reads flags or the environment.
 import { ConfigError } from '../errors/replicator-error.js';
-import { checkEndpoint, checkRange, requireTableName } from './flag-checks.js';
+import { checkEndpoint, checkRange } from './flag-checks.js';
+import { tableLocations, type TableFlags, type TableLocation } from './table-locations.js';
 import { defaultTaskName, leaseTableName } from './task-name.js';
 
-/** Where a table lives: a region and, for DynamoDB Local or a VPC endpoint, an explicit endpoint URL. */
-export interface Location {
-  readonly region: string;
-  readonly endpoint: string | undefined;
-}
-
-export interface TableLocation extends Location {
-  readonly tableName: string;
-}
+export type { Location, TableLocation } from './table-locations.js';
 
 export type StartPosition = 'trim-horizon' | 'latest';
 
@@ -43,14 +36,8 @@ export interface ReplicationConfig {
   readonly metricsPort: number | undefined;
 }
 
-export interface ReplicationFlags {
-  readonly sourceTable?: string | undefined;
-  readonly sourceRegion?: string | undefined;
-  readonly sourceEndpoint?: string | undefined;
+export interface ReplicationFlags extends TableFlags {
   readonly sourceStreamsEndpoint?: string | undefined;
-  readonly destTable?: string | undefined;
-  readonly destRegion?: string | undefined;
-  readonly destEndpoint?: string | undefined;
   readonly taskName?: string | undefined;
   readonly leaseRegion?: string | undefined;
   readonly leaseEndpoint?: string | undefined;
@@ -71,25 +58,13 @@ export function buildReplicationConfig(
   flags: ReplicationFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): ReplicationConfig {
-  const sourceTable = requireTableName(flags.sourceTable, '--source-table');
-  const destTable = requireTableName(flags.destTable, '--dest-table');
-  const sourceRegion = flags.sourceRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (sourceRegion === undefined || sourceRegion === '') {
-    throw new ConfigError("missing --source-region: name the source table's region (or set AWS_REGION)");
-  }
-  const destRegion = flags.destRegion ?? sourceRegion;
-  const sourceEndpoint = checkEndpoint(flags.sourceEndpoint, '--source-endpoint');
+  const { source, destination } = tableLocations(flags, env);
   const sourceStreamsEndpoint =
-    checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? sourceEndpoint;
-  const destEndpoint = checkEndpoint(flags.destEndpoint, '--dest-endpoint');
+    checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? source.endpoint;
   const leaseEndpoint = checkEndpoint(flags.leaseEndpoint, '--lease-endpoint');
-
-  if (sourceTable === destTable && sourceRegion === destRegion && sourceEndpoint === destEndpoint) {
-    throw new ConfigError(
-      `--dest-table ${destTable} is the source table itself (same region and endpoint): name another table`,
-    );
-  }
-  const taskName = flags.taskName ?? defaultTaskName(sourceRegion, sourceTable, destRegion, destTable);
+  const taskName =
+    flags.taskName ??
+    defaultTaskName(source.region, source.tableName, destination.region, destination.tableName);
   if (!/^[a-zA-Z0-9_.-]{1,200}$/.test(taskName)) {
     throw new ConfigError(
       `--task-name ${JSON.stringify(taskName)} is not usable in a table name: use letters, digits, '_', '-' and '.'`,
@@ -97,9 +72,9 @@ export function buildReplicationConfig(
   }
   // The lease table follows the source unless told otherwise; a lease region without an endpoint means the
   // real AWS endpoint of that region, not the source's (possibly local) endpoint.
-  const leaseRegion = flags.leaseRegion ?? sourceRegion;
+  const leaseRegion = flags.leaseRegion ?? source.region;
   const leaseLocationEndpoint =
-    leaseEndpoint ?? (flags.leaseRegion === undefined ? sourceEndpoint : undefined);
+    leaseEndpoint ?? (flags.leaseRegion === undefined ? source.endpoint : undefined);
 
   checkRange(flags.batchSize, 1, 1000, '--batch-size');
   checkRange(flags.writeConcurrency, 1, 256, '--write-concurrency');
@@ -114,8 +89,8 @@ export function buildReplicationConfig(
     throw new ConfigError('--worker-id is empty: give each worker a unique name');
 
   return {
-    source: { region: sourceRegion, endpoint: sourceEndpoint, tableName: sourceTable },
-    destination: { region: destRegion, endpoint: destEndpoint, tableName: destTable },
+    source,
+    destination,
     lease: { region: leaseRegion, endpoint: leaseLocationEndpoint, tableName: leaseTableName(taskName) },
     sourceStreamsEndpoint,
     taskName,

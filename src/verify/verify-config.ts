@@ -1,8 +1,7 @@
 // Pure: the validated settings of one `verify` run, from its flags. Every mistake becomes one ConfigError line
 // naming the flag, as for `replicate`.
-import { checkEndpoint, checkRange, requireTableName } from '../config/flag-checks.js';
-import type { TableLocation } from '../config/replication-config.js';
-import { ConfigError } from '../errors/replicator-error.js';
+import { checkRange } from '../config/flag-checks.js';
+import { tableLocations, type TableFlags, type TableLocation } from '../config/table-locations.js';
 
 export interface VerifyConfig {
   readonly source: TableLocation;
@@ -22,13 +21,7 @@ export interface VerifyConfig {
   readonly recheckRounds: number;
 }
 
-export interface VerifyFlags {
-  readonly sourceTable?: string | undefined;
-  readonly sourceRegion?: string | undefined;
-  readonly sourceEndpoint?: string | undefined;
-  readonly destTable?: string | undefined;
-  readonly destRegion?: string | undefined;
-  readonly destEndpoint?: string | undefined;
+export interface VerifyFlags extends TableFlags {
   readonly segments?: number | undefined;
   readonly maxReadRate?: number | undefined;
   readonly maxWriteRate?: number | undefined;
@@ -40,20 +33,7 @@ export interface VerifyFlags {
 }
 
 export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv = process.env): VerifyConfig {
-  const sourceTable = requireTableName(flags.sourceTable, '--source-table');
-  const destTable = requireTableName(flags.destTable, '--dest-table');
-  const sourceRegion = flags.sourceRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (sourceRegion === undefined || sourceRegion === '') {
-    throw new ConfigError("missing --source-region: name the source table's region (or set AWS_REGION)");
-  }
-  const destRegion = flags.destRegion ?? sourceRegion;
-  const sourceEndpoint = checkEndpoint(flags.sourceEndpoint, '--source-endpoint');
-  const destEndpoint = checkEndpoint(flags.destEndpoint, '--dest-endpoint');
-  if (sourceTable === destTable && sourceRegion === destRegion && sourceEndpoint === destEndpoint) {
-    throw new ConfigError(
-      `--dest-table ${destTable} is the source table itself (same region and endpoint): name another table`,
-    );
-  }
+  const { source, destination } = tableLocations(flags, env);
   if (flags.segments !== undefined) checkRange(flags.segments, 1, 1_000_000, '--segments');
   if (flags.maxReadRate !== undefined) checkRange(flags.maxReadRate, 1, 1e9, '--max-read-rate');
   if (flags.maxWriteRate !== undefined) checkRange(flags.maxWriteRate, 1, 1e9, '--max-write-rate');
@@ -62,8 +42,8 @@ export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv = p
   checkRange(flags.recheckDelayMs, 0, 3_600_000, '--recheck-delay-ms');
   checkRange(flags.recheckRounds, 1, 20, '--recheck-rounds');
   return {
-    source: { region: sourceRegion, endpoint: sourceEndpoint, tableName: sourceTable },
-    destination: { region: destRegion, endpoint: destEndpoint, tableName: destTable },
+    source,
+    destination,
     segments: flags.segments,
     maxReadRate: flags.maxReadRate ?? Infinity,
     maxWriteRate: flags.maxWriteRate ?? Infinity,
