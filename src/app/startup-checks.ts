@@ -85,7 +85,8 @@ export function describeFailure(
   );
 }
 
-async function describe(
+/** DescribeTable of one side, waiting out throttling and server errors; failures become one ConfigError line. */
+export async function describeTable(
   client: DynamoDBClient,
   side: Side,
   location: TableLocation,
@@ -137,7 +138,7 @@ export async function checkTables(
   signal?: AbortSignal,
 ): Promise<CheckedTables> {
   const { source, destination } = deps;
-  const sourceTable = await describe(deps.sourceClient, 'source', source, signal);
+  const sourceTable = await describeTable(deps.sourceClient, 'source', source, signal);
   const spec = sourceTable.StreamSpecification;
   const streamArn = sourceTable.LatestStreamArn;
   const enable = `aws dynamodb update-table --table-name ${source.tableName} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES`;
@@ -171,7 +172,7 @@ export async function checkTables(
     );
   }
 
-  const destinationTable = await describe(deps.destinationClient, 'destination', destination, signal);
+  const destinationTable = await describeTable(deps.destinationClient, 'destination', destination, signal);
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
   if (!sameKeySchema(sourceKeys, destinationKeys)) {

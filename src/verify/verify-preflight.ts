@@ -1,14 +1,13 @@
 // Before verify reads any item: both tables exist and answer, and have the same key schema. Each failure is one
 // ConfigError line (exit 2) naming the table, the side and what to do, in the words of the replicate checks.
 // Also brings back what sizes the run: the source's estimated item count and both tables' sizes.
-import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  describeFailure,
+  describeTable,
   formatKeySchema,
   keySchemaOf,
   sameKeySchema,
   type KeyAttribute,
-  type Side,
 } from '../app/startup-checks.js';
 import type { TableLocation } from '../config/replication-config.js';
 import { ConfigError } from '../errors/replicator-error.js';
@@ -32,8 +31,8 @@ export async function verifyPreflight(
   signal?: AbortSignal,
 ): Promise<VerifyTables> {
   const [sourceTable, destinationTable] = await Promise.all([
-    describe(deps.sourceClient, 'source', deps.source, signal),
-    describe(deps.destinationClient, 'destination', deps.destination, signal),
+    describeTable(deps.sourceClient, 'source', deps.source, signal),
+    describeTable(deps.destinationClient, 'destination', deps.destination, signal),
   ]);
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
@@ -49,24 +48,4 @@ export async function verifyPreflight(
     sourceSizeBytes: sourceTable.TableSizeBytes,
     destinationSizeBytes: destinationTable.TableSizeBytes,
   };
-}
-
-async function describe(
-  client: DynamoDBClient,
-  side: Side,
-  location: TableLocation,
-  signal?: AbortSignal,
-): Promise<TableDescription> {
-  try {
-    const out = await client.send(new DescribeTableCommand({ TableName: location.tableName }), {
-      abortSignal: signal,
-    });
-    if (out.Table === undefined) {
-      throw new ConfigError(`DescribeTable returned nothing for the ${side} table ${location.tableName}`);
-    }
-    return out.Table;
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw describeFailure(err, side, location, 'dynamodb:DescribeTable');
-  }
 }
