@@ -197,8 +197,11 @@ export class LeaseCoordinator {
   }
 
   #lose(lease: ShardLease, reason: string): void {
-    if (this.#held.get(lease.shardId) === lease) this.#held.delete(lease.shardId);
     lease.markLost(reason);
+    // A lease no longer held was given up meanwhile (released, handed over, finished) or its loss was already
+    // reported: a renewal in flight during a release is refused, and "lease lost" would then be false.
+    if (this.#held.get(lease.shardId) !== lease) return;
+    this.#held.delete(lease.shardId);
     this.#deps.events.emit('lease.lost', { shardId: lease.shardId, reason });
   }
 

@@ -159,25 +159,50 @@ export class DynamoLeaseStore implements LeaseStore {
   async renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined> {
     const owner = seen.leaseOwner;
     if (owner === undefined) return undefined;
-    return this.#conditional(async () => {
+    let counter = seen.leaseCounter;
+    // Conditional on the counter this worker last saw, as in the Kinesis Client Library. A renewal that timed out
+    // on our side may still have been applied and moved the counter: the refusal then shows the lease still in our
+    // name, and one more attempt on that counter renews it, instead of dropping a lease nobody took. Any move to
+    // another worker (take, hand-over, release) changes leaseOwner, so the item returned tells the two apart.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await this.#renewOnce(seen.leaseKey, owner, counter, signal);
+      if (outcome.renewed !== undefined) return outcome.renewed;
+      const current = outcome.refusedBy;
+      if (current?.leaseOwner !== owner) return undefined;
+      counter = current.leaseCounter;
+    }
+    return undefined;
+  }
+
+  async #renewOnce(
+    leaseKey: string,
+    owner: string,
+    counter: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly renewed?: Lease; readonly refusedBy?: Lease | undefined }> {
+    try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { leaseKey: { S: seen.leaseKey } },
+          Key: { leaseKey: { S: leaseKey } },
           UpdateExpression: 'SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now',
           ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
           ExpressionAttributeValues: {
             ':owner': { S: owner },
             ':one': { N: '1' },
-            ':seen': { N: String(seen.leaseCounter) },
+            ':seen': { N: String(counter) },
             ':now': { N: String(this.#now()) },
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
         { abortSignal: signal },
       );
-      return out.Attributes === undefined ? undefined : fromItem(out.Attributes);
-    }, undefined);
+      return out.Attributes === undefined ? {} : { renewed: fromItem(out.Attributes) };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return { refusedBy: err.Item === undefined ? undefined : fromItem(err.Item) };
+    }
   }
 
   async checkpoint(

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { toWireItem, type Item, type WireItem } from './attribute-wire.js';
 import { encodeIterator } from './iterator-token.js';
 import { HASH_SPACE, inRange, partitionHash, splitRange } from './key-hash.js';
-import { ModelShard, type ChangeEventName } from './model-shard.js';
+import { ModelShard, type ChangeEventName, type StoredRecord } from './model-shard.js';
 import { parseSequenceNumber } from './sequence-number.js';
 import { buildStreamRecord, type StreamViewType } from './stream-record.js';
 
@@ -129,6 +129,22 @@ export class StreamModel {
 
   children(shardId: string): ModelShard[] {
     return this.#shards.filter((s) => s.parentShardId === shardId);
+  }
+
+  /**
+   * Every record still held (not trimmed), of all shards, in sequence-number order: the source's changes in the
+   * order they happened, for tests that check the order of what was replicated.
+   */
+  records(): StoredRecord[] {
+    const all: StoredRecord[] = [];
+    for (const shard of this.#shards) {
+      all.push(
+        ...shard.recordsFrom(shard.readableFrom, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).records,
+      );
+    }
+    return all.sort((a, b) =>
+      a.sequenceNumber < b.sequenceNumber ? -1 : a.sequenceNumber > b.sequenceNumber ? 1 : 0,
+    );
   }
 
   /** Records appended since the model was made (trimmed ones included). */

@@ -1,0 +1,60 @@
+// The lease store's conditional writes against DynamoDB Local: what a mock would get wrong. Renewal is
+// conditional on the counter this worker last saw; a renewal applied while its answer was lost (a timeout on a
+// busy machine) must not make the next one drop a lease that is still ours, and a lease another worker took
+// must not be renewed.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { TRIM_HORIZON, newLease } from '../../src/lease/lease.js';
+import { DynamoLeaseStore } from '../../src/lease/lease-store.js';
+import { sourceClient, uniqueName } from '../support/local-env.js';
+
+const client = sourceClient();
+const tableName = uniqueName('leases');
+after(async () => {
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+});
+
+const STREAM = 'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2026-01-01T00:00:00.000';
+
+async function heldLease(store: DynamoLeaseStore, shardId: string, owner: string) {
+  assert.equal(await store.create(newLease(shardId, [], TRIM_HORIZON, STREAM)), true);
+  const [created] = (await store.list()).filter((l) => l.leaseKey === shardId);
+  assert.ok(created !== undefined);
+  const taken = await store.take(created, owner);
+  assert.ok(taken !== undefined, 'an unowned lease can be taken');
+  return taken;
+}
+
+test('a renewal whose answer was lost does not cost the lease; the next renewal goes on from the new counter', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const held = await heldLease(store, 'shard-lost-answer', 'w1');
+  // The first renewal is applied; its answer "never arrives": the worker still holds the lease it saw before.
+  const applied = await store.renew(held);
+  assert.equal(applied?.leaseCounter, held.leaseCounter + 1);
+  const renewed = await store.renew(held);
+  assert.equal(renewed?.leaseOwner, 'w1');
+  assert.equal(renewed?.leaseCounter, held.leaseCounter + 2);
+});
+
+test('a lease another worker took is not renewed by its former owner', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const held = await heldLease(store, 'shard-taken', 'w1');
+  const takenOver = await store.take(held, 'w2');
+  assert.equal(takenOver?.leaseOwner, 'w2');
+  assert.equal(await store.renew(held), undefined);
+  const [now] = (await store.list()).filter((l) => l.leaseKey === 'shard-taken');
+  assert.equal(now?.leaseOwner, 'w2');
+  assert.equal(now?.leaseCounter, takenOver?.leaseCounter, 'the refused renewal changed nothing');
+});
+
+test('a released lease is not renewed', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const held = await heldLease(store, 'shard-released', 'w1');
+  assert.equal(await store.release('shard-released', 'w1'), true);
+  assert.equal(await store.renew(held), undefined);
+});
