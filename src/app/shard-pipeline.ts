@@ -13,7 +13,7 @@ import { describePosition, type ReadPosition } from '../stream/shard-info.js';
 import type { ShardReader } from '../stream/shard-reader.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
-import { WriteFailedError, type TableWriter } from '../writer/table-writer.js';
+import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
 
 export type PipelineOutcome = 'ended' | 'stopped' | 'lost';
 
@@ -52,6 +52,33 @@ export function positionOf(checkpoint: string, startingSequenceNumber?: string):
   }
   if (checkpoint === LATEST) return { type: 'LATEST' };
   return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint };
+}
+
+/** The checkpoint in flight (at most one) and the first checkpoint error, kept until the flush loop sees it. */
+class CheckpointChain {
+  #inFlight: Promise<void> = Promise.resolve();
+  #failure: { readonly error: unknown } | undefined;
+  readonly #onFailure: () => void;
+
+  constructor(onFailure: () => void) {
+    this.#onFailure = onFailure;
+  }
+
+  start(checkpoint: () => Promise<void>): void {
+    this.#inFlight = checkpoint().catch((error: unknown) => {
+      this.#failure ??= { error };
+      this.#onFailure();
+    });
+  }
+
+  /** Resolves when no checkpoint is in flight; never rejects. */
+  settled(): Promise<void> {
+    return this.#inFlight;
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
 }
 
 export class ShardPipeline {
@@ -174,29 +201,43 @@ export class ShardPipeline {
   }
 
   async #flushLoop(signal: AbortSignal, state: { readerDone: boolean }): Promise<void> {
-    for (;;) {
-      const flush = this.#buffer.drain();
-      if (flush === undefined) {
-        if (state.readerDone) return;
-        await this.#dataReady.wait();
-        continue;
+    // The checkpoint of a flush is written while the next flush writes: it only has to follow its own write and
+    // the checkpoint before it (invariant 2), and waiting for it would put one more round trip in the way of
+    // every change read meanwhile. At most one checkpoint is in flight; a failed one stops the loop.
+    const checkpoints = new CheckpointChain(() => this.#dataReady.notify());
+    try {
+      for (;;) {
+        checkpoints.throwIfFailed();
+        const flush = this.#buffer.drain();
+        if (flush === undefined) {
+          if (state.readerDone) break;
+          await this.#dataReady.wait();
+          continue;
+        }
+        const releases = this.#bufferedReleases.splice(0);
+        const started = performance.now();
+        let outcome: WriteOutcome;
+        try {
+          outcome = await this.#deps.writer.write(flush.changes, {
+            signal,
+            beforeSend: () => this.#deps.lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
+          });
+        } finally {
+          for (const release of releases) release();
+        }
+        await checkpoints.settled();
+        checkpoints.throwIfFailed();
+        checkpoints.start(() => this.#checkpoint(flush, outcome, started));
       }
-      const releases = this.#bufferedReleases.splice(0);
-      try {
-        await this.#write(flush, signal);
-      } finally {
-        for (const release of releases) release();
-      }
+    } finally {
+      // Whatever ends the loop, no checkpoint may still be in flight when the pipeline reports its outcome.
+      await checkpoints.settled();
     }
+    checkpoints.throwIfFailed();
   }
 
-  async #write(flush: Flush, signal: AbortSignal): Promise<void> {
-    const { writer, lease, events, writeRequestTimeoutMs } = this.#deps;
-    const started = performance.now();
-    const outcome = await writer.write(flush.changes, {
-      signal,
-      beforeSend: () => lease.waitWritable(writeRequestTimeoutMs, signal),
-    });
+  async #checkpoint(flush: Flush, outcome: WriteOutcome, started: number): Promise<void> {
+    const { lease, events } = this.#deps;
     await lease.checkpoint(flush.lastSequenceNumber);
     events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: flush.lastSequenceNumber });
     events.emit('batch.flushed', {

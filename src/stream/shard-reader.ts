@@ -48,6 +48,7 @@ export class ShardReader {
     let horizonRetries = 0;
     while (iterator !== undefined && !signal.aborted) {
       let page: Awaited<ReturnType<StreamApi['getRecords']>>;
+      const calledAt = performance.now();
       try {
         page = await api.getRecords(iterator, batchSize, signal);
         attempt = 0;
@@ -85,7 +86,10 @@ export class ShardReader {
       yield { records, bytes, atTip: records.length === 0, shardEnded };
       if (shardEnded) return;
       iterator = page.nextIterator;
-      if (records.length === 0) await sleep(pollIntervalMs, signal);
+      // The poll interval runs from the start of the empty call, not its end: the shard is still asked at most
+      // once per interval, and a change made just after that call waits one interval, not one interval plus a
+      // GetRecords round trip (which on a busy machine is as long as the interval itself).
+      if (records.length === 0) await sleep(calledAt + pollIntervalMs - performance.now(), signal);
     }
     if (iterator === undefined && !signal.aborted) {
       // GetShardIterator on a closed shard whose records were all read before returns no iterator.
