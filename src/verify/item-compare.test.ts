@@ -5,6 +5,7 @@ import {
   canonicalImage,
   classifyPair,
   differingAttributes,
+  identicalAsRead,
   imageDigest,
   keyOfItem,
   kindOfImages,
@@ -141,4 +142,19 @@ test('keyOfItem keeps the key attributes only, and refuses an item without them'
     sk: { N: '1' },
   });
   assert.throws(() => keyOfItem({ pk: { S: 'a' } }, ['pk', 'sk']), TypeError);
+});
+
+describe('identicalAsRead: a cheap test that never calls different items equal', () => {
+  test('the same attributes and values as read are identical; a number spelling is left to canonicalImage', () => {
+    const a: Item = { pk: { S: 'k' }, n: { N: '1.3' }, b: { B: bytes(1, 2) } };
+    assert.equal(identicalAsRead(a, { pk: { S: 'k' }, n: { N: '1.3' }, b: { B: bytes(1, 2) } }), true);
+    assert.equal(identicalAsRead(a, { pk: { S: 'k' }, n: { N: '1.3' }, b: { B: bytes(1, 3) } }), false);
+    assert.equal(identicalAsRead(a, { b: { B: bytes(1, 2) }, n: { N: '1.3' }, pk: { S: 'k' } }), true);
+    assert.equal(identicalAsRead(a, { pk: { S: 'k' }, n: { S: '1.3' }, b: { B: bytes(1, 2) } }), false);
+    assert.equal(identicalAsRead(a, { pk: { S: 'k' }, n: { N: '1.3' } }), false);
+    assert.equal(identicalAsRead(a, { pk: { S: 'k' }, n: { N: '1.3' }, c: { B: bytes(1, 2) } }), false);
+    const respelled: Item = { n: { N: '1.30' }, pk: { S: 'k' }, b: { B: bytes(1, 2) } };
+    assert.equal(identicalAsRead(a, respelled), false);
+    assert.equal(canonicalImage(a), canonicalImage(respelled));
+  });
 });
