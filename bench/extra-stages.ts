@@ -1,4 +1,15 @@
 // The stages after raw/catchup/copy/memory, in the order they run. One import and one entry per stage.
+import { FAILOVER_STAGE } from './failover.js';
+import { LAG_STAGE } from './lag.js';
+import { SHARDS_STAGE } from './shards.js';
 import type { BenchStage } from './stage.js';
+import { TABLE_COPY_STAGE } from './table-copy.js';
+import { VERIFY_STAGE } from './verify-speed.js';
 
-export const EXTRA_STAGES: readonly BenchStage[] = [];
+export const EXTRA_STAGES: readonly BenchStage[] = [
+  SHARDS_STAGE,
+  TABLE_COPY_STAGE,
+  VERIFY_STAGE,
+  LAG_STAGE,
+  FAILOVER_STAGE,
+];

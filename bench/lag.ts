@@ -1,0 +1,270 @@
+// Stage `lag`: replication lag under a steady load. The source takes PutItem at a fixed rate (open loop) while a
+// replicator CLI that has already caught up replicates; for every item, the time from the source's
+// acknowledgement until a BatchGetItem first finds it at the destination. The same load written straight into
+// the destination gives the checker's own floor. Fresh instances for each rate.
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTable } from '../src/local/local-tables.js';
+import { TABLE_KEY } from './items.js';
+import { LIVE_DEST_TABLE, LIVE_SOURCE_TABLE, startLiveTables, type LiveTables } from './live-tables.js';
+import { runPacedWriter, type PacedWriterResult } from './paced-writer.js';
+import { spread, type Spread } from './percentiles.js';
+import type { ReplicatorChild } from './replicator-child.js';
+import { table } from './report.js';
+import type { BenchStage, StageContext, StageResult } from './stage.js';
+import type { TraceFile } from './trace-hook.js';
+import { VisibilityChecker } from './visibility-checker.js';
+
+const RATES = [200, 1_000];
+const TARGET = { rate: 200, p50Ms: 100, p99Ms: 300 };
+const FLOOR_TABLE = 'lag-floor';
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+interface LoadRun {
+  readonly kind: 'replicated' | 'floor';
+  readonly writer: PacedWriterResult;
+  readonly seen: number;
+  readonly neverSeen: number;
+  readonly lagMs: Spread;
+  readonly checker: { readonly rounds: number; readonly requests: number; readonly errors: number };
+  readonly loadavg: readonly number[];
+}
+
+interface RateResult {
+  readonly rate: number;
+  readonly replicated: LoadRun;
+  readonly floor: LoadRun;
+  /** Where the replicator's time went during the measured load (its flush logs and SDK call trace). */
+  readonly replicator: Record<string, unknown>;
+}
+
+/** Writes at `rate` for `durationMs` into `table` on `writeClient` and times each item's first sighting. */
+async function measureLoad(
+  kind: LoadRun['kind'],
+  tables: LiveTables,
+  options: { rate: number; durationMs: number; prefix: string; writeToDest: boolean },
+  ctx: StageContext,
+): Promise<LoadRun> {
+  const stopChecker = new AbortController();
+  const signal = AbortSignal.any([ctx.lifetime.signal, stopChecker.signal]);
+  const checkTable = options.writeToDest ? FLOOR_TABLE : LIVE_DEST_TABLE;
+  const checker = new VisibilityChecker(tables.destClient, checkTable);
+  const checking = checker.run(signal);
+  try {
+    const writer = await runPacedWriter({
+      client: options.writeToDest ? tables.destClient : tables.sourceClient,
+      table: options.writeToDest ? FLOOR_TABLE : LIVE_SOURCE_TABLE,
+      rate: options.rate,
+      durationMs: options.durationMs,
+      prefix: options.prefix,
+      signal: ctx.lifetime.signal,
+      onAck: (w) => checker.watch(w.key, w.sentAt, w.ackAt),
+    });
+    await checker.drained(30_000, ctx.lifetime.signal);
+    ctx.lifetime.check();
+    const lags: number[] = [];
+    for (const w of checker.watched.values()) if (w.seenAt !== undefined) lags.push(w.seenAt - w.ackAt);
+    return {
+      kind,
+      writer,
+      seen: lags.length,
+      neverSeen: checker.pending,
+      lagMs: spread(lags),
+      checker: { rounds: checker.rounds, requests: checker.requests, errors: checker.errors },
+      loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+  } finally {
+    stopChecker.abort();
+    await checking;
+  }
+}
+
+/** Writes a few items and waits until they are all at the destination: the replicator is then caught up. */
+async function waitCaughtUp(tables: LiveTables, child: ReplicatorChild, ctx: StageContext): Promise<void> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.lifetime.signal, stop.signal]);
+  const checker = new VisibilityChecker(tables.destClient, LIVE_DEST_TABLE);
+  const checking = checker.run(signal);
+  try {
+    await runPacedWriter({
+      client: tables.sourceClient,
+      table: LIVE_SOURCE_TABLE,
+      rate: 100,
+      durationMs: 2_000,
+      prefix: 'catch-up',
+      signal: ctx.lifetime.signal,
+      onAck: (w) => checker.watch(w.key, w.sentAt, w.ackAt),
+    });
+    if (!(await checker.drained(60_000, ctx.lifetime.signal))) {
+      ctx.lifetime.check();
+      throw new Error(
+        `the replicator did not catch up within 60 s: ${child.running ? 'running' : 'exited'} ${child.problems().join('\n')}`,
+      );
+    }
+  } finally {
+    stop.abort();
+    await checking;
+  }
+}
+
+function opStats(trace: TraceFile, from: number, to: number): Record<string, unknown> {
+  const byOp = new Map<string, number[]>();
+  let emptyGetRecords = 0;
+  for (const [op, , start, end, , count] of trace.calls) {
+    if (start < from || start > to) continue;
+    const name = op === 'GetRecords' && count === 0 ? 'GetRecords (empty)' : op;
+    if (name === 'GetRecords (empty)') emptyGetRecords += 1;
+    const list = byOp.get(name) ?? [];
+    list.push(end - start);
+    byOp.set(name, list);
+  }
+  // How often the shard is polled once it is idle (start of an empty GetRecords to the start of the next one):
+  // the poll interval plus whatever the reader adds, the largest share of the lag at a low write rate.
+  const reads = trace.calls
+    .filter(([op, , start]) => op === 'GetRecords' && start >= from && start <= to)
+    .sort((a, b) => a[2] - b[2]);
+  const idleCycles: number[] = [];
+  for (let i = 1; i < reads.length; i++) {
+    const before = reads[i - 1]!;
+    if (before[5] === 0) idleCycles.push(reads[i]![2] - before[2]);
+  }
+  return {
+    ...Object.fromEntries([...byOp].map(([op, ms]) => [op, spread(ms)])),
+    emptyGetRecords,
+    idlePollCycleMs: spread(idleCycles),
+  };
+}
+
+/** Flush sizes and durations (write + checkpoint) from the flush logs, and SDK call latencies from the trace. */
+function replicatorFigures(
+  child: ReplicatorChild,
+  traceFile: string,
+  window: { from: number; to: number },
+): Record<string, unknown> {
+  const flushes = child.logs.filter((e) => e.msg === 'flushed' && e.at >= window.from && e.at <= window.to);
+  const figures: Record<string, unknown> = {
+    flushes: flushes.length,
+    recordsPerFlush: spread(flushes.map((f) => Number(f.fields.records ?? 0))),
+    flushMs: spread(flushes.map((f) => Number(f.fields.durationMs ?? 0))),
+  };
+  try {
+    const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as TraceFile;
+    figures.sdkCallsMs = opStats(trace, window.from, window.to);
+  } catch {
+    figures.sdkCallsMs = 'no trace (the replicator did not exit cleanly)';
+  }
+  return figures;
+}
+
+async function measureRate(rate: number, ctx: StageContext): Promise<RateResult> {
+  const durationMs = ctx.quick ? 5_000 : 60_000;
+  const tables = await startLiveTables(
+    `lag ${rate}/s`,
+    { warmupItems: ctx.quick ? 500 : 4_000 },
+    ctx.lifetime,
+  );
+  try {
+    const stamp = Date.now();
+    const traceFile = join(ctx.outDir, `lag-trace-${rate}-${stamp}.json`);
+    const child = tables.startWorker(`lag${rate}x${stamp}`, {
+      args: ['--log-level', 'debug', '--progress-interval-ms', '0'],
+      nodeArgs: ['--import', join(BENCH_DIR, 'trace-hook.js')],
+      env: { BENCH_TRACE_FILE: traceFile },
+    });
+    await waitCaughtUp(tables, child, ctx);
+    ctx.log(`lag: ${rate} writes/s for ${durationMs / 1000} s through the replicator (load ${loadavg()[0]})`);
+    const from = performance.timeOrigin + performance.now();
+    const replicated = await measureLoad(
+      'replicated',
+      tables,
+      { rate, durationMs, prefix: `r${rate}`, writeToDest: false },
+      ctx,
+    );
+    const to = replicated.writer.endedAt;
+    await child.stop();
+    const replicator = replicatorFigures(child, traceFile, { from, to });
+    ctx.log(`lag: ${rate} writes/s straight into the destination (the checker's floor)`);
+    await createTable(tables.destClient, FLOOR_TABLE, TABLE_KEY);
+    const floor = await measureLoad(
+      'floor',
+      tables,
+      { rate, durationMs, prefix: `f${rate}`, writeToDest: true },
+      ctx,
+    );
+    return { rate, replicated, floor, replicator };
+  } finally {
+    await tables.close();
+  }
+}
+
+async function run(ctx: StageContext): Promise<StageResult> {
+  const loadBefore = loadavg();
+  const results: RateResult[] = [];
+  for (const rate of RATES) results.push(await measureRate(rate, ctx));
+  const rows = results.flatMap((r) =>
+    [r.replicated, r.floor].map((run) => [
+      run.kind === 'replicated' ? 'replicator' : 'floor (straight into dest)',
+      r.rate,
+      run.writer.achievedRate,
+      run.seen,
+      run.neverSeen,
+      run.lagMs.p50,
+      run.lagMs.p95,
+      run.lagMs.p99,
+      run.lagMs.max,
+      run.writer.putMs.p50,
+      run.loadavg[0] ?? '-',
+    ]),
+  );
+  const lines = [
+    table(
+      [
+        'path',
+        'rate/s',
+        'achieved/s',
+        'items',
+        'never seen',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'PutItem p50',
+        'load 1m',
+      ],
+      rows,
+    ),
+  ];
+  for (const r of results) {
+    lines.push(`  replicator at ${r.rate}/s: ${JSON.stringify(r.replicator)}`);
+  }
+  for (const r of results) {
+    for (const run of [r.replicated, r.floor]) {
+      if (run.writer.achievedRate < 0.9 * r.rate) {
+        lines.push(
+          `  ${run.kind} at ${r.rate}/s: only ${run.writer.achievedRate} writes/s acknowledged, ${run.writer.skipped} skipped at the in-flight cap (PutItem p50 ${run.writer.putMs.p50} ms): the machine could not carry the load, so this row measures an overloaded machine`,
+        );
+      }
+    }
+  }
+  const atTarget = results.find((r) => r.rate === TARGET.rate)?.replicated;
+  if (atTarget !== undefined) {
+    const met = atTarget.lagMs.p50 < TARGET.p50Ms && atTarget.lagMs.p99 < TARGET.p99Ms;
+    lines.push(
+      `target at ${TARGET.rate} writes/s (p50 < ${TARGET.p50Ms} ms, p99 < ${TARGET.p99Ms} ms): ${met ? 'MET' : 'MISSED'} (p50 ${atTarget.lagMs.p50} ms, p99 ${atTarget.lagMs.p99} ms; checker floor p50 ${results.find((r) => r.rate === TARGET.rate)?.floor.lagMs.p50} ms)${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
+    );
+  }
+  lines.push(
+    `  lag = first BatchGetItem response finding the item - PutItem acknowledgement; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  return { lines, figures: { rates: results, target: TARGET, loadBefore, loadAfter: loadavg() } };
+}
+
+export const LAG_STAGE: BenchStage = {
+  name: 'lag',
+  title: 'lag under steady load: source write acknowledged -> visible at the destination',
+  run,
+};

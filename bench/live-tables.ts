@@ -1,0 +1,92 @@
+// The setup of the live-load stages (lag, failover): a fresh, warmed source instance with an empty table that
+// has a NEW_AND_OLD_IMAGES stream, a fresh, warmed destination instance with an empty table, and the replicator
+// CLI started against them as a child process (as many workers as a stage wants, one task).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../src/local/local-tables.js';
+import { startInstance, warmUp, type BenchInstance } from './instances.js';
+import { benchClient, DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
+import type { Lifetime } from './lifetime.js';
+import { ReplicatorChild } from './replicator-child.js';
+
+export const LIVE_SOURCE_TABLE = 'live-source';
+export const LIVE_DEST_TABLE = 'live-dest';
+
+export interface LiveTables {
+  readonly source: BenchInstance;
+  readonly dest: BenchInstance;
+  readonly sourceClient: DynamoDBClient;
+  readonly destClient: DynamoDBClient;
+  /** Starts one replicator worker of `task`: flags beyond the tables, node flags, extra environment. */
+  startWorker(task: string, options?: WorkerOptions): ReplicatorChild;
+  /** Destroys the clients and stops both instances (workers stop with the lifetime or their owner). */
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  readonly args?: readonly string[];
+  readonly nodeArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function startLiveTables(
+  name: string,
+  options: { warmupItems: number },
+  lifetime: Lifetime,
+): Promise<LiveTables> {
+  const signal = lifetime.signal;
+  const started = await Promise.allSettled([
+    startInstance(`${name} source`, lifetime),
+    startInstance(`${name} destination`, lifetime),
+  ]);
+  const [first, second] = started;
+  if (first.status !== 'fulfilled' || second.status !== 'fulfilled') {
+    for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+    throw started.find((s) => s.status === 'rejected')?.reason;
+  }
+  const source = first.value;
+  const dest = second.value;
+  const sourceClient = benchClient(source.endpoint, SOURCE_REGION);
+  const destClient = benchClient(dest.endpoint, DEST_REGION);
+  const close = async (): Promise<void> => {
+    sourceClient.destroy();
+    destClient.destroy();
+    await Promise.all([source.stop(), dest.stop()]);
+  };
+  try {
+    await Promise.all([
+      warmUp(source, SOURCE_REGION, { items: options.warmupItems, stream: true, signal }),
+      warmUp(dest, DEST_REGION, { items: options.warmupItems, stream: false, signal }),
+    ]);
+    await Promise.all([
+      createTable(sourceClient, LIVE_SOURCE_TABLE, TABLE_KEY, 'NEW_AND_OLD_IMAGES'),
+      createTable(destClient, LIVE_DEST_TABLE, TABLE_KEY),
+    ]);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const startWorker = (task: string, worker: WorkerOptions = {}): ReplicatorChild =>
+    new ReplicatorChild(
+      [
+        'replicate',
+        ...['--source-table', LIVE_SOURCE_TABLE, '--source-region', SOURCE_REGION],
+        ...['--source-endpoint', source.endpoint],
+        ...['--dest-table', LIVE_DEST_TABLE, '--dest-region', DEST_REGION, '--dest-endpoint', dest.endpoint],
+        ...['--task-name', task, '--log-format', 'json'],
+        ...(worker.args ?? []),
+      ],
+      {
+        nodeArgs: worker.nodeArgs ?? [],
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ACCESS_KEY_ID: 'bench',
+          AWS_SECRET_ACCESS_KEY: 'bench',
+          ...worker.env,
+        },
+        target: Number.MAX_SAFE_INTEGER,
+        lifetime,
+      },
+    );
+  return { source, dest, sourceClient, destClient, startWorker, close };
+}
