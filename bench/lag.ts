@@ -1,5 +1,5 @@
-// Stage `lag`: replication lag under a steady load. The source takes PutItem at a fixed rate (open loop) while a
-// replicator CLI that has already caught up replicates; for every item, the time from the source's
+// Stage `lag`: replication lag under a steady load. The source takes items at a fixed rate (open loop, batched per
+// 20 ms tick, paced-writer.ts) while a replicator CLI that has already caught up replicates; for every item, the time from the source's
 // acknowledgement until a BatchGetItem first finds it at the destination. The same load written straight into
 // the destination gives the checker's own floor. Fresh instances for each rate.
 import { readFileSync } from 'node:fs';
@@ -230,7 +230,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
         'p95 ms',
         'p99 ms',
         'max ms',
-        'PutItem p50',
+        'write p50',
         'load 1m',
       ],
       rows,
@@ -243,7 +243,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     for (const run of [r.replicated, r.floor]) {
       if (run.writer.achievedRate < 0.9 * r.rate) {
         lines.push(
-          `  ${run.kind} at ${r.rate}/s: only ${run.writer.achievedRate} writes/s acknowledged, ${run.writer.skipped} skipped at the in-flight cap (PutItem p50 ${run.writer.putMs.p50} ms): the machine could not carry the load, so this row measures an overloaded machine`,
+          `  ${run.kind} at ${r.rate}/s: only ${run.writer.achievedRate} writes/s acknowledged, ${run.writer.skipped} skipped at the in-flight cap (write p50 ${run.writer.putMs.p50} ms): the machine could not carry the load, so this row measures an overloaded machine`,
         );
       }
     }
@@ -256,7 +256,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     );
   }
   lines.push(
-    `  lag = first BatchGetItem response finding the item - PutItem acknowledgement; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
+    `  lag = first BatchGetItem response finding the item - write acknowledgement; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );

@@ -21,6 +21,14 @@ export interface ReadBatch {
   readonly shardEnded: boolean;
 }
 
+/** Records of a GetRecords page past which it may have been cut by the 1 MB response limit (sizes are estimates). */
+const NEAR_PAGE_LIMIT_BYTES = 512 * 1024;
+
+/** Pure: a page that may have more records right behind it. */
+export function fullPage(records: number, bytes: number, batchSize: number): boolean {
+  return records >= batchSize || bytes >= NEAR_PAGE_LIMIT_BYTES;
+}
+
 export interface ShardReaderDeps {
   readonly api: StreamApi;
   readonly streamArn: string;
@@ -86,10 +94,14 @@ export class ShardReader {
       yield { records, bytes, atTip: records.length === 0, shardEnded };
       if (shardEnded) return;
       iterator = page.nextIterator;
-      // The poll interval runs from the start of the empty call, not its end: the shard is still asked at most
-      // once per interval, and a change made just after that call waits one interval, not one interval plus a
-      // GetRecords round trip (which on a busy machine is as long as the interval itself).
-      if (records.length === 0) await sleep(calledAt + pollIntervalMs - performance.now(), signal);
+      // Only a full page (the batch size, or close to GetRecords' 1 MB) suggests more records waiting: read on at
+      // once. After any other page the reader is at the tip, and asking again at once would only find the few
+      // records written meanwhile, many calls a second per shard, which loads the source and costs stream read
+      // requests for nothing. The interval runs from the start of the call, not its end: a shard is asked at most
+      // once per interval, and a change made just after a call waits one interval, not one plus a round trip.
+      if (!fullPage(records.length, bytes, batchSize)) {
+        await sleep(calledAt + pollIntervalMs - performance.now(), signal);
+      }
     }
     if (iterator === undefined && !signal.aborted) {
       // GetShardIterator on a closed shard whose records were all read before returns no iterator.
