@@ -144,6 +144,7 @@ async function run(options: BenchOptions, lifetime: Lifetime): Promise<BenchRepo
       quick: options.quick,
       records: options.records,
       rawItemsPerSec: raw?.best.itemsPerSec,
+      lagRates: options.lagRates,
     });
     stages.push({ name: stage.name, title: stage.title, ...result });
   }

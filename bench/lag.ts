@@ -12,12 +12,12 @@ import { LIVE_DEST_TABLE, LIVE_SOURCE_TABLE, startLiveTables, type LiveTables } 
 import { runPacedWriter, type PacedWriterResult } from './paced-writer.js';
 import { spread, type Spread } from './percentiles.js';
 import type { ReplicatorChild } from './replicator-child.js';
+import { CpuMeter } from './proc-stats.js';
 import { table } from './report.js';
 import type { BenchStage, StageContext, StageResult } from './stage.js';
 import type { TraceFile } from './trace-hook.js';
-import { VisibilityChecker } from './visibility-checker.js';
+import { MIN_ROUND_MS, VisibilityChecker } from './visibility-checker.js';
 
-const RATES = [200, 1_000];
 const TARGET = { rate: 200, p50Ms: 100, p99Ms: 300 };
 const FLOOR_TABLE = 'lag-floor';
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -30,6 +30,8 @@ interface LoadRun {
   readonly lagMs: Spread;
   readonly checker: { readonly rounds: number; readonly requests: number; readonly errors: number };
   readonly loadavg: readonly number[];
+  /** Cores each process used while the load ran (bench = this process: writer and checker). */
+  readonly cores: Record<string, number>;
 }
 
 interface RateResult {
@@ -44,9 +46,17 @@ interface RateResult {
 async function measureLoad(
   kind: LoadRun['kind'],
   tables: LiveTables,
-  options: { rate: number; durationMs: number; prefix: string; writeToDest: boolean },
+  options: { rate: number; durationMs: number; prefix: string; writeToDest: boolean; replicatorPid?: number },
   ctx: StageContext,
 ): Promise<LoadRun> {
+  const meter = new CpuMeter(
+    new Map([
+      ['sourceJvm', tables.source.pid],
+      ['destJvm', tables.dest.pid],
+      ['bench', process.pid],
+      ...(options.replicatorPid === undefined ? [] : [['replicator', options.replicatorPid] as const]),
+    ]),
+  );
   const stopChecker = new AbortController();
   const signal = AbortSignal.any([ctx.lifetime.signal, stopChecker.signal]);
   const checkTable = options.writeToDest ? FLOOR_TABLE : LIVE_DEST_TABLE;
@@ -62,6 +72,7 @@ async function measureLoad(
       signal: ctx.lifetime.signal,
       onAck: (w) => checker.watch(w.key, w.sentAt, w.ackAt),
     });
+    const usage = meter.read();
     await checker.drained(30_000, ctx.lifetime.signal);
     ctx.lifetime.check();
     const lags: number[] = [];
@@ -74,6 +85,7 @@ async function measureLoad(
       lagMs: spread(lags),
       checker: { rounds: checker.rounds, requests: checker.requests, errors: checker.errors },
       loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+      cores: { ...usage.cores, machine: usage.machineBusyCores },
     };
   } finally {
     stopChecker.abort();
@@ -179,7 +191,7 @@ async function measureRate(rate: number, ctx: StageContext): Promise<RateResult>
     const replicated = await measureLoad(
       'replicated',
       tables,
-      { rate, durationMs, prefix: `r${rate}`, writeToDest: false },
+      { rate, durationMs, prefix: `r${rate}`, writeToDest: false, replicatorPid: child.pid },
       ctx,
     );
     const to = replicated.writer.endedAt;
@@ -202,7 +214,7 @@ async function measureRate(rate: number, ctx: StageContext): Promise<RateResult>
 async function run(ctx: StageContext): Promise<StageResult> {
   const loadBefore = loadavg();
   const results: RateResult[] = [];
-  for (const rate of RATES) results.push(await measureRate(rate, ctx));
+  for (const rate of ctx.lagRates) results.push(await measureRate(rate, ctx));
   const rows = results.flatMap((r) =>
     [r.replicated, r.floor].map((run) => [
       run.kind === 'replicated' ? 'replicator' : 'floor (straight into dest)',
@@ -238,6 +250,12 @@ async function run(ctx: StageContext): Promise<StageResult> {
   ];
   for (const r of results) {
     lines.push(`  replicator at ${r.rate}/s: ${JSON.stringify(r.replicator)}`);
+    for (const run of [r.replicated, r.floor]) {
+      const cores = Object.entries(run.cores)
+        .map(([name, c]) => `${name} ${c.toFixed(2)}`)
+        .join(', ');
+      lines.push(`  cores during the ${run.kind} load at ${r.rate}/s: ${cores}`);
+    }
   }
   for (const r of results) {
     for (const run of [r.replicated, r.floor]) {
@@ -256,7 +274,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     );
   }
   lines.push(
-    `  lag = first BatchGetItem response finding the item - write acknowledgement; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
+    `  lag = first BatchGetItem response finding the item - write acknowledgement (checker rounds at most every ${MIN_ROUND_MS} ms); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );

@@ -34,10 +34,13 @@ export interface BenchOptions {
   readonly trace: boolean;
   /** Smallest sizes (a smoke run of every stage; figures not meaningful). */
   readonly quick: boolean;
+  /** Source write rates (writes/s) of the lag stage. */
+  readonly lagRates: readonly number[];
 }
 
 export const USAGE = `usage: npm run bench -- [--records N] [--only <stage>[,<stage>...]] [--quick] [--concurrency 4,8,16,32]
-       [--pairs N] [--memory-records N (0: skip)] [--warmup N] [--replicator-args="<flags>"] [--profile] [--no-trace]`;
+       [--pairs N] [--memory-records N (0: skip)] [--warmup N] [--replicator-args="<flags>"] [--profile] [--no-trace]
+       [--lag-rates 200,1000]`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -62,6 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       profile: { type: 'boolean', default: false },
       'no-trace': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
+      'lag-rates': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -81,6 +85,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .filter((part) => part.trim() !== '')
     .map((part) => positiveInt('--concurrency', part.trim(), 1));
   if (concurrency.length === 0) throw new Error('--concurrency needs at least one value');
+  const lagRates = (values['lag-rates'] ?? '200,1000')
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => positiveInt('--lag-rates', part.trim(), 1));
+  if (lagRates.length === 0) throw new Error('--lag-rates needs at least one value');
   const replicatorArgs = (values['replicator-args'] ?? '').split(/\s+/).filter((a) => a !== '');
   const flagAt = replicatorArgs.indexOf('--write-concurrency');
   return {
@@ -100,5 +109,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: values.profile,
     trace: !values['no-trace'],
     quick: values.quick,
+    lagRates,
   };
 }

@@ -14,6 +14,8 @@ export interface StageContext {
   readonly records: number;
   /** The best raw BatchWriteItem ceiling measured earlier in this run (items/s), when the raw stage ran. */
   readonly rawItemsPerSec: number | undefined;
+  /** `--lag-rates`: source write rates of the lag stage. */
+  readonly lagRates: readonly number[];
 }
 
 export interface StageResult {

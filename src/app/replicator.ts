@@ -247,6 +247,7 @@ export class Replicator {
       keyAttributes: deps.tables.keyAttributes,
       memory: deps.memory,
       writeRequestTimeoutMs: deps.timing.writeRequestTimeoutMs,
+      checkpointIntervalMs: config.checkpointIntervalMs,
       events: this.#events,
       logger,
     });

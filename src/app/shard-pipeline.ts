@@ -14,6 +14,7 @@ import type { ShardReader } from '../stream/shard-reader.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
+import { Checkpointer } from './checkpointer.js';
 
 export type PipelineOutcome = 'ended' | 'stopped' | 'lost';
 
@@ -26,6 +27,8 @@ export interface ShardPipelineDeps {
   readonly memory: Semaphore;
   /** Upper bound of one write request, for the lease fencing check. */
   readonly writeRequestTimeoutMs: number;
+  /** Least time between two checkpoint writes of the shard (the final one does not wait). */
+  readonly checkpointIntervalMs: number;
   readonly events: EventBus;
   readonly logger: Logger;
 }
@@ -52,33 +55,6 @@ export function positionOf(checkpoint: string, startingSequenceNumber?: string):
   }
   if (checkpoint === LATEST) return { type: 'LATEST' };
   return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint };
-}
-
-/** The checkpoint in flight (at most one) and the first checkpoint error, kept until the flush loop sees it. */
-class CheckpointChain {
-  #inFlight: Promise<void> = Promise.resolve();
-  #failure: { readonly error: unknown } | undefined;
-  readonly #onFailure: () => void;
-
-  constructor(onFailure: () => void) {
-    this.#onFailure = onFailure;
-  }
-
-  start(checkpoint: () => Promise<void>): void {
-    this.#inFlight = checkpoint().catch((error: unknown) => {
-      this.#failure ??= { error };
-      this.#onFailure();
-    });
-  }
-
-  /** Resolves when no checkpoint is in flight; never rejects. */
-  settled(): Promise<void> {
-    return this.#inFlight;
-  }
-
-  throwIfFailed(): void {
-    if (this.#failure !== undefined) throw this.#failure.error;
-  }
 }
 
 export class ShardPipeline {
@@ -201,10 +177,16 @@ export class ShardPipeline {
   }
 
   async #flushLoop(signal: AbortSignal, state: { readerDone: boolean }): Promise<void> {
-    // The checkpoint of a flush is written while the next flush writes: it only has to follow its own write and
-    // the checkpoint before it (invariant 2), and waiting for it would put one more round trip in the way of
-    // every change read meanwhile. At most one checkpoint is in flight; a failed one stops the loop.
-    const checkpoints = new CheckpointChain(() => this.#dataReady.notify());
+    // Checkpoints follow the flushes in the background (checkpointer.ts): a flush never waits for one, so a slow
+    // lease table does not add to the lag, and a busy shard writes one checkpoint per interval, not per flush.
+    const { lease, events } = this.#deps;
+    const checkpoints = new Checkpointer({
+      write: (position) => lease.checkpoint(position),
+      minIntervalMs: this.#deps.checkpointIntervalMs,
+      onMoved: (checkpoint) => events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint }),
+      onFailure: () => this.#dataReady.notify(),
+    });
+    let clean = false;
     try {
       for (;;) {
         checkpoints.throwIfFailed();
@@ -220,27 +202,26 @@ export class ShardPipeline {
         try {
           outcome = await this.#deps.writer.write(flush.changes, {
             signal,
-            beforeSend: () => this.#deps.lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
+            beforeSend: () => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
           });
         } finally {
           for (const release of releases) release();
         }
-        await checkpoints.settled();
-        checkpoints.throwIfFailed();
-        checkpoints.start(() => this.#checkpoint(flush, outcome, started));
+        this.#flushed(flush, outcome, started);
+        checkpoints.offer(flush.lastSequenceNumber);
       }
+      clean = true;
     } finally {
-      // Whatever ends the loop, no checkpoint may still be in flight when the pipeline reports its outcome.
-      await checkpoints.settled();
+      // Whatever ends the loop, no checkpoint may still be in flight when the pipeline reports its outcome. The
+      // position of the flushes that succeeded is written unless the writes are being abandoned (stop timed out,
+      // lease lost): then only the write already in flight is waited for.
+      await checkpoints.finish(clean || !signal.aborted);
     }
     checkpoints.throwIfFailed();
   }
 
-  async #checkpoint(flush: Flush, outcome: WriteOutcome, started: number): Promise<void> {
-    const { lease, events } = this.#deps;
-    await lease.checkpoint(flush.lastSequenceNumber);
-    events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: flush.lastSequenceNumber });
-    events.emit('batch.flushed', {
+  #flushed(flush: Flush, outcome: WriteOutcome, started: number): void {
+    this.#deps.events.emit('batch.flushed', {
       shardId: this.shardId,
       records: flush.recordCount,
       puts: outcome.puts,

@@ -74,6 +74,12 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       default: 100,
       describe: 'Wait before polling a shard that had no new records',
     })
+    .option('checkpoint-interval-ms', {
+      type: 'number',
+      default: 1_000,
+      describe:
+        'Least time between two checkpoint writes of a shard (0: after every flush); after a crash the next owner replays at most about this much',
+    })
     .option('failover-ms', {
       type: 'number',
       default: 10_000,
@@ -157,6 +163,7 @@ export function configFromArgs(args: ReplicateArgs): ReplicationConfig {
     writeConcurrency: args['write-concurrency'],
     maxBufferMb: args['max-buffer-mb'],
     pollIntervalMs: args['poll-interval-ms'],
+    checkpointIntervalMs: args['checkpoint-interval-ms'],
     failoverMs: args['failover-ms'],
     shardSyncIntervalMs: args['shard-sync-interval-ms'],
     progressIntervalMs: args['progress-interval-ms'],

@@ -14,6 +14,7 @@ const BASE: ReplicationFlags = {
   writeConcurrency: 16,
   maxBufferMb: 64,
   pollIntervalMs: 1000,
+  checkpointIntervalMs: 1000,
   failoverMs: 10_000,
   shardSyncIntervalMs: 60_000,
   progressIntervalMs: 30_000,
@@ -27,6 +28,7 @@ type NumericFlag =
   | 'writeConcurrency'
   | 'maxBufferMb'
   | 'pollIntervalMs'
+  | 'checkpointIntervalMs'
   | 'failoverMs'
   | 'shardSyncIntervalMs'
   | 'progressIntervalMs'
@@ -175,6 +177,7 @@ describe('buildReplicationConfig: validation', () => {
     ['writeConcurrency', '--write-concurrency', 1, 256],
     ['maxBufferMb', '--max-buffer-mb', 1, 16_384],
     ['pollIntervalMs', '--poll-interval-ms', 0, 60_000],
+    ['checkpointIntervalMs', '--checkpoint-interval-ms', 0, 60_000],
     ['failoverMs', '--failover-ms', 1_000, 3_600_000],
     ['shardSyncIntervalMs', '--shard-sync-interval-ms', 100, 3_600_000],
     ['progressIntervalMs', '--progress-interval-ms', 0, 3_600_000],

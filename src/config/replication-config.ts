@@ -26,6 +26,8 @@ export interface ReplicationConfig {
   readonly maxBufferBytes: number;
   /** Idle wait between GetRecords calls on a shard that returned nothing. */
   readonly pollIntervalMs: number;
+  /** Least time between two checkpoint writes of a shard: what a crash may make the next owner replay. */
+  readonly checkpointIntervalMs: number;
   /** A lease not renewed for this long is expired and another worker may take it. */
   readonly failoverMs: number;
   /** How often DescribeStream looks for new shards, besides when a shard ends. */
@@ -47,6 +49,7 @@ export interface ReplicationFlags extends TableFlags {
   readonly writeConcurrency: number;
   readonly maxBufferMb: number;
   readonly pollIntervalMs: number;
+  readonly checkpointIntervalMs: number;
   readonly failoverMs: number;
   readonly shardSyncIntervalMs: number;
   readonly progressIntervalMs: number;
@@ -80,6 +83,7 @@ export function buildReplicationConfig(
   checkRange(flags.writeConcurrency, 1, 256, '--write-concurrency');
   checkRange(flags.maxBufferMb, 1, 16_384, '--max-buffer-mb');
   checkRange(flags.pollIntervalMs, 0, 60_000, '--poll-interval-ms');
+  checkRange(flags.checkpointIntervalMs, 0, 60_000, '--checkpoint-interval-ms');
   checkRange(flags.failoverMs, 1_000, 3_600_000, '--failover-ms');
   checkRange(flags.shardSyncIntervalMs, 100, 3_600_000, '--shard-sync-interval-ms');
   checkRange(flags.progressIntervalMs, 0, 3_600_000, '--progress-interval-ms');
@@ -100,6 +104,7 @@ export function buildReplicationConfig(
     writeConcurrency: flags.writeConcurrency,
     maxBufferBytes: flags.maxBufferMb * 1024 * 1024,
     pollIntervalMs: flags.pollIntervalMs,
+    checkpointIntervalMs: flags.checkpointIntervalMs,
     failoverMs: flags.failoverMs,
     shardSyncIntervalMs: flags.shardSyncIntervalMs,
     progressIntervalMs: flags.progressIntervalMs,

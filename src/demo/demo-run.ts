@@ -250,6 +250,7 @@ export class DemoRun {
         writeConcurrency: 16,
         maxBufferMb: 64,
         pollIntervalMs: 100,
+        checkpointIntervalMs: 1_000,
         failoverMs: 10_000,
         shardSyncIntervalMs: 10_000,
         progressIntervalMs: 0,

@@ -19,6 +19,7 @@ export function logEvents(events: EventBus, logger: Logger): void {
     else logger.debug(e, 'shards synced');
   });
   events.on('batch.flushed', (e) => logger.debug(e, 'flushed'));
+  events.on('checkpoint.moved', (e) => logger.debug(e, 'checkpoint moved'));
   events.on('write.retried', (e) => {
     // A destination that keeps failing must show in the log, not only in the progress line's counters.
     if (e.attempt >= 5 && e.attempt % 5 === 0)

@@ -89,7 +89,9 @@ describe('ProgressTracker', () => {
     flushed(bus, 's1', 10, 940_000, '555');
     const progress = shard(tracker, 's1');
     assert.equal(progress?.behindMs, 60_000);
-    assert.equal(progress.checkpoint, '555');
+    assert.equal(progress.checkpoint, undefined, 'written but not yet checkpointed');
+    bus.emit('checkpoint.moved', { shardId: 's1', checkpoint: '555' });
+    assert.equal(shard(tracker, 's1')?.checkpoint, '555');
     assert.equal(progress.recordsRead, 10);
     assert.equal(progress.recordsWritten, 10);
     clock.now += 5_000;

@@ -61,19 +61,19 @@ export class ProgressTracker {
       shard.pending += count;
       shard.atTip = atTip;
     });
-    events.on(
-      'batch.flushed',
-      ({ shardId, records, puts, deletes, lastSequenceNumber, newestCreatedAtMs }) => {
-        this.#recordsWritten += records;
-        this.#itemsWritten += puts + deletes;
-        const shard = this.#shards.get(shardId);
-        if (shard === undefined) return;
-        shard.recordsWritten += records;
-        shard.pending -= records;
-        shard.checkpoint = lastSequenceNumber;
-        if (newestCreatedAtMs !== undefined) shard.newestWrittenAtMs = newestCreatedAtMs;
-      },
-    );
+    events.on('batch.flushed', ({ shardId, records, puts, deletes, newestCreatedAtMs }) => {
+      this.#recordsWritten += records;
+      this.#itemsWritten += puts + deletes;
+      const shard = this.#shards.get(shardId);
+      if (shard === undefined) return;
+      shard.recordsWritten += records;
+      shard.pending -= records;
+      if (newestCreatedAtMs !== undefined) shard.newestWrittenAtMs = newestCreatedAtMs;
+    });
+    events.on('checkpoint.moved', ({ shardId, checkpoint }) => {
+      const shard = this.#shards.get(shardId);
+      if (shard !== undefined) shard.checkpoint = checkpoint;
+    });
     events.on('write.retried', () => (this.#writeRetries += 1));
     events.on('read.retried', () => (this.#readRetries += 1));
     const forget = ({ shardId }: { shardId: string }): void => {
