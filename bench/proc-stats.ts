@@ -138,14 +138,17 @@ export class CpuTimeline {
 
   /** Cores each process used between two epoch-ms times (nearest samples; 10 ms tick resolution). */
   coresBetween(from: number, to: number): Record<string, number> {
-    const nearest = (t: number) =>
-      this.#samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best));
-    const a = nearest(from);
-    const b = nearest(to);
     const cores: Record<string, number> = {};
-    const wallSec = (b.at - a.at) / 1000;
-    if (wallSec <= 0) return cores;
     for (const name of this.#pids.keys()) {
+      // Per process: a process that exited right after `to` has no sample there, so take its last one.
+      const samples = this.#samples.filter((s) => s.sec[name] !== undefined);
+      if (samples.length === 0) continue;
+      const nearest = (t: number) =>
+        samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best));
+      const a = nearest(from);
+      const b = nearest(to);
+      const wallSec = (b.at - a.at) / 1000;
+      if (wallSec <= 0) continue;
       cores[name] = round2(((b.sec[name] ?? 0) - (a.sec[name] ?? 0)) / wallSec);
     }
     return cores;
