@@ -4,10 +4,10 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Item } from '../stream/change-record.js';
 
 export function itemKey(keys: Item, keyAttributes: readonly string[]): string {
-  if (keyAttributes.length === 1) {
+  const name = keyAttributes[0];
+  if (keyAttributes.length === 1 && name !== undefined) {
     // A hash-only key: its one encoded value is unambiguous (a table's key schema is fixed), and skipping the
     // JSON array matters where every item of a table passes through here (verify pairs all of them).
-    const name = keyAttributes[0]!;
     const value = keys[name];
     if (value === undefined) throw new TypeError(`key attribute ${name} is missing from the record's keys`);
     return encodeKeyValue(value);
