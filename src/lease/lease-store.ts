@@ -130,8 +130,8 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined> {
-    return this.#conditional(async () => {
-      const switched = seen.leaseOwner !== owner;
+    const switched = seen.leaseOwner !== owner;
+    try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -149,11 +149,21 @@ export class DynamoLeaseStore implements LeaseStore {
             ':failover': { N: String(this.#failoverMs) },
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
         { abortSignal: signal },
       );
       return out.Attributes === undefined ? undefined : fromItem(out.Attributes);
-    }, undefined);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Refused, yet the lease may be ours: the SDK retried a take whose first attempt was applied but whose
+      // answer was lost (the counter had moved by our own write), or its owner handed it to us meanwhile. The
+      // lease table is what every worker goes by: a lease in our name is ours to hold; dropping it would leave
+      // it idle until it expired. It is renewed at once, so that its validity starts after this call was sent
+      // (the caller counts it from then), whenever the write that put it in our name happened.
+      const current = err.Item === undefined ? undefined : fromItem(err.Item);
+      return current?.leaseOwner === owner ? this.renew(current, signal) : undefined;
+    }
   }
 
   async renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined> {

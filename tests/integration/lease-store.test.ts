@@ -1,7 +1,8 @@
 // The lease store's conditional writes against DynamoDB Local: what a mock would get wrong. Renewal is
 // conditional on the counter this worker last saw; a renewal applied while its answer was lost (a timeout on a
 // busy machine) must not make the next one drop a lease that is still ours, and a lease another worker took
-// must not be renewed.
+// must not be renewed. A take is conditional on the counter too: sent again after its answer was lost, it must
+// still see the lease as taken.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -37,6 +38,25 @@ test('a renewal whose answer was lost does not cost the lease; the next renewal 
   const renewed = await store.renew(held);
   assert.equal(renewed?.leaseOwner, 'w1');
   assert.equal(renewed?.leaseCounter, held.leaseCounter + 2);
+});
+
+test('a take whose answer was lost and that was sent again still gets the lease, and only its taker does', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  assert.equal(await store.create(newLease('shard-take-twice', [], TRIM_HORIZON, STREAM)), true);
+  const [seen] = (await store.list()).filter((l) => l.leaseKey === 'shard-take-twice');
+  assert.ok(seen !== undefined);
+  // The first take is applied; its answer "never arrives" and the same take (same counter seen) goes again.
+  const first = await store.take(seen, 'w1');
+  assert.equal(first?.leaseOwner, 'w1');
+  const again = await store.take(seen, 'w1');
+  assert.equal(again?.leaseOwner, 'w1', 'the lease in our name is ours, not a lost race');
+  assert.equal(again?.leaseCounter, seen.leaseCounter + 2, 'and renewed at once: its validity starts now');
+  // Another worker that raced on the same counter lost: it gets nothing, and the lease stays with w1.
+  assert.equal(await store.take(seen, 'w2'), undefined);
+  const [now] = (await store.list()).filter((l) => l.leaseKey === 'shard-take-twice');
+  assert.equal(now?.leaseOwner, 'w1');
+  assert.equal(now?.leaseCounter, seen.leaseCounter + 2);
 });
 
 test('a lease another worker took is not renewed by its former owner', async () => {
