@@ -22,6 +22,17 @@ export const DATA_PATH: ClientOptions = {
   maxSockets: 256,
 };
 
+/**
+ * Stream reads: a GetRecords answer (at most 1 MB) takes well under a second even across regions, and a reader
+ * waits for it before anything else of its shard moves, so a lost answer must not stall the shard for the data
+ * path's 30 s (the chaos suite's dropped answers did exactly that). Ten seconds still leaves room for a slow
+ * link: a timed-out read is only retried from the same iterator.
+ */
+export const STREAM_READS: ClientOptions = {
+  ...DATA_PATH,
+  requestTimeoutMs: 10_000,
+};
+
 export const STARTUP: ClientOptions = {
   maxAttempts: 2,
   connectionTimeoutMs: 3_000,

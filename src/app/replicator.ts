@@ -22,7 +22,7 @@ import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { Wakeup } from '../util/wakeup.js';
 import { TableWriter } from '../writer/table-writer.js';
-import { createDynamoClient, createStreamsClient, DATA_PATH, STARTUP } from './aws-clients.js';
+import { createDynamoClient, createStreamsClient, DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
 import { ShardPipeline } from './shard-pipeline.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
 
@@ -152,7 +152,7 @@ export class Replicator {
     const config = this.#config;
     const destination = createDynamoClient(config.destination, DATA_PATH);
     const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
-    const streamsClient = createStreamsClient(streamsLocation, DATA_PATH);
+    const streamsClient = createStreamsClient(streamsLocation, STREAM_READS);
     const streams = new SdkStreamApi(streamsClient);
     const timing = leaseTiming(config.failoverMs);
     const writer = new TableWriter({
