@@ -230,6 +230,9 @@ test('replicate --bootstrap copies a live table under puts, updates and deletes,
       worker.logs.some((l) => l.msg === 'copy progress'),
       'progress lines while copying',
     );
+    // "copy done" is logged when the last segment is written; the task is marked done after the recorded
+    // positions were checked, and "bootstrap copy done" follows that mark.
+    await worker.waitForLog('bootstrap copy done', { timeoutMs: 60_000 });
     assert.equal(await taskState(fixture), 'done');
     // Replication from the recorded positions: a lease taken at the recorded checkpoint.
     const taken = await worker.waitForLog('lease taken');
