@@ -98,7 +98,19 @@ test(
   'a second Ctrl-C quits at once (exit 130) and still leaves nothing behind',
   { timeout: 300_000 },
   async () => {
-    const demo = new ReplicatorProcess([...SMALL, '--duration-s', '0']);
+    // A backlog that takes seconds to catch up on: the second Ctrl-C must land while the demo is still stopping
+    // (waiting for the replicator, comparing). With 300 items an idle machine was done in under 700 ms.
+    const demo = new ReplicatorProcess([
+      'demo',
+      '--rate',
+      '100',
+      '--items',
+      '20000',
+      '--log-level',
+      'info',
+      '--duration-s',
+      '0',
+    ]);
     try {
       await waitFor('the first line of figures', () => /^\s+1s\s/m.test(demo.stdout), { timeoutMs: 180_000 });
       demo.child.kill('SIGINT');
