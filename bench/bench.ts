@@ -12,6 +12,7 @@ import { Lifetime } from './lifetime.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { measureRawSink, type RawResult } from './raw-sink.js';
 import { measureStreamCopy, type CopyResult } from './stream-copy.js';
+import { median } from './percentiles.js';
 import { printReport, ratio, writeReport, type BenchReport, type Pair, type StageReport } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,12 +20,6 @@ const RESULTS = join(ROOT, 'bench-results');
 
 function log(line: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Each catch-up (and stream copy) against the mean of the raw ceilings measured just before and after it. */

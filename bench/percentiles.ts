@@ -30,15 +30,16 @@ export function spread(values: readonly number[]): Spread {
   };
 }
 
+/** The median of `values` (the mean of the middle two for an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** min / median / max, for a handful of repeated trials. */
 export function minMedianMax(values: readonly number[]): { min: number; median: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median =
-    sorted.length === 0
-      ? Number.NaN
-      : sorted.length % 2 === 1
-        ? sorted[mid]!
-        : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { min: sorted[0] ?? Number.NaN, median, max: sorted.at(-1) ?? Number.NaN };
+  return { min: sorted[0] ?? Number.NaN, median: median(sorted), max: sorted.at(-1) ?? Number.NaN };
 }

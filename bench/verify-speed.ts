@@ -29,6 +29,7 @@ import {
   TABLE_KEY,
 } from './items.js';
 import { parallelScan, type ScannedItem } from './parallel-scan.js';
+import { median } from './percentiles.js';
 import { ratio, table } from './report.js';
 import { coresDuring, runCli } from './run-cli.js';
 import type { BenchStage, StageContext, StageResult } from './stage.js';
@@ -232,12 +233,6 @@ async function measureVerify(
 
 /** Verify needs a table large enough to read for seconds: at 50,000 items a run lasts about a second. */
 const MIN_RECORDS = 200_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function run(ctx: StageContext): Promise<StageResult> {
   const records = ctx.quick ? ctx.records : Math.max(ctx.records, MIN_RECORDS);
