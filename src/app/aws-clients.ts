@@ -7,6 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Location } from '../config/replication-config.js';
+import { streamsProtocol } from '../stream/stream-codec.js';
 
 export interface ClientOptions {
   readonly maxAttempts: number;
@@ -63,5 +64,5 @@ export function createDynamoClient(location: Location, options: ClientOptions): 
 }
 
 export function createStreamsClient(location: Location, options: ClientOptions): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient(clientConfig(location, options));
+  return new DynamoDBStreamsClient({ ...clientConfig(location, options), protocol: streamsProtocol() });
 }
