@@ -57,11 +57,25 @@ export function positionOf(checkpoint: string, startingSequenceNumber?: string):
   return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint };
 }
 
+/**
+ * Pure: whether the reader, at the tip of its shard, should wait for the writer before it polls again. With a
+ * full page of records or more read but not yet written (the end of a backlog), anything new would only queue
+ * behind them, and every empty poll in the meantime costs a stream read request and the source's CPU. Below that
+ * (steady load) the reader polls as usual.
+ */
+export function holdAtTip(atTip: boolean, unwrittenRecords: number, pageSize: number): boolean {
+  return atTip && unwrittenRecords >= pageSize;
+}
+
 export class ShardPipeline {
   readonly #deps: ShardPipelineDeps;
   readonly #buffer: SquashBuffer;
   readonly #bufferedReleases: (() => void)[] = [];
   readonly #dataReady = new Wakeup();
+  /** Notified each time a flush ends. */
+  readonly #flushEnded = new Wakeup();
+  /** Records of the flush being written. */
+  #flushingRecords = 0;
 
   constructor(deps: ShardPipelineDeps) {
     this.#deps = deps;
@@ -169,6 +183,9 @@ export class ShardPipeline {
           state.shardEnded = true;
           return;
         }
+        while (this.#holdAtTip(batch.atTip, reader.pageSize) && !signal.aborted) {
+          await this.#flushEnded.wait(signal);
+        }
       }
     } catch (err) {
       if (err instanceof StoppedError || signal.aborted) return;
@@ -198,6 +215,7 @@ export class ShardPipeline {
         }
         const releases = this.#bufferedReleases.splice(0);
         const started = performance.now();
+        this.#flushingRecords = flush.recordCount;
         let outcome: WriteOutcome;
         try {
           outcome = await this.#deps.writer.write(flush.changes, {
@@ -206,6 +224,8 @@ export class ShardPipeline {
           });
         } finally {
           for (const release of releases) release();
+          this.#flushingRecords = 0;
+          this.#flushEnded.notify();
         }
         this.#flushed(flush, outcome, started);
         checkpoints.offer(flush.lastSequenceNumber);
@@ -218,6 +238,10 @@ export class ShardPipeline {
       await checkpoints.finish(clean || !signal.aborted);
     }
     checkpoints.throwIfFailed();
+  }
+
+  #holdAtTip(atTip: boolean, pageSize: number): boolean {
+    return holdAtTip(atTip, this.#buffer.recordCount + this.#flushingRecords, pageSize);
   }
 
   #flushed(flush: Flush, outcome: WriteOutcome, started: number): void {

@@ -47,6 +47,11 @@ export class ShardReader {
     this.#deps = deps;
   }
 
+  /** The GetRecords limit: records a full page holds. */
+  get pageSize(): number {
+    return this.#deps.batchSize;
+  }
+
   async *read(start: ReadPosition, signal: AbortSignal): AsyncGenerator<ReadBatch, void, undefined> {
     const { api, shardId, batchSize, pollIntervalMs, events } = this.#deps;
     // Where to resume if the iterator expires: just after the last record handed out.
