@@ -13,6 +13,7 @@ import type { ChangeRecord } from '../stream/change-record.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
+import { RequestDeadlines } from './request-deadlines.js';
 import { planBatches } from './write-plan.js';
 
 export class WriteFailedError extends ReplicatorError {
@@ -50,6 +51,13 @@ export interface WriteOptions {
   readonly beforeSend?: () => Promise<void> | void;
 }
 
+/** What every batch of one flush shares. */
+interface FlushScope {
+  readonly signal: AbortSignal;
+  readonly deadlines: RequestDeadlines;
+  readonly beforeSend: (() => Promise<void> | void) | undefined;
+}
+
 export class TableWriter {
   readonly #deps: TableWriterDeps;
 
@@ -72,16 +80,17 @@ export class TableWriter {
     const signal = AbortSignal.any([options.signal, failFast.signal]);
     // Every batch waiting for a request slot or a backoff listens to this one signal.
     setMaxListeners(0, signal);
+    const deadlines = new RequestDeadlines(signal);
     const results = await Promise.allSettled(
       planBatches(changes).map(async (batch) => {
         try {
-          await this.#writeBatch(batch, signal, options.beforeSend, stats);
+          await this.#writeBatch(batch, { signal, deadlines, beforeSend: options.beforeSend }, stats);
         } catch (err) {
           failFast.abort();
           throw err;
         }
       }),
-    );
+    ).finally(() => deadlines.close());
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
     const real = failures.find((err) => !(err instanceof StoppedError)) ?? failures[0];
     if (real !== undefined) throw real;
@@ -90,11 +99,11 @@ export class TableWriter {
 
   async #writeBatch(
     batch: WriteRequest[],
-    signal: AbortSignal,
-    beforeSend: (() => Promise<void> | void) | undefined,
+    flush: FlushScope,
     stats: { requests: number; retries: number },
   ): Promise<void> {
     const { client, tableName, requestSlots, events, requestTimeoutMs } = this.#deps;
+    const { signal, deadlines, beforeSend } = flush;
     let pending = batch;
     for (let attempt = 0; pending.length > 0;) {
       if (signal.aborted) throw new StoppedError();
@@ -106,18 +115,11 @@ export class TableWriter {
       try {
         await beforeSend?.();
         stats.requests += 1;
-        const timeout = AbortSignal.timeout(requestTimeoutMs);
-        const out = await client
-          .send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
-            abortSignal: AbortSignal.any([signal, timeout]),
-          })
-          .catch((err: unknown) => {
-            if (signal.aborted) throw new StoppedError();
-            // Our own deadline on a request that hangs is a network problem, not the caller giving up.
-            throw timeout.aborted
-              ? Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })
-              : err;
-          });
+        const out = await deadlines.run(requestTimeoutMs, (abortSignal) =>
+          client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
+            abortSignal,
+          }),
+        );
         const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
         if (unprocessed.length === 0) return;
         retryReason = 'unprocessed';
@@ -129,8 +131,8 @@ export class TableWriter {
           // Find the one rejected write so the error can name its key; the others are written meanwhile.
           const half = Math.ceil(pending.length / 2);
           release();
-          await this.#writeBatch(pending.slice(0, half), signal, beforeSend, stats);
-          await this.#writeBatch(pending.slice(half), signal, beforeSend, stats);
+          await this.#writeBatch(pending.slice(0, half), flush, stats);
+          await this.#writeBatch(pending.slice(half), flush, stats);
           return;
         }
         if (verdict.kind !== 'retriable') {
