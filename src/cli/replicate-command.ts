@@ -66,7 +66,7 @@ export function replicateFlags<T>(yargs: Argv<T>) {
     })
     .option('max-buffer-mb', {
       type: 'number',
-      default: 64,
+      default: 32,
       describe: 'Stream records held in memory per worker before reading waits for the writer',
     })
     .option('poll-interval-ms', {

@@ -248,7 +248,7 @@ export class DemoRun {
         startPosition: 'trim-horizon',
         batchSize: 1000,
         writeConcurrency: 16,
-        maxBufferMb: 64,
+        maxBufferMb: 32,
         pollIntervalMs: 100,
         checkpointIntervalMs: 1_000,
         failoverMs: 10_000,
