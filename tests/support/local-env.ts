@@ -1,5 +1,6 @@
-// What every integration test needs: the two DynamoDB Local instances `npm test` started (source side and
-// destination side), clients for them, and table names unique to the test so test files can run in parallel.
+// What every integration test needs: the DynamoDB Local instances `npm test` started (this file's own source side
+// and the shared destination side), clients for them, and table names unique to the test so test files can run in
+// parallel.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
@@ -17,7 +18,19 @@ function endpointFromEnv(name: string): string {
   return value;
 }
 
+/**
+ * The source instance of this test file: `npm test` starts one per file and maps each file (the path Node's test
+ * runner runs, process.argv[1]) to its endpoint. DDB_TEST_SOURCE_ENDPOINT, where set, is one instance for all.
+ */
 export function sourceEndpoint(): string {
+  const shared = process.env.DDB_TEST_SOURCE_ENDPOINT;
+  if (shared !== undefined && shared !== '') return shared;
+  const perFile = process.env.DDB_TEST_SOURCE_ENDPOINTS;
+  const file = process.argv[1];
+  if (perFile !== undefined && file !== undefined) {
+    const endpoint = (JSON.parse(perFile) as Record<string, string | undefined>)[file];
+    if (endpoint !== undefined) return endpoint;
+  }
   return endpointFromEnv('DDB_TEST_SOURCE_ENDPOINT');
 }
 
