@@ -15,6 +15,7 @@ import { benchClient, DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
 import type { Lifetime } from './lifetime.js';
 import { CpuMeter, cpuMsPer1k } from './proc-stats.js';
 import { now, ReplicatorChild } from './replicator-child.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { serveScriptedBacklog } from './scripted-backlog.js';
 
 export interface ShardRunOptions {
@@ -23,6 +24,8 @@ export interface ShardRunOptions {
   readonly records: number;
   /** Delay of every stream call (0: answered at once). */
   readonly latencyMs: number;
+  /** Round trip added to every destination request by a proxy (0: the workers write to it directly). */
+  readonly destLatencyMs: number;
   readonly warmupItems: number;
   /** Where the JSON logs of the workers of a run with warnings are kept (to tell what moved the leases). */
   readonly logDir: string;
@@ -75,11 +78,16 @@ export async function measureShardRun(
   const destClient = benchClient(dest.endpoint, DEST_REGION);
   const children: ReplicatorChild[] = [];
   let closeBacklog: (() => Promise<void>) | undefined;
+  let proxy: LatencyProxy | undefined;
   try {
     await warmUp(dest, DEST_REGION, { items: options.warmupItems, stream: false, signal });
     await createTable(destClient, DEST_TABLE, TABLE_KEY);
     const backlog = await serveScriptedBacklog(sourceClient, SOURCE_TABLE, options, lifetime);
     closeBacklog = backlog.close;
+    if (options.destLatencyMs > 0) {
+      proxy = await startLatencyProxy(dest.endpoint, options.destLatencyMs, lifetime);
+    }
+    const destEndpoint = proxy?.url ?? dest.endpoint;
     const task = `benchshards${Date.now()}`;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -91,7 +99,7 @@ export async function measureShardRun(
       'replicate',
       ...['--source-table', SOURCE_TABLE, '--source-region', SOURCE_REGION],
       ...['--source-endpoint', sourceInstance.endpoint, '--source-streams-endpoint', backlog.url],
-      ...['--dest-table', DEST_TABLE, '--dest-region', DEST_REGION, '--dest-endpoint', dest.endpoint],
+      ...['--dest-table', DEST_TABLE, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint],
       ...['--task-name', task, '--worker-id', workerId],
       // debug: the flush logs are what counts the items written (as in the catch-up measurement).
       ...['--log-level', 'debug', '--log-format', 'json', '--progress-interval-ms', '0'],
@@ -158,7 +166,7 @@ export async function measureShardRun(
         warnings: warnings(c),
       };
     });
-    const runName = `shards-${options.latencyMs}ms-s${options.shards}-w${options.workers}-${task}`;
+    const runName = `shards-${runLabel(options)}-${task}`.replace(/ /g, '-');
     if (workerFigures.some((w) => Object.keys(w.warnings).length > 0)) {
       mkdirSync(options.logDir, { recursive: true });
       children.forEach((c, i) => {
@@ -173,7 +181,7 @@ export async function measureShardRun(
       streamCalls[op] = backlog.server.log.count(op, 'ok');
     }
     log(
-      `shards ${options.shards} workers ${options.workers} latency ${options.latencyMs} ms: ${Math.round((options.records * 1000) / totalMs)} items/s (written ${workerFigures.map((w) => w.written).join('/')}, leases at end ${workerFigures.map((w) => w.leasesAtEnd).join('/')})`,
+      `shards: ${runLabel(options)}: ${Math.round((options.records * 1000) / totalMs)} items/s (written ${workerFigures.map((w) => w.written).join('/')}, leases at end ${workerFigures.map((w) => w.leasesAtEnd).join('/')})`,
     );
     return {
       ...options,
@@ -198,10 +206,18 @@ export async function measureShardRun(
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    await proxy?.close();
     await closeBacklog?.();
     destClient.destroy();
     await dest.stop();
   }
+}
+
+/** e.g. "stream 50ms dest 0ms s4 w2". */
+export function runLabel(
+  run: Pick<ShardRunOptions, 'latencyMs' | 'destLatencyMs' | 'shards' | 'workers'>,
+): string {
+  return `stream ${run.latencyMs}ms dest ${run.destLatencyMs}ms s${run.shards} w${run.workers}`;
 }
 
 function warnings(child: ReplicatorChild): Record<string, number> {

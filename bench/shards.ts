@@ -1,22 +1,48 @@
 // Stage `shards`: does adding workers add throughput until the destination is the limit? A backlog over 1, 4
 // and 16 shards on the controlled stream endpoint, drained by 1, 2 and 4 worker processes sharing a lease table,
 // each into a fresh destination, against the raw BatchWriteItem ceiling of the same kind of destination measured
-// before and after the grid. Run twice: with the stream server answering at once, and with a per-call latency
+// before and after the grid. Run three times: with the stream server answering at once; with a per-call latency
 // like a remote DynamoDB Streams endpoint (where one reader per shard waits on the network, and more workers
-// could hide that wait). CPU per process says what the two shared cores were spent on.
+// could hide that wait); and with the destination a continent away (a round trip on every write, so one worker's
+// requests in flight bound its rate, as against real DynamoDB, and the destination's own limit is further off).
+// CPU per process says what the two shared cores were spent on.
 import { createTable } from '../src/local/local-tables.js';
 import { SOURCE_TABLE } from './backlog.js';
 import { startInstance, warmUp } from './instances.js';
 import { benchClient, SOURCE_REGION, TABLE_KEY } from './items.js';
 import { measureRawSink } from './raw-sink.js';
 import { ratio, table } from './report.js';
-import { measureShardRun, type ShardRunResult } from './shard-run.js';
+import { measureShardRun, runLabel, type ShardRunResult } from './shard-run.js';
 import type { BenchStage, StageContext, StageResult } from './stage.js';
 
 const SHARDS = [1, 4, 16] as const;
 const WORKERS = [1, 2, 4] as const;
 /** Tens of ms, as a GetRecords call to DynamoDB Streams in another region (or a busy one) takes. */
 const REMOTE_LATENCY_MS = 50;
+/** A round trip between continents (us-east-1 to ap-southeast-2 is about 200 ms). */
+const FAR_DESTINATION_MS = 200;
+
+interface Variant {
+  /** Delay of every stream call. */
+  readonly streamMs: number;
+  /** Round trip added to every destination request. */
+  readonly destMs: number;
+  readonly title: string;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { streamMs: 0, destMs: 0, title: 'A. stream server and destination answer at once (local)' },
+  {
+    streamMs: REMOTE_LATENCY_MS,
+    destMs: 0,
+    title: `B. every stream call delayed ${REMOTE_LATENCY_MS} ms (like a remote DynamoDB Streams endpoint)`,
+  },
+  {
+    streamMs: 0,
+    destMs: FAR_DESTINATION_MS,
+    title: `C. every destination request delayed ${FAR_DESTINATION_MS} ms (a destination on another continent)`,
+  },
+];
 /** The replicator's default --write-concurrency, so the raw loader has as many requests in flight as one worker. */
 const RAW_CONCURRENCY = [8, 16];
 
@@ -24,7 +50,6 @@ async function run(ctx: StageContext): Promise<StageResult> {
   const { lifetime, log } = ctx;
   const records = ctx.quick ? 1_000 : 20_000;
   const warmupItems = ctx.quick ? 1_000 : 4_000;
-  const latencies = [0, REMOTE_LATENCY_MS];
 
   log(`shards: raw ceiling before the grid, ${records} items at ${RAW_CONCURRENCY.join(', ')} in flight`);
   const rawBefore = await measureRawSink(
@@ -41,16 +66,16 @@ async function run(ctx: StageContext): Promise<StageResult> {
   try {
     await warmUp(source, SOURCE_REGION, { items: 500, stream: false, signal: lifetime.signal });
     await createTable(sourceClient, SOURCE_TABLE, TABLE_KEY, 'NEW_AND_OLD_IMAGES');
-    for (const latencyMs of latencies) {
+    for (const variant of VARIANTS) {
       for (const shards of SHARDS) {
         for (const workers of WORKERS) {
           lifetime.check();
-          log(
-            `shards: ${shards} shards, ${workers} workers, stream latency ${latencyMs} ms, ${records} records`,
-          );
+          const latencyMs = variant.streamMs;
+          const destLatencyMs = variant.destMs;
+          log(`shards: ${runLabel({ latencyMs, destLatencyMs, shards, workers })}, ${records} records`);
           runs.push(
             await measureShardRun(
-              { shards, workers, records, latencyMs, warmupItems, logDir: ctx.outDir },
+              { shards, workers, records, latencyMs, destLatencyMs, warmupItems, logDir: ctx.outDir },
               source,
               sourceClient,
               lifetime,
@@ -73,7 +98,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
   );
   const rawItemsPerSec = Math.round((rawBefore.best.itemsPerSec + rawAfter.best.itemsPerSec) / 2);
   return {
-    lines: describe(runs, latencies, {
+    lines: describe(runs, {
       records,
       rawBefore: rawBefore.best.itemsPerSec,
       rawAfter: rawAfter.best.itemsPerSec,
@@ -82,7 +107,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     }),
     figures: {
       records,
-      latenciesMs: latencies,
+      variants: VARIANTS,
       raw: { before: rawBefore, after: rawAfter, meanItemsPerSec: rawItemsPerSec },
       runs,
     },
@@ -91,7 +116,6 @@ async function run(ctx: StageContext): Promise<StageResult> {
 
 function describe(
   runs: readonly ShardRunResult[],
-  latencies: readonly number[],
   raw: {
     records: number;
     rawBefore: number;
@@ -105,19 +129,20 @@ function describe(
     `time from spawning the workers to the destination holding every item. Raw ceiling (bare BatchWriteItem loader, fresh`,
     `destination): ${raw.rawBefore} items/s before the grid, ${raw.rawAfter} after, mean ${raw.rawItemsPerSec}${raw.earlierRaw === undefined ? '' : ` (raw stage of this run: ${raw.earlierRaw})`}.`,
   ];
-  const find = (latencyMs: number, shards: number, workers: number): ShardRunResult | undefined =>
-    runs.find((r) => r.latencyMs === latencyMs && r.shards === shards && r.workers === workers);
-  for (const latencyMs of latencies) {
-    lines.push(
-      '',
-      latencyMs === 0
-        ? 'A. stream server answers at once (local): items/s from start, (ratio to the raw ceiling)'
-        : `B. every stream call delayed ${latencyMs} ms (like a remote DynamoDB Streams endpoint): items/s from start, (ratio to the raw ceiling)`,
+  const find = (variant: Variant, shards: number, workers: number): ShardRunResult | undefined =>
+    runs.find(
+      (r) =>
+        r.latencyMs === variant.streamMs &&
+        r.destLatencyMs === variant.destMs &&
+        r.shards === shards &&
+        r.workers === workers,
     );
+  for (const variant of VARIANTS) {
+    lines.push('', `${variant.title}: items/s from start, (ratio to the raw ceiling)`);
     const rows = SHARDS.map((shards) => [
       `${shards} shard${shards === 1 ? '' : 's'}`,
       ...WORKERS.map((workers) => {
-        const r = find(latencyMs, shards, workers);
+        const r = find(variant, shards, workers);
         return r === undefined
           ? '-'
           : `${r.itemsPerSec} (${ratio(r.itemsPerSec, raw.rawItemsPerSec).toFixed(2)})`;
@@ -134,7 +159,7 @@ function describe(
     'CPU ms per 1,000 items: destination JVM, all workers, all of ours (on a saturated machine, throughput ~ cores / CPU per item).',
   );
   const detail = runs.map((r) => [
-    `${r.latencyMs}ms s${r.shards} w${r.workers}`,
+    runLabel(r),
     r.itemsPerSec,
     r.drainItemsPerSec,
     r.workerFigures.map((w) => w.written).join('/'),
@@ -176,9 +201,7 @@ function describe(
   for (const r of runs) {
     for (const w of r.workerFigures) {
       if (Object.keys(w.warnings).length === 0) continue;
-      lines.push(
-        `warnings ${r.latencyMs}ms s${r.shards} w${r.workers}, ${w.workerId}: ${JSON.stringify(w.warnings)}`,
-      );
+      lines.push(`warnings ${runLabel(r)}, ${w.workerId}: ${JSON.stringify(w.warnings)}`);
     }
   }
   return lines;
