@@ -3,11 +3,11 @@
 // one attempt per call; the startup checks make two, so that an unreachable endpoint fails fast.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Location } from '../config/replication-config.js';
 import { streamsProtocol } from '../stream/stream-codec.js';
+import { FencedHttpHandler } from '../writer/fenced-http-handler.js';
 
 export interface ClientOptions {
   readonly maxAttempts: number;
@@ -47,7 +47,8 @@ function clientConfig(location: Location, options: ClientOptions) {
     region: location.region,
     ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
     maxAttempts: options.maxAttempts,
-    requestHandler: new NodeHttpHandler({
+    // Refuses a write whose deadline passed before it went out (a frozen process): see FencedHttpHandler.
+    requestHandler: new FencedHttpHandler({
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
       // Without this the handler only logs a late answer and waits on: a dropped response would hang a reader

@@ -4,6 +4,26 @@
 // request, as before, cost measurable CPU on Node 20 at thousands of requests a second.
 import { StoppedError } from '../errors/replicator-error.js';
 
+/** When each request's deadline passes (performance.now()), by the signal its request runs under. */
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/**
+ * True when `signal` belongs to a request whose deadline has passed, whether or not its timer has fired yet.
+ * A process frozen (SIGSTOP, a long GC pause, a suspended VM) between the lease check and the socket write
+ * resumes with its timers overdue, and the rest of the request pipeline runs before they fire: the HTTP handler
+ * asks this right before the request goes on the wire (FencedHttpHandler), so a late request is never sent.
+ */
+export function deadlinePassed(signal: AbortSignal | undefined): boolean {
+  if (signal === undefined) return false;
+  const deadline = deadlines.get(signal);
+  return deadline !== undefined && performance.now() >= deadline;
+}
+
+/** The error of a request stopped by its deadline: a timeout, retried like one. */
+export function deadlineError(): Error {
+  return Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' });
+}
+
 export class RequestDeadlines {
   readonly #flush: AbortSignal;
   readonly #inFlight = new Set<AbortController>();
@@ -23,6 +43,7 @@ export class RequestDeadlines {
   async run<T>(timeoutMs: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.#flush.aborted) throw new StoppedError();
     const request = new AbortController();
+    deadlines.set(request.signal, performance.now() + timeoutMs);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -33,7 +54,7 @@ export class RequestDeadlines {
       return await send(request.signal);
     } catch (err) {
       if (this.#flush.aborted) throw new StoppedError();
-      throw timedOut ? Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' }) : err;
+      throw timedOut || deadlinePassed(request.signal) ? deadlineError() : err;
     } finally {
       clearTimeout(timer);
       this.#inFlight.delete(request);
