@@ -233,8 +233,8 @@ export class LeaseCoordinator {
       expired,
       streamShardIds: this.#deps.streamShardIds(),
     });
-    if (choice.steal !== undefined && !signal.aborted) {
-      const victim = choice.steal;
+    for (const victim of choice.steals) {
+      if (signal.aborted) return;
       if (await store.requestHandover(victim, workerId, signal)) {
         this.#deps.logger.info(
           { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },

@@ -49,6 +49,7 @@ function choose(leases: Lease[], overrides: Partial<LeaseChoiceInput> = {}): str
 const owned = (owner: string, keys: string[], options: { pending?: string } = {}): Lease[] =>
   keys.map((key) => lease(key, { owner, ...options }));
 
+const keysOf = (leases: readonly Lease[]): string[] => leases.map((l) => l.leaseKey);
 const byKey = (leases: Lease[]): Map<string, Lease> => new Map(leases.map((l) => [l.leaseKey, l]));
 
 describe('isReady (parents first)', () => {
@@ -265,7 +266,7 @@ describe('chooseLeasesToTake', () => {
       expired: new Set(),
       streamShardIds: undefined,
     });
-    assert.deepEqual(choice, { take: [], steal: undefined, target: 0, liveWorkers: 1 });
+    assert.deepEqual(choice, { take: [], steals: [], target: 0, liveWorkers: 1 });
   });
 });
 
@@ -273,7 +274,42 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
   test('under the share with nothing free: ask the most loaded worker for its last lease', () => {
     const choice = decide(owned('w1', ['a', 'b', 'c']));
     assert.deepEqual(choice.take, []);
-    assert.equal(choice.steal?.leaseKey, 'c');
+    assert.deepEqual(keysOf(choice.steals), ['c']);
+  });
+
+  test('a worker that joins asks for its whole share at once, last shards first', () => {
+    const choice = decide(owned('w1', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']));
+    assert.equal(choice.target, 4);
+    assert.deepEqual(keysOf(choice.steals), ['h', 'g', 'f', 'e']);
+  });
+
+  test('asks several workers, the most loaded first, and stops where the fleet is even', () => {
+    // 8 leases over w1, w2 and this worker: a share of 3; after two moves it is 3, 3 against 2.
+    const choice = decide([...owned('w1', ['a', 'b', 'c', 'd']), ...owned('w2', ['e', 'f', 'g', 'h'])]);
+    assert.equal(choice.target, 3);
+    assert.deepEqual(keysOf(choice.steals), ['d', 'h']);
+  });
+
+  test('requests already pending to this worker count toward its share', () => {
+    const leases = [
+      ...owned('w1', ['a', 'b', 'c', 'd']),
+      lease('e', { owner: 'w1', pending: ME }),
+      lease('f', { owner: 'w1', pending: ME }),
+    ];
+    // A share of 3: two are on their way, w1 keeps 4, so one more.
+    assert.deepEqual(keysOf(decide(leases).steals), ['d']);
+  });
+
+  test('a lease on its way to another worker counts for that worker, not for its owner', () => {
+    // w1 keeps 2 of its 4 (two are asked for by w2, which holds nothing yet and so is not seen as live):
+    // against this worker's 1, 2 stays.
+    const leases = [
+      ...owned('w1', ['a', 'b']),
+      lease('c', { owner: 'w1', pending: 'w2' }),
+      lease('d', { owner: 'w1', pending: 'w2' }),
+      lease('x', { owner: ME }),
+    ];
+    assert.deepEqual(decide(leases, { held: new Set(['x']) }).steals, []);
   });
 
   test('no request when free leases fill the room', () => {
@@ -282,13 +318,13 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
       choice.take.map((l) => l.leaseKey),
       ['d', 'e'],
     );
-    assert.equal(choice.steal, undefined);
+    assert.deepEqual(choice.steals, []);
   });
 
   test('no request unless it evens the fleet out (2 against 1 stays)', () => {
     const choice = decide([...owned('w1', ['a', 'b']), lease('x', { owner: ME })], { held: new Set(['x']) });
     assert.equal(choice.target, 2);
-    assert.equal(choice.steal, undefined);
+    assert.deepEqual(choice.steals, []);
   });
 
   test('taking free leases first counts toward the evenness check', () => {
@@ -298,34 +334,34 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
       choice.take.map((l) => l.leaseKey),
       ['z'],
     );
-    assert.equal(choice.steal?.leaseKey, 'c');
+    assert.deepEqual(keysOf(choice.steals), ['c']);
   });
 
-  test('the most loaded worker is asked; on a tie the first by name', () => {
-    assert.equal(
-      decide([...owned('w1', ['a', 'b', 'c']), ...owned('w2', ['d', 'e', 'f', 'g'])]).steal?.leaseKey,
-      'g',
+  test('the most loaded worker is asked first; on a tie the first by name', () => {
+    assert.deepEqual(
+      keysOf(decide([...owned('w1', ['a', 'b', 'c']), ...owned('w2', ['d', 'e', 'f', 'g'])]).steals),
+      ['g', 'c'],
     );
-    assert.equal(
-      decide([...owned('w2', ['d', 'e', 'f']), ...owned('w1', ['a', 'b', 'c'])]).steal?.leaseKey,
-      'c',
+    assert.deepEqual(
+      keysOf(decide([...owned('w2', ['d', 'e', 'f']), ...owned('w1', ['a', 'b', 'c'])]).steals),
+      ['c', 'f'],
     );
   });
 
-  test('a pending request of this worker blocks another one', () => {
+  test('a pending request of this worker that fills its share blocks another one', () => {
     const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', pending: ME })];
-    assert.equal(decide(leases).steal, undefined);
+    assert.deepEqual(decide(leases).steals, []);
   });
 
   test('a lease another worker already asked for is not asked for again', () => {
     const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', pending: 'w2' })];
-    assert.equal(decide(leases).steal?.leaseKey, 'b');
+    assert.deepEqual(keysOf(decide(leases).steals), ['b']);
   });
 
   test('a lease that is not ready is not asked for', () => {
     const leases = [...owned('w1', ['a', 'b']), lease('c', { owner: 'w1', parents: ['p'] })];
     const choice = decide(leases, { streamShardIds: new Set(['a', 'b', 'c', 'p']) });
-    assert.equal(choice.steal?.leaseKey, 'b');
+    assert.deepEqual(keysOf(choice.steals), ['b']);
   });
 
   test('expired leases are taken, not asked for, and do not count as load', () => {
@@ -335,6 +371,6 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
       choice.take.map((l) => l.leaseKey),
       ['a'],
     );
-    assert.equal(choice.steal, undefined);
+    assert.deepEqual(choice.steals, []);
   });
 });

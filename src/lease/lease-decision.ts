@@ -4,8 +4,10 @@
 //   (parents first, invariant 3);
 // - each worker aims at a fair share: ceil(leases to read / live workers); a worker under its share takes
 //   ready leases that are unowned, expired, or left over under its own name (after a restart of this worker);
-// - when that is not enough, it asks the most loaded worker for one lease (a graceful hand-over), only if that
-//   makes the fleet more even, and never while an earlier request of its own is still pending;
+// - when that is not enough, it asks the most loaded workers for leases (graceful hand-overs), as many as fill
+//   its share, one at a time from whoever is most loaded then, each only if it makes the fleet more even; leases
+//   already on their way to it (pending requests) count as its own, and leases on their way to others as theirs;
+//   a worker that joins a busy fleet thus asks for its whole share at once instead of one lease per round;
 // - the order is stable (parents sort before children by shard id), so workers racing for leases mostly agree.
 import { isFinished, type Lease } from './lease.js';
 
@@ -22,8 +24,8 @@ export interface LeaseChoiceInput {
 
 export interface LeaseChoice {
   readonly take: readonly Lease[];
-  /** A lease to ask its owner for, when taking free leases leaves this worker under its share. */
-  readonly steal: Lease | undefined;
+  /** Leases to ask their owners for, when taking free leases leaves this worker under its share. */
+  readonly steals: readonly Lease[];
   /** The fair share this worker aims at. */
   readonly target: number;
   readonly liveWorkers: number;
@@ -58,7 +60,7 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
   const target = Math.ceil(active.length / liveOwners.size);
   const mine = active.filter((lease) => held.has(lease.leaseKey)).length;
   const room = Math.max(0, target - mine);
-  if (room === 0) return { take: [], steal: undefined, target, liveWorkers: liveOwners.size };
+  if (room === 0) return { take: [], steals: [], target, liveWorkers: liveOwners.size };
 
   const candidates = active
     .filter((lease) => !held.has(lease.leaseKey))
@@ -69,43 +71,65 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     .filter((lease) => isReady(lease, byKey, streamShardIds))
     .sort(compareLeases);
   const take = candidates.slice(0, room);
-  const steal =
-    take.length < room
-      ? chooseSteal(active, workerId, expired, mine + take.length, byKey, streamShardIds)
-      : undefined;
-  return { take, steal, target, liveWorkers: liveOwners.size };
+  const steals = chooseSteals(
+    active,
+    { workerId, expired, byKey, streamShardIds },
+    mine + take.length,
+    target,
+  );
+  return { take, steals, target, liveWorkers: liveOwners.size };
 }
 
-function chooseSteal(
+interface StealContext {
+  readonly workerId: string;
+  readonly expired: ReadonlySet<string>;
+  readonly byKey: ReadonlyMap<string, Lease>;
+  readonly streamShardIds: ReadonlySet<string> | undefined;
+}
+
+function chooseSteals(
   active: readonly Lease[],
-  workerId: string,
-  expired: ReadonlySet<string>,
+  context: StealContext,
   mineAfterTaking: number,
-  byKey: ReadonlyMap<string, Lease>,
-  streamShardIds: ReadonlySet<string> | undefined,
-): Lease | undefined {
-  // One request at a time: a pending hand-over to this worker blocks the next.
-  if (active.some((lease) => lease.pendingOwner === workerId)) return undefined;
-  const loads = new Map<string, Lease[]>();
+  target: number,
+): Lease[] {
+  const { workerId, expired, byKey, streamShardIds } = context;
+  // A lease already asked for (by anyone) is on its way: it counts for the asker, not for its owner.
+  let mine = mineAfterTaking + active.filter((lease) => lease.pendingOwner === workerId).length;
+  // What each other live owner holds and keeps, and which of those it could hand over, last shard first.
+  const loads = new Map<string, { count: number; movable: Lease[] }>();
   for (const lease of active) {
     const owner = lease.leaseOwner;
     if (owner === undefined || owner === workerId || expired.has(lease.leaseKey)) continue;
-    const list = loads.get(owner) ?? [];
-    list.push(lease);
-    loads.set(owner, list);
+    if (lease.pendingOwner !== undefined) continue;
+    const load = loads.get(owner) ?? { count: 0, movable: [] };
+    load.count += 1;
+    if (isReady(lease, byKey, streamShardIds)) load.movable.push(lease);
+    loads.set(owner, load);
   }
-  let victim: Lease[] | undefined;
+  for (const load of loads.values()) load.movable.sort(compareLeases);
   const owners = [...loads.keys()].sort();
-  for (const owner of owners) {
-    const list = loads.get(owner) ?? [];
-    if (victim === undefined || list.length > victim.length) victim = list;
+  const steals: Lease[] = [];
+  while (mine < target) {
+    let victim: { count: number; movable: Lease[] } | undefined;
+    for (const owner of owners) {
+      const load = loads.get(owner);
+      if (
+        load !== undefined &&
+        load.movable.length > 0 &&
+        (victim === undefined || load.count > victim.count)
+      )
+        victim = load;
+    }
+    // Only a move that evens things out: 3 against 2 stays, 3 against 1 moves one.
+    if (victim === undefined || victim.count <= mine + 1) break;
+    const lease = victim.movable.pop();
+    if (lease === undefined) break;
+    steals.push(lease);
+    victim.count -= 1;
+    mine += 1;
   }
-  // Only a move that evens things out: 3 against 2 stays, 3 against 1 moves one.
-  if (victim === undefined || victim.length <= mineAfterTaking + 1) return undefined;
-  return victim
-    .filter((lease) => lease.pendingOwner === undefined && isReady(lease, byKey, streamShardIds))
-    .sort(compareLeases)
-    .at(-1);
+  return steals;
 }
 
 function compareLeases(a: Lease, b: Lease): number {
