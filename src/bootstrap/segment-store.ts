@@ -14,7 +14,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Lease } from '../lease/lease.js';
-import { BOOTSTRAP_KEY_PREFIX, toItem } from '../lease/lease-store.js';
+import { toItem } from '../lease/lease-items.js';
+import { BOOTSTRAP_KEY_PREFIX } from '../lease/lease-store.js';
 import {
   newSegmentItem,
   savedKeyValue,

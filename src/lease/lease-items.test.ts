@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
-import { fromItem, toItem } from './lease-store.js';
+import { fromItem, toItem } from './lease-items.js';
 
 const FULL: Lease = {
   leaseKey: 'shardId-00000001700000000000-aaaaaaaa',
