@@ -49,6 +49,8 @@ function choose(leases: Lease[], overrides: Partial<LeaseChoiceInput> = {}): str
 const owned = (owner: string, keys: string[], options: { pending?: string } = {}): Lease[] =>
   keys.map((key) => lease(key, { owner, ...options }));
 
+const keysFrom = (first: string, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => String.fromCharCode(first.charCodeAt(0) + i));
 const keysOf = (leases: readonly Lease[]): string[] => leases.map((l) => l.leaseKey);
 const byKey = (leases: Lease[]): Map<string, Lease> => new Map(leases.map((l) => [l.leaseKey, l]));
 
@@ -123,6 +125,46 @@ describe('chooseLeasesToTake', () => {
 
   test('own leftover leases (owner is me, not held) are taken', () => {
     assert.deepEqual(choose([lease('a', { owner: ME }), lease('b', { owner: ME })]), ['a', 'b']);
+  });
+
+  test('a lease handed to this worker is taken before free ones, even when that puts it over its share', () => {
+    // Two workers, 8 leases: a share of 4. Two held, one handed over ('z'), two free: the handed one and one free.
+    const leases = [
+      ...owned(ME, ['x', 'y']),
+      lease('z', { owner: ME }),
+      lease('a1'),
+      lease('a2'),
+      ...owned('w1', ['b', 'c', 'd']),
+    ];
+    assert.deepEqual(choose(leases, { held: new Set(['x', 'y']) }), ['z', 'a1']);
+    // Already at its share: the handed lease is still taken (left alone, it would sit unread until it expired).
+    const full = [...owned(ME, ['u', 'v', 'x', 'y', 'z']), ...owned('w1', ['b', 'c', 'd'])];
+    const choice = decide(full, { held: new Set(['u', 'v', 'x', 'y']) });
+    assert.equal(choice.target, 4);
+    assert.deepEqual(keysOf(choice.take), ['z']);
+    assert.deepEqual(choice.steals, []);
+  });
+
+  test('an own lease whose parent is unfinished is not taken', () => {
+    const leases = [lease('p', { owner: 'other' }), lease('q-child', { owner: ME, parents: ['p'] })];
+    assert.deepEqual(choose(leases), []);
+  });
+
+  test('leases asked for count toward the share: fewer free leases are taken', () => {
+    // Two workers, 6 leases: a share of 3. One held, 'e' on its way from w1: one free lease fills the share.
+    const leases = [
+      lease('x', { owner: ME }),
+      lease('a'),
+      lease('b'),
+      ...owned('w1', ['c', 'd']),
+      lease('e', { owner: 'w1', pending: ME }),
+    ];
+    const choice = decide(leases, { held: new Set(['x']) });
+    assert.deepEqual(keysOf(choice.take), ['a']);
+    assert.deepEqual(choice.steals, []);
+    // Unless its owner has expired: then the lease is free, and taken like any other.
+    const expired = decide(leases, { held: new Set(['x']), expired: new Set(['c', 'd', 'e']) });
+    assert.deepEqual(keysOf(expired.take), ['a', 'b', 'c', 'd', 'e']);
   });
 
   test('leases held now are not taken again but count against the share', () => {
@@ -301,8 +343,7 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
   });
 
   test('a lease on its way to another worker counts for that worker, not for its owner', () => {
-    // w1 keeps 2 of its 4 (two are asked for by w2, which holds nothing yet and so is not seen as live):
-    // against this worker's 1, 2 stays.
+    // w1 keeps 2 of its 4 (two are asked for by w2): against this worker's 1, 2 stays.
     const leases = [
       ...owned('w1', ['a', 'b']),
       lease('c', { owner: 'w1', pending: 'w2' }),
@@ -310,6 +351,18 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
       lease('x', { owner: ME }),
     ];
     assert.deepEqual(decide(leases, { held: new Set(['x']) }).steals, []);
+  });
+
+  test('a worker that asked for a lease counts as live, though it holds nothing yet', () => {
+    // 12 leases of w1, three asked for by w2: three live workers, a share of 4 (not 6, as if w2 were not there).
+    const leases = [...owned('w1', keysFrom('a', 9)), ...owned('w1', ['x', 'y', 'z'], { pending: 'w2' })];
+    const choice = decide(leases);
+    assert.equal(choice.liveWorkers, 3);
+    assert.equal(choice.target, 4);
+    assert.equal(choice.steals.length, 4);
+    // An expired lease says nothing of the worker that asked for it.
+    const stale = decide(leases, { expired: new Set(['x', 'y', 'z']) });
+    assert.equal(stale.liveWorkers, 2);
   });
 
   test('no request when free leases fill the room', () => {

@@ -2,12 +2,16 @@
 // - a finished lease (SHARD_END) has nothing left to read and is never taken;
 // - a lease is ready only when each parent shard is finished, or gone from both the lease table and the stream
 //   (parents first, invariant 3);
-// - each worker aims at a fair share: ceil(leases to read / live workers); a worker under its share takes
-//   ready leases that are unowned, expired, or left over under its own name (after a restart of this worker);
+// - a ready lease under this worker's own name that it does not hold (handed over to it, or left by its earlier
+//   run) is always taken, whatever the share: nobody else may take it before it expires;
+// - each worker aims at a fair share: ceil(leases to read / live workers, counting workers that asked for a
+//   lease as live); a worker under its share takes ready leases that are unowned or expired; leases it asked for
+//   (pending requests to live owners) count as its own, so it does not fill up with free leases and then receive
+//   more by hand-over;
 // - when that is not enough, it asks the most loaded workers for leases (graceful hand-overs), as many as fill
 //   its share, one at a time from whoever is most loaded then, each only if it makes the fleet more even; leases
-//   already on their way to it (pending requests) count as its own, and leases on their way to others as theirs;
-//   a worker that joins a busy fleet thus asks for its whole share at once instead of one lease per round;
+//   on their way to others count as theirs; a worker that joins a busy fleet thus asks for its whole share at
+//   once instead of one lease per round;
 // - the order is stable (parents sort before children by shard id), so workers racing for leases mostly agree.
 import { isFinished, type Lease } from './lease.js';
 
@@ -53,31 +57,43 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
   const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
   const active = leases.filter((lease) => !isFinished(lease));
 
+  // Live workers: owners of unexpired leases, and workers that asked for one (a worker that has just joined
+  // holds nothing yet; counting it keeps two workers that join together from each asking for a share that
+  // leaves the other out).
   const liveOwners = new Set<string>([workerId]);
   for (const lease of active) {
-    if (lease.leaseOwner !== undefined && !expired.has(lease.leaseKey)) liveOwners.add(lease.leaseOwner);
+    if (lease.leaseOwner === undefined || expired.has(lease.leaseKey)) continue;
+    liveOwners.add(lease.leaseOwner);
+    if (lease.pendingOwner !== undefined) liveOwners.add(lease.pendingOwner);
   }
   const target = Math.ceil(active.length / liveOwners.size);
-  const mine = active.filter((lease) => held.has(lease.leaseKey)).length;
-  const room = Math.max(0, target - mine);
-  if (room === 0) return { take: [], steals: [], target, liveWorkers: liveOwners.size };
-
-  const candidates = active
-    .filter((lease) => !held.has(lease.leaseKey))
-    .filter(
-      (lease) =>
-        lease.leaseOwner === undefined || lease.leaseOwner === workerId || expired.has(lease.leaseKey),
-    )
+  // Leases in this worker's name that it is not reading: handed over to it, or left by its earlier run. Nobody
+  // else may take them before they expire, so they are taken whatever the share: left alone, their shards would
+  // go unread for the failover time (the fleet evens out again by hand-overs).
+  const ownUnheld = active
+    .filter((lease) => lease.leaseOwner === workerId && !held.has(lease.leaseKey))
     .filter((lease) => isReady(lease, byKey, streamShardIds))
     .sort(compareLeases);
-  const take = candidates.slice(0, room);
+  // Leases this worker asked for and whose owners are alive count as its own too: they are on their way.
+  const onTheirWay = active.filter(
+    (lease) =>
+      lease.pendingOwner === workerId && lease.leaseOwner !== workerId && !expired.has(lease.leaseKey),
+  ).length;
+  const mine = active.filter((lease) => held.has(lease.leaseKey)).length + ownUnheld.length + onTheirWay;
+  const room = Math.max(0, target - mine);
+  const free = active
+    .filter((lease) => !held.has(lease.leaseKey) && lease.leaseOwner !== workerId)
+    .filter((lease) => lease.leaseOwner === undefined || expired.has(lease.leaseKey))
+    .filter((lease) => isReady(lease, byKey, streamShardIds))
+    .sort(compareLeases)
+    .slice(0, room);
   const steals = chooseSteals(
     active,
     { workerId, expired, byKey, streamShardIds },
-    mine + take.length,
+    mine + free.length,
     target,
   );
-  return { take, steals, target, liveWorkers: liveOwners.size };
+  return { take: [...ownUnheld, ...free], steals, target, liveWorkers: liveOwners.size };
 }
 
 interface StealContext {
@@ -94,8 +110,7 @@ function chooseSteals(
   target: number,
 ): Lease[] {
   const { workerId, expired, byKey, streamShardIds } = context;
-  // A lease already asked for (by anyone) is on its way: it counts for the asker, not for its owner.
-  let mine = mineAfterTaking + active.filter((lease) => lease.pendingOwner === workerId).length;
+  let mine = mineAfterTaking;
   // What each other live owner holds and keeps, and which of those it could hand over, last shard first.
   const loads = new Map<string, { count: number; movable: Lease[] }>();
   for (const lease of active) {

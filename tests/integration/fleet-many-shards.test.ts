@@ -395,33 +395,50 @@ function handOverGaps(fleet: Fleet): { checked: number; gaps: string[] } {
       const expected = String(lastFlush?.lastSequenceNumber ?? tenure[0]?.checkpoint);
       const stopped = tenure.findLast((l) => l.msg === 'shard stopped');
       const next = fleet.workers.get(line.to);
-      // The new owner takes the lease after the old one's "shard stopped" (the hand-over write comes between).
-      const taken = next?.process.logs.find(
-        (l) =>
-          l.msg === 'lease taken' &&
-          l.shardId === shardId &&
-          stopped !== undefined &&
-          timeOf(l) >= timeOf(stopped),
-      );
-      if (taken === undefined) {
+      // The first take of the shard after the old owner's "shard stopped" (the hand-over write comes between),
+      // by any worker: the one it was handed to, unless that one missed it and the lease expired.
+      const taken = stopped === undefined ? undefined : firstTakeAfter(fleet, shardId, timeOf(stopped));
+      if (taken === undefined || taken.by !== line.to) {
         // Only a worker that was stopped or died before its next look at the lease table may miss a lease handed
         // to it (the lease then waits for expiry).
         const gone =
           next !== undefined &&
           (next.killedAt !== undefined ||
             next.process.logs.some((l) => l.msg.startsWith('stopping') && timeOf(l) >= timeOf(line)));
-        if (!gone) gaps.push(`${shardId}: handed by ${old.id} to ${line.to}, never taken`);
+        if (!gone) {
+          gaps.push(
+            taken === undefined
+              ? `${shardId}: handed by ${old.id} to ${line.to}, never taken`
+              : `${shardId}: handed by ${old.id} to ${line.to}, taken by ${taken.by} instead (at ${String(taken.line.checkpoint)})`,
+          );
+        }
         return;
       }
       checked += 1;
-      if (taken.checkpoint !== expected) {
+      if (taken.line.checkpoint !== expected) {
         gaps.push(
-          `${shardId}: ${old.id} handed it over at ${expected}, ${line.to} took it at ${String(taken.checkpoint)}`,
+          `${shardId}: ${old.id} handed it over at ${expected}, ${line.to} took it at ${String(taken.line.checkpoint)}`,
         );
       }
     });
   }
   return { checked, gaps };
+}
+
+function firstTakeAfter(
+  fleet: Fleet,
+  shardId: string,
+  since: number,
+): { readonly by: string; readonly line: LogLine } | undefined {
+  let first: { by: string; line: LogLine } | undefined;
+  for (const worker of fleet.all()) {
+    const line = worker.process.logs.find(
+      (l) => l.msg === 'lease taken' && l.shardId === shardId && timeOf(l) >= since,
+    );
+    if (line !== undefined && (first === undefined || timeOf(line) < timeOf(first.line)))
+      first = { by: worker.id, line };
+  }
+  return first;
 }
 
 /** The checks every fleet test ends with, once the tables converged and every worker has exited. */
