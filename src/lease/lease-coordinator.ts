@@ -233,15 +233,7 @@ export class LeaseCoordinator {
       expired,
       streamShardIds: this.#deps.streamShardIds(),
     });
-    for (const victim of choice.steals) {
-      if (signal.aborted) return;
-      if (await store.requestHandover(victim, workerId, signal)) {
-        this.#deps.logger.info(
-          { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
-          'asked for a lease to balance the fleet',
-        );
-      }
-    }
+    // Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment.
     for (const seen of choice.take) {
       if (signal.aborted) return;
       const sentAt = this.#clock();
@@ -261,6 +253,15 @@ export class LeaseCoordinator {
         checkpoint: taken.checkpoint,
       });
       this.#deps.onAcquired(lease);
+    }
+    for (const victim of choice.steals) {
+      if (signal.aborted) return;
+      if (await store.requestHandover(victim, workerId, signal)) {
+        this.#deps.logger.info(
+          { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
+          'asked for a lease to balance the fleet',
+        );
+      }
     }
   }
 }
