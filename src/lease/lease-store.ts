@@ -38,11 +38,13 @@ export interface LeaseStore {
   renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined>;
   /** Moves the checkpoint, if `owner` still holds the lease. */
   checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
-  /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. */
+  /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. True once it is
+   *  released, also when an earlier attempt of the same call was applied and its answer lost. */
   release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean>;
   /** Asks the owner (as seen) to hand the lease over to `requester` once it has flushed and checkpointed. */
   requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean>;
-  /** Passes the lease from `owner` to the worker that asked for it. */
+  /** Passes the lease from `owner` to the worker that asked for it. True once it is with `to`, also when an
+   *  earlier attempt of the same call was applied and its answer lost. */
   handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean>;
   /** Deletes a finished lease (checkpoint SHARD_END) once nothing needs it any more. */
   deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean>;
@@ -244,19 +246,23 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: shardId } },
-          UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    }, false);
+    // Refused with no owner left: an earlier attempt of this very call was applied and its answer lost (the SDK
+    // sent it again). Only the owner clears leaseOwner, so the lease was released by us.
+    return this.#conditionalSeeing(
+      () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { leaseKey: { S: shardId } },
+            UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
+            ConditionExpression: 'leaseOwner = :owner',
+            ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          { abortSignal: signal },
+        ),
+      (current) => current !== undefined && current.leaseOwner === undefined,
+    );
   }
 
   async requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean> {
@@ -283,25 +289,29 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: shardId } },
-          UpdateExpression:
-            'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
-          ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
-          ExpressionAttributeValues: {
-            ':to': { S: to },
-            ':owner': { S: owner },
-            ':one': { N: '1' },
-            ':now': { N: String(this.#now()) },
-          },
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    }, false);
+    // Refused with `to` as the owner: an earlier attempt of this very call was applied and its answer lost (the
+    // SDK sent it again), and `to` may have taken the lease since. It was handed over.
+    return this.#conditionalSeeing(
+      () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { leaseKey: { S: shardId } },
+            UpdateExpression:
+              'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
+            ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
+            ExpressionAttributeValues: {
+              ':to': { S: to },
+              ':owner': { S: owner },
+              ':one': { N: '1' },
+              ':now': { N: String(this.#now()) },
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          { abortSignal: signal },
+        ),
+      (current) => current?.leaseOwner === to,
+    );
   }
 
   async deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean> {
@@ -318,6 +328,20 @@ export class DynamoLeaseStore implements LeaseStore {
       );
       return true;
     }, false);
+  }
+
+  /** A conditional write that is done when it applies, or when its refusal shows `alreadyDone` by the item. */
+  async #conditionalSeeing(
+    write: () => Promise<unknown>,
+    alreadyDone: (current: Lease | undefined) => boolean,
+  ): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return alreadyDone(err.Item === undefined ? undefined : fromItem(err.Item));
+    }
   }
 
   async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {

@@ -78,3 +78,39 @@ test('a released lease is not renewed', async () => {
   assert.equal(await store.release('shard-released', 'w1'), true);
   assert.equal(await store.renew(held), undefined);
 });
+
+test('a release sent again after its answer was lost is still done; one for a lease another worker holds is not', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  await heldLease(store, 'shard-release-twice', 'w1');
+  assert.equal(await store.release('shard-release-twice', 'w1'), true);
+  assert.equal(await store.release('shard-release-twice', 'w1'), true, 'no owner left: released');
+  const [free] = (await store.list()).filter((l) => l.leaseKey === 'shard-release-twice');
+  assert.ok(free !== undefined);
+  assert.equal(free.leaseOwner, undefined);
+  assert.equal(free.leaseCounter, 2, 'taken once, released once: the second call changed nothing');
+  assert.ok((await store.take(free, 'w2')) !== undefined);
+  assert.equal(await store.release('shard-release-twice', 'w1'), false);
+  const [now] = (await store.list()).filter((l) => l.leaseKey === 'shard-release-twice');
+  assert.equal(now?.leaseOwner, 'w2');
+});
+
+test('a hand-over sent again after its answer was lost is still done; one to a worker that did not ask is not', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const held = await heldLease(store, 'shard-handover-twice', 'w1');
+  // Not asked for: refused.
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w2'), false);
+  assert.equal(await store.requestHandover(held, 'w2'), true);
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w3'), false, 'w3 did not ask');
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w2'), true);
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w2'), true, 'w2 owns it: handed over');
+  const [handed] = (await store.list()).filter((l) => l.leaseKey === 'shard-handover-twice');
+  assert.equal(handed?.leaseOwner, 'w2');
+  assert.equal(handed?.pendingOwner, undefined);
+  assert.equal(handed?.leaseCounter, held.leaseCounter + 1, 'applied once');
+  // Still done after w2 took it; not for a worker that never got it.
+  assert.ok(handed !== undefined && (await store.take(handed, 'w2')) !== undefined);
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w2'), true);
+  assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w3'), false);
+});
