@@ -67,5 +67,22 @@ test('the human view lists every shard and worker', () => {
 test('an empty table says so', () => {
   const text = formatFleetStatus(fleetStatus([], NOW), 'task t');
   assert.match(text, /shards: none/);
-  assert.match(text, /no live worker holds a lease/);
+  assert.match(text, /no live worker/);
+});
+
+test('a worker with a recent heartbeat shows though it holds no lease; one gone for its failover time does not', () => {
+  const presence = [
+    { workerId: 'w1', heartbeat: 9, lastSeenAt: NOW - 500, failoverMs: 10_000 },
+    { workerId: 'w2', heartbeat: 3, lastSeenAt: NOW - 1_000, failoverMs: 10_000 },
+    { workerId: 'w3', heartbeat: 3, lastSeenAt: NOW - 30_000, failoverMs: 10_000 },
+  ];
+  const status = fleetStatus([lease('s1', { leaseOwner: 'w1', lastRenewedAt: NOW })], NOW, presence);
+  assert.deepEqual(status.workers, [
+    { workerId: 'w1', leases: 1, sinceHeartbeatMs: 500 },
+    { workerId: 'w2', leases: 0, sinceHeartbeatMs: 1_000 },
+  ]);
+  const text = formatFleetStatus(status, 'task t');
+  assert.match(text, /w1: 1 lease$/m);
+  assert.match(text, /w2: 0 leases \(standby\)$/m);
+  assert.doesNotMatch(text, /w3/);
 });

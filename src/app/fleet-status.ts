@@ -2,7 +2,7 @@
 // handing over, expired (its owner has not renewed within its failover time, by the lease's lastRenewedAt and the
 // reader's clock: a display hint, not the rule workers use), waiting for parents, unowned, or finished.
 import { isReady } from '../lease/lease-decision.js';
-import { isFinished, type Lease } from '../lease/lease.js';
+import { isFinished, type Lease, type WorkerPresence } from '../lease/lease.js';
 
 export type ShardState =
   'reading' | 'handing-over' | 'expired' | 'waiting-for-parents' | 'unowned' | 'finished';
@@ -21,6 +21,8 @@ export interface ShardStatus {
 export interface WorkerStatus {
   readonly workerId: string;
   readonly leases: number;
+  /** Milliseconds since its last heartbeat, when it has a presence item (a worker of this version). */
+  readonly sinceHeartbeatMs?: number;
 }
 
 export interface FleetStatus {
@@ -31,7 +33,15 @@ export interface FleetStatus {
 
 const DEFAULT_FAILOVER_MS = 10_000;
 
-export function fleetStatus(leases: readonly Lease[], now: number): FleetStatus {
+/**
+ * `presence`: the workers' presence items. A worker shows when it holds a live lease or its heartbeat is more
+ * recent than its failover time (so a standby worker holding nothing shows too).
+ */
+export function fleetStatus(
+  leases: readonly Lease[],
+  now: number,
+  presence: readonly WorkerPresence[] = [],
+): FleetStatus {
   const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
   // A parent lease is deleted only after it finished, so a missing parent counts as done here.
   const noStream = new Set<string>();
@@ -55,8 +65,22 @@ export function fleetStatus(leases: readonly Lease[], now: number): FleetStatus 
     if (shard.owner === undefined || shard.state === 'finished' || shard.state === 'expired') continue;
     counts.set(shard.owner, (counts.get(shard.owner) ?? 0) + 1);
   }
+  const seen = new Map<string, number>();
+  for (const worker of presence) {
+    const sinceHeartbeatMs =
+      worker.lastSeenAt === undefined ? undefined : Math.max(0, now - worker.lastSeenAt);
+    if (sinceHeartbeatMs === undefined) continue;
+    seen.set(worker.workerId, sinceHeartbeatMs);
+    if (sinceHeartbeatMs <= (worker.failoverMs ?? DEFAULT_FAILOVER_MS) && !counts.has(worker.workerId))
+      counts.set(worker.workerId, 0);
+  }
   const workers = [...counts.entries()]
-    .map(([workerId, count]) => ({ workerId, leases: count }))
+    .map(([workerId, count]): WorkerStatus => {
+      const sinceHeartbeatMs = seen.get(workerId);
+      return sinceHeartbeatMs === undefined
+        ? { workerId, leases: count }
+        : { workerId, leases: count, sinceHeartbeatMs };
+    })
     .sort((a, b) => (a.workerId < b.workerId ? -1 : 1));
   const totals: Record<ShardState, number> = {
     reading: 0,
@@ -108,8 +132,11 @@ export function formatFleetStatus(status: FleetStatus, header: string): string {
     .join(', ');
   const workers =
     status.workers.length === 0
-      ? ['no live worker holds a lease']
-      : status.workers.map((w) => `${w.workerId}: ${w.leases} lease${w.leases === 1 ? '' : 's'}`);
+      ? ['no live worker']
+      : status.workers.map(
+          (w) =>
+            `${w.workerId}: ${w.leases} lease${w.leases === 1 ? '' : 's'}${w.leases === 0 ? ' (standby)' : ''}`,
+        );
   return [
     header,
     '',

@@ -80,13 +80,13 @@ export async function runStatus(args: StatusArgs): Promise<number> {
         }
         throw describeFailure(err, 'lease', location, 'dynamodb:DescribeTable');
       }
-      let leases;
+      let fleet;
       try {
-        leases = await new DynamoLeaseStore(client, location.tableName).list();
+        fleet = await new DynamoLeaseStore(client, location.tableName).listFleet();
       } catch (err) {
         throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
       }
-      const status = fleetStatus(leases, Date.now());
+      const status = fleetStatus(fleet.leases, Date.now(), fleet.workers);
       if (args.json) {
         process.stdout.write(
           `${JSON.stringify({ taskName, leaseTable: location.tableName, ...status }, null, 2)}\n`,

@@ -60,6 +60,11 @@ export class LeaseCoordinator {
   readonly #clock: () => number;
   readonly #timing: FleetTiming;
   readonly #expiry: ExpiryTracker;
+  /** Judges other workers' presence items gone the way #expiry judges leases expired. */
+  readonly #presence: ExpiryTracker;
+  /** The heartbeat in flight; none is sent any more once this worker is leaving. */
+  #heartbeating: Promise<void> | undefined;
+  #leaving = false;
   readonly #held = new Map<string, ShardLease>();
   readonly #takeNow = new Wakeup();
   readonly #handingOver = new Set<string>();
@@ -70,6 +75,7 @@ export class LeaseCoordinator {
     this.#clock = deps.clock ?? (() => performance.now());
     this.#timing = leaseTiming(deps.failoverMs);
     this.#expiry = new ExpiryTracker(deps.failoverMs);
+    this.#presence = new ExpiryTracker(deps.failoverMs);
   }
 
   get timing(): LeaseTiming {
@@ -93,6 +99,8 @@ export class LeaseCoordinator {
   /** Takes leases until `take` aborts and renews held ones until `renew` aborts (renewal outlives taking, so
    *  that the final flush of a stop still writes under a valid lease). */
   async run(take: AbortSignal, renew: AbortSignal): Promise<void> {
+    // Present before the first look, so that workers starting together see each other as early as they can.
+    await this.#heartbeat(renew);
     await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
   }
 
@@ -121,8 +129,21 @@ export class LeaseCoordinator {
     this.#takeNow.notify();
   }
 
-  /** Gives every held lease back so other workers take them without waiting for expiry. */
+  /**
+   * Leaves the fleet: removes this worker's presence item, then gives every held lease back, so that the others
+   * take them at their next look, without waiting for expiry and without counting this worker in their share.
+   */
   async releaseAll(signal?: AbortSignal): Promise<void> {
+    this.#leaving = true;
+    await this.#heartbeating;
+    try {
+      await this.#deps.store.removeWorker(this.#deps.workerId, undefined, signal);
+    } catch (err) {
+      this.#deps.logger.warn(
+        { err: errorMessage(err) },
+        'could not remove this worker from the lease table; the others drop it once it expires',
+      );
+    }
     const leases = [...this.#held.values()];
     this.#held.clear();
     await Promise.all(leases.map((lease) => this.#release(lease, signal)));
@@ -146,8 +167,22 @@ export class LeaseCoordinator {
     while (!signal.aborted) {
       await sleep(this.#timing.renewIntervalMs, signal);
       if (signal.aborted) return;
-      await Promise.all([...this.#held.values()].map((lease) => this.#renew(lease, signal)));
+      await Promise.all([
+        this.#heartbeat(signal),
+        ...[...this.#held.values()].map((lease) => this.#renew(lease, signal)),
+      ]);
     }
+  }
+
+  async #heartbeat(signal: AbortSignal): Promise<void> {
+    if (this.#leaving) return;
+    const sending = this.#deps.store.heartbeat(this.#deps.workerId, signal).catch((err: unknown) => {
+      if (signal.aborted) return;
+      // Not fatal on its own: a lease table that refuses this worker for good refuses its renewals too.
+      this.#deps.logger.warn({ err: errorMessage(err) }, 'heartbeat failed; retrying');
+    });
+    this.#heartbeating = sending;
+    await sending;
   }
 
   async #renew(lease: ShardLease, signal: AbortSignal): Promise<void> {
@@ -223,15 +258,21 @@ export class LeaseCoordinator {
 
   async #takeShare(signal: AbortSignal): Promise<void> {
     const { store, workerId, events } = this.#deps;
-    const leases = await store.list(signal);
+    const { leases, workers } = await store.listFleet(signal);
     this.#lastLeases = leases;
-    const expired = this.#expiry.observe(leases, this.#clock());
+    const now = this.#clock();
+    const expired = this.#expiry.observe(leases, now);
+    const gone = this.#presence.observe(
+      workers.map((w) => ({ leaseKey: w.workerId, leaseOwner: w.workerId, leaseCounter: w.heartbeat })),
+      now,
+    );
     const choice = chooseLeasesToTake({
       leases,
       workerId,
       held: new Set(this.#held.keys()),
       expired,
       streamShardIds: this.#deps.streamShardIds(),
+      liveWorkers: new Set(workers.map((w) => w.workerId).filter((id) => !gone.has(id))),
     });
     // Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment.
     for (const seen of choice.take) {
@@ -260,6 +301,18 @@ export class LeaseCoordinator {
         this.#deps.logger.info(
           { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
           'asked for a lease to balance the fleet',
+        );
+      }
+    }
+    // A worker killed or cut off leaves its presence item behind; it holds no state, so it goes once it has not
+    // moved for the failover time (a worker that comes back writes it again with its next heartbeat).
+    for (const worker of workers) {
+      if (signal.aborted) return;
+      if (worker.workerId === workerId || !gone.has(worker.workerId)) continue;
+      if (await store.removeWorker(worker.workerId, worker.heartbeat, signal)) {
+        this.#deps.logger.info(
+          { workerId: worker.workerId },
+          'removed a worker not seen for the failover time from the lease table',
         );
       }
     }

@@ -365,6 +365,17 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
     assert.equal(stale.liveWorkers, 2);
   });
 
+  test('a worker whose presence is alive counts, though it holds and asked for nothing', () => {
+    // 8 free leases; another worker has just started (its presence item is alive): half each, not all.
+    const leases = keysFrom('a', 8).map((key) => lease(key));
+    assert.equal(choose(leases).length, 8);
+    const choice = decide(leases, { liveWorkers: new Set(['newcomer']) });
+    assert.equal(choice.liveWorkers, 2);
+    assert.deepEqual(keysOf(choice.take), ['a', 'b', 'c', 'd']);
+    // This worker's own presence is not counted twice.
+    assert.equal(decide(leases, { liveWorkers: new Set([ME]) }).liveWorkers, 1);
+  });
+
   test('no request when free leases fill the room', () => {
     const choice = decide([...owned('w1', ['a', 'b', 'c']), lease('d'), lease('e')]);
     assert.deepEqual(

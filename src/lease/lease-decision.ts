@@ -4,10 +4,10 @@
 //   (parents first, invariant 3);
 // - a ready lease under this worker's own name that it does not hold (handed over to it, or left by its earlier
 //   run) is always taken, whatever the share: nobody else may take it before it expires;
-// - each worker aims at a fair share: ceil(leases to read / live workers, counting workers that asked for a
-//   lease as live); a worker under its share takes ready leases that are unowned or expired; leases it asked for
-//   (pending requests to live owners) count as its own, so it does not fill up with free leases and then receive
-//   more by hand-over;
+// - each worker aims at a fair share: ceil(leases to read / live workers: owners of unexpired leases, workers that
+//   asked for a lease, and workers whose presence item is alive, so that one holding no lease counts too); a
+//   worker under its share takes ready leases that are unowned or expired; leases it asked for (pending requests
+//   to live owners) count as its own, so it does not fill up with free leases and then receive more by hand-over;
 // - when that is not enough, it asks the most loaded workers for leases (graceful hand-overs), as many as fill
 //   its share, one at a time from whoever is most loaded then, each only if it makes the fleet more even; leases
 //   on their way to others count as theirs; a worker that joins a busy fleet thus asks for its whole share at
@@ -24,6 +24,8 @@ export interface LeaseChoiceInput {
   readonly expired: ReadonlySet<string>;
   /** Shard ids the stream lists now; undefined while unknown. */
   readonly streamShardIds: ReadonlySet<string> | undefined;
+  /** Workers whose presence items are alive (heartbeat moved within the failover time), with leases or not. */
+  readonly liveWorkers?: ReadonlySet<string>;
 }
 
 export interface LeaseChoice {
@@ -60,7 +62,7 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
   // Live workers: owners of unexpired leases, and workers that asked for one (a worker that has just joined
   // holds nothing yet; counting it keeps two workers that join together from each asking for a share that
   // leaves the other out).
-  const liveOwners = new Set<string>([workerId]);
+  const liveOwners = new Set<string>([workerId, ...(input.liveWorkers ?? [])]);
   for (const lease of active) {
     if (lease.leaseOwner === undefined || expired.has(lease.leaseKey)) continue;
     liveOwners.add(lease.leaseOwner);

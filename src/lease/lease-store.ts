@@ -16,8 +16,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Lease } from './lease.js';
-import { fromItem, toItem } from './lease-items.js';
+import type { Lease, WorkerPresence } from './lease.js';
+import { fromItem, presenceFromItem, toItem, WORKER_KEY_PREFIX, workerKey } from './lease-items.js';
 
 /**
  * Items of a bootstrap copy (src/bootstrap/: its task and its scan segments) share the lease table under keys
@@ -25,11 +25,26 @@ import { fromItem, toItem } from './lease-items.js';
  */
 export const BOOTSTRAP_KEY_PREFIX = 'bootstrap#';
 
+export interface Fleet {
+  readonly leases: Lease[];
+  readonly workers: WorkerPresence[];
+}
+
 export interface LeaseStore {
   readonly tableName: string;
   /** Creates the table (on-demand billing) if it is missing and waits until it is active. */
   ensureTable(signal?: AbortSignal): Promise<{ created: boolean }>;
+  /** The shard leases. */
   list(signal?: AbortSignal): Promise<Lease[]>;
+  /** The shard leases and the workers' presence items, in one read. */
+  listFleet(signal?: AbortSignal): Promise<Fleet>;
+  /** Says this worker is alive (creates its presence item, or bumps its heartbeat). */
+  heartbeat(workerId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Deletes a worker's presence item: this worker's own on a clean stop, or another's that has not moved for the
+   * failover time (only if its heartbeat is still `seenHeartbeat`, so a worker that came back stays).
+   */
+  removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean>;
   /** Creates the lease unless one exists for the shard. */
   create(lease: Lease, signal?: AbortSignal): Promise<boolean>;
   /** Makes `owner` the owner, if the lease is still as seen (counter). Returns the lease as taken. */
@@ -101,7 +116,12 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async list(signal?: AbortSignal): Promise<Lease[]> {
+    return (await this.listFleet(signal)).leases;
+  }
+
+  async listFleet(signal?: AbortSignal): Promise<Fleet> {
     const leases: Lease[] = [];
+    const workers: WorkerPresence[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.#client.send(
@@ -109,13 +129,52 @@ export class DynamoLeaseStore implements LeaseStore {
         { abortSignal: signal },
       );
       for (const item of out.Items ?? []) {
+        const key = item.leaseKey?.S ?? '';
         // A bootstrap copy's items are no shard leases (see BOOTSTRAP_KEY_PREFIX).
-        if (item.leaseKey?.S?.startsWith(BOOTSTRAP_KEY_PREFIX) === true) continue;
-        leases.push(fromItem(item));
+        if (key.startsWith(BOOTSTRAP_KEY_PREFIX)) continue;
+        if (key.startsWith(WORKER_KEY_PREFIX)) workers.push(presenceFromItem(item));
+        else leases.push(fromItem(item));
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return leases;
+    return { leases, workers };
+  }
+
+  async heartbeat(workerId: string, signal?: AbortSignal): Promise<void> {
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { leaseKey: { S: workerKey(workerId) } },
+        UpdateExpression:
+          'SET heartbeat = if_not_exists(heartbeat, :zero) + :one, lastSeenAt = :now, failoverMs = :failover',
+        ExpressionAttributeValues: {
+          ':zero': { N: '0' },
+          ':one': { N: '1' },
+          ':now': { N: String(this.#now()) },
+          ':failover': { N: String(this.#failoverMs) },
+        },
+      }),
+      { abortSignal: signal },
+    );
+  }
+
+  async removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: workerKey(workerId) } },
+          ...(seenHeartbeat === undefined
+            ? {}
+            : {
+                ConditionExpression: 'heartbeat = :seen',
+                ExpressionAttributeValues: { ':seen': { N: String(seenHeartbeat) } },
+              }),
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
   }
 
   async create(lease: Lease, signal?: AbortSignal): Promise<boolean> {

@@ -29,6 +29,18 @@ export interface Lease {
   readonly startingSequenceNumber: string | undefined;
 }
 
+/**
+ * A live worker announces itself in the lease table (lease-items.ts, WORKER_KEY_PREFIX) whether or not it holds a
+ * lease: `heartbeat` grows on every renewal round, so others judge it gone the way they judge a lease expired.
+ */
+export interface WorkerPresence {
+  readonly workerId: string;
+  readonly heartbeat: number;
+  /** Wall-clock facts for `status` only. */
+  readonly lastSeenAt: number | undefined;
+  readonly failoverMs: number | undefined;
+}
+
 export function isFinished(lease: Pick<Lease, 'checkpoint'>): boolean {
   return lease.checkpoint === SHARD_END;
 }

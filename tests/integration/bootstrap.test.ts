@@ -16,6 +16,7 @@ import { ReplicatorProcess, type LogLine } from '../support/replicator-process.j
 import { serveSourceStream } from '../support/stream-server/serve-source-stream.js';
 import { waitFor } from '../support/wait-for.js';
 import { runMixedWorkload, writeBacklog } from '../support/workload.js';
+import { shardLeaseItems } from '../support/stream-inspection.js';
 
 const ITEMS = 20_000;
 
@@ -103,13 +104,11 @@ function start(argv: string[]): ReplicatorProcess {
 const leaseTable = (fixture: ReplicationFixture): string =>
   `DynamoDBCrossRegionReplication${fixture.taskName}`;
 
-/** The shard leases (leaseKey -> checkpoint), without the bootstrap's own items. */
+/** The shard leases (leaseKey -> checkpoint), without the bootstrap's own items or the workers' presence. */
 async function checkpoints(fixture: ReplicationFixture): Promise<Record<string, string>> {
   const items = await scanAll(fixture.source, leaseTable(fixture));
   return Object.fromEntries(
-    items
-      .filter((item) => !(item.leaseKey?.S ?? '').startsWith('bootstrap#'))
-      .map((item) => [item.leaseKey?.S ?? '?', item.checkpoint?.S ?? '?']),
+    shardLeaseItems(items).map((item) => [item.leaseKey?.S ?? '?', item.checkpoint?.S ?? '?']),
   );
 }
 

@@ -28,6 +28,7 @@ import { serveSourceStream, type ServedSourceStream } from '../support/stream-se
 import type { StreamModel } from '../support/stream-server/stream-model.js';
 import { waitFor } from '../support/wait-for.js';
 import { perKeyOrderViolations, WriteRecorder, type RecordedWrite } from '../support/write-recorder.js';
+import { shardLeaseItems } from '../support/stream-inspection.js';
 
 // The default. Shorter failover times (4 s) made live workers lose leases by expiry on a shared 2-core machine
 // (renewals stuck behind other test files' work for seconds), which turns hand-overs into takeovers.
@@ -238,7 +239,9 @@ interface LeaseView {
 }
 
 async function leaseView(fixture: ReplicationFixture): Promise<LeaseView> {
-  const items = await scanAll(fixture.source, `DynamoDBCrossRegionReplication${fixture.taskName}`);
+  const items = shardLeaseItems(
+    await scanAll(fixture.source, `DynamoDBCrossRegionReplication${fixture.taskName}`),
+  );
   const byOwner = new Map<string, number>();
   const owned = new Map<string, Set<string>>();
   let active = 0;

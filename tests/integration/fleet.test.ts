@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoLeaseStore } from '../../src/lease/lease-store.js';
 import { sourceEndpoint, SOURCE_REGION } from '../support/local-env.js';
 import {
   assertTablesConverge,
@@ -99,17 +100,32 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
   assert.equal((await status.waitForExit()).code, 0, status.describe());
   const fleet = JSON.parse(status.stdout) as {
     shards: { state: string; owner: string }[];
-    workers: { workerId: string; leases: number }[];
+    workers: { workerId: string; leases: number; sinceHeartbeatMs?: number }[];
   };
   const ownerId = first === a ? 'worker-a' : 'worker-b';
   assert.deepEqual(
     fleet.shards.map((s) => [s.state, s.owner]),
     [['reading', ownerId]],
   );
-  assert.deepEqual(fleet.workers, [{ workerId: ownerId, leases: 1 }]);
+  // Both show: the owner with its lease, the other one as a standby by its heartbeat.
+  const otherId = ownerId === 'worker-a' ? 'worker-b' : 'worker-a';
+  assert.deepEqual(
+    fleet.workers.map((w) => [w.workerId, w.leases]).sort(),
+    [
+      [ownerId, 1],
+      [otherId, 0],
+    ].sort(),
+  );
+  assert.ok(fleet.workers.every((w) => typeof w.sinceHeartbeatMs === 'number'));
 
   assert.equal((await first.stop()).code, 0, first.describe());
   assert.ok(first.logs.some((l) => l.msg === 'lease released'));
+  // It left the fleet: its presence item is gone, so the other one counts only itself.
+  const { workers } = await new DynamoLeaseStore(
+    fixture.source,
+    `DynamoDBCrossRegionReplication${fixture.taskName}`,
+  ).listFleet();
+  assert.ok(!workers.some((w) => w.workerId === ownerId), JSON.stringify(workers));
   // Released, not expired: the other worker needs no failover wait and finds no previous owner.
   const taken = await second.waitForLog('lease taken');
   assert.equal(taken.previousOwner, undefined);

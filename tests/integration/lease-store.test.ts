@@ -114,3 +114,26 @@ test('a hand-over sent again after its answer was lost is still done; one to a w
   assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w2'), true);
   assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w3'), false);
 });
+
+test('presence items: a heartbeat creates and bumps one, list() leaves them out, removal is conditional on the heartbeat seen', async () => {
+  const store = new DynamoLeaseStore(client, tableName, { failoverMs: 7_000, now: () => 1_234 });
+  await store.ensureTable();
+  await heldLease(store, 'shard-with-presence', 'w1');
+  await store.heartbeat('w-presence');
+  await store.heartbeat('w-presence');
+  const fleet = await store.listFleet();
+  const presence = fleet.workers.find((w) => w.workerId === 'w-presence');
+  assert.deepEqual(presence, { workerId: 'w-presence', heartbeat: 2, lastSeenAt: 1_234, failoverMs: 7_000 });
+  assert.ok(fleet.leases.some((l) => l.leaseKey === 'shard-with-presence'));
+  assert.ok(!fleet.leases.some((l) => l.leaseKey.startsWith('worker#')), 'no presence item among the leases');
+  assert.ok(!(await store.list()).some((l) => l.leaseKey.startsWith('worker#')));
+  // Another worker saw heartbeat 1 (older than now): the worker is back, its item stays.
+  assert.equal(await store.removeWorker('w-presence', 1), false);
+  assert.equal(await store.removeWorker('w-presence', 2), true);
+  assert.ok(!(await store.listFleet()).workers.some((w) => w.workerId === 'w-presence'));
+  // A worker's own removal on a clean stop needs no heartbeat; removing a missing item is no error.
+  await store.heartbeat('w-own');
+  assert.equal(await store.removeWorker('w-own'), true);
+  assert.equal(await store.removeWorker('w-own'), true);
+  assert.ok(!(await store.listFleet()).workers.some((w) => w.workerId === 'w-own'));
+});

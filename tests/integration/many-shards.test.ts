@@ -15,6 +15,7 @@ import { ReplicatorProcess } from '../support/replicator-process.js';
 import { serveSourceStream, type ServedSourceStream } from '../support/stream-server/serve-source-stream.js';
 import { waitFor } from '../support/wait-for.js';
 import { runMixedWorkload, writeBacklog } from '../support/workload.js';
+import { shardLeaseItems } from '../support/stream-inspection.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -48,7 +49,9 @@ function warnings(worker: ReplicatorProcess): Record<string, number> {
 }
 
 async function leases(fixture: ReplicationFixture): Promise<Map<string, string>> {
-  const items = await scanAll(fixture.source, `DynamoDBCrossRegionReplication${fixture.taskName}`);
+  const items = shardLeaseItems(
+    await scanAll(fixture.source, `DynamoDBCrossRegionReplication${fixture.taskName}`),
+  );
   return new Map(items.map((item) => [item.leaseKey?.S ?? '?', item.checkpoint?.S ?? '?']));
 }
 

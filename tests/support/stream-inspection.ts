@@ -72,10 +72,18 @@ export function leaseTable(taskName: string): string {
   return `DynamoDBCrossRegionReplication${taskName}`;
 }
 
+/** The shard leases among a lease table's items: not a bootstrap copy's items, not the workers' presence items. */
+export function shardLeaseItems<T extends { leaseKey?: { S?: string } }>(items: readonly T[]): T[] {
+  return items.filter((item) => {
+    const key = item.leaseKey?.S ?? '';
+    return !key.startsWith('bootstrap#') && !key.startsWith('worker#');
+  });
+}
+
 /** The checkpoint of the task's only lease (DynamoDB Local streams have one shard). */
 export async function readCheckpoint(source: DynamoDBClient, taskName: string): Promise<string> {
   const out = await source.send(new ScanCommand({ TableName: leaseTable(taskName), ConsistentRead: true }));
-  const items = out.Items ?? [];
+  const items = shardLeaseItems(out.Items ?? []);
   if (items.length !== 1) throw new Error(`expected one lease, found ${items.length}`);
   const checkpoint = items[0]?.checkpoint?.S;
   if (checkpoint === undefined) throw new Error('the lease has no checkpoint');
