@@ -12,6 +12,7 @@ import {
   ResourceNotFoundException,
   ScanCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
   waitUntilTableExists,
   type AttributeValue,
   type DynamoDBClient,
@@ -307,20 +308,15 @@ export class DynamoLeaseStore implements LeaseStore {
   async release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean> {
     // Refused with no owner left: an earlier attempt of this very call was applied and its answer lost (the SDK
     // sent it again). Only the owner clears leaseOwner, so the lease was released by us.
-    return this.#conditionalSeeing(
-      () =>
-        this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: { leaseKey: { S: shardId } },
-            UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
-            ConditionExpression: 'leaseOwner = :owner',
-            ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-          { abortSignal: signal },
-        ),
+    return this.#updateUnlessDone(
+      shardId,
+      {
+        UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
+      },
       (current) => current !== undefined && current.leaseOwner === undefined,
+      signal,
     );
   }
 
@@ -350,26 +346,21 @@ export class DynamoLeaseStore implements LeaseStore {
   async handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean> {
     // Refused with `to` as the owner: an earlier attempt of this very call was applied and its answer lost (the
     // SDK sent it again), and `to` may have taken the lease since. It was handed over.
-    return this.#conditionalSeeing(
-      () =>
-        this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: { leaseKey: { S: shardId } },
-            UpdateExpression:
-              'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
-            ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
-            ExpressionAttributeValues: {
-              ':to': { S: to },
-              ':owner': { S: owner },
-              ':one': { N: '1' },
-              ':now': { N: String(this.#now()) },
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-          { abortSignal: signal },
-        ),
+    return this.#updateUnlessDone(
+      shardId,
+      {
+        UpdateExpression:
+          'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
+        ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
+        ExpressionAttributeValues: {
+          ':to': { S: to },
+          ':owner': { S: owner },
+          ':one': { N: '1' },
+          ':now': { N: String(this.#now()) },
+        },
+      },
       (current) => current?.leaseOwner === to,
+      signal,
     );
   }
 
@@ -389,13 +380,29 @@ export class DynamoLeaseStore implements LeaseStore {
     }, false);
   }
 
-  /** A conditional write that is done when it applies, or when its refusal shows `alreadyDone` by the item. */
-  async #conditionalSeeing(
-    write: () => Promise<unknown>,
+  /**
+   * A conditional update of one lease that is done when it applies, or when its refusal shows by the item as it
+   * is now that it was done already (`alreadyDone`).
+   */
+  async #updateUnlessDone(
+    leaseKey: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
     alreadyDone: (current: Lease | undefined) => boolean,
+    signal?: AbortSignal,
   ): Promise<boolean> {
     try {
-      await write();
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: leaseKey } },
+          ...update,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      );
       return true;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
