@@ -1,28 +1,7 @@
 // A lease as a lease table item and back, in the Kinesis Client Library's attribute names (leaseKey, leaseOwner,
 // leaseCounter, checkpoint, ...), so a lease table stays readable by the tools that know that layout.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Lease, WorkerPresence } from './lease.js';
-
-/**
- * A worker's presence item shares the lease table under keys with this prefix, which no shard id has: it makes a
- * worker that holds no lease visible to the others (fair share) and to `status`.
- */
-export const WORKER_KEY_PREFIX = 'worker#';
-
-export function workerKey(workerId: string): string {
-  return `${WORKER_KEY_PREFIX}${workerId}`;
-}
-
-export function presenceFromItem(item: Record<string, AttributeValue>): WorkerPresence {
-  const key = item.leaseKey?.S;
-  if (key?.startsWith(WORKER_KEY_PREFIX) !== true) throw new TypeError('worker item without a worker key');
-  return {
-    workerId: key.slice(WORKER_KEY_PREFIX.length),
-    heartbeat: Number(item.heartbeat?.N ?? '0'),
-    lastSeenAt: optionalNumber(item.lastSeenAt),
-    failoverMs: optionalNumber(item.failoverMs),
-  };
-}
+import type { Lease } from './lease.js';
 
 export function toItem(lease: Lease): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {

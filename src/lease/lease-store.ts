@@ -4,21 +4,18 @@
 // release on leaseOwner (so a worker that lost the lease cannot move its checkpoint).
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   PutItemCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
   ScanCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
-  waitUntilTableExists,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Lease, WorkerPresence } from './lease.js';
-import { fromItem, presenceFromItem, toItem, WORKER_KEY_PREFIX, workerKey } from './lease-items.js';
+import { fromItem, toItem } from './lease-items.js';
+import { ensureLeaseTable } from './lease-table.js';
+import { deletePresence, presenceFromItem, WORKER_KEY_PREFIX, writeHeartbeat } from './worker-presence.js';
 
 /**
  * Items of a bootstrap copy (src/bootstrap/: its task and its scan segments) share the lease table under keys
@@ -86,34 +83,7 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async ensureTable(signal?: AbortSignal): Promise<{ created: boolean }> {
-    let created = false;
-    try {
-      await this.#client.send(new DescribeTableCommand({ TableName: this.tableName }), {
-        abortSignal: signal,
-      });
-    } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
-      try {
-        await this.#client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-          { abortSignal: signal },
-        );
-        created = true;
-      } catch (createErr) {
-        // Another worker of the fleet created it first: fine, wait for it like ours.
-        if (!(createErr instanceof ResourceInUseException)) throw createErr;
-      }
-    }
-    await waitUntilTableExists(
-      { client: this.#client, maxWaitTime: 300, minDelay: 1, maxDelay: 5, abortSignal: signal },
-      { TableName: this.tableName },
-    );
-    return { created };
+    return ensureLeaseTable(this.#client, this.tableName, signal);
   }
 
   async list(signal?: AbortSignal): Promise<Lease[]> {
@@ -142,40 +112,17 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async heartbeat(workerId: string, signal?: AbortSignal): Promise<void> {
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { leaseKey: { S: workerKey(workerId) } },
-        UpdateExpression:
-          'SET heartbeat = if_not_exists(heartbeat, :zero) + :one, lastSeenAt = :now, failoverMs = :failover',
-        ExpressionAttributeValues: {
-          ':zero': { N: '0' },
-          ':one': { N: '1' },
-          ':now': { N: String(this.#now()) },
-          ':failover': { N: String(this.#failoverMs) },
-        },
-      }),
-      { abortSignal: signal },
+    await writeHeartbeat(
+      this.#client,
+      this.tableName,
+      workerId,
+      { now: this.#now(), failoverMs: this.#failoverMs },
+      signal,
     );
   }
 
   async removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: workerKey(workerId) } },
-          ...(seenHeartbeat === undefined
-            ? {}
-            : {
-                ConditionExpression: 'heartbeat = :seen',
-                ExpressionAttributeValues: { ':seen': { N: String(seenHeartbeat) } },
-              }),
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    }, false);
+    return deletePresence(this.#client, this.tableName, workerId, seenHeartbeat, signal);
   }
 
   async create(lease: Lease, signal?: AbortSignal): Promise<boolean> {
@@ -284,31 +231,28 @@ export class DynamoLeaseStore implements LeaseStore {
     checkpoint: string,
     signal?: AbortSignal,
   ): Promise<boolean> {
-    return this.#conditional(async () => {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: shardId } },
-          UpdateExpression:
-            'SET #checkpoint = :checkpoint, checkpointSubSequenceNumber = :zero, ownerSwitchesSinceCheckpoint = :zero',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
-          ExpressionAttributeValues: {
-            ':checkpoint': { S: checkpoint },
-            ':zero': { N: '0' },
-            ':owner': { S: owner },
-          },
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    }, false);
+    return this.#conditionalUpdate(
+      shardId,
+      {
+        UpdateExpression:
+          'SET #checkpoint = :checkpoint, checkpointSubSequenceNumber = :zero, ownerSwitchesSinceCheckpoint = :zero',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
+        ExpressionAttributeValues: {
+          ':checkpoint': { S: checkpoint },
+          ':zero': { N: '0' },
+          ':owner': { S: owner },
+        },
+      },
+      undefined,
+      signal,
+    );
   }
 
   async release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean> {
     // Refused with no owner left: an earlier attempt of this very call was applied and its answer lost (the SDK
     // sent it again). Only the owner clears leaseOwner, so the lease was released by us.
-    return this.#updateUnlessDone(
+    return this.#conditionalUpdate(
       shardId,
       {
         UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
@@ -323,30 +267,27 @@ export class DynamoLeaseStore implements LeaseStore {
   async requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean> {
     const owner = seen.leaseOwner;
     if (owner === undefined) return false;
-    return this.#conditional(async () => {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: seen.leaseKey } },
-          UpdateExpression: 'SET pendingOwner = :requester',
-          ConditionExpression:
-            'leaseOwner = :owner AND leaseCounter = :seen AND attribute_not_exists(pendingOwner)',
-          ExpressionAttributeValues: {
-            ':requester': { S: requester },
-            ':owner': { S: owner },
-            ':seen': { N: String(seen.leaseCounter) },
-          },
-        }),
-        { abortSignal: signal },
-      );
-      return true;
-    }, false);
+    return this.#conditionalUpdate(
+      seen.leaseKey,
+      {
+        UpdateExpression: 'SET pendingOwner = :requester',
+        ConditionExpression:
+          'leaseOwner = :owner AND leaseCounter = :seen AND attribute_not_exists(pendingOwner)',
+        ExpressionAttributeValues: {
+          ':requester': { S: requester },
+          ':owner': { S: owner },
+          ':seen': { N: String(seen.leaseCounter) },
+        },
+      },
+      undefined,
+      signal,
+    );
   }
 
   async handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean> {
     // Refused with `to` as the owner: an earlier attempt of this very call was applied and its answer lost (the
     // SDK sent it again), and `to` may have taken the lease since. It was handed over.
-    return this.#updateUnlessDone(
+    return this.#conditionalUpdate(
       shardId,
       {
         UpdateExpression:
@@ -381,16 +322,16 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   /**
-   * A conditional update of one lease that is done when it applies, or when its refusal shows by the item as it
-   * is now that it was done already (`alreadyDone`).
+   * A conditional update of one lease: true when it applies; when refused, what `alreadyDone` says of the item as
+   * it is now (an earlier attempt of the same call applied), or false without it.
    */
-  async #updateUnlessDone(
+  async #conditionalUpdate(
     leaseKey: string,
     update: Pick<
       UpdateItemCommandInput,
-      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     >,
-    alreadyDone: (current: Lease | undefined) => boolean,
+    alreadyDone: ((current: Lease | undefined) => boolean) | undefined,
     signal?: AbortSignal,
   ): Promise<boolean> {
     try {
@@ -399,14 +340,14 @@ export class DynamoLeaseStore implements LeaseStore {
           TableName: this.tableName,
           Key: { leaseKey: { S: leaseKey } },
           ...update,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...(alreadyDone === undefined ? {} : { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
         }),
         { abortSignal: signal },
       );
       return true;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return alreadyDone(err.Item === undefined ? undefined : fromItem(err.Item));
+      return alreadyDone?.(err.Item === undefined ? undefined : fromItem(err.Item)) ?? false;
     }
   }
 

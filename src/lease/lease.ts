@@ -30,7 +30,7 @@ export interface Lease {
 }
 
 /**
- * A live worker announces itself in the lease table (lease-items.ts, WORKER_KEY_PREFIX) whether or not it holds a
+ * A live worker announces itself in the lease table (worker-presence.ts) whether or not it holds a
  * lease: `heartbeat` grows on every renewal round, so others judge it gone the way they judge a lease expired.
  */
 export interface WorkerPresence {

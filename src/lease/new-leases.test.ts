@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ShardInfo } from '../stream/shard-info.js';
-import { LATEST, SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
+import { LATEST, newLease, SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
 import { foreignLeases, leasesToCreate } from './new-leases.js';
 
 const ARN = 'arn:aws:dynamodb:us-east-1:123:table/t/stream/2024-01-01T00:00:00.000';
@@ -109,18 +109,8 @@ describe('leasesToCreate', () => {
 
 describe('foreignLeases', () => {
   const lease = (leaseKey: string, streamArn: string | undefined): Lease => ({
-    leaseKey,
-    leaseOwner: undefined,
-    leaseCounter: 0,
-    checkpoint: TRIM_HORIZON,
-    checkpointSubSequenceNumber: 0,
-    ownerSwitchesSinceCheckpoint: 0,
-    parentShardIds: [],
+    ...newLease(leaseKey, [], TRIM_HORIZON, ''),
     streamArn,
-    pendingOwner: undefined,
-    lastRenewedAt: undefined,
-    failoverMs: undefined,
-    startingSequenceNumber: undefined,
   });
 
   test('leases of another stream are foreign', () => {
