@@ -1,7 +1,8 @@
-// One shard, end to end: reader -> squash buffer -> table writer -> checkpoint. The reader runs ahead while a
-// flush is in flight, held back by the worker's shared memory budget. Flushes of one shard go out one after
-// another, each with at most one change per key, which keeps per-key order (invariant 1); a checkpoint moves
-// only after its flush succeeded (invariant 2); every write is fenced by the lease (invariant 4).
+// One shard, end to end: reader -> squash buffer -> table writer -> checkpoint. The reader runs ahead while
+// flushes are in flight, held back by the worker's shared memory budget. Each flush holds at most one change per
+// key; the next flush starts once the one before has sent all its requests, and a key both write waits for the
+// earlier (flush-chain.ts), which keeps per-key order (invariant 1); a checkpoint moves only after its flush and
+// every one before it succeeded (invariant 2); every write is fenced by the lease (invariant 4).
 import type { Logger } from 'pino';
 import { SquashBuffer, type Flush } from '../buffer/squash-buffer.js';
 import type { ReplicatorError } from '../errors/replicator-error.js';
@@ -13,6 +14,7 @@ import { describePosition, type ReadPosition } from '../stream/shard-info.js';
 import type { ShardReader } from '../stream/shard-reader.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
+import { FlushChain } from '../writer/flush-chain.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
 import { Checkpointer } from './checkpointer.js';
 
@@ -71,11 +73,12 @@ export class ShardPipeline {
   readonly #deps: ShardPipelineDeps;
   readonly #buffer: SquashBuffer;
   readonly #bufferedReleases: (() => void)[] = [];
-  readonly #dataReady = new Wakeup();
+  /** Wakes the flush loop: records were read, the reader ended, a flush sent its last request or ended. */
+  readonly #wake = new Wakeup();
   /** Notified each time a flush ends. */
   readonly #flushEnded = new Wakeup();
-  /** Records of the flush being written. */
-  #flushingRecords = 0;
+  /** The flushes being written (set while the flush loop runs). */
+  #flushes: FlushChain | undefined;
 
   constructor(deps: ShardPipelineDeps) {
     this.#deps = deps;
@@ -108,7 +111,7 @@ export class ShardPipeline {
 
     const reading = this.#readLoop(position, readSignal, state).finally(() => {
       state.readerDone = true;
-      this.#dataReady.notify();
+      this.#wake.notify();
     });
     let flushError: unknown;
     try {
@@ -169,7 +172,7 @@ export class ShardPipeline {
           // Wait for room before holding more: this is what bounds memory when the writer is behind.
           this.#bufferedReleases.push(await memory.acquire(memoryWeight(batch), signal));
           this.#buffer.addAll(batch.records);
-          this.#dataReady.notify();
+          this.#wake.notify();
         }
         const newest = batch.records.at(-1)?.createdAtMs;
         events.emit('records.read', {
@@ -196,61 +199,73 @@ export class ShardPipeline {
   async #flushLoop(signal: AbortSignal, state: { readerDone: boolean }): Promise<void> {
     // Checkpoints follow the flushes in the background (checkpointer.ts): a flush never waits for one, so a slow
     // lease table does not add to the lag, and a busy shard writes one checkpoint per interval, not per flush.
+    // Flushes overlap (flush-chain.ts): the next starts once every request of the one before has gone out.
     const { lease, events } = this.#deps;
     const checkpoints = new Checkpointer({
       write: (position) => lease.checkpoint(position),
       minIntervalMs: this.#deps.checkpointIntervalMs,
       onMoved: (checkpoint) => events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint }),
-      onFailure: () => this.#dataReady.notify(),
+      onFailure: () => this.#wake.notify(),
     });
+    const flushes = new FlushChain({
+      write: (changes, options) =>
+        this.#deps.writer.write(changes, {
+          ...options,
+          beforeSend: () => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
+        }),
+      signal,
+      onWritten: (flush, outcome, durationMs) => {
+        this.#flushed(flush, outcome, durationMs);
+        checkpoints.offer(flush.lastSequenceNumber);
+      },
+      onChange: () => this.#wake.notify(),
+    });
+    this.#flushes = flushes;
     let clean = false;
     try {
       for (;;) {
         checkpoints.throwIfFailed();
+        flushes.throwIfFailed();
+        if (!flushes.ready) {
+          await this.#wake.wait();
+          continue;
+        }
         const flush = this.#buffer.drain();
         if (flush === undefined) {
           if (state.readerDone) break;
-          await this.#dataReady.wait();
+          await this.#wake.wait();
           continue;
         }
         const releases = this.#bufferedReleases.splice(0);
-        const started = performance.now();
-        this.#flushingRecords = flush.recordCount;
-        let outcome: WriteOutcome;
-        try {
-          outcome = await this.#deps.writer.write(flush.changes, {
-            signal,
-            beforeSend: () => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
-          });
-        } finally {
+        flushes.start(flush, () => {
           for (const release of releases) release();
-          this.#flushingRecords = 0;
           this.#flushEnded.notify();
-        }
-        this.#flushed(flush, outcome, started);
-        checkpoints.offer(flush.lastSequenceNumber);
+        });
       }
+      await flushes.settle();
+      flushes.throwIfFailed();
       clean = true;
     } finally {
-      // Whatever ends the loop, no checkpoint may still be in flight when the pipeline reports its outcome. The
-      // position of the flushes that succeeded is written unless the writes are being abandoned (stop timed out,
-      // lease lost): then only the write already in flight is waited for.
+      // Whatever ends the loop, no write or checkpoint may still be in flight when the pipeline reports its
+      // outcome. The position of the flushes that succeeded is written unless the writes are being abandoned
+      // (stop timed out, lease lost): then only the write already in flight is waited for.
+      await flushes.settle();
       await checkpoints.finish(clean || !signal.aborted);
     }
     checkpoints.throwIfFailed();
   }
 
   #holdAtTip(atTip: boolean, pageSize: number): boolean {
-    return holdAtTip(atTip, this.#buffer.recordCount + this.#flushingRecords, pageSize);
+    return holdAtTip(atTip, this.#buffer.recordCount + (this.#flushes?.records ?? 0), pageSize);
   }
 
-  #flushed(flush: Flush, outcome: WriteOutcome, started: number): void {
+  #flushed(flush: Flush, outcome: WriteOutcome, durationMs: number): void {
     this.#deps.events.emit('batch.flushed', {
       shardId: this.shardId,
       records: flush.recordCount,
       puts: outcome.puts,
       deletes: outcome.deletes,
-      durationMs: performance.now() - started,
+      durationMs,
       lastSequenceNumber: flush.lastSequenceNumber,
       ...(flush.newestCreatedAtMs === undefined ? {} : { newestCreatedAtMs: flush.newestCreatedAtMs }),
     });

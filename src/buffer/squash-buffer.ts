@@ -8,6 +8,8 @@ import { itemKey } from './item-key.js';
 export interface Flush {
   /** At most one change per primary key, the latest of those absorbed. */
   readonly changes: readonly ChangeRecord[];
+  /** The same changes by item key (itemKey), so a later flush can tell which of its keys this one writes. */
+  readonly byKey: ReadonlyMap<string, ChangeRecord>;
   /** Records absorbed into this flush, squashed ones included. */
   readonly recordCount: number;
   readonly bytes: number;
@@ -66,6 +68,7 @@ export class SquashBuffer {
     if (lastSequenceNumber === undefined) return undefined;
     const flush: Flush = {
       changes: [...this.#latest.values()],
+      byKey: this.#latest,
       recordCount: this.#recordCount,
       bytes: this.#bytes,
       lastSequenceNumber,

@@ -49,6 +49,11 @@ export interface WriteOptions {
   readonly signal: AbortSignal;
   /** Throws to stop the flush before a request goes out (used for lease fencing). */
   readonly beforeSend?: () => Promise<void> | void;
+  /**
+   * Called once, when the first request of every batch has gone out: from then on the write only waits for
+   * answers and retries, and the request slots it leaves free are the next flush's to fill.
+   */
+  readonly onAllSent?: () => void;
 }
 
 /** What every batch of one flush shares. */
@@ -81,10 +86,25 @@ export class TableWriter {
     // Every batch waiting for a request slot or a backoff listens to this one signal.
     setMaxListeners(0, signal);
     const deadlines = new RequestDeadlines(signal);
+    const batches = planBatches(changes);
+    let unsent = batches.length;
+    const onAllSent = options.onAllSent;
+    const firstSent =
+      onAllSent === undefined
+        ? undefined
+        : (): void => {
+            unsent -= 1;
+            if (unsent === 0) onAllSent();
+          };
     const results = await Promise.allSettled(
-      planBatches(changes).map(async (batch) => {
+      batches.map(async (batch) => {
         try {
-          await this.#writeBatch(batch, { signal, deadlines, beforeSend: options.beforeSend }, stats);
+          await this.#writeBatch(
+            batch,
+            { signal, deadlines, beforeSend: options.beforeSend },
+            stats,
+            firstSent,
+          );
         } catch (err) {
           failFast.abort();
           throw err;
@@ -101,6 +121,7 @@ export class TableWriter {
     batch: WriteRequest[],
     flush: FlushScope,
     stats: { requests: number; retries: number },
+    firstSent?: () => void,
   ): Promise<void> {
     const { client, tableName, requestSlots, events, requestTimeoutMs } = this.#deps;
     const { signal, deadlines, beforeSend } = flush;
@@ -115,6 +136,8 @@ export class TableWriter {
       try {
         await beforeSend?.();
         stats.requests += 1;
+        firstSent?.();
+        firstSent = undefined;
         const out = await deadlines.run(requestTimeoutMs, (abortSignal) =>
           client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
             abortSignal,

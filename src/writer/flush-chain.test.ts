@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SquashBuffer, type Flush } from '../buffer/squash-buffer.js';
+import { StoppedError } from '../errors/replicator-error.js';
+import type { ChangeRecord } from '../stream/change-record.js';
+import { FlushChain, MAX_FLUSHES_IN_FLIGHT } from './flush-chain.js';
+import type { WriteOutcome } from './table-writer.js';
+
+/** One call of the write function, answered by the test. */
+interface Call {
+  readonly keys: string[];
+  readonly signal: AbortSignal;
+  readonly allSent: () => void;
+  readonly succeed: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
+let sequence = 0;
+
+function flushOf(...keys: string[]): Flush {
+  const buffer = new SquashBuffer(['pk']);
+  for (const key of keys) {
+    sequence += 1;
+    const record: ChangeRecord = {
+      sequenceNumber: String(sequence),
+      eventName: 'MODIFY',
+      keys: { pk: { S: key } },
+      newImage: { pk: { S: key } },
+      createdAtMs: undefined,
+      sizeBytes: 10,
+    };
+    buffer.add(record);
+  }
+  const flush = buffer.drain();
+  assert.ok(flush !== undefined);
+  return flush;
+}
+
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function harness(signal = new AbortController().signal) {
+  const calls: Call[] = [];
+  const written: string[] = [];
+  const ended: string[] = [];
+  let changes = 0;
+  const chain = new FlushChain({
+    signal,
+    write: (records, options) =>
+      new Promise<WriteOutcome>((resolve, reject) => {
+        const keys = records.map((r) => r.keys.pk?.S ?? '?');
+        options.signal.addEventListener('abort', () => reject(new StoppedError()), { once: true });
+        calls.push({
+          keys,
+          signal: options.signal,
+          allSent: options.onAllSent,
+          succeed: () => resolve({ puts: keys.length, deletes: 0, requests: 1, retries: 0 }),
+          fail: reject,
+        });
+      }),
+    onWritten: (flush, outcome) => written.push(`${flush.lastSequenceNumber}:${outcome.puts}`),
+    onChange: () => (changes += 1),
+  });
+  const start = (name: string, flush: Flush): void => chain.start(flush, () => ended.push(name));
+  return { chain, calls, written, ended, start, changes: () => changes };
+}
+
+describe('FlushChain', () => {
+  test('the next flush may start only once every request of the one in flight has gone out', async () => {
+    const h = harness();
+    assert.equal(h.chain.ready, true);
+    const first = flushOf('a', 'b');
+    h.start('first', first);
+    assert.equal(h.chain.ready, false, 'the first flush has not sent everything yet');
+    assert.equal(h.chain.records, 2);
+    assert.throws(() => h.start('second', flushOf('c')), /not ready/);
+    await settled();
+    h.calls[0]?.allSent();
+    assert.equal(h.chain.ready, true);
+    assert.ok(h.changes() >= 1, 'the owner is told');
+    h.start('second', flushOf('c'));
+    await settled();
+    assert.deepEqual(
+      h.calls.map((c) => c.keys),
+      [['a', 'b'], ['c']],
+    );
+    h.calls[1]?.allSent();
+    assert.equal(h.chain.inFlight, MAX_FLUSHES_IN_FLIGHT);
+    assert.equal(h.chain.ready, false, 'two in flight is the most');
+    h.calls[0]?.succeed();
+    await settled();
+    assert.equal(h.chain.ready, true, 'the first ended, the second has sent everything');
+    h.calls[1]?.succeed();
+    await h.chain.settle();
+    assert.equal(h.chain.inFlight, 0);
+    assert.equal(h.chain.records, 0);
+    assert.deepEqual(h.ended, ['first', 'second']);
+  });
+
+  test('a key the flush in flight also writes waits until that flush has ended; the other keys go at once', async () => {
+    const h = harness();
+    const first = flushOf('a', 'b');
+    h.start('first', first);
+    await settled();
+    h.calls[0]?.allSent();
+    const second = flushOf('b', 'c', 'a', 'd');
+    h.start('second', second);
+    await settled();
+    assert.deepEqual(
+      h.calls.map((c) => c.keys),
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+      'only the keys the first flush does not write',
+    );
+    h.calls[1]?.allSent();
+    assert.equal(h.chain.ready, false, 'the second flush still has requests to send');
+    h.calls[1]?.succeed();
+    await settled();
+    assert.equal(h.calls.length, 2, 'a and b wait for the first flush');
+    assert.deepEqual(h.written, [], 'nothing is reported before the first flush ends');
+    h.calls[0]?.succeed();
+    await settled();
+    assert.deepEqual(h.calls[2]?.keys, ['b', 'a']);
+    h.calls[2]?.allSent();
+    h.calls[2]?.succeed();
+    await h.chain.settle();
+    assert.deepEqual(h.written, [`${first.lastSequenceNumber}:2`, `${second.lastSequenceNumber}:4`]);
+    h.chain.throwIfFailed();
+  });
+
+  test('flushes are reported written in their order even when a later one ends first', async () => {
+    const h = harness();
+    const first = flushOf('a');
+    const second = flushOf('b');
+    h.start('first', first);
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', second);
+    await settled();
+    h.calls[1]?.allSent();
+    h.calls[1]?.succeed();
+    await settled();
+    assert.deepEqual(h.written, []);
+    assert.equal(h.chain.inFlight, 2, 'the second is not over until the first is');
+    h.calls[0]?.succeed();
+    await h.chain.settle();
+    assert.deepEqual(h.written, [`${first.lastSequenceNumber}:1`, `${second.lastSequenceNumber}:1`]);
+    assert.deepEqual(h.ended, ['first', 'second']);
+  });
+
+  test('a failed flush stops the one after it, which is not reported; its own error is the one thrown', async () => {
+    const h = harness();
+    h.start('first', flushOf('a'));
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', flushOf('b'));
+    await settled();
+    const boom = new Error('validation');
+    h.calls[0]?.fail(boom);
+    await h.chain.settle();
+    assert.equal(h.calls[1]?.signal.aborted, true, 'the second flush was stopped');
+    assert.deepEqual(h.written, []);
+    assert.throws(
+      () => h.chain.throwIfFailed(),
+      (err) => err === boom,
+    );
+    assert.deepEqual(h.ended, ['first', 'second']);
+  });
+
+  test('a later flush that fails leaves the one before to finish and be reported', async () => {
+    const h = harness();
+    const first = flushOf('a');
+    h.start('first', first);
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', flushOf('b'));
+    await settled();
+    const boom = new Error('access denied');
+    h.calls[1]?.fail(boom);
+    await settled();
+    assert.equal(h.calls[0]?.signal.aborted, false, 'the first flush goes on');
+    h.calls[0]?.succeed();
+    await h.chain.settle();
+    assert.deepEqual(h.written, [`${first.lastSequenceNumber}:1`]);
+    assert.throws(
+      () => h.chain.throwIfFailed(),
+      (err) => err === boom,
+    );
+  });
+
+  test('the overlapping part is not written when the flush before failed', async () => {
+    const h = harness();
+    h.start('first', flushOf('a'));
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', flushOf('a', 'b'));
+    await settled();
+    h.calls[1]?.succeed();
+    h.calls[0]?.fail(new Error('boom'));
+    await h.chain.settle();
+    assert.equal(h.calls.length, 2, 'key a of the second flush was never sent');
+    assert.deepEqual(h.written, []);
+    assert.throws(() => h.chain.throwIfFailed(), /boom/);
+  });
+
+  test('aborting the chain stops every flush with a StoppedError', async () => {
+    const controller = new AbortController();
+    const h = harness(controller.signal);
+    h.start('first', flushOf('a'));
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', flushOf('b'));
+    await settled();
+    controller.abort();
+    await h.chain.settle();
+    assert.deepEqual(h.written, []);
+    assert.throws(() => h.chain.throwIfFailed(), StoppedError);
+  });
+
+  test('a flush whose every key waits for the one before counts as sent only once those go out', async () => {
+    const h = harness();
+    h.start('first', flushOf('a'));
+    await settled();
+    h.calls[0]?.allSent();
+    h.start('second', flushOf('a'));
+    await settled();
+    assert.equal(h.calls.length, 1);
+    h.calls[0]?.succeed();
+    await settled();
+    assert.equal(h.chain.ready, false);
+    h.calls[1]?.allSent();
+    assert.equal(h.chain.ready, true);
+    h.calls[1]?.succeed();
+    await h.chain.settle();
+    assert.equal(h.written.length, 2);
+  });
+});
