@@ -54,7 +54,14 @@ export async function startLiveTables(
   };
   try {
     await Promise.all([
-      warmUp(source, SOURCE_REGION, { items: options.warmupItems, stream: true, signal }),
+      // The live load is single PutItems read back in short pages: warm those paths too (see warmUp).
+      warmUp(source, SOURCE_REGION, {
+        items: options.warmupItems,
+        stream: true,
+        signal,
+        singlePuts: options.warmupItems * 2,
+        pageLimit: 50,
+      }),
       warmUp(dest, DEST_REGION, { items: options.warmupItems, stream: false, signal }),
     ]);
     await Promise.all([
