@@ -24,7 +24,7 @@ export interface Backlog {
 async function startPair(name: string, lifetime: Lifetime): Promise<[BenchInstance, BenchInstance]> {
   const started = await Promise.allSettled([
     startInstance(`${name} source`, lifetime),
-    startInstance(`${name} destination`, lifetime),
+    startInstance(`${name} destination`, lifetime, 'destination'),
   ]);
   const [source, dest] = started;
   if (source.status === 'fulfilled' && dest.status === 'fulfilled') return [source.value, dest.value];

@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCatchUp, type CatchUpResult } from './catch-up.js';
+import { destinationIsolated, isolateDestination } from './cpu-isolation.js';
 import { EXTRA_STAGES } from './extra-stages.js';
 import { Lifetime } from './lifetime.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
@@ -170,6 +171,9 @@ async function run(options: BenchOptions, lifetime: Lifetime): Promise<BenchRepo
     command: `node ${process.argv.slice(1).join(' ')}`,
     machine: {
       cpus: cpus().length,
+      cpuPlacement: destinationIsolated()
+        ? 'destination DynamoDB Local alone on CPU 0; this process, the replicator, workers and source instances on CPU 1'
+        : 'all processes share every CPU',
       node: process.version,
       loadavgBefore: loadBefore,
       loadavgAfter: loadavg(),
@@ -201,6 +205,7 @@ async function main(): Promise<number> {
   delete process.env.AWS_PROFILE;
   const lifetime = new Lifetime();
   try {
+    if (options.isolateDestination) isolateDestination();
     const report = await run(options, lifetime);
     process.stdout.write(`${printReport(report)}\n`);
     const file = writeReport(report, RESULTS);

@@ -14,6 +14,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../src/local/dynamodb-lo
 import { createTable } from '../src/local/local-tables.js';
 import { loadItems } from './batch-loader.js';
 import { benchClient, putRequests, TABLE_KEY } from './items.js';
+import { placeInstance, type InstanceRole } from './cpu-isolation.js';
 import type { Lifetime } from './lifetime.js';
 
 export interface BenchInstance {
@@ -23,7 +24,11 @@ export interface BenchInstance {
   readonly stop: () => Promise<void>;
 }
 
-export async function startInstance(name: string, lifetime: Lifetime): Promise<BenchInstance> {
+export async function startInstance(
+  name: string,
+  lifetime: Lifetime,
+  role: InstanceRole = 'other',
+): Promise<BenchInstance> {
   lifetime.check();
   const dbPath = mkdtempSync(join('/dev/shm', 'ddb-bench-'));
   let local: DynamoDbLocal;
@@ -52,6 +57,8 @@ export async function startInstance(name: string, lifetime: Lifetime): Promise<B
       rmSync(dbPath, { recursive: true, force: true });
     },
   );
+  // After lifetime.own: a failure to pin still stops the instance.
+  if (pid > 0) placeInstance(pid, role);
   return { name, endpoint: local.endpoint, pid, stop };
 }
 

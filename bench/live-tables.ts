@@ -36,7 +36,7 @@ export async function startLiveTables(
   const signal = lifetime.signal;
   const started = await Promise.allSettled([
     startInstance(`${name} source`, lifetime),
-    startInstance(`${name} destination`, lifetime),
+    startInstance(`${name} destination`, lifetime, 'destination'),
   ]);
   const [first, second] = started;
   if (first.status !== 'fulfilled' || second.status !== 'fulfilled') {

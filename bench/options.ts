@@ -36,11 +36,13 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Source write rates (writes/s) of the lag stage. */
   readonly lagRates: readonly number[];
+  /** The destination's DynamoDB Local on CPU 0 alone, everything else on CPU 1 (cpu-isolation.ts). */
+  readonly isolateDestination: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--records N] [--only <stage>[,<stage>...]] [--quick] [--concurrency 4,8,16,32]
        [--pairs N] [--memory-records N (0: skip)] [--warmup N] [--replicator-args="<flags>"] [--profile] [--no-trace]
-       [--lag-rates 200,1000]`;
+       [--lag-rates 200,1000] [--isolate-destination]`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -66,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-trace': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       'lag-rates': { type: 'string' },
+      'isolate-destination': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -110,5 +113,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     trace: !values['no-trace'],
     quick: values.quick,
     lagRates,
+    isolateDestination: values['isolate-destination'],
   };
 }

@@ -35,7 +35,7 @@ export async function measureRawSink(
   const levels: RawLevel[] = [];
   for (const concurrency of options.concurrency) {
     lifetime.check();
-    const instance = await startInstance(`raw-c${concurrency}`, lifetime);
+    const instance = await startInstance(`raw-c${concurrency}`, lifetime, 'destination');
     const client = benchClient(instance.endpoint, DEST_REGION);
     try {
       const warmupMs = await warmUp(instance, DEST_REGION, {

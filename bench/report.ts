@@ -204,7 +204,10 @@ function rawSection(raw: RawResult, rechecks: readonly RawResult[]): string[] {
 }
 
 export function printReport(report: BenchReport): string {
-  const out: string[] = [];
+  const placement = report.machine.cpuPlacement;
+  const out: string[] = [
+    `CPU placement: ${typeof placement === 'string' ? placement : 'all processes share every CPU'}`,
+  ];
   if (report.raw !== undefined) out.push(...rawSection(report.raw, report.rawRechecks ?? []));
   const catchUps = report.catchUps ?? [];
   const pairs = report.pairs ?? [];

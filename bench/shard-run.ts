@@ -74,7 +74,11 @@ export async function measureShardRun(
   log: (line: string) => void,
 ): Promise<ShardRunResult> {
   const signal = lifetime.signal;
-  const dest = await startInstance(`shards s${options.shards} w${options.workers} destination`, lifetime);
+  const dest = await startInstance(
+    `shards s${options.shards} w${options.workers} destination`,
+    lifetime,
+    'destination',
+  );
   const destClient = benchClient(dest.endpoint, DEST_REGION);
   const children: ReplicatorChild[] = [];
   let closeBacklog: (() => Promise<void>) | undefined;
