@@ -61,7 +61,15 @@ function harness(signal = new AbortController().signal) {
     onChange: () => (changes += 1),
   });
   const start = (name: string, flush: Flush): void => chain.start(flush, () => ended.push(name));
-  return { chain, calls, written, ended, start, changes: () => changes };
+  /** Starts `first`, lets it send everything, then starts `second`: two flushes in flight. */
+  const startTwo = async (first: Flush, second: Flush): Promise<void> => {
+    start('first', first);
+    await settled();
+    calls[0]?.allSent();
+    start('second', second);
+    await settled();
+  };
+  return { chain, calls, written, ended, start, startTwo, changes: () => changes };
 }
 
 describe('FlushChain', () => {
@@ -133,11 +141,7 @@ describe('FlushChain', () => {
     const h = harness();
     const first = flushOf('a');
     const second = flushOf('b');
-    h.start('first', first);
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', second);
-    await settled();
+    await h.startTwo(first, second);
     h.calls[1]?.allSent();
     h.calls[1]?.succeed();
     await settled();
@@ -151,11 +155,7 @@ describe('FlushChain', () => {
 
   test('a failed flush stops the one after it, which is not reported; its own error is the one thrown', async () => {
     const h = harness();
-    h.start('first', flushOf('a'));
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', flushOf('b'));
-    await settled();
+    await h.startTwo(flushOf('a'), flushOf('b'));
     const boom = new Error('validation');
     h.calls[0]?.fail(boom);
     await h.chain.settle();
@@ -171,11 +171,7 @@ describe('FlushChain', () => {
   test('a later flush that fails leaves the one before to finish and be reported', async () => {
     const h = harness();
     const first = flushOf('a');
-    h.start('first', first);
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', flushOf('b'));
-    await settled();
+    await h.startTwo(first, flushOf('b'));
     const boom = new Error('access denied');
     h.calls[1]?.fail(boom);
     await settled();
@@ -191,11 +187,7 @@ describe('FlushChain', () => {
 
   test('the overlapping part is not written when the flush before failed', async () => {
     const h = harness();
-    h.start('first', flushOf('a'));
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', flushOf('a', 'b'));
-    await settled();
+    await h.startTwo(flushOf('a'), flushOf('a', 'b'));
     h.calls[1]?.succeed();
     h.calls[0]?.fail(new Error('boom'));
     await h.chain.settle();
@@ -207,11 +199,7 @@ describe('FlushChain', () => {
   test('aborting the chain stops every flush with a StoppedError', async () => {
     const controller = new AbortController();
     const h = harness(controller.signal);
-    h.start('first', flushOf('a'));
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', flushOf('b'));
-    await settled();
+    await h.startTwo(flushOf('a'), flushOf('b'));
     controller.abort();
     await h.chain.settle();
     assert.deepEqual(h.written, []);
@@ -220,11 +208,7 @@ describe('FlushChain', () => {
 
   test('a flush whose every key waits for the one before counts as sent only once those go out', async () => {
     const h = harness();
-    h.start('first', flushOf('a'));
-    await settled();
-    h.calls[0]?.allSent();
-    h.start('second', flushOf('a'));
-    await settled();
+    await h.startTwo(flushOf('a'), flushOf('a'));
     assert.equal(h.calls.length, 1);
     h.calls[0]?.succeed();
     await settled();
