@@ -2,7 +2,7 @@
 // each copied by segment-copier.ts, paced by the fleet's rates, with a progress bar or progress lines, a warning
 // when the copy will not fit in the stream's retention, and this worker's summary at the end.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { leaseTiming } from '../lease/lease-coordinator.js';
+import { leaseTiming } from '../lease/lease-timing.js';
 import { Semaphore } from '../util/semaphore.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { patiently, type BootstrapDeps } from './bootstrap-deps.js';

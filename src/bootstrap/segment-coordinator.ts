@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { classifyError } from '../errors/classify-error.js';
 import { errorMessage } from '../errors/replicator-error.js';
 import { ExpiryTracker } from '../lease/expiry-tracker.js';
-import { leaseTiming } from '../lease/lease-coordinator.js';
+import { leaseTiming } from '../lease/lease-timing.js';
 import { sleep } from '../util/sleep.js';
 import { Wakeup } from '../util/wakeup.js';
 import type { CopySegment } from './bootstrap-items.js';

@@ -1,0 +1,25 @@
+// Every lease timing of a fleet follows from one setting, the failover time: how often leases are renewed and
+// looked for, the safety margin, and the deadline of a write request (the fencing bound). Pure.
+import type { LeaseTiming } from './shard-lease.js';
+
+export interface FleetTiming extends LeaseTiming {
+  readonly renewIntervalMs: number;
+  readonly takeIntervalMs: number;
+  /** The deadline of one write request: short enough that it cannot outlive the lease it was sent under. */
+  readonly writeRequestTimeoutMs: number;
+}
+
+/**
+ * All lease timings follow from the failover time (default 10 s): renew every 1/6 of it, look for leases to take
+ * every 1/5, keep a 10 % safety margin, and give each write 30 %. A write then may start up to 60 % of the
+ * failover time after the last renewal was sent, which leaves several renewal rounds of slack on a busy machine.
+ */
+export function leaseTiming(failoverMs: number): FleetTiming {
+  return {
+    failoverMs,
+    safetyMs: Math.round(failoverMs / 10),
+    renewIntervalMs: Math.round(failoverMs / 6),
+    takeIntervalMs: Math.round(failoverMs / 5),
+    writeRequestTimeoutMs: Math.round(failoverMs * 0.3),
+  };
+}
