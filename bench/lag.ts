@@ -113,29 +113,16 @@ async function settle(
   load: { rate: number; durationMs: number },
   ctx: StageContext,
 ): Promise<void> {
-  const stop = new AbortController();
-  const signal = AbortSignal.any([ctx.lifetime.signal, stop.signal]);
-  const checker = new VisibilityChecker(tables.destClient, LIVE_DEST_TABLE);
-  const checking = checker.run(signal);
-  try {
-    await runPacedWriter({
-      client: tables.sourceClient,
-      table: LIVE_SOURCE_TABLE,
-      rate: load.rate,
-      durationMs: load.durationMs,
-      prefix: 'settle',
-      signal: ctx.lifetime.signal,
-      onAck: (w) => checker.watch(w.key, w.sentAt, w.ackAt),
-    });
-    if (!(await checker.drained(60_000, ctx.lifetime.signal))) {
-      ctx.lifetime.check();
-      throw new Error(
-        `the replicator did not catch up within 60 s: ${child.running ? 'running' : 'exited'} ${child.problems().join('\n')}`,
-      );
-    }
-  } finally {
-    stop.abort();
-    await checking;
+  const run = await measureLoad(
+    'replicated',
+    tables,
+    { rate: load.rate, durationMs: load.durationMs, prefix: 'settle', writeToDest: false },
+    ctx,
+  );
+  if (run.neverSeen > 0) {
+    throw new Error(
+      `the replicator did not catch up with the settling load (${run.neverSeen} items never seen): ${child.running ? 'running' : 'exited'} ${child.problems().join('\n')}`,
+    );
   }
 }
 
