@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ReplicatorProcess, isSdkWarning } from '../support/replicator-process.js';
+import { exitWithOutput } from '../support/child-exit.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SMALL = ['demo', '--rate', '100', '--items', '300', '--log-level', 'info'];
@@ -157,7 +158,7 @@ test(
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.resume();
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = exitWithOutput(child).then((exit) => exit.code);
     let timer: NodeJS.Timeout | undefined;
     try {
       await waitFor('the second line of figures', () => /^\s+2s\s/m.test(stdout), { timeoutMs: 180_000 });

@@ -2,6 +2,7 @@
 // lines so tests can wait for events ("lease taken", "progress") and read the one-line errors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { exitWithOutput } from './child-exit.js';
 import { waitFor } from './wait-for.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/ddb-replicator.js', import.meta.url));
@@ -33,11 +34,9 @@ export class ReplicatorProcess {
       for (const line of lines) this.#take(line);
     });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        if (pending !== '') this.#take(pending);
-        resolve({ code, signal });
-      });
+    this.exited = exitWithOutput(this.child).then((exit) => {
+      if (pending !== '') this.#take(pending);
+      return exit;
     });
   }
 
