@@ -6,14 +6,11 @@ import type { Logger } from 'pino';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
-import { classifyError } from '../errors/classify-error.js';
-import { ConfigError, ReplicatorError, errorMessage } from '../errors/replicator-error.js';
-import { isFinished } from '../lease/lease.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator } from '../lease/lease-coordinator.js';
 import { leaseTiming, type FleetTiming } from '../lease/lease-timing.js';
 import { DynamoLeaseStore, type LeaseStore } from '../lease/lease-store.js';
-import { finishedLeasesToDelete } from '../lease/finished-leases.js';
-import { foreignLeases, leasesToCreate } from '../lease/new-leases.js';
+import { foreignLeases } from '../lease/new-leases.js';
 import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
@@ -21,10 +18,10 @@ import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
 import { Semaphore } from '../util/semaphore.js';
 import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
-import { Wakeup } from '../util/wakeup.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { createDynamoClient, createStreamsClient, DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
 import { ShardPipeline } from './shard-pipeline.js';
+import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
 
 export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
@@ -45,10 +42,8 @@ export class Replicator {
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
   readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
-  readonly #syncNow = new Wakeup();
   #status: ReplicatorStatus = 'STARTING';
   #failure: Error | undefined;
-  #streamShardIds: ReadonlySet<string> | undefined;
   #coordinator: LeaseCoordinator | undefined;
 
   constructor(deps: ReplicatorDeps) {
@@ -168,6 +163,16 @@ export class Replicator {
     const memory = new Semaphore(config.maxBufferBytes);
     const take = new AbortController();
     const renew = new AbortController();
+    const shardSync = new ShardSync({
+      config,
+      store,
+      streams,
+      streamArn: tables.streamArn,
+      events: this.#events,
+      logger: this.#logger,
+      onCreated: () => this.#coordinator?.wake(),
+      onFatal: (err) => this.#fail(err),
+    });
 
     const coordinator: LeaseCoordinator = new LeaseCoordinator({
       store,
@@ -175,9 +180,9 @@ export class Replicator {
       failoverMs: config.failoverMs,
       events: this.#events,
       logger: this.#logger,
-      streamShardIds: () => this.#streamShardIds,
+      streamShardIds: () => shardSync.shardIds(),
       onAcquired: (lease) => {
-        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, timing });
+        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, shardSync, timing });
       },
       onHandoverRequested: async (lease) => {
         const pipeline = this.#pipelines.get(lease.shardId);
@@ -190,7 +195,7 @@ export class Replicator {
 
     try {
       // The first sync must succeed before anything is read; transient failures are waited out.
-      await retrying(() => this.#syncShards(store, streams, tables.streamArn, this.#stop.signal), {
+      await retrying(() => shardSync.sync(this.#stop.signal), {
         signal: this.#stop.signal,
         onRetry: (reason) => this.#logger.warn({ reason }, 'shard discovery failed; retrying'),
       });
@@ -200,7 +205,7 @@ export class Replicator {
         'replicating',
       );
       const coordinating = coordinator.run(take.signal, renew.signal);
-      const syncing = this.#syncLoop(store, streams, tables.streamArn, take.signal);
+      const syncing = shardSync.run(take.signal);
       await new Promise<void>((resolve) => {
         if (this.#stop.signal.aborted) resolve();
         this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -226,6 +231,7 @@ export class Replicator {
       memory: Semaphore;
       tables: CheckedTables;
       coordinator: LeaseCoordinator;
+      shardSync: ShardSync;
       timing: FleetTiming;
     },
   ): void {
@@ -263,7 +269,7 @@ export class Replicator {
           // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
           if (outcome === 'ended') {
             await deps.coordinator.finish(lease);
-            this.#syncNow.notify();
+            deps.shardSync.notify();
           } else if (outcome === 'lost') {
             deps.coordinator.drop(lease);
           }
@@ -298,66 +304,5 @@ export class Replicator {
       this.#logger.error({ err: errorMessage(err) }, 'stopping the worker');
     }
     this.stop();
-  }
-
-  async #syncLoop(
-    store: LeaseStore,
-    streams: StreamApi,
-    streamArn: string,
-    signal: AbortSignal,
-  ): Promise<void> {
-    while (!signal.aborted) {
-      await this.#syncNow.wait(signal, this.#config.shardSyncIntervalMs);
-      if (signal.aborted) return;
-      try {
-        await this.#syncShards(store, streams, streamArn, signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (classifyError(err).kind !== 'retriable') {
-          this.#fail(
-            describeFailure(err, 'source', this.#config.source, 'read the stream (dynamodb:DescribeStream)'),
-          );
-          return;
-        }
-        this.#logger.warn({ err: errorMessage(err) }, 'shard discovery failed; retrying');
-      }
-    }
-  }
-
-  /** Lists the stream's shards and creates a lease for each new one. */
-  async #syncShards(
-    store: LeaseStore,
-    streams: StreamApi,
-    streamArn: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const { shards, status } = await streams.listShards(streamArn, signal);
-    const existing = await store.list(signal);
-    if (status === 'DISABLED' && existing.length > 0 && existing.every(isFinished)) {
-      // Every record the stream had is replicated and no new one will come: say so and stop, rather than idle.
-      this.#fail(
-        new ReplicatorError(
-          `the stream of source table ${this.#config.source.tableName} is disabled (the stream was turned off or the table deleted): every shard was replicated to its end, nothing after that can be; re-enable the stream and start a new task (with --bootstrap), or delete the lease table ${store.tableName}`,
-        ),
-      );
-      return;
-    }
-    let created = 0;
-    for (const lease of leasesToCreate(shards, existing, this.#config.startPosition, streamArn)) {
-      if (await store.create(lease, signal)) created += 1;
-    }
-    const streamShardIds = new Set(shards.map((s) => s.shardId));
-    this.#streamShardIds = streamShardIds;
-    for (const finished of finishedLeasesToDelete(existing, streamShardIds)) {
-      if (await store.deleteFinished(finished.leaseKey, signal)) {
-        this.#logger.info(
-          { shardId: finished.leaseKey },
-          'removed finished lease of a shard gone from the stream',
-        );
-      }
-    }
-    const open = shards.filter((s) => s.endingSequenceNumber === undefined).length;
-    this.#events.emit('shards.synced', { total: shards.length, open, created });
-    if (created > 0) this.#coordinator?.wake();
   }
 }

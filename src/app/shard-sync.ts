@@ -1,0 +1,99 @@
+// Shard discovery for one worker: lists the stream's shards, creates a lease for each new one, removes finished
+// leases of shards the stream no longer has, and says when the stream is disabled with every shard done. Runs
+// once before the worker reads anything, then every --shard-sync-interval-ms and whenever a shard ends.
+import type { Logger } from 'pino';
+import type { ReplicationConfig } from '../config/replication-config.js';
+import { classifyError } from '../errors/classify-error.js';
+import { ReplicatorError, errorMessage } from '../errors/replicator-error.js';
+import { finishedLeasesToDelete } from '../lease/finished-leases.js';
+import { isFinished } from '../lease/lease.js';
+import type { LeaseStore } from '../lease/lease-store.js';
+import { leasesToCreate } from '../lease/new-leases.js';
+import type { EventBus } from '../observability/events.js';
+import type { StreamApi } from '../stream/stream-api.js';
+import { Wakeup } from '../util/wakeup.js';
+import { describeFailure } from './startup-checks.js';
+
+export interface ShardSyncDeps {
+  readonly config: Pick<ReplicationConfig, 'source' | 'startPosition' | 'shardSyncIntervalMs'>;
+  readonly store: LeaseStore;
+  readonly streams: StreamApi;
+  readonly streamArn: string;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** New leases were created: the coordinator may take them now rather than at its next round. */
+  readonly onCreated: () => void;
+  /** Discovery cannot go on (no permission, or the stream is disabled and fully replicated). */
+  readonly onFatal: (err: Error) => void;
+}
+
+export class ShardSync {
+  readonly #deps: ShardSyncDeps;
+  readonly #now = new Wakeup();
+  #shardIds: ReadonlySet<string> | undefined;
+
+  constructor(deps: ShardSyncDeps) {
+    this.#deps = deps;
+  }
+
+  /** The stream's shard ids at the last sync; undefined before the first. */
+  shardIds(): ReadonlySet<string> | undefined {
+    return this.#shardIds;
+  }
+
+  /** Looks again now (a shard ended, so its children may be new), not at the next interval. */
+  notify(): void {
+    this.#now.notify();
+  }
+
+  /** Syncs every interval (or on notify) until the signal; transient failures wait for the next round. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { config, logger } = this.#deps;
+    while (!signal.aborted) {
+      await this.#now.wait(signal, config.shardSyncIntervalMs);
+      if (signal.aborted) return;
+      try {
+        await this.sync(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (classifyError(err).kind !== 'retriable') {
+          this.#deps.onFatal(
+            describeFailure(err, 'source', config.source, 'read the stream (dynamodb:DescribeStream)'),
+          );
+          return;
+        }
+        logger.warn({ err: errorMessage(err) }, 'shard discovery failed; retrying');
+      }
+    }
+  }
+
+  /** One look at the stream; throws what the stream or lease table answered. */
+  async sync(signal?: AbortSignal): Promise<void> {
+    const { config, store, streams, streamArn, events, logger } = this.#deps;
+    const { shards, status } = await streams.listShards(streamArn, signal);
+    const existing = await store.list(signal);
+    if (status === 'DISABLED' && existing.length > 0 && existing.every(isFinished)) {
+      // Every record the stream had is replicated and no new one will come: say so and stop, rather than idle.
+      this.#deps.onFatal(
+        new ReplicatorError(
+          `the stream of source table ${config.source.tableName} is disabled (the stream was turned off or the table deleted): every shard was replicated to its end, nothing after that can be; re-enable the stream and start a new task (with --bootstrap), or delete the lease table ${store.tableName}`,
+        ),
+      );
+      return;
+    }
+    let created = 0;
+    for (const lease of leasesToCreate(shards, existing, config.startPosition, streamArn)) {
+      if (await store.create(lease, signal)) created += 1;
+    }
+    const shardIds = new Set(shards.map((s) => s.shardId));
+    this.#shardIds = shardIds;
+    for (const finished of finishedLeasesToDelete(existing, shardIds)) {
+      if (await store.deleteFinished(finished.leaseKey, signal)) {
+        logger.info({ shardId: finished.leaseKey }, 'removed finished lease of a shard gone from the stream');
+      }
+    }
+    const open = shards.filter((s) => s.endingSequenceNumber === undefined).length;
+    events.emit('shards.synced', { total: shards.length, open, created });
+    if (created > 0) this.#deps.onCreated();
+  }
+}
