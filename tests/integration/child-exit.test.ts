@@ -1,10 +1,12 @@
 // Proves that exitWithOutput resolves only after a child's piped output has been read to the end (resolving on
 // the 'exit' event alone once made a one-line-error test in CI find no line), and that a grandchild holding the
-// pipe open delays it by the grace at most.
+// pipe open delays it by the grace at most; and that waiting for a log line of a CLI that has exited fails at
+// once with the CLI's last line, rather than at the wait's deadline.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { exitWithOutput } from '../support/child-exit.js';
+import { ReplicatorProcess } from '../support/replicator-process.js';
 
 /** A node child running `script` with stdout and stderr piped to us. */
 function node(script: string) {
@@ -43,3 +45,21 @@ test('a grandchild that keeps the pipe open delays the result by the grace only'
     process.kill(Number(stdout.trim()), 'SIGKILL');
   }
 });
+
+test(
+  'waiting for a log line of a CLI that exited fails with its last line',
+  { timeout: 30_000 },
+  async () => {
+    const worker = new ReplicatorProcess(['replicate', '--bogus-flag', 'x']);
+    try {
+      // The wait's own deadline is past the test's: only the exit can end it in time.
+      await assert.rejects(worker.waitForLog('replicating', { timeoutMs: 120_000 }), (err: Error) => {
+        assert.match(err.message, /^process exited with 2 before log line "replicating"/);
+        assert.match(err.message, /bogus-flag/);
+        return true;
+      });
+    } finally {
+      await worker.kill();
+    }
+  },
+);

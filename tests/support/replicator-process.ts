@@ -13,6 +13,9 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
+/** What waitForLog's check returns once the process has exited without the line. */
+const EXITED = Symbol('exited');
+
 export class ReplicatorProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[] = [];
@@ -59,19 +62,25 @@ export class ReplicatorProcess {
     return this.child.pid;
   }
 
-  /** Waits for a log line with this message (and matching fields) from the index `from` on. */
+  /**
+   * Waits for a log line with this message (and matching fields) from the index `from` on. A process that exits
+   * first fails the wait at once, with its output read to the end (the last lines usually say why).
+   */
   async waitForLog(
     msg: string,
     options: { timeoutMs?: number; from?: number; match?: (l: LogLine) => boolean } = {},
   ): Promise<LogLine> {
-    return waitFor(
+    const found = await waitFor(
       `log line "${msg}"`,
-      () => {
-        if (this.child.exitCode !== null)
-          throw new Error(`process exited with ${this.child.exitCode}: ${this.describe()}`);
-        return this.logs.slice(options.from ?? 0).find((l) => l.msg === msg && (options.match?.(l) ?? true));
-      },
+      () =>
+        this.logs.slice(options.from ?? 0).find((l) => l.msg === msg && (options.match?.(l) ?? true)) ??
+        (this.child.exitCode !== null || this.child.signalCode !== null ? EXITED : undefined),
       { timeoutMs: options.timeoutMs ?? 30_000 },
+    );
+    if (found !== EXITED) return found;
+    const exit = await this.exited;
+    throw new Error(
+      `process exited with ${exit.code ?? exit.signal} before log line "${msg}": ${this.describe()}`,
     );
   }
 
