@@ -7,7 +7,7 @@
 // is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
 import { createDynamoClient, createStreamsClient, DATA_PATH } from '../app/aws-clients.js';
 import { ConfigError } from '../errors/replicator-error.js';
-import { DynamoLeaseStore } from '../lease/lease-store.js';
+import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
 import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
 import type { BootstrapOptions } from './bootstrap-options.js';

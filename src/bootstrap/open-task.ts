@@ -5,7 +5,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import type { Logger } from 'pino';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
-import { DynamoLeaseStore } from '../lease/lease-store.js';
+import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { defaultSegments } from '../scan/scan-segment.js';
 import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
 import type { BootstrapTask } from './bootstrap-items.js';

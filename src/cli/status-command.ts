@@ -7,7 +7,7 @@ import { fleetStatus, formatFleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
-import { DynamoLeaseStore } from '../lease/lease-store.js';
+import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { createLogger } from '../observability/logger.js';
 import { EXIT_OK } from './exit-codes.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoLeaseStore } from '../../src/lease/lease-store.js';
+import { DynamoLeaseStore } from '../../src/lease/dynamo-lease-store.js';
 import { sourceEndpoint, SOURCE_REGION } from '../support/local-env.js';
 import {
   assertTablesConverge,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { TRIM_HORIZON, newLease } from '../../src/lease/lease.js';
-import { DynamoLeaseStore } from '../../src/lease/lease-store.js';
+import { DynamoLeaseStore } from '../../src/lease/dynamo-lease-store.js';
 import { sourceClient, uniqueName } from '../support/local-env.js';
 
 const client = sourceClient();

@@ -1,0 +1,317 @@
+// The lease table in DynamoDB: the only shared state of a fleet. Every change is a conditional write, and a
+// failed condition is a result ("someone else changed it"), never an exception. Ownership rules:
+// take and renew are conditional on the leaseCounter last seen (so two takers cannot both win), checkpoint and
+// release on leaseOwner (so a worker that lost the lease cannot move its checkpoint).
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { Lease, WorkerPresence } from './lease.js';
+import { fromItem, toItem } from './lease-items.js';
+import { BOOTSTRAP_KEY_PREFIX, type Fleet, type LeaseStore } from './lease-store.js';
+import { ensureLeaseTable } from './lease-table.js';
+import { deletePresence, presenceFromItem, WORKER_KEY_PREFIX, writeHeartbeat } from './worker-presence.js';
+
+export class DynamoLeaseStore implements LeaseStore {
+  readonly #client: DynamoDBClient;
+  readonly tableName: string;
+
+  readonly #failoverMs: number;
+  readonly #now: () => number;
+
+  /** `failoverMs` is recorded in the leases this worker takes, for `status`. */
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    options: { failoverMs?: number; now?: () => number } = {},
+  ) {
+    this.#client = client;
+    this.tableName = tableName;
+    this.#failoverMs = options.failoverMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async ensureTable(signal?: AbortSignal): Promise<{ created: boolean }> {
+    return ensureLeaseTable(this.#client, this.tableName, signal);
+  }
+
+  async list(signal?: AbortSignal): Promise<Lease[]> {
+    return (await this.listFleet(signal)).leases;
+  }
+
+  async listFleet(signal?: AbortSignal): Promise<Fleet> {
+    const leases: Lease[] = [];
+    const workers: WorkerPresence[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        { abortSignal: signal },
+      );
+      for (const item of out.Items ?? []) {
+        const key = item.leaseKey?.S ?? '';
+        // A bootstrap copy's items are no shard leases (see BOOTSTRAP_KEY_PREFIX).
+        if (key.startsWith(BOOTSTRAP_KEY_PREFIX)) continue;
+        if (key.startsWith(WORKER_KEY_PREFIX)) workers.push(presenceFromItem(item));
+        else leases.push(fromItem(item));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return { leases, workers };
+  }
+
+  async heartbeat(workerId: string, signal?: AbortSignal): Promise<void> {
+    await writeHeartbeat(
+      this.#client,
+      this.tableName,
+      workerId,
+      { now: this.#now(), failoverMs: this.#failoverMs },
+      signal,
+    );
+  }
+
+  async removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean> {
+    return deletePresence(this.#client, this.tableName, workerId, seenHeartbeat, signal);
+  }
+
+  async create(lease: Lease, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(lease),
+          ConditionExpression: 'attribute_not_exists(leaseKey)',
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined> {
+    const switched = seen.leaseOwner !== owner;
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: seen.leaseKey } },
+          UpdateExpression:
+            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner',
+          ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':one': { N: '1' },
+            ':zero': { N: '0' },
+            ':switched': { N: switched ? '1' : '0' },
+            ':seen': { N: String(seen.leaseCounter) },
+            ':now': { N: String(this.#now()) },
+            ':failover': { N: String(this.#failoverMs) },
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      );
+      return out.Attributes === undefined ? undefined : fromItem(out.Attributes);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Refused, yet the lease may be ours: the SDK retried a take whose first attempt was applied but whose
+      // answer was lost (the counter had moved by our own write), or its owner handed it to us meanwhile. The
+      // lease table is what every worker goes by: a lease in our name is ours to hold; dropping it would leave
+      // it idle until it expired. It is renewed at once, so that its validity starts after this call was sent
+      // (the caller counts it from then), whenever the write that put it in our name happened.
+      const current = err.Item === undefined ? undefined : fromItem(err.Item);
+      return current?.leaseOwner === owner ? this.renew(current, signal) : undefined;
+    }
+  }
+
+  async renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined> {
+    const owner = seen.leaseOwner;
+    if (owner === undefined) return undefined;
+    let counter = seen.leaseCounter;
+    // Conditional on the counter this worker last saw, as in the Kinesis Client Library. A renewal that timed out
+    // on our side may still have been applied and moved the counter: the refusal then shows the lease still in our
+    // name, and one more attempt on that counter renews it, instead of dropping a lease nobody took. Any move to
+    // another worker (take, hand-over, release) changes leaseOwner, so the item returned tells the two apart.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await this.#renewOnce(seen.leaseKey, owner, counter, signal);
+      if (outcome.renewed !== undefined) return outcome.renewed;
+      const current = outcome.refusedBy;
+      if (current?.leaseOwner !== owner) return undefined;
+      counter = current.leaseCounter;
+    }
+    return undefined;
+  }
+
+  async #renewOnce(
+    leaseKey: string,
+    owner: string,
+    counter: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly renewed?: Lease; readonly refusedBy?: Lease | undefined }> {
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: leaseKey } },
+          UpdateExpression: 'SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now',
+          ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':one': { N: '1' },
+            ':seen': { N: String(counter) },
+            ':now': { N: String(this.#now()) },
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      );
+      return out.Attributes === undefined ? {} : { renewed: fromItem(out.Attributes) };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return { refusedBy: err.Item === undefined ? undefined : fromItem(err.Item) };
+    }
+  }
+
+  async checkpoint(
+    shardId: string,
+    owner: string,
+    checkpoint: string,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return this.#conditionalUpdate(
+      shardId,
+      {
+        UpdateExpression:
+          'SET #checkpoint = :checkpoint, checkpointSubSequenceNumber = :zero, ownerSwitchesSinceCheckpoint = :zero',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
+        ExpressionAttributeValues: {
+          ':checkpoint': { S: checkpoint },
+          ':zero': { N: '0' },
+          ':owner': { S: owner },
+        },
+      },
+      undefined,
+      signal,
+    );
+  }
+
+  async release(shardId: string, owner: string, signal?: AbortSignal): Promise<boolean> {
+    // Refused with no owner left: an earlier attempt of this very call was applied and its answer lost (the SDK
+    // sent it again). Only the owner clears leaseOwner, so the lease was released by us.
+    return this.#conditionalUpdate(
+      shardId,
+      {
+        UpdateExpression: 'REMOVE leaseOwner, pendingOwner SET leaseCounter = leaseCounter + :one',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
+      },
+      (current) => current !== undefined && current.leaseOwner === undefined,
+      signal,
+    );
+  }
+
+  async requestHandover(seen: Lease, requester: string, signal?: AbortSignal): Promise<boolean> {
+    const owner = seen.leaseOwner;
+    if (owner === undefined) return false;
+    return this.#conditionalUpdate(
+      seen.leaseKey,
+      {
+        UpdateExpression: 'SET pendingOwner = :requester',
+        ConditionExpression:
+          'leaseOwner = :owner AND leaseCounter = :seen AND attribute_not_exists(pendingOwner)',
+        ExpressionAttributeValues: {
+          ':requester': { S: requester },
+          ':owner': { S: owner },
+          ':seen': { N: String(seen.leaseCounter) },
+        },
+      },
+      undefined,
+      signal,
+    );
+  }
+
+  async handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean> {
+    // Refused with `to` as the owner: an earlier attempt of this very call was applied and its answer lost (the
+    // SDK sent it again), and `to` may have taken the lease since. It was handed over.
+    return this.#conditionalUpdate(
+      shardId,
+      {
+        UpdateExpression:
+          'SET leaseOwner = :to, leaseCounter = leaseCounter + :one, lastRenewedAt = :now REMOVE pendingOwner',
+        ConditionExpression: 'leaseOwner = :owner AND pendingOwner = :to',
+        ExpressionAttributeValues: {
+          ':to': { S: to },
+          ':owner': { S: owner },
+          ':one': { N: '1' },
+          ':now': { N: String(this.#now()) },
+        },
+      },
+      (current) => current?.leaseOwner === to,
+      signal,
+    );
+  }
+
+  async deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.#conditional(async () => {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: shardId } },
+          ConditionExpression: '#checkpoint = :end',
+          ExpressionAttributeNames: { '#checkpoint': 'checkpoint' },
+          ExpressionAttributeValues: { ':end': { S: 'SHARD_END' } },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  /**
+   * A conditional update of one lease: true when it applies; when refused, what `alreadyDone` says of the item as
+   * it is now (an earlier attempt of the same call applied), or false without it.
+   */
+  async #conditionalUpdate(
+    leaseKey: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+    alreadyDone: ((current: Lease | undefined) => boolean) | undefined,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: leaseKey } },
+          ...update,
+          ...(alreadyDone === undefined ? {} : { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return alreadyDone?.(err.Item === undefined ? undefined : fromItem(err.Item)) ?? false;
+    }
+  }
+
+  async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return lost;
+      throw err;
+    }
+  }
+}
