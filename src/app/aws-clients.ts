@@ -3,8 +3,6 @@
 // one attempt per call; the startup checks make two, so that an unreachable endpoint fails fast.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Location } from '../config/replication-config.js';
 import { streamsProtocol } from '../stream/stream-codec.js';
 import { FencedHttpHandler } from '../writer/fenced-http-handler.js';
@@ -54,8 +52,7 @@ function clientConfig(location: Location, options: ClientOptions) {
       // Without this the handler only logs a late answer and waits on: a dropped response would hang a reader
       // or a lease renewal for as long as the connection lives.
       throwOnRequestTimeout: true,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      agent: agentOptions,
     }),
   };
 }

@@ -53,13 +53,15 @@ export abstract class HeldLease {
    * Resolves once a request of up to `requestMs` started now would end while the lease is surely ours: at once
    * in the common case, after the next renewal when the validity left is short (a slow renewal round), and
    * throws LeaseLostError when the validity ran out (a frozen process, a lease table out of reach) or the lease
-   * was lost.
+   * was lost. Resolves with the moment (performance.now()) of the check that passed: the request's deadline
+   * counts from there, not from whenever the caller resumes, so a freeze right after the check is caught too.
    */
-  async waitWritable(requestMs: number, signal?: AbortSignal): Promise<void> {
+  async waitWritable(requestMs: number, signal?: AbortSignal): Promise<number> {
     for (;;) {
       if (this.isLost) throw new LeaseLostError(this.leaseName);
+      const checkedAt = performance.now();
       const remaining = this.remainingMs();
-      if (remaining >= requestMs) return;
+      if (remaining >= requestMs) return checkedAt;
       if (remaining <= 0 || signal?.aborted === true) {
         if (remaining <= 0) this.markLost('lease validity ran out before it could be renewed');
         throw new LeaseLostError(this.leaseName);

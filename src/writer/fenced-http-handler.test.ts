@@ -112,6 +112,58 @@ test('a request whose deadline passed before it went out is refused, not sent, e
   handler.destroy();
 });
 
+for (const [connection, agent] of [
+  ['a pooled connection', { keepAlive: true }],
+  ['a new connection', { keepAlive: false }],
+] as const) {
+  test(`a freeze after the handler's check, while Node builds the request, is caught before it goes out on ${connection}`, async () => {
+    const handler = new FencedHttpHandler({ agent });
+    const deadlines = new RequestDeadlines(new AbortController().signal);
+    // The first request resolves the handler's configuration (and, kept alive, leaves a connection in the pool).
+    const warm = received;
+    await drain(await deadlines.run(5_000, (signal) => handler.handle(request(), { abortSignal: signal })));
+    await receivedReaches(warm + 1);
+    const before = received;
+    const late = request();
+    // Node reads the headers while it builds the request, after the handler's own check: freeze there.
+    let frozen = false;
+    Object.defineProperty(late.headers, 'x-freeze', {
+      enumerable: true,
+      get: () => {
+        if (!frozen) freeze(80);
+        frozen = true;
+        return '1';
+      },
+    });
+    const sent = deadlines.run(50, (signal) => handler.handle(late, { abortSignal: signal }));
+    await assert.rejects(sent, (err: Error & { code?: string }) => err.code === 'ETIMEDOUT');
+    assert.ok(frozen, 'the freeze happened inside the handler');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(received, before);
+    deadlines.close();
+    handler.destroy();
+  });
+}
+
+test('a freeze while a new connection is being made is caught when it connects, before the request goes out', async () => {
+  const handler = new FencedHttpHandler({ agent: { keepAlive: false } });
+  const deadlines = new RequestDeadlines(new AbortController().signal);
+  const warm = received;
+  await drain(await deadlines.run(5_000, (signal) => handler.handle(request(), { abortSignal: signal })));
+  await receivedReaches(warm + 1);
+  const before = received;
+  // Go on from a timer: after this code the event loop polls (and sees the connection made) before it runs any
+  // timer, so the overdue deadline timer cannot be the one that stops the request.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const sent = deadlines.run(50, (signal) => handler.handle(request(), { abortSignal: signal }));
+  freeze(80);
+  await assert.rejects(sent, (err: Error & { code?: string }) => err.code === 'ETIMEDOUT');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(received, before);
+  deadlines.close();
+  handler.destroy();
+});
+
 test('a signal that is not a request deadline does not fence anything', async () => {
   const handler = new FencedHttpHandler();
   const before = received;

@@ -37,18 +37,27 @@ export class RequestDeadlines {
   }
 
   /**
-   * Runs `send` with a signal that aborts after `timeoutMs` or when the flush aborts. Rejects with StoppedError
-   * when the flush aborted, and with an ETIMEDOUT error (a network problem, retried) when the deadline passed.
+   * Runs `send` with a signal that aborts `timeoutMs` after `from` (performance.now(); default: now) or when
+   * the flush aborts. Rejects with StoppedError when the flush aborted, and with an ETIMEDOUT error (a network
+   * problem, retried) when the deadline passed.
    */
-  async run<T>(timeoutMs: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async run<T>(
+    timeoutMs: number,
+    send: (signal: AbortSignal) => Promise<T>,
+    from = performance.now(),
+  ): Promise<T> {
     if (this.#flush.aborted) throw new StoppedError();
     const request = new AbortController();
-    deadlines.set(request.signal, performance.now() + timeoutMs);
+    const deadline = from + timeoutMs;
+    deadlines.set(request.signal, deadline);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        request.abort();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
     this.#inFlight.add(request);
     try {
       return await send(request.signal);

@@ -47,8 +47,11 @@ export interface TableWriterDeps {
 
 export interface WriteOptions {
   readonly signal: AbortSignal;
-  /** Throws to stop the flush before a request goes out (used for lease fencing). */
-  readonly beforeSend?: () => Promise<void> | void;
+  /**
+   * The lease check before every request: may wait (for a renewal), throws to stop the flush, and resolves with
+   * the moment (performance.now()) its check passed, from which the request's deadline then counts.
+   */
+  readonly beforeSend?: () => Promise<number> | number;
   /**
    * Called once, when the first request of every batch has gone out: from then on the write only waits for
    * answers and retries, and the request slots it leaves free are the next flush's to fill.
@@ -60,7 +63,7 @@ export interface WriteOptions {
 interface FlushScope {
   readonly signal: AbortSignal;
   readonly deadlines: RequestDeadlines;
-  readonly beforeSend: (() => Promise<void> | void) | undefined;
+  readonly beforeSend: WriteOptions['beforeSend'];
 }
 
 export class TableWriter {
@@ -134,14 +137,17 @@ export class TableWriter {
       await beforeSend?.();
       const release = await requestSlots.acquire(1, signal);
       try {
-        await beforeSend?.();
+        const checkedAt = await beforeSend?.();
         stats.requests += 1;
         firstSent?.();
         firstSent = undefined;
-        const out = await deadlines.run(requestTimeoutMs, (abortSignal) =>
-          client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
-            abortSignal,
-          }),
+        const out = await deadlines.run(
+          requestTimeoutMs,
+          (abortSignal) =>
+            client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
+              abortSignal,
+            }),
+          checkedAt,
         );
         const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
         if (unprocessed.length === 0) return;
