@@ -4,7 +4,6 @@
 // the state they leave. A stream position is recorded in one transaction with a check that the task is still
 // recording positions, so no position can be recorded once any worker may have started copying.
 import {
-  ConditionalCheckFailedException,
   PutItemCommand,
   ScanCommand,
   TransactionCanceledException,
@@ -29,6 +28,7 @@ import {
   type CopySegment,
 } from './bootstrap-items.js';
 import type { ScanKey } from './scan-key-codec.js';
+import { unlessConditionFailed } from '../lease/unless-condition-failed.js';
 
 export interface BootstrapItems {
   readonly task: BootstrapTask | undefined;
@@ -118,7 +118,7 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   async createTask(task: BootstrapTask, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
@@ -169,7 +169,7 @@ export class DynamoSegmentStore implements SegmentStore {
 
   async createSegments(count: number, signal?: AbortSignal): Promise<void> {
     for (let segment = 0; segment < count; segment++) {
-      await this.#conditional(async () => {
+      await unlessConditionFailed(async () => {
         await this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
@@ -201,7 +201,7 @@ export class DynamoSegmentStore implements SegmentStore {
       values[`:from${i}`] = { S: state };
       return `:from${i}`;
     });
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
@@ -249,7 +249,7 @@ export class DynamoSegmentStore implements SegmentStore {
       update += ', lastEvaluatedKey = :key';
       values[':key'] = savedKeyValue(progress.lastEvaluatedKey);
     }
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
@@ -265,7 +265,7 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   async release(segment: number, owner: string, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
@@ -286,7 +286,7 @@ export class DynamoSegmentStore implements SegmentStore {
     condition: string,
     signal?: AbortSignal,
   ): Promise<CopySegment | undefined> {
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
@@ -307,14 +307,5 @@ export class DynamoSegmentStore implements SegmentStore {
       );
       return out.Attributes === undefined ? undefined : segmentFromItem(out.Attributes);
     }, undefined);
-  }
-
-  async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return lost;
-      throw err;
-    }
   }
 }

@@ -17,6 +17,7 @@ import { fromItem, toItem } from './lease-items.js';
 import { BOOTSTRAP_KEY_PREFIX, type Fleet, type LeaseStore } from './lease-store.js';
 import { ensureLeaseTable } from './lease-table.js';
 import { deletePresence, presenceFromItem, WORKER_KEY_PREFIX, writeHeartbeat } from './worker-presence.js';
+import { unlessConditionFailed } from './unless-condition-failed.js';
 
 export class DynamoLeaseStore implements LeaseStore {
   readonly #client: DynamoDBClient;
@@ -81,7 +82,7 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async create(lease: Lease, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.tableName,
@@ -261,7 +262,7 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean> {
-    return this.#conditional(async () => {
+    return unlessConditionFailed(async () => {
       await this.#client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
@@ -303,15 +304,6 @@ export class DynamoLeaseStore implements LeaseStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       return alreadyDone?.(err.Item === undefined ? undefined : fromItem(err.Item)) ?? false;
-    }
-  }
-
-  async #conditional<T>(write: () => Promise<T>, lost: T): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return lost;
-      throw err;
     }
   }
 }
