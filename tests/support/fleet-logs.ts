@@ -2,6 +2,7 @@
 // one shard by two workers at once, and hand-overs that do not continue at the old owner's checkpoint. Pure
 // functions of the log lines, so tests/integration/fleet-logs.test.ts can show that each check finds what it
 // looks for.
+import { groupBy } from './group-by.js';
 import type { LogLine } from './replicator-process.js';
 
 /** What the checks need of a worker: its id, its log lines, and when it was killed with -9, if it was. */
@@ -80,12 +81,7 @@ export function overlappingReads(intervals: readonly ReadingInterval[]): {
   overlaps: string[];
   tolerated: number;
 } {
-  const byShard = new Map<string, ReadingInterval[]>();
-  for (const interval of intervals) {
-    const list = byShard.get(interval.shardId) ?? [];
-    list.push(interval);
-    byShard.set(interval.shardId, list);
-  }
+  const byShard = groupBy(intervals, (interval) => interval.shardId);
   const overlaps: string[] = [];
   let tolerated = 0;
   for (const list of byShard.values()) {

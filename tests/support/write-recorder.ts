@@ -4,6 +4,7 @@
 // A fleet test gives each worker its own recorder (its --dest-endpoint) with a label and one shared list, so
 // every write says which worker sent it while the list keeps the order of arrival across workers.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { groupBy } from './group-by.js';
 
 export interface RecordedWrite {
   readonly key: string;
@@ -146,12 +147,7 @@ export function perKeyOrderViolations<W extends { key: string; op: string }>(
   sourceOps: ReadonlyMap<string, readonly string[]>,
   options: { mayGoBack?: (newest: W, write: W) => boolean } = {},
 ): string[] {
-  const byKey = new Map<string, W[]>();
-  for (const write of recorded) {
-    const list = byKey.get(write.key) ?? [];
-    list.push(write);
-    byKey.set(write.key, list);
-  }
+  const byKey = groupBy(recorded, (write) => write.key);
   const violations: string[] = [];
   for (const [key, written] of byKey) {
     const source = sourceOps.get(key) ?? [];
