@@ -8,7 +8,9 @@
 // Checked three times: when the handler is called; when Node hands the request to a pooled connection, on the
 // tick its bytes are written (the 'socket' event, the last JavaScript to run before them); and when a new
 // connection connects, before the request written to it while connecting goes out. What remains unfenced is the
-// few microseconds from that last check to the socket write (and, over TLS, a new connection's handshake).
+// few microseconds from that last check to the socket write (and, over TLS, a new connection's handshake). A
+// request queued in the agent because every socket is busy gets a socket without either hook; the data path's
+// maxSockets (256, aws-clients.ts) is the top of --write-concurrency, so the writer's requests never queue.
 import { Agent as HttpAgent, type AgentOptions, type ClientRequest, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
