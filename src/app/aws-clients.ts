@@ -1,8 +1,9 @@
-// Builds the SDK clients for one side (source, destination, lease table). Credentials come from the standard
-// provider chain. The data path retries on its own terms (forever, with its own backoff), so its clients make
+// Builds the SDK clients for one side (source, destination, lease table), with the side's credential provider
+// (side-clients.ts; the default chain when none is given, as for the demo's local tables). The data path retries on its own terms (forever, with its own backoff), so its clients make
 // one attempt per call; the startup checks make two, so that an unreachable endpoint fails fast.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Location } from '../config/replication-config.js';
 import { streamsProtocol } from '../stream/stream-codec.js';
 import { FencedHttpHandler } from '../writer/fenced-http-handler.js';
@@ -39,11 +40,16 @@ export const STARTUP: ClientOptions = {
   maxSockets: 16,
 };
 
-function clientConfig(location: Location, options: ClientOptions) {
+function clientConfig(
+  location: Location,
+  options: ClientOptions,
+  credentials: AwsCredentialIdentityProvider | undefined,
+) {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
   return {
     region: location.region,
     ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
     maxAttempts: options.maxAttempts,
     // Refuses a write whose deadline passed before it went out (a frozen process): see FencedHttpHandler.
     requestHandler: new FencedHttpHandler({
@@ -57,10 +63,21 @@ function clientConfig(location: Location, options: ClientOptions) {
   };
 }
 
-export function createDynamoClient(location: Location, options: ClientOptions): DynamoDBClient {
-  return new DynamoDBClient(clientConfig(location, options));
+export function createDynamoClient(
+  location: Location,
+  options: ClientOptions,
+  credentials?: AwsCredentialIdentityProvider,
+): DynamoDBClient {
+  return new DynamoDBClient(clientConfig(location, options, credentials));
 }
 
-export function createStreamsClient(location: Location, options: ClientOptions): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient({ ...clientConfig(location, options), protocol: streamsProtocol() });
+export function createStreamsClient(
+  location: Location,
+  options: ClientOptions,
+  credentials?: AwsCredentialIdentityProvider,
+): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient({
+    ...clientConfig(location, options, credentials),
+    protocol: streamsProtocol(),
+  });
 }

@@ -20,7 +20,9 @@ import { Semaphore } from '../util/semaphore.js';
 import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { TableWriter } from '../writer/table-writer.js';
-import { createDynamoClient, createStreamsClient, DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
+import { roleSessionName } from '../config/credential-source.js';
+import { DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
+import { SideClients } from './side-clients.js';
 import { ShardPipeline } from './shard-pipeline.js';
 import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
@@ -40,6 +42,7 @@ export class Replicator {
   readonly #events: EventBus;
   readonly #logger: Logger;
   readonly #bootstrap: BootstrapOptions | undefined;
+  readonly #clients: SideClients;
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
   readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
@@ -52,6 +55,10 @@ export class Replicator {
     this.#events = deps.events;
     this.#logger = deps.logger;
     this.#bootstrap = deps.bootstrap;
+    this.#clients = new SideClients(deps.config, {
+      logger: deps.logger,
+      sessionName: roleSessionName(deps.config.workerId),
+    });
   }
 
   get status(): ReplicatorStatus {
@@ -71,15 +78,18 @@ export class Replicator {
 
   async run(): Promise<void> {
     const config = this.#config;
-    const sourceStartup = createDynamoClient(config.source, STARTUP);
-    const destinationStartup = createDynamoClient(config.destination, STARTUP);
-    const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
-    const streamsStartup = new SdkStreamApi(createStreamsClient(streamsLocation, STARTUP));
-    const leaseClient = createDynamoClient(config.lease, {
+    const clients = this.#clients;
+    const sourceStartup = clients.dynamo('source', STARTUP);
+    const destinationStartup = clients.dynamo('destination', STARTUP);
+    const streamsStartupClient = clients.streams(STARTUP);
+    const streamsStartup = new SdkStreamApi(streamsStartupClient);
+    const leaseClient = clients.dynamo('lease', {
       ...STARTUP,
       requestTimeoutMs: Math.max(1_000, Math.round(config.failoverMs / 5)),
     });
     try {
+      await clients.checkCredentials(['source', 'destination', 'lease']);
+      if (this.#stop.signal.aborted) return;
       const tables = await checkTables(
         {
           sourceClient: sourceStartup,
@@ -98,7 +108,15 @@ export class Replicator {
       // create, copies the table, and only then lets the worker replicate from those positions. Without
       // --bootstrap it only refuses a task whose copy is unfinished. `bootstrap` (copy only) ends after it.
       await runBootstrapStep(
-        { config, tables, options: this.#bootstrap, leaseClient, events: this.#events, logger: this.#logger },
+        {
+          config,
+          tables,
+          options: this.#bootstrap,
+          clients,
+          leaseClient,
+          events: this.#events,
+          logger: this.#logger,
+        },
         this.#stop.signal,
       );
       if (!this.#stop.signal.aborted && this.#bootstrap?.copyOnly !== true)
@@ -114,6 +132,7 @@ export class Replicator {
     } finally {
       sourceStartup.destroy();
       destinationStartup.destroy();
+      streamsStartupClient.destroy();
       leaseClient.destroy();
     }
     if (this.#failure !== undefined) {
@@ -147,9 +166,8 @@ export class Replicator {
 
   async #runWorker(store: LeaseStore, tables: CheckedTables): Promise<void> {
     const config = this.#config;
-    const destination = createDynamoClient(config.destination, DATA_PATH);
-    const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
-    const streamsClient = createStreamsClient(streamsLocation, STREAM_READS);
+    const destination = this.#clients.dynamo('destination', DATA_PATH);
+    const streamsClient = this.#clients.streams(STREAM_READS);
     const streams = new SdkStreamApi(streamsClient);
     const timing = leaseTiming(config.failoverMs);
     const writer = new TableWriter({

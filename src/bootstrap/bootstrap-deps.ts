@@ -2,6 +2,7 @@
 // ride over throttling and network trouble.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
+import type { SideClients } from '../app/side-clients.js';
 import type { CheckedTables } from '../app/startup-checks.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import type { EventBus } from '../observability/events.js';
@@ -13,6 +14,8 @@ export interface BootstrapDeps {
   readonly tables: CheckedTables;
   /** Undefined: no bootstrap was asked for (only the guard runs). */
   readonly options: BootstrapOptions | undefined;
+  /** Builds the copy's clients of each side. */
+  readonly clients: SideClients;
   /** A client for the lease table. */
   readonly leaseClient: DynamoDBClient;
   readonly events: EventBus;

@@ -5,7 +5,7 @@
 // 4. the positions are checked against the stream's retention (position-check.ts), and the task is done.
 // Replication then starts from the recorded positions. Without a bootstrap, a worker refuses a task whose copy
 // is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
-import { createDynamoClient, createStreamsClient, DATA_PATH } from '../app/aws-clients.js';
+import { DATA_PATH } from '../app/aws-clients.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
@@ -54,10 +54,9 @@ async function runBootstrap(
   signal: AbortSignal,
 ): Promise<void> {
   const { config, tables, logger } = deps;
-  const source = createDynamoClient(config.source, DATA_PATH);
-  const destination = createDynamoClient(config.destination, DATA_PATH);
-  const streamsLocation = { region: config.source.region, endpoint: config.sourceStreamsEndpoint };
-  const streamsClient = createStreamsClient(streamsLocation, DATA_PATH);
+  const source = deps.clients.dynamo('source', DATA_PATH);
+  const destination = deps.clients.dynamo('destination', DATA_PATH);
+  const streamsClient = deps.clients.streams(DATA_PATH);
   const streams = new SdkStreamApi(streamsClient);
   try {
     let task = await openTask(deps, options, store, source, destination, signal);

@@ -25,7 +25,7 @@ export async function runBootstrapCommand(args: ReplicateArgs): Promise<number> 
     format: format === 'json' || format === 'pretty' ? format : 'auto',
   });
   try {
-    const config = configFromArgs(args);
+    const config = await configFromArgs(args);
     const options = bootstrapOptionsFromArgs(args, true);
     // The replication progress line has nothing to say during a copy; the copy reports its own progress.
     return await replicate({ ...config, progressIntervalMs: 0 }, logger, options);

@@ -5,7 +5,11 @@ import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
 import { Replicator } from '../app/replicator.js';
 import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
-import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
+import {
+  buildReplicationConfig,
+  STREAM_VIEW_TYPES,
+  type ReplicationConfig,
+} from '../config/replication-config.js';
 import { EventBus } from '../observability/events.js';
 import { logEvents } from '../observability/log-events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -13,7 +17,8 @@ import { reportProgress } from '../observability/progress-reporter.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { errorMessage } from '../errors/replicator-error.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
-import { tableFlags } from './table-flags.js';
+import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
+import { tableFlags, tableFlagValues } from './table-flags.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
 
 export function defaultWorkerId(): string {
@@ -21,7 +26,7 @@ export function defaultWorkerId(): string {
 }
 
 export function replicateFlags<T>(yargs: Argv<T>) {
-  return tableFlags(yargs)
+  return credentialFlags(tableFlags(yargs), ['lease'])
     .option('source-streams-endpoint', {
       type: 'string',
       describe: "Endpoint of the source's DynamoDB Streams API [default: --source-endpoint]",
@@ -41,6 +46,27 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       type: 'string',
       alias: ['kclEndpoint'],
       describe: 'Endpoint of the lease table [default: --source-endpoint, unless --lease-region is given]',
+    })
+    .option('create-dest-table', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "Create a missing destination table from the source's description (keys, indexes, billing, table class, deletion protection, TTL); it is billable",
+    })
+    .option('dest-stream-view-type', {
+      choices: STREAM_VIEW_TYPES,
+      describe:
+        'With --create-dest-table: give the new destination a stream (chained replication) [default: none]',
+    })
+    .option('dest-kms-key', {
+      type: 'string',
+      describe:
+        "With --create-dest-table: the destination's KMS key (id, ARN or alias) [default: the AWS owned key]",
+    })
+    .option('copy-tags', {
+      type: 'boolean',
+      default: false,
+      describe: "With --create-dest-table: copy the source table's tags",
     })
     .option('worker-id', {
       type: 'string',
@@ -144,32 +170,37 @@ export function replicateFlags<T>(yargs: Argv<T>) {
 
 export type ReplicateArgs = Awaited<ReturnType<typeof replicateFlags>['argv']>;
 
-export function configFromArgs(args: ReplicateArgs): ReplicationConfig {
-  return buildReplicationConfig({
-    sourceTable: args['source-table'],
-    sourceRegion: args['source-region'],
-    sourceEndpoint: args['source-endpoint'],
-    sourceStreamsEndpoint: args['source-streams-endpoint'],
-    destTable: args['dest-table'],
-    destRegion: args['dest-region'],
-    destEndpoint: args['dest-endpoint'],
-    taskName: args['task-name'],
-    leaseRegion: args['lease-region'],
-    leaseEndpoint: args['lease-endpoint'],
-    workerId: args['worker-id'],
-    // yargs has checked the choice; this narrows the type.
-    startPosition: args['start-position'] === 'latest' ? 'latest' : 'trim-horizon',
-    batchSize: args['batch-size'],
-    writeConcurrency: args['write-concurrency'],
-    maxBufferMb: args['max-buffer-mb'],
-    pollIntervalMs: args['poll-interval-ms'],
-    checkpointIntervalMs: args['checkpoint-interval-ms'],
-    failoverMs: args['failover-ms'],
-    shardSyncIntervalMs: args['shard-sync-interval-ms'],
-    progressIntervalMs: args['progress-interval-ms'],
-    shutdownTimeoutMs: args['shutdown-timeout-ms'],
-    metricsPort: args['metrics-port'],
-  });
+export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationConfig> {
+  const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
+  return buildReplicationConfig(
+    {
+      ...tableFlagValues(args),
+      sourceStreamsEndpoint: args['source-streams-endpoint'],
+      taskName: args['task-name'],
+      leaseRegion: args['lease-region'],
+      leaseEndpoint: args['lease-endpoint'],
+      workerId: args['worker-id'],
+      // yargs has checked the choice; this narrows the type.
+      startPosition: args['start-position'] === 'latest' ? 'latest' : 'trim-horizon',
+      batchSize: args['batch-size'],
+      writeConcurrency: args['write-concurrency'],
+      maxBufferMb: args['max-buffer-mb'],
+      pollIntervalMs: args['poll-interval-ms'],
+      checkpointIntervalMs: args['checkpoint-interval-ms'],
+      failoverMs: args['failover-ms'],
+      shardSyncIntervalMs: args['shard-sync-interval-ms'],
+      progressIntervalMs: args['progress-interval-ms'],
+      shutdownTimeoutMs: args['shutdown-timeout-ms'],
+      metricsPort: args['metrics-port'],
+      leaseCredentials: credentialArgs(args, 'lease'),
+      createDestTable: args['create-dest-table'],
+      destStreamViewType: args['dest-stream-view-type'],
+      destKmsKey: args['dest-kms-key'],
+      copyTags: args['copy-tags'],
+    },
+    process.env,
+    profiles,
+  );
 }
 
 /** The copy's settings from the same flags; `copyOnly` for the `bootstrap` command. */
@@ -193,7 +224,7 @@ function logFormat(value: string): 'auto' | 'json' | 'pretty' {
 export async function runReplicate(args: ReplicateArgs): Promise<number> {
   const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
   try {
-    const config = configFromArgs(args);
+    const config = await configFromArgs(args);
     return await replicate(
       config,
       logger,

@@ -2,18 +2,25 @@
 // checkpoint and parents; per worker its lease count), as a table or, with --json, for scripts.
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
-import { createDynamoClient, STARTUP } from '../app/aws-clients.js';
+import { STARTUP } from '../app/aws-clients.js';
+import { SideClients } from '../app/side-clients.js';
 import { fleetStatus, formatFleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
+import { credentialSource, leaseCredentialSource } from '../config/credential-source.js';
+import { checkEndpoint } from '../config/flag-checks.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { createLogger } from '../observability/logger.js';
 import { EXIT_OK } from './exit-codes.js';
+import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
+import { commandSessionName } from './session-name.js';
 
 export function statusFlags<T>(yargs: Argv<T>) {
-  return yargs
+  // The source's credential flags too: the lease table is reached with them unless --lease-* ones are given; and
+  // the profiles of both tables, whose regions the default task name is derived from, as for replicate.
+  return credentialFlags(yargs, ['source', 'destination', 'lease'])
     .option('task-name', {
       type: 'string',
       alias: ['taskName'],
@@ -58,18 +65,36 @@ export type StatusArgs = Awaited<ReturnType<typeof statusFlags>['argv']>;
 export async function runStatus(args: StatusArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
-    const region =
-      args['lease-region'] ??
+    const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
+    const sourceCredentials = credentialSource(credentialArgs(args, 'source'), 'source', profiles);
+    const credentials = leaseCredentialSource(credentialArgs(args, 'lease'), sourceCredentials, profiles);
+    const profileRegion = (profile: string | undefined): string | undefined =>
+      profile === undefined ? undefined : profiles?.region(profile);
+    const sourceRegion =
       args['source-region'] ??
+      profileRegion(sourceCredentials.profile) ??
       process.env.AWS_REGION ??
       process.env.AWS_DEFAULT_REGION;
+    const region = args['lease-region'] ?? sourceRegion;
     if (region === undefined || region === '') {
       throw new ConfigError('missing --lease-region: name the region of the lease table (or set AWS_REGION)');
     }
-    const taskName = args['task-name'] ?? derivedTaskName(args);
-    const location = { region, endpoint: args['lease-endpoint'], tableName: leaseTableName(taskName) };
-    const client = createDynamoClient(location, STARTUP);
+    const destRegion =
+      args['dest-region'] ?? profileRegion(credentialArgs(args, 'destination').profile) ?? sourceRegion;
+    const taskName = args['task-name'] ?? derivedTaskName(args, sourceRegion, destRegion);
+    const location = {
+      region,
+      endpoint: checkEndpoint(args['lease-endpoint'], '--lease-endpoint'),
+      tableName: leaseTableName(taskName),
+      credentials,
+    };
+    const clients = new SideClients(
+      { lease: location },
+      { logger, sessionName: commandSessionName('status') },
+    );
+    const client = clients.dynamo('lease', STARTUP);
     try {
+      await clients.checkCredentials(['lease']);
       try {
         await client.send(new DescribeTableCommand({ TableName: location.tableName }));
       } catch (err) {
@@ -105,11 +130,13 @@ export async function runStatus(args: StatusArgs): Promise<number> {
   }
 }
 
-function derivedTaskName(args: StatusArgs): string {
+function derivedTaskName(
+  args: StatusArgs,
+  sourceRegion: string | undefined,
+  destRegion: string | undefined,
+): string {
   const sourceTable = args['source-table'];
   const destTable = args['dest-table'];
-  const sourceRegion = args['source-region'] ?? process.env.AWS_REGION;
-  const destRegion = args['dest-region'] ?? sourceRegion;
   if (
     sourceTable === undefined ||
     destTable === undefined ||

@@ -2,7 +2,8 @@
 // (--json for scripts); --repair fixes it. Exit 0 when the tables are equal (or, with --repair, when every
 // difference found was written), 1 when differences remain, 2 for a configuration mistake (one line).
 import type { Argv } from 'yargs';
-import { createDynamoClient, DATA_PATH, STARTUP } from '../app/aws-clients.js';
+import { DATA_PATH, STARTUP } from '../app/aws-clients.js';
+import { SideClients } from '../app/side-clients.js';
 import { StoppedError } from '../errors/replicator-error.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { ProgressBar } from '../observability/progress-bar.js';
@@ -13,7 +14,9 @@ import { VerifyRun } from '../verify/verify-run.js';
 import { formatVerifySummary, summaryJson, verifyExitCode, verifyResult } from '../verify/verify-summary.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
-import { tableFlags } from './table-flags.js';
+import { anyProfile, loadKnownProfiles } from './credential-flags.js';
+import { commandSessionName } from './session-name.js';
+import { tableFlags, tableFlagValues } from './table-flags.js';
 
 export function verifyFlags<T>(yargs: Argv<T>) {
   return tableFlags(yargs)
@@ -63,22 +66,22 @@ export type VerifyArgs = Awaited<ReturnType<typeof verifyFlags>['argv']>;
 export async function runVerify(args: VerifyArgs): Promise<number> {
   const logger = createLogger();
   try {
-    const config = buildVerifyConfig({
-      sourceTable: args['source-table'],
-      sourceRegion: args['source-region'],
-      sourceEndpoint: args['source-endpoint'],
-      destTable: args['dest-table'],
-      destRegion: args['dest-region'],
-      destEndpoint: args['dest-endpoint'],
-      segments: args.segments,
-      maxReadRate: args['max-read-rate'],
-      maxWriteRate: args['max-write-rate'],
-      pageSize: args['page-size'],
-      show: args.show,
-      repair: args.repair,
-      recheckDelayMs: args['recheck-delay-ms'],
-      recheckRounds: args['recheck-rounds'],
-    });
+    const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
+    const config = buildVerifyConfig(
+      {
+        ...tableFlagValues(args),
+        segments: args.segments,
+        maxReadRate: args['max-read-rate'],
+        maxWriteRate: args['max-write-rate'],
+        pageSize: args['page-size'],
+        show: args.show,
+        repair: args.repair,
+        recheckDelayMs: args['recheck-delay-ms'],
+        recheckRounds: args['recheck-rounds'],
+      },
+      process.env,
+      profiles,
+    );
     return await verify(config, { json: args.json, logger });
   } catch (err) {
     reportFailure(err, logger);
@@ -102,14 +105,16 @@ export async function verify(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const clients = new SideClients(config, { logger, sessionName: commandSessionName('verify') });
   const startup = {
-    source: createDynamoClient(config.source, STARTUP),
-    destination: createDynamoClient(config.destination, STARTUP),
+    source: clients.dynamo('source', STARTUP),
+    destination: clients.dynamo('destination', STARTUP),
   };
-  const sourceClient = createDynamoClient(config.source, DATA_PATH);
-  const destinationClient = createDynamoClient(config.destination, DATA_PATH);
+  const sourceClient = clients.dynamo('source', DATA_PATH);
+  const destinationClient = clients.dynamo('destination', DATA_PATH);
   let bar: ProgressBar | undefined;
   try {
+    await clients.checkCredentials(['source', 'destination']);
     const tables = await verifyPreflight(
       {
         sourceClient: startup.source,

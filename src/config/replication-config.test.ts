@@ -66,13 +66,26 @@ describe('buildReplicationConfig: defaults', () => {
   test('destination and lease follow the source', () => {
     const config = build();
     const taskName = defaultTaskName('us-east-1', 'src', 'us-east-1', 'dst');
-    assert.deepEqual(config.source, { region: 'us-east-1', endpoint: undefined, tableName: 'src' });
-    assert.deepEqual(config.destination, { region: 'us-east-1', endpoint: undefined, tableName: 'dst' });
+    const credentials = {};
+    assert.deepEqual(config.source, {
+      region: 'us-east-1',
+      endpoint: undefined,
+      tableName: 'src',
+      credentials,
+    });
+    assert.deepEqual(config.destination, {
+      region: 'us-east-1',
+      endpoint: undefined,
+      tableName: 'dst',
+      credentials,
+    });
     assert.deepEqual(config.lease, {
       region: 'us-east-1',
       endpoint: undefined,
       tableName: `DynamoDBCrossRegionReplication${taskName}`,
+      credentials,
     });
+    assert.equal(config.createDestTable, undefined);
     assert.equal(config.taskName, taskName);
     assert.equal(config.sourceStreamsEndpoint, undefined);
     assert.equal(config.maxBufferBytes, 64 * 1024 * 1024);

@@ -1,6 +1,12 @@
 // The validated settings of one `replicate` run. Built once from flags (cli/) and handed to each component as
 // the few values it needs; nothing downstream reads flags or the environment.
 import { ConfigError } from '../errors/replicator-error.js';
+import {
+  DEFAULT_CREDENTIALS,
+  leaseCredentialSource,
+  type CredentialFlags,
+  type KnownProfiles,
+} from './credential-source.js';
 import { checkEndpoint, checkRange } from './flag-checks.js';
 import { tableLocations, type TableFlags, type TableLocation } from './table-locations.js';
 import { defaultTaskName, leaseTableName } from './task-name.js';
@@ -8,6 +14,19 @@ import { defaultTaskName, leaseTableName } from './task-name.js';
 export type { Location, TableLocation } from './table-locations.js';
 
 export type StartPosition = 'trim-horizon' | 'latest';
+
+export const STREAM_VIEW_TYPES = ['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'] as const;
+export type DestinationStreamViewType = (typeof STREAM_VIEW_TYPES)[number];
+
+/** `--create-dest-table`: build a missing destination from the source's description. */
+export interface CreateDestinationOptions {
+  /** A stream on the destination (chained replication); undefined: none. */
+  readonly streamViewType: DestinationStreamViewType | undefined;
+  /** The destination's KMS key (a source's customer-managed key cannot be used in another account or region). */
+  readonly kmsKey: string | undefined;
+  /** Copy the source table's tags. */
+  readonly copyTags: boolean;
+}
 
 export interface ReplicationConfig {
   readonly source: TableLocation;
@@ -36,6 +55,8 @@ export interface ReplicationConfig {
   /** How long a stop may spend on the final flush before it gives up (the checkpoint then stays put). */
   readonly shutdownTimeoutMs: number;
   readonly metricsPort: number | undefined;
+  /** Undefined: the destination must exist. */
+  readonly createDestTable: CreateDestinationOptions | undefined;
 }
 
 export interface ReplicationFlags extends TableFlags {
@@ -43,6 +64,12 @@ export interface ReplicationFlags extends TableFlags {
   readonly taskName?: string | undefined;
   readonly leaseRegion?: string | undefined;
   readonly leaseEndpoint?: string | undefined;
+  /** Undefined: the lease table is reached with the source side's credentials. */
+  readonly leaseCredentials?: CredentialFlags | undefined;
+  readonly createDestTable?: boolean | undefined;
+  readonly destStreamViewType?: string | undefined;
+  readonly destKmsKey?: string | undefined;
+  readonly copyTags?: boolean | undefined;
   readonly workerId: string;
   readonly startPosition: StartPosition;
   readonly batchSize: number;
@@ -60,8 +87,9 @@ export interface ReplicationFlags extends TableFlags {
 export function buildReplicationConfig(
   flags: ReplicationFlags,
   env: NodeJS.ProcessEnv = process.env,
+  profiles?: KnownProfiles,
 ): ReplicationConfig {
-  const { source, destination } = tableLocations(flags, env);
+  const { source, destination } = tableLocations(flags, env, profiles);
   const sourceStreamsEndpoint =
     checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? source.endpoint;
   const leaseEndpoint = checkEndpoint(flags.leaseEndpoint, '--lease-endpoint');
@@ -78,6 +106,12 @@ export function buildReplicationConfig(
   const leaseRegion = flags.leaseRegion ?? source.region;
   const leaseLocationEndpoint =
     leaseEndpoint ?? (flags.leaseRegion === undefined ? source.endpoint : undefined);
+  // The lease table lives with the source by default, and so do its credentials.
+  const leaseCredentials = leaseCredentialSource(
+    flags.leaseCredentials,
+    source.credentials ?? DEFAULT_CREDENTIALS,
+    profiles,
+  );
 
   checkRange(flags.batchSize, 1, 1000, '--batch-size');
   checkRange(flags.writeConcurrency, 1, 256, '--write-concurrency');
@@ -95,7 +129,12 @@ export function buildReplicationConfig(
   return {
     source,
     destination,
-    lease: { region: leaseRegion, endpoint: leaseLocationEndpoint, tableName: leaseTableName(taskName) },
+    lease: {
+      region: leaseRegion,
+      endpoint: leaseLocationEndpoint,
+      tableName: leaseTableName(taskName),
+      credentials: leaseCredentials,
+    },
     sourceStreamsEndpoint,
     taskName,
     workerId: flags.workerId,
@@ -110,5 +149,33 @@ export function buildReplicationConfig(
     progressIntervalMs: flags.progressIntervalMs,
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     metricsPort: flags.metricsPort,
+    createDestTable: createDestinationOptions(flags),
   };
+}
+
+function createDestinationOptions(flags: ReplicationFlags): CreateDestinationOptions | undefined {
+  const viewType = flags.destStreamViewType;
+  if (flags.createDestTable !== true) {
+    const stray = [
+      viewType === undefined ? undefined : '--dest-stream-view-type',
+      flags.destKmsKey === undefined ? undefined : '--dest-kms-key',
+      flags.copyTags === true ? '--copy-tags' : undefined,
+    ].find((flag) => flag !== undefined);
+    if (stray !== undefined) {
+      throw new ConfigError(
+        `${stray} only applies to a table that --create-dest-table creates: add --create-dest-table, or leave ${stray} out`,
+      );
+    }
+    return undefined;
+  }
+  const known = STREAM_VIEW_TYPES.find((t) => t === viewType);
+  if (viewType !== undefined && known === undefined) {
+    throw new ConfigError(
+      `--dest-stream-view-type ${JSON.stringify(viewType)} is not a stream view type: use one of ${STREAM_VIEW_TYPES.join(', ')}`,
+    );
+  }
+  if (flags.destKmsKey !== undefined && flags.destKmsKey.trim() === '') {
+    throw new ConfigError('--dest-kms-key is empty: name a KMS key id, ARN or alias of the destination');
+  }
+  return { streamViewType: known, kmsKey: flags.destKmsKey, copyTags: flags.copyTags === true };
 }

@@ -2,12 +2,23 @@
 // `bootstrap` and `verify` so the defaults (destination region = source region) and the mistakes they refuse
 // cannot differ between commands.
 import { ConfigError } from '../errors/replicator-error.js';
+import {
+  credentialSource,
+  sameCredentials,
+  type CredentialFlags,
+  type CredentialSource,
+  type KnownProfiles,
+} from './credential-source.js';
 import { checkEndpoint, requireTableName } from './flag-checks.js';
 
-/** Where a table lives: a region and, for DynamoDB Local or a VPC endpoint, an explicit endpoint URL. */
+/**
+ * Where a table lives: a region and, for DynamoDB Local or a VPC endpoint, an explicit endpoint URL; and whose
+ * credentials reach it (undefined: the default provider chain, as for the demo's local tables).
+ */
 export interface Location {
   readonly region: string;
   readonly endpoint: string | undefined;
+  readonly credentials?: CredentialSource | undefined;
 }
 
 export interface TableLocation extends Location {
@@ -21,28 +32,58 @@ export interface TableFlags {
   readonly destTable?: string | undefined;
   readonly destRegion?: string | undefined;
   readonly destEndpoint?: string | undefined;
+  readonly sourceCredentials?: CredentialFlags | undefined;
+  readonly destCredentials?: CredentialFlags | undefined;
 }
 
+/**
+ * `profiles`: the profiles of the shared files, where the command loaded them; a side's region then defaults to
+ * its profile's, and a profile that is not there is refused by name.
+ */
 export function tableLocations(
   flags: TableFlags,
   env: NodeJS.ProcessEnv,
+  profiles?: KnownProfiles,
 ): { readonly source: TableLocation; readonly destination: TableLocation } {
   const sourceTable = requireTableName(flags.sourceTable, '--source-table');
   const destTable = requireTableName(flags.destTable, '--dest-table');
-  const sourceRegion = flags.sourceRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const sourceCredentials = credentialSource(flags.sourceCredentials ?? {}, 'source', profiles);
+  const destCredentials = credentialSource(flags.destCredentials ?? {}, 'destination', profiles);
+  const profileRegion = (source: CredentialSource): string | undefined =>
+    source.profile === undefined ? undefined : profiles?.region(source.profile);
+  const sourceRegion =
+    flags.sourceRegion ?? profileRegion(sourceCredentials) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (sourceRegion === undefined || sourceRegion === '') {
-    throw new ConfigError("missing --source-region: name the source table's region (or set AWS_REGION)");
+    throw new ConfigError(
+      "missing --source-region: name the source table's region (or set AWS_REGION, or a region in --source-profile's profile)",
+    );
   }
-  const destRegion = flags.destRegion ?? sourceRegion;
+  const destRegion = flags.destRegion ?? profileRegion(destCredentials) ?? sourceRegion;
   const sourceEndpoint = checkEndpoint(flags.sourceEndpoint, '--source-endpoint');
   const destEndpoint = checkEndpoint(flags.destEndpoint, '--dest-endpoint');
-  if (sourceTable === destTable && sourceRegion === destRegion && sourceEndpoint === destEndpoint) {
+  // With other credentials the same name can be another account's table; the startup checks compare the ARNs.
+  if (
+    sourceTable === destTable &&
+    sourceRegion === destRegion &&
+    sourceEndpoint === destEndpoint &&
+    sameCredentials(sourceCredentials, destCredentials)
+  ) {
     throw new ConfigError(
-      `--dest-table ${destTable} is the source table itself (same region and endpoint): name another table`,
+      `--dest-table ${destTable} is the source table itself (same region, endpoint and credentials): name another table`,
     );
   }
   return {
-    source: { region: sourceRegion, endpoint: sourceEndpoint, tableName: sourceTable },
-    destination: { region: destRegion, endpoint: destEndpoint, tableName: destTable },
+    source: {
+      region: sourceRegion,
+      endpoint: sourceEndpoint,
+      tableName: sourceTable,
+      credentials: sourceCredentials,
+    },
+    destination: {
+      region: destRegion,
+      endpoint: destEndpoint,
+      tableName: destTable,
+      credentials: destCredentials,
+    },
   };
 }

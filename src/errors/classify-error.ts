@@ -4,8 +4,10 @@
 // Programmer errors (TypeError and the like) are never retried: retrying cannot fix them.
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
+export type RetriableReason = 'throttled' | 'server' | 'network' | 'credentials';
+
 export type ErrorClass =
-  | { readonly kind: 'retriable'; readonly reason: 'throttled' | 'server' | 'network' }
+  | { readonly kind: 'retriable'; readonly reason: RetriableReason }
   | { readonly kind: 'expired-iterator' }
   | { readonly kind: 'trimmed' }
   | { readonly kind: 'fatal'; readonly reason: FatalReason }
@@ -54,6 +56,9 @@ export function classifyError(err: unknown): ErrorClass {
     return { kind: 'programmer' };
   }
   if (name === 'ExpiredIteratorException') return { kind: 'expired-iterator' };
+  // A side's credentials could not be refreshed and those in hand expired (src/credentials/): a refresh may work
+  // on the next try, and the startup checks already proved the credentials could be had.
+  if (name === 'CredentialsRefreshError') return { kind: 'retriable', reason: 'credentials' };
   if (name === 'TrimmedDataAccessException') return { kind: 'trimmed' };
   if (CREDENTIAL_ERRORS.has(name)) return { kind: 'fatal', reason: 'credentials' };
   if (ACCESS_ERRORS.has(name)) return { kind: 'fatal', reason: 'access-denied' };

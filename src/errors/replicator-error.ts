@@ -43,6 +43,14 @@ export class LeaseLostError extends ReplicatorError {
   }
 }
 
+/**
+ * A side's temporary credentials could not be refreshed and the ones in hand have expired. Retriable: STS may
+ * answer on the next try (classify-error.ts); the message names the side and the role, never a secret.
+ */
+export class CredentialsRefreshError extends ReplicatorError {
+  override readonly name = 'CredentialsRefreshError';
+}
+
 /** The error a stopped operation rejects with; never reported as a failure. */
 export class StoppedError extends ReplicatorError {
   override readonly name = 'StoppedError';

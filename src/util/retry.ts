@@ -1,11 +1,11 @@
 // Retries an operation while its errors are of the retriable kinds asked for, with jittered backoff, until it
 // succeeds, the deadline passes (then the last error is thrown) or the signal aborts (StoppedError).
-import { classifyError } from '../errors/classify-error.js';
+import { classifyError, type RetriableReason } from '../errors/classify-error.js';
 import { StoppedError } from '../errors/replicator-error.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { sleep } from './sleep.js';
 
-export type RetryReason = 'throttled' | 'server' | 'network';
+export type RetryReason = RetriableReason;
 
 export interface RetryOptions {
   readonly signal?: AbortSignal | undefined;

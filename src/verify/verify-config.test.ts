@@ -16,11 +16,17 @@ const base: VerifyFlags = {
 
 test('defaults: destination region from the source, no rate limits, segments from the table size', () => {
   const config = buildVerifyConfig(base, {});
-  assert.deepEqual(config.source, { region: 'us-east-1', endpoint: undefined, tableName: 'orders' });
+  assert.deepEqual(config.source, {
+    region: 'us-east-1',
+    endpoint: undefined,
+    tableName: 'orders',
+    credentials: {},
+  });
   assert.deepEqual(config.destination, {
     region: 'us-east-1',
     endpoint: undefined,
     tableName: 'orders-copy',
+    credentials: {},
   });
   assert.equal(config.maxReadRate, Infinity);
   assert.equal(config.maxWriteRate, Infinity);

@@ -1,5 +1,6 @@
 // Pure: the validated settings of one `verify` run, from its flags. Every mistake becomes one ConfigError line
 // naming the flag, as for `replicate`.
+import type { KnownProfiles } from '../config/credential-source.js';
 import { checkRange } from '../config/flag-checks.js';
 import { tableLocations, type TableFlags, type TableLocation } from '../config/table-locations.js';
 
@@ -32,8 +33,12 @@ export interface VerifyFlags extends TableFlags {
   readonly recheckRounds: number;
 }
 
-export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv = process.env): VerifyConfig {
-  const { source, destination } = tableLocations(flags, env);
+export function buildVerifyConfig(
+  flags: VerifyFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  profiles?: KnownProfiles,
+): VerifyConfig {
+  const { source, destination } = tableLocations(flags, env, profiles);
   if (flags.segments !== undefined) checkRange(flags.segments, 1, 1_000_000, '--segments');
   if (flags.maxReadRate !== undefined) checkRange(flags.maxReadRate, 1, 1e9, '--max-read-rate');
   if (flags.maxWriteRate !== undefined) checkRange(flags.maxWriteRate, 1, 1e9, '--max-write-rate');

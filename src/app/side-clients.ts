@@ -1,0 +1,87 @@
+// The one place where a command's clients are built, side by side (source, destination, lease table): each
+// side's credential provider is made once from its CredentialSource and shared by all of that side's clients (and
+// by another side with the same credentials and region, as the lease table has the source's by default), and the
+// startup check resolves each before any table is touched.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { Logger } from 'pino';
+import { DEFAULT_CREDENTIALS, type SideName } from '../config/credential-source.js';
+import type { Location } from '../config/replication-config.js';
+import { checkCredentials } from '../credentials/credential-check.js';
+import { sideCredentials, type SideCredentials } from '../credentials/side-credentials.js';
+import { createDynamoClient, createStreamsClient, type ClientOptions } from './aws-clients.js';
+
+export interface SideLocations {
+  readonly source?: Location | undefined;
+  readonly destination?: Location | undefined;
+  readonly lease?: Location | undefined;
+  /** Where the source's stream is read; the source endpoint when undefined. */
+  readonly sourceStreamsEndpoint?: string | undefined;
+}
+
+export class SideClients {
+  readonly #locations: SideLocations;
+  readonly #logger: Logger;
+  readonly #sessionName: string;
+  readonly #credentials = new Map<string, SideCredentials>();
+
+  constructor(locations: SideLocations, deps: { readonly logger: Logger; readonly sessionName: string }) {
+    this.#locations = locations;
+    this.#logger = deps.logger;
+    this.#sessionName = deps.sessionName;
+  }
+
+  dynamo(side: SideName, options: ClientOptions): DynamoDBClient {
+    const location = this.#location(side);
+    return createDynamoClient(location, options, this.#credentialsOf(side).provider);
+  }
+
+  /** A client of the source's DynamoDB Streams API. */
+  streams(options: ClientOptions): DynamoDBStreamsClient {
+    const source = this.#location('source');
+    const location = {
+      region: source.region,
+      endpoint: this.#locations.sourceStreamsEndpoint ?? source.endpoint,
+    };
+    return createStreamsClient(location, options, this.#credentialsOf('source').provider);
+  }
+
+  /** Resolves the credentials of these sides (each distinct provider once); a failure is one ConfigError. */
+  async checkCredentials(sides: readonly SideName[]): Promise<void> {
+    const checked = new Set<SideCredentials>();
+    for (const side of sides) {
+      const credentials = this.#credentialsOf(side);
+      if (checked.has(credentials)) continue;
+      checked.add(credentials);
+      await checkCredentials({
+        side,
+        source: this.#location(side).credentials ?? DEFAULT_CREDENTIALS,
+        ...credentials,
+      });
+    }
+  }
+
+  #location(side: SideName): Location {
+    const location = this.#locations[side];
+    if (location === undefined) throw new Error(`no ${side} side in this command`);
+    return location;
+  }
+
+  #credentialsOf(side: SideName): SideCredentials {
+    const location = this.#location(side);
+    const source = location.credentials ?? DEFAULT_CREDENTIALS;
+    const key = JSON.stringify([source.profile, source.roleArn, source.externalId, location.region]);
+    let credentials = this.#credentials.get(key);
+    if (credentials === undefined) {
+      credentials = sideCredentials({
+        side,
+        source,
+        region: location.region,
+        sessionName: this.#sessionName,
+        logger: this.#logger,
+      });
+      this.#credentials.set(key, credentials);
+    }
+    return credentials;
+  }
+}
