@@ -2,13 +2,14 @@
 // line that names the table, the side and what to do: missing tables, a missing or disabled stream, a stream
 // view type without new images, different key schemas, unreachable endpoints and refused credentials.
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_CREDENTIALS, describeCredentials, type SideName } from '../config/credential-source.js';
 import type { TableLocation } from '../config/replication-config.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import type { StreamApi } from '../stream/stream-api.js';
 import { retrying } from '../util/retry.js';
 
-export type Side = 'source' | 'destination' | 'lease';
+export type Side = SideName;
 
 export interface KeyAttribute {
   readonly name: string;
@@ -47,9 +48,10 @@ export function describeFailure(
     typeof err === 'object' && err !== null ? ((err as { name?: string }).name ?? 'Error') : 'Error';
   const verdict = classifyError(err);
   const table = `${side} table ${location.tableName}`;
+  const credentials = location.credentials ?? DEFAULT_CREDENTIALS;
   if (name === 'CredentialsProviderError') {
     return new ConfigError(
-      `no AWS credentials found for the ${side} side: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      `no AWS credentials found for the ${side} side (${describeCredentials(credentials)}): pass ${flag}-profile, or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
     );
   }
   if (verdict.kind === 'retriable' && verdict.reason === 'network') {
@@ -70,11 +72,11 @@ export function describeFailure(
         );
       case 'credentials':
         return new ConfigError(
-          `the ${side} side refused the AWS credentials for the ${table} (${name}: ${errorMessage(err)}) in ${where(location)}: check AWS_PROFILE or the access keys`,
+          `the ${side} side refused the AWS credentials (${describeCredentials(credentials)}) for the ${table} (${name}: ${errorMessage(err)}) in ${where(location)}: check ${flag}-profile and ${flag}-role-arn, or AWS_PROFILE and the access keys`,
         );
       case 'access-denied':
         return new ConfigError(
-          `not allowed to ${action} on the ${table} (${name}): grant it to these credentials (README, "IAM permissions")`,
+          `not allowed to ${action} on the ${table} (${name}) with ${describeCredentials(credentials)}: grant it to that identity ('ddb-replicator policy' prints the policies; README, "IAM permissions")`,
         );
       default:
         break;
