@@ -52,6 +52,8 @@ export interface ProxyEvent {
   readonly fault: FaultKind | undefined;
   /** Whether the request reached the upstream (also true for 'reset-after', 'slow' and 'drop'). */
   readonly forwarded: boolean;
+  /** The request's session token (temporary credentials), to see which credentials signed it. */
+  readonly securityToken: string | undefined;
 }
 
 /** A small seeded generator (mulberry32): the same seed gives the same sequence of draws. */
@@ -243,7 +245,14 @@ export class FaultProxy {
       this.#injected.set(key, (this.#injected.get(key) ?? 0) + 1);
     }
     const forwarded = fault !== 'throttle' && fault !== 'server-error' && fault !== 'reset-before';
-    const event: ProxyEvent = { operation, target, at: Date.now(), fault, forwarded };
+    const event: ProxyEvent = {
+      operation,
+      target,
+      at: Date.now(),
+      fault,
+      forwarded,
+      securityToken: headerValue(req.headers['x-amz-security-token']),
+    };
     for (const listener of this.#listeners) listener(event);
 
     if (fault === 'reset-before') {
