@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../errors/replicator-error.js';
+import type { KnownProfiles } from './credential-source.js';
 import { buildReplicationConfig, type ReplicationFlags } from './replication-config.js';
 import { defaultTaskName } from './task-name.js';
 
@@ -45,8 +46,12 @@ function flag<K extends keyof ReplicationFlags>(
   return flags;
 }
 
-function build(overrides: Partial<ReplicationFlags> = {}, env: NodeJS.ProcessEnv = NO_ENV) {
-  return buildReplicationConfig({ ...BASE, ...overrides }, env);
+function build(
+  overrides: Partial<ReplicationFlags> = {},
+  env: NodeJS.ProcessEnv = NO_ENV,
+  profiles?: KnownProfiles,
+) {
+  return buildReplicationConfig({ ...BASE, ...overrides }, env, profiles);
 }
 
 /** Asserts a ConfigError whose message names `flag` (and matches `pattern`, when given). */
@@ -251,5 +256,103 @@ describe('buildReplicationConfig: validation', () => {
       assertRefused({ taskName: bad }, '--task-name', /not usable in a table name/);
     }
     assert.equal(build({ taskName: 'x'.repeat(200) }).taskName, 'x'.repeat(200));
+  });
+});
+
+describe('buildReplicationConfig: credentials per side', () => {
+  const ROLE = 'arn:aws:iam::222222222222:role/replicator';
+  const PROFILES: KnownProfiles = {
+    names: new Set(['prod', 'dr', 'noregion']),
+    region: (name) => ({ prod: 'us-east-2', dr: 'eu-west-1' })[name],
+    files: 'config or credentials',
+  };
+
+  test('each side keeps its profile, role and external id; the lease side takes the source side’s', () => {
+    const config = build(
+      {
+        sourceCredentials: { profile: 'prod' },
+        destCredentials: { profile: 'dr', roleArn: ROLE, externalId: 'ext-1' },
+      },
+      NO_ENV,
+      PROFILES,
+    );
+    assert.deepEqual(config.source.credentials, { profile: 'prod' });
+    assert.deepEqual(config.destination.credentials, { profile: 'dr', roleArn: ROLE, externalId: 'ext-1' });
+    assert.deepEqual(config.lease.credentials, { profile: 'prod' });
+  });
+
+  test('lease flags give the lease table credentials of its own', () => {
+    const config = build(
+      { sourceCredentials: { profile: 'prod' }, leaseCredentials: { roleArn: ROLE } },
+      NO_ENV,
+      PROFILES,
+    );
+    assert.deepEqual(config.lease.credentials, { roleArn: ROLE });
+  });
+
+  test("a side without a region flag takes its profile's region, before AWS_REGION", () => {
+    const config = build(
+      { sourceRegion: undefined, sourceCredentials: { profile: 'prod' }, destCredentials: { profile: 'dr' } },
+      { AWS_REGION: 'ap-south-1' },
+      PROFILES,
+    );
+    assert.equal(config.source.region, 'us-east-2');
+    assert.equal(config.destination.region, 'eu-west-1');
+    assert.equal(config.lease.region, 'us-east-2');
+    assert.equal(config.taskName, defaultTaskName('us-east-2', 'src', 'eu-west-1', 'dst'));
+  });
+
+  test('a region flag wins over the profile; a profile without a region falls back as before', () => {
+    const config = build(
+      {
+        sourceRegion: 'us-west-1',
+        sourceCredentials: { profile: 'prod' },
+        destCredentials: { profile: 'noregion' },
+      },
+      NO_ENV,
+      PROFILES,
+    );
+    assert.equal(config.source.region, 'us-west-1');
+    assert.equal(config.destination.region, 'us-west-1');
+  });
+
+  test('an unknown profile is refused by name', () => {
+    assert.throws(
+      () => build({ destCredentials: { profile: 'nope' } }, NO_ENV, PROFILES),
+      /--dest-profile "nope": no such profile/,
+    );
+  });
+
+  test('the same table name in the same region is fine with other credentials (another account)', () => {
+    const config = build({ destTable: 'src', destCredentials: { roleArn: ROLE } });
+    assert.equal(config.destination.tableName, 'src');
+    assert.throws(() => build({ destTable: 'src', destCredentials: {} }), /source table itself/);
+  });
+});
+
+describe('buildReplicationConfig: --create-dest-table', () => {
+  test('off unless asked; the flags that only apply to it are refused without it', () => {
+    assert.equal(build().createDestTable, undefined);
+    assertRefused({ copyTags: true }, '--copy-tags', /add --create-dest-table/);
+    assertRefused({ destKmsKey: 'alias/dr' }, '--dest-kms-key');
+    assertRefused({ destStreamViewType: 'NEW_IMAGE' }, '--dest-stream-view-type');
+  });
+
+  test('its options', () => {
+    assert.deepEqual(build({ createDestTable: true }).createDestTable, {
+      streamViewType: undefined,
+      kmsKey: undefined,
+      copyTags: false,
+    });
+    assert.deepEqual(
+      build({
+        createDestTable: true,
+        destStreamViewType: 'NEW_IMAGE',
+        destKmsKey: 'alias/dr',
+        copyTags: true,
+      }).createDestTable,
+      { streamViewType: 'NEW_IMAGE', kmsKey: 'alias/dr', copyTags: true },
+    );
+    assertRefused({ createDestTable: true, destStreamViewType: 'NEW' }, '--dest-stream-view-type');
   });
 });
