@@ -8,6 +8,7 @@ import { fleetStatus, formatFleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
 import { credentialSource, leaseCredentialSource } from '../config/credential-source.js';
 import { checkEndpoint } from '../config/flag-checks.js';
+import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
@@ -72,6 +73,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       profile === undefined ? undefined : profiles?.region(profile);
     const sourceRegion =
       args['source-region'] ??
+      parseTableArn(args['source-table'] ?? '')?.region ??
       profileRegion(sourceCredentials.profile) ??
       process.env.AWS_REGION ??
       process.env.AWS_DEFAULT_REGION;
@@ -135,7 +137,7 @@ function derivedTaskName(
   sourceRegion: string | undefined,
   destRegion: string | undefined,
 ): string {
-  const sourceTable = args['source-table'];
+  const sourceTable = args['source-table'] === undefined ? undefined : plainTableName(args['source-table']);
   const destTable = args['dest-table'];
   if (
     sourceTable === undefined ||

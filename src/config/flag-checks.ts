@@ -1,10 +1,20 @@
 // Checks of flag values shared by every command, each ending in a ConfigError that names the flag.
 import { ConfigError } from '../errors/replicator-error.js';
+import { parseTableArn } from './table-arn.js';
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
-export function requireTableName(value: string | undefined, flag: string): string {
+/** A table name; with `orArn`, also a table ARN (a table of another account, reached by its resource policy). */
+export function requireTableName(value: string | undefined, flag: string, orArn = false): string {
   if (value === undefined || value === '') throw new ConfigError(`missing ${flag}: name the table`);
+  if (orArn && value.startsWith('arn:')) {
+    if (parseTableArn(value) === undefined) {
+      throw new ConfigError(
+        `${flag} ${JSON.stringify(value)} is not a table ARN: write it as arn:aws:dynamodb:<region>:<12-digit account>:table/<name>`,
+      );
+    }
+    return value;
+  }
   if (!TABLE_NAME.test(value)) {
     throw new ConfigError(
       `${flag} ${JSON.stringify(value)} is not a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)`,

@@ -356,3 +356,36 @@ describe('buildReplicationConfig: --create-dest-table', () => {
     assertRefused({ createDestTable: true, destStreamViewType: 'NEW' }, '--dest-stream-view-type');
   });
 });
+
+describe('buildReplicationConfig: a source table by ARN (another account, through its resource policy)', () => {
+  const ARN = 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders';
+
+  test('its region comes from the ARN; the task name from its name', () => {
+    const config = build({
+      sourceTable: ARN,
+      sourceRegion: undefined,
+      destTable: 'orders',
+      destRegion: 'eu-west-1',
+    });
+    assert.equal(config.source.tableName, ARN);
+    assert.equal(config.source.region, 'eu-west-1');
+    assert.equal(config.taskName, defaultTaskName('eu-west-1', 'orders', 'eu-west-1', 'orders'));
+  });
+
+  test('a region flag that differs from the ARN is refused; a malformed ARN too', () => {
+    assertRefused(
+      { sourceTable: ARN, sourceRegion: 'us-east-1' },
+      '--source-region',
+      /differs from the region/,
+    );
+    assertRefused(
+      { sourceTable: 'arn:aws:dynamodb:eu-west-1:1:table/orders' },
+      '--source-table',
+      /is not a table ARN/,
+    );
+  });
+
+  test('only the source may be an ARN', () => {
+    assertRefused({ destTable: ARN }, '--dest-table', /not a valid DynamoDB table name/);
+  });
+});

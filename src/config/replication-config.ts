@@ -8,6 +8,7 @@ import {
   type KnownProfiles,
 } from './credential-source.js';
 import { checkEndpoint, checkRange } from './flag-checks.js';
+import { plainTableName } from './table-arn.js';
 import { tableLocations, type TableFlags, type TableLocation } from './table-locations.js';
 import { defaultTaskName, leaseTableName } from './task-name.js';
 
@@ -95,7 +96,12 @@ export function buildReplicationConfig(
   const leaseEndpoint = checkEndpoint(flags.leaseEndpoint, '--lease-endpoint');
   const taskName =
     flags.taskName ??
-    defaultTaskName(source.region, source.tableName, destination.region, destination.tableName);
+    defaultTaskName(
+      source.region,
+      plainTableName(source.tableName),
+      destination.region,
+      destination.tableName,
+    );
   if (!/^[a-zA-Z0-9_.-]{1,200}$/.test(taskName)) {
     throw new ConfigError(
       `--task-name ${JSON.stringify(taskName)} is not usable in a table name: use letters, digits, '_', '-' and '.'`,

@@ -10,6 +10,7 @@ import {
   type KnownProfiles,
 } from './credential-source.js';
 import { checkEndpoint, requireTableName } from './flag-checks.js';
+import { parseTableArn } from './table-arn.js';
 
 /**
  * Where a table lives: a region and, for DynamoDB Local or a VPC endpoint, an explicit endpoint URL; and whose
@@ -45,14 +46,28 @@ export function tableLocations(
   env: NodeJS.ProcessEnv,
   profiles?: KnownProfiles,
 ): { readonly source: TableLocation; readonly destination: TableLocation } {
-  const sourceTable = requireTableName(flags.sourceTable, '--source-table');
+  const sourceTable = requireTableName(flags.sourceTable, '--source-table', true);
+  const sourceArn = parseTableArn(sourceTable);
   const destTable = requireTableName(flags.destTable, '--dest-table');
   const sourceCredentials = credentialSource(flags.sourceCredentials ?? {}, 'source', profiles);
   const destCredentials = credentialSource(flags.destCredentials ?? {}, 'destination', profiles);
   const profileRegion = (source: CredentialSource): string | undefined =>
     source.profile === undefined ? undefined : profiles?.region(source.profile);
+  if (
+    sourceArn !== undefined &&
+    flags.sourceRegion !== undefined &&
+    flags.sourceRegion !== sourceArn.region
+  ) {
+    throw new ConfigError(
+      `--source-region ${flags.sourceRegion} differs from the region of --source-table's ARN (${sourceArn.region}): leave --source-region out or make them agree`,
+    );
+  }
   const sourceRegion =
-    flags.sourceRegion ?? profileRegion(sourceCredentials) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    flags.sourceRegion ??
+    sourceArn?.region ??
+    profileRegion(sourceCredentials) ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION;
   if (sourceRegion === undefined || sourceRegion === '') {
     throw new ConfigError(
       "missing --source-region: name the source table's region (or set AWS_REGION, or a region in --source-profile's profile)",
@@ -61,8 +76,10 @@ export function tableLocations(
   const destRegion = flags.destRegion ?? profileRegion(destCredentials) ?? sourceRegion;
   const sourceEndpoint = checkEndpoint(flags.sourceEndpoint, '--source-endpoint');
   const destEndpoint = checkEndpoint(flags.destEndpoint, '--dest-endpoint');
-  // With other credentials the same name can be another account's table; the startup checks compare the ARNs.
+  // With other credentials the same name can be another account's table, and a source ARN names an account that
+  // may not be the credentials' one: the startup checks compare the two tables' ARNs.
   if (
+    sourceArn === undefined &&
     sourceTable === destTable &&
     sourceRegion === destRegion &&
     sourceEndpoint === destEndpoint &&

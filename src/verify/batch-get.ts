@@ -73,8 +73,10 @@ async function getChunk(keys: Item[], options: BatchGetOptions): Promise<Item[]>
         new BatchGetItemCommand({ RequestItems: { [tableName]: request(pending, options) } }),
         { abortSignal: signal },
       );
-      items.push(...(out.Responses?.[tableName] ?? []));
-      const unprocessed = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      // One table per request: its answers are taken whatever key they come under (a table asked for by ARN
+      // may be answered under its name).
+      items.push(...Object.values(out.Responses ?? {}).flat());
+      const unprocessed = Object.values(out.UnprocessedKeys ?? {}).flatMap((k) => k.Keys ?? []);
       if (unprocessed.length === 0) return items;
       // Progress was made: start the backoff over.
       if (unprocessed.length < pending.length) attempt = 0;
