@@ -48,7 +48,12 @@ export function afterFailure(state: RefreshState, now: number, random: number): 
     ...state,
     failures,
     // At least the base: a refresh that failed is not tried again by the very next request.
-    retryAt: now + Math.max(RETRY_BACKOFF.baseMs, backoffDelay(failures - 1, RETRY_BACKOFF, () => random)),
+    retryAt:
+      now +
+      Math.max(
+        RETRY_BACKOFF.baseMs,
+        backoffDelay(failures - 1, RETRY_BACKOFF, () => random),
+      ),
   };
 }
 
