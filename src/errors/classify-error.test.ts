@@ -10,6 +10,7 @@ import { ExpiredIteratorException, TrimmedDataAccessException } from '@aws-sdk/c
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { classifyError, isRetriable, type ErrorClass } from './classify-error.js';
+import { CredentialsRefreshError } from './replicator-error.js';
 
 /** A plain object shaped like an SDK service error. */
 function sdkError(name: string, httpStatusCode?: number, extra: Record<string, unknown> = {}): object {
@@ -226,4 +227,12 @@ describe('classifyError: network errors', () => {
       assert.deepEqual(classifyError(err), RETRY_NETWORK);
     });
   }
+});
+
+describe('classifyError: credentials that could not be refreshed', () => {
+  test('a CredentialsRefreshError is retried (STS may answer next time)', () => {
+    const err = new CredentialsRefreshError('the destination side could not refresh');
+    assert.deepEqual(classifyError(err), { kind: 'retriable', reason: 'credentials' });
+    assert.equal(isRetriable(err), true);
+  });
 });
