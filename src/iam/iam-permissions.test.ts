@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  actionsFor,
+  BASE_FEATURES,
+  IAM_FEATURES,
+  IAM_PERMISSIONS,
+  IAM_RESOURCES,
+  permissionsFor,
+} from './iam-permissions.js';
+
+test('every permission is one named action, never a wildcard, with a reason and a feature', () => {
+  for (const p of IAM_PERMISSIONS) {
+    assert.match(p.action, /^dynamodb:[A-Z][A-Za-z]+$/, p.action);
+    assert.ok(!p.action.includes('*'), p.action);
+    assert.ok(p.features.length > 0, `${p.action} on ${p.resource} is needed by nothing`);
+    assert.ok(p.why.length > 10, `${p.action} on ${p.resource} says why`);
+  }
+});
+
+test('each action appears once per resource', () => {
+  const seen = new Set<string>();
+  for (const p of IAM_PERMISSIONS) {
+    const key = `${p.resource} ${p.action}`;
+    assert.ok(!seen.has(key), `${key} twice`);
+    seen.add(key);
+  }
+});
+
+test('each feature and each resource has permissions; the base covers every resource', () => {
+  for (const feature of IAM_FEATURES) {
+    assert.ok(
+      IAM_PERMISSIONS.some((p) => p.features.includes(feature)),
+      `${feature} has no permission`,
+    );
+  }
+  for (const resource of IAM_RESOURCES) {
+    assert.ok(actionsFor(BASE_FEATURES, resource).length > 0, `${resource} has nothing in the base`);
+  }
+});
+
+test('what the commands call: the actions the code sends, per resource', () => {
+  // The list the README's table shows, spelled out once more so that a change to it is a deliberate one.
+  assert.deepEqual(actionsFor(['replicate'], 'source-table'), ['dynamodb:DescribeTable']);
+  assert.deepEqual(actionsFor(['replicate'], 'source-stream'), [
+    'dynamodb:DescribeStream',
+    'dynamodb:GetShardIterator',
+    'dynamodb:GetRecords',
+  ]);
+  assert.deepEqual(actionsFor(['replicate'], 'destination-table'), [
+    'dynamodb:DescribeTable',
+    'dynamodb:BatchWriteItem',
+  ]);
+  assert.deepEqual(actionsFor(['replicate'], 'lease-table'), [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:Scan',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ]);
+  assert.deepEqual(actionsFor(['status'], 'lease-table'), ['dynamodb:DescribeTable', 'dynamodb:Scan']);
+  assert.deepEqual(actionsFor(['status'], 'source-table'), []);
+  assert.deepEqual(actionsFor(['bootstrap'], 'lease-table'), [
+    'dynamodb:Scan',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:ConditionCheckItem',
+  ]);
+  assert.deepEqual(actionsFor(['verify'], 'destination-table'), [
+    'dynamodb:DescribeTable',
+    'dynamodb:Scan',
+    'dynamodb:BatchGetItem',
+  ]);
+  assert.deepEqual(actionsFor(['verify'], 'lease-table'), [], 'verify keeps no leases');
+  assert.deepEqual(actionsFor(['repair'], 'destination-table'), ['dynamodb:BatchWriteItem']);
+  assert.deepEqual(actionsFor(['create-dest-table'], 'source-table'), ['dynamodb:DescribeTimeToLive']);
+  assert.deepEqual(actionsFor(['create-dest-table'], 'destination-table'), [
+    'dynamodb:DescribeTable',
+    'dynamodb:CreateTable',
+    'dynamodb:UpdateTimeToLive',
+    'dynamodb:DescribeTimeToLive',
+  ]);
+  assert.deepEqual(actionsFor(['copy-tags'], 'source-table'), ['dynamodb:ListTagsOfResource']);
+  assert.deepEqual(actionsFor(['copy-tags'], 'destination-table'), ['dynamodb:TagResource']);
+});
+
+test('permissionsFor keeps the list order and takes a permission once for several features', () => {
+  const both = permissionsFor(['bootstrap', 'verify'], 'source-table');
+  assert.deepEqual(
+    both.map((p) => p.action),
+    ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchGetItem'],
+  );
+  assert.deepEqual(permissionsFor([], 'source-table'), []);
+});

@@ -1,0 +1,209 @@
+// The one list of what ddb-replicator calls in AWS: each IAM action on each resource, which commands or options
+// call it and why. `policy`, the README's IAM table (`npm run docs:iam`) and any later deployment code derive
+// their statements from this list alone, so they cannot drift apart; tests/integration/policy-coverage.test.ts
+// fails when a command calls an action that is not here. An action belongs to one resource, never to "*".
+
+/** What a policy can be asked to cover: `replicate` and `status` always, the rest by `policy`'s flags. */
+export const IAM_FEATURES = [
+  'replicate',
+  'status',
+  'bootstrap',
+  'verify',
+  'repair',
+  'create-dest-table',
+  'copy-tags',
+] as const;
+export type IamFeature = (typeof IAM_FEATURES)[number];
+
+/** Always covered: a replicator that cannot be inspected with `status` is no use. */
+export const BASE_FEATURES: readonly IamFeature[] = ['replicate', 'status'];
+
+export const IAM_RESOURCES = ['source-table', 'source-stream', 'destination-table', 'lease-table'] as const;
+export type IamResource = (typeof IAM_RESOURCES)[number];
+
+export interface IamPermission {
+  readonly resource: IamResource;
+  readonly action: string;
+  /** Every feature whose code calls it (replicate: also the `bootstrap` command, which starts a worker). */
+  readonly features: readonly IamFeature[];
+  readonly why: string;
+}
+
+export const IAM_PERMISSIONS: readonly IamPermission[] = [
+  {
+    resource: 'source-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['replicate', 'bootstrap', 'verify'],
+    why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size",
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:Scan',
+    features: ['bootstrap', 'verify'],
+    why: 'the parallel scan that copies the existing items (bootstrap) or reads them for the comparison (verify)',
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:BatchGetItem',
+    features: ['verify'],
+    why: 'looks up items without a partner in the other table, and reads differing items again',
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:DescribeTimeToLive',
+    features: ['create-dest-table'],
+    why: "the source's time-to-live attribute, given to the new destination",
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:ListTagsOfResource',
+    features: ['copy-tags'],
+    why: "the source table's tags, copied to the new destination",
+  },
+  {
+    resource: 'source-stream',
+    action: 'dynamodb:DescribeStream',
+    features: ['replicate', 'bootstrap'],
+    why: "lists the stream's shards and their parents (at start, on a timer and when a shard ends)",
+  },
+  {
+    resource: 'source-stream',
+    action: 'dynamodb:GetShardIterator',
+    features: ['replicate', 'bootstrap'],
+    why: "opens a shard at its checkpoint; a copy finds each open shard's newest record before it starts",
+  },
+  {
+    resource: 'source-stream',
+    action: 'dynamodb:GetRecords',
+    features: ['replicate', 'bootstrap'],
+    why: 'reads the changes',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['replicate', 'bootstrap', 'verify', 'create-dest-table'],
+    why: 'startup checks (the table exists with the same key schema); a new table is waited for until active',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:BatchWriteItem',
+    features: ['replicate', 'bootstrap', 'repair'],
+    why: 'writes each change (a put of the new image or a delete), the copied items and the repairs',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:Scan',
+    features: ['verify'],
+    why: 'the parallel scan that reads the destination for the comparison',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:BatchGetItem',
+    features: ['verify'],
+    why: 'looks up items without a partner in the other table, and reads differing items again',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:CreateTable',
+    features: ['create-dest-table'],
+    why: "creates a missing destination from the source's description",
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:UpdateTimeToLive',
+    features: ['create-dest-table'],
+    why: "turns on the source's time-to-live setting on the new destination",
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:DescribeTimeToLive',
+    features: ['create-dest-table'],
+    why: 'checks the time-to-live setting of the new destination',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:TagResource',
+    features: ['copy-tags'],
+    why: "gives the new destination the source's tags",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:CreateTable',
+    features: ['replicate'],
+    why: 'creates the lease table at the first start (not needed when it is created beforehand: hash key leaseKey, type S)',
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['replicate', 'status'],
+    why: 'finds the lease table and waits until it is active',
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:Scan',
+    features: ['replicate', 'bootstrap', 'status'],
+    why: "reads the leases, the workers' presence and a copy's segments",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:PutItem',
+    features: ['replicate', 'bootstrap'],
+    why: "creates a lease for a new shard; a copy's control item, its segments and each recorded position",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:UpdateItem',
+    features: ['replicate', 'bootstrap'],
+    why: "takes, renews, hands over and releases leases, moves checkpoints, bumps the heartbeat; saves a copy's progress",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:DeleteItem',
+    features: ['replicate'],
+    why: "deletes the leases of finished shards and a stopped worker's presence",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:ConditionCheckItem',
+    features: ['bootstrap'],
+    why: "records each shard's position in one transaction (TransactWriteItems) with a check of the copy's control item",
+  },
+];
+
+/** The actions these features need on one resource, in the list's order, each once. */
+export function actionsFor(features: readonly IamFeature[], resource: IamResource): string[] {
+  return permissionsFor(features, resource).map((p) => p.action);
+}
+
+/** The permissions these features need on one resource, in the list's order. */
+export function permissionsFor(features: readonly IamFeature[], resource: IamResource): IamPermission[] {
+  return IAM_PERMISSIONS.filter(
+    (p) => p.resource === resource && p.features.some((feature) => features.includes(feature)),
+  );
+}
+
+/** How the README and the text output name a feature. */
+export const FEATURE_LABELS: Record<IamFeature, string> = {
+  replicate: '`replicate`',
+  status: '`status`',
+  bootstrap: '`bootstrap`',
+  verify: '`verify`',
+  repair: '`verify --repair`',
+  'create-dest-table': '`--create-dest-table`',
+  'copy-tags': '`--copy-tags`',
+};
+
+/** How the README names a resource, and the form of its ARN. */
+export const RESOURCE_LABELS: Record<
+  IamResource,
+  { readonly name: string; readonly arn: string; readonly where?: string }
+> = {
+  'source-table': { name: 'source table', arn: 'arn:<partition>:dynamodb:<region>:<account>:table/<source>' },
+  'source-stream': { name: 'source stream', arn: '…:table/<source>/stream/*' },
+  'destination-table': { name: 'destination table', arn: '…:table/<destination>' },
+  'lease-table': {
+    name: 'lease table',
+    arn: '…:table/DynamoDBCrossRegionReplication<task>',
+    where: "in the lease region and the lease side's account",
+  },
+};
