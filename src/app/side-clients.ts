@@ -4,10 +4,13 @@
 // startup check resolves each before any table is touched.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
 import { DEFAULT_CREDENTIALS, type SideName } from '../config/credential-source.js';
 import type { Location } from '../config/replication-config.js';
 import { checkCredentials } from '../credentials/credential-check.js';
+import { errorMessage } from '../errors/replicator-error.js';
 import { sideCredentials, type SideCredentials } from '../credentials/side-credentials.js';
 import { createDynamoClient, createStreamsClient, type ClientOptions } from './aws-clients.js';
 
@@ -58,6 +61,50 @@ export class SideClients {
         source: this.#location(side).credentials ?? DEFAULT_CREDENTIALS,
         ...credentials,
       });
+    }
+  }
+
+  /**
+   * Who this side's base credentials (its profile or the default chain, before any role: a role's account is in
+   * its ARN, and it may not be assumable yet) are, by STS GetCallerIdentity in the side's region, its endpoint by
+   * the SDK's own settings (AWS_ENDPOINT_URL_STS). Undefined when there are no credentials, STS refuses or does not
+   * answer, or `signal` aborts first: for `policy`, which prints placeholders instead and must not wait on an
+   * instance metadata lookup that will never answer.
+   */
+  async callerIdentity(
+    side: SideName,
+    signal?: AbortSignal,
+  ): Promise<{ readonly account: string; readonly arn: string } | undefined> {
+    if (signal?.aborted === true) return undefined;
+    const client = new STSClient({
+      region: this.#location(side).region,
+      credentials: this.#credentialsOf(side).base,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3_000,
+        requestTimeout: 5_000,
+        throwOnRequestTimeout: true,
+      }),
+    });
+    let onAbort: (() => void) | undefined;
+    // Resolving the credentials is not abortable (the SDK's providers take no signal): the race ends the wait.
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const out = await Promise.race([
+        client.send(new GetCallerIdentityCommand({}), { abortSignal: signal }),
+        aborted,
+      ]);
+      if (out?.Account === undefined || out.Arn === undefined) return undefined;
+      return { account: out.Account, arn: out.Arn };
+    } catch (err) {
+      this.#logger.debug({ side, err: errorMessage(err) }, 'GetCallerIdentity failed');
+      return undefined;
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      client.destroy();
     }
   }
 
