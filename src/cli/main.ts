@@ -7,6 +7,7 @@ import { replicateFlags, runReplicate } from './replicate-command.js';
 import { runStatus, statusFlags } from './status-command.js';
 import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
+import { policyFlags, runPolicy } from './policy-command.js';
 
 class UsageError extends Error {}
 
@@ -48,6 +49,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'policy',
+      'Print the least-privilege IAM policies (identity, role trust and, with --setup resource-policy, resource-based) for the same flags as replicate',
+      (y) => policyFlags(y),
+      async (args) => {
+        exitCode = await runPolicy(args);
+      },
+    )
+    .command(
       'demo',
       'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
       (y) => demoFlags(y),
@@ -55,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await runDemo(args);
       },
     )
-    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, demo')
+    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, policy, demo')
     .strict()
     .help()
     .alias('help', 'h')

@@ -1,0 +1,245 @@
+// `ddb-replicator policy`: prints the least-privilege IAM policy documents of a task (JSON; --format text explains
+// each statement), from the same table, lease and credential flags as `replicate`. Accounts come from
+// --source-account/--dest-account, role ARNs and STS GetCallerIdentity of the credentials at hand, looked up for a
+// few seconds at most; what stays unknown is a placeholder the output explains. Never touches a table.
+import type { Argv } from 'yargs';
+import { SideClients } from '../app/side-clients.js';
+import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
+import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
+import { parseTableArn } from '../config/table-arn.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import { parseStreamArn } from '../iam/aws-arns.js';
+import type { IamFeature } from '../iam/iam-permissions.js';
+import { policySet, type PolicySet } from '../iam/policy-set.js';
+import { policyText } from '../iam/policy-text.js';
+import { baseKey, POLICY_SETUPS, POLICY_SIDES, type CallerIdentity } from '../iam/side-accounts.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
+import { EXIT_OK } from './exit-codes.js';
+import { exitCodeFor, reportFailure } from './report-failure.js';
+import { commandSessionName } from './session-name.js';
+import { tableFlags, tableFlagValues } from './table-flags.js';
+
+/** How long the account lookups may take together: STS answers in well under a second where it is reachable. */
+const LOOKUP_TIMEOUT_MS = 4_000;
+
+/** `replicate`'s run settings, required by its config but not used here (only tables, task and sides are). */
+const UNUSED_RUN_SETTINGS = {
+  workerId: 'policy',
+  startPosition: 'trim-horizon',
+  batchSize: 1000,
+  writeConcurrency: 16,
+  maxBufferMb: 32,
+  pollIntervalMs: 100,
+  checkpointIntervalMs: 1000,
+  failoverMs: 10_000,
+  shardSyncIntervalMs: 10_000,
+  progressIntervalMs: 10_000,
+  shutdownTimeoutMs: 5000,
+} as const;
+
+export function policyFlags<T>(yargs: Argv<T>) {
+  return credentialFlags(tableFlags(yargs), ['lease'])
+    .option('task-name', {
+      type: 'string',
+      alias: ['taskName'],
+      describe:
+        'As for replicate: names the lease table [default: MD5 of source region + table + destination region + table]',
+    })
+    .option('lease-region', {
+      type: 'string',
+      alias: ['kclRegion'],
+      describe: 'Region of the lease table [default: --source-region]',
+    })
+    .option('source-account', {
+      type: 'string',
+      describe:
+        "Account of the source table [default: that of --source-table's ARN; with --setup role, the source side's credentials' (role ARN, else STS GetCallerIdentity)]",
+    })
+    .option('dest-account', {
+      type: 'string',
+      describe:
+        "Account of the destination table [default: the destination side's credentials' (role ARN, else STS GetCallerIdentity)]",
+    })
+    .option('setup', {
+      choices: POLICY_SETUPS,
+      default: 'role' as const,
+      describe:
+        "role: the replicator runs with the source account's credentials and assumes the roles the --*-role-arn flags name (identity and trust policies). resource-policy: it runs with the destination account's credentials and reads the source through resource-based policies on the source table and its stream (printed too, for that identity)",
+    })
+    .option('source-stream-arn', {
+      type: 'string',
+      describe:
+        "With --setup resource-policy: the source's current stream ARN (a stream's resource-based policy must name it) [default: a <STREAM_LABEL> placeholder]",
+    })
+    .option('bootstrap', { type: 'boolean', default: false, describe: 'Also cover replicate --bootstrap' })
+    .option('verify', { type: 'boolean', default: false, describe: 'Also cover verify and verify --repair' })
+    .option('create-dest-table', {
+      type: 'boolean',
+      default: false,
+      describe: 'Also cover replicate --create-dest-table',
+    })
+    .option('copy-tags', {
+      type: 'boolean',
+      default: false,
+      describe: 'Also cover --copy-tags (with --create-dest-table)',
+    })
+    .option('lookup', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'Ask STS (GetCallerIdentity) whose the credentials at hand are; --no-lookup: flags and role ARNs only',
+    })
+    .option('format', {
+      choices: ['json', 'text'] as const,
+      default: 'json' as const,
+      describe: 'json: the documents to apply; text: each statement explained',
+    });
+}
+
+export type PolicyArgs = Awaited<ReturnType<typeof policyFlags>['argv']>;
+
+export async function runPolicy(args: PolicyArgs): Promise<number> {
+  const logger = createLogger({ level: 'warn' });
+  try {
+    const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
+    // replicate's own config, so that the task name, the lease table's region and credentials, and the
+    // --copy-tags rule are the ones a worker with the same flags would use.
+    const config = buildReplicationConfig(
+      {
+        ...tableFlagValues(args),
+        taskName: args['task-name'],
+        leaseRegion: args['lease-region'],
+        leaseCredentials: credentialArgs(args, 'lease'),
+        createDestTable: args['create-dest-table'],
+        copyTags: args['copy-tags'],
+        ...UNUSED_RUN_SETTINGS,
+      },
+      process.env,
+      profiles,
+    );
+    const source = sourceTable(args, config);
+    const set = policySet({
+      setup: args.setup,
+      features: features(args),
+      sourceRegion: config.source.region,
+      tables: {
+        source: { region: config.source.region, table: source.table },
+        destination: { region: config.destination.region, table: config.destination.tableName },
+        lease: { region: config.lease.region, table: config.lease.tableName },
+      },
+      credentials: {
+        source: config.source.credentials ?? DEFAULT_CREDENTIALS,
+        destination: config.destination.credentials ?? DEFAULT_CREDENTIALS,
+        lease: config.lease.credentials ?? DEFAULT_CREDENTIALS,
+      },
+      accounts: {
+        source: source.account,
+        destination: accountFlag(args['dest-account'], '--dest-account'),
+      },
+      ...streamFlag(args, config.source.region, source),
+      identities: args.lookup ? await lookUpIdentities(config, logger) : new Map(),
+    });
+    process.stdout.write(args.format === 'text' ? `${policyText(set)}\n` : `${policyJson(set)}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    reportFailure(err, logger);
+    return exitCodeFor(err);
+  }
+}
+
+function features(args: PolicyArgs): IamFeature[] {
+  const asked: [boolean, IamFeature[]][] = [
+    [args.bootstrap, ['bootstrap']],
+    [args.verify, ['verify', 'repair']],
+    [args['create-dest-table'], ['create-dest-table']],
+    [args['copy-tags'], ['copy-tags']],
+  ];
+  return asked.flatMap(([on, names]) => (on ? names : []));
+}
+
+function accountFlag(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{12}$/.test(value)) {
+    throw new ConfigError(`${flag} ${JSON.stringify(value)} is not an AWS account id: write its 12 digits`);
+  }
+  return value;
+}
+
+/** The source table's name and, from --source-account or the table's ARN, its account. */
+function sourceTable(
+  args: PolicyArgs,
+  config: ReplicationConfig,
+): { readonly table: string; readonly account: string | undefined } {
+  const account = accountFlag(args['source-account'], '--source-account');
+  const arn = parseTableArn(config.source.tableName);
+  if (arn === undefined) return { table: config.source.tableName, account };
+  if (account !== undefined && account !== arn.account) {
+    throw new ConfigError(
+      `--source-account ${account} differs from the account of --source-table's ARN (${arn.account}): leave --source-account out or make them agree`,
+    );
+  }
+  return { table: arn.tableName, account: arn.account };
+}
+
+function streamFlag(
+  args: PolicyArgs,
+  region: string,
+  source: { readonly table: string; readonly account: string | undefined },
+): { sourceStreamArn?: string; streamAccount?: string } {
+  const arn = args['source-stream-arn'];
+  if (arn === undefined || arn === '') return {};
+  if (args.setup !== 'resource-policy') {
+    throw new ConfigError(
+      "--source-stream-arn only applies to --setup resource-policy (identity policies name all of the table's streams)",
+    );
+  }
+  const stream = parseStreamArn(arn);
+  if (stream === undefined) {
+    throw new ConfigError(
+      `--source-stream-arn ${JSON.stringify(arn)} is not a stream ARN: copy it from \`aws dynamodb describe-table --query Table.LatestStreamArn\``,
+    );
+  }
+  if (stream.table !== source.table || stream.region !== region) {
+    throw new ConfigError(
+      `--source-stream-arn is a stream of table ${stream.table} in ${stream.region}, not of --source-table ${source.table} in ${region}`,
+    );
+  }
+  if (source.account !== undefined && source.account !== stream.account) {
+    throw new ConfigError(
+      `--source-stream-arn is in account ${stream.account}, but the source table is in ${source.account}: name the same account`,
+    );
+  }
+  return { sourceStreamArn: arn, streamAccount: stream.account };
+}
+
+/** GetCallerIdentity of each distinct set of base credentials, all at once, bounded by LOOKUP_TIMEOUT_MS. */
+async function lookUpIdentities(
+  config: ReplicationConfig,
+  logger: Logger,
+): Promise<Map<string, CallerIdentity>> {
+  const clients = new SideClients(config, { logger, sessionName: commandSessionName('policy') });
+  const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS);
+  const bySet = new Map<string, (typeof POLICY_SIDES)[number]>();
+  for (const side of POLICY_SIDES) {
+    const key = baseKey(config[side].credentials ?? DEFAULT_CREDENTIALS);
+    if (!bySet.has(key)) bySet.set(key, side);
+  }
+  const found = await Promise.all(
+    [...bySet].map(async ([key, side]) => [key, await clients.callerIdentity(side, signal)] as const),
+  );
+  return new Map(
+    found.flatMap(([key, identity]) => (identity === undefined ? [] : [[key, identity] as const])),
+  );
+}
+
+/** The set as JSON for scripts and for applying: the documents and what to know about them. */
+export function policyJson(set: PolicySet): string {
+  const policies = set.policies.map(({ name, kind, attachTo, document }) => ({
+    name,
+    kind,
+    attachTo,
+    document,
+  }));
+  return JSON.stringify({ ...set, policies }, null, 2);
+}
