@@ -96,6 +96,7 @@ export class Replicator {
           destinationClient: destinationStartup,
           streams: streamsStartup,
           ...config,
+          logger: this.#logger,
         },
         this.#stop.signal,
       );

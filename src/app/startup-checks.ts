@@ -1,9 +1,13 @@
 // Everything a user can get wrong is checked before any data moves, and each failure becomes one ConfigError
 // line that names the table, the side and what to do: missing tables, a missing or disabled stream, a stream
-// view type without new images, different key schemas, unreachable endpoints and refused credentials.
+// view type without new images, different key schemas, unreachable endpoints and refused credentials. With
+// --create-dest-table a missing destination is created here (src/destination/), before any data moves.
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
 import { DEFAULT_CREDENTIALS, describeCredentials, type SideName } from '../config/credential-source.js';
-import type { TableLocation } from '../config/replication-config.js';
+import type { CreateDestinationOptions, TableLocation } from '../config/replication-config.js';
+import { ensureDestinationTable } from '../destination/ensure-destination-table.js';
+import { describeIndexDifferences, indexDifferences } from '../destination/index-differences.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import type { StreamApi } from '../stream/stream-api.js';
@@ -68,7 +72,7 @@ export function describeFailure(
           );
         }
         return new ConfigError(
-          `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' ? '' : ', or create it with the same key schema as the source'}`,
+          `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' ? '' : ', or create it with the same key schema as the source, or pass --create-dest-table'}`,
         );
       case 'credentials':
         return new ConfigError(
@@ -136,6 +140,9 @@ export async function checkTables(
     readonly streams: StreamApi;
     readonly source: TableLocation;
     readonly destination: TableLocation;
+    /** Undefined: the destination must exist. */
+    readonly createDestTable: CreateDestinationOptions | undefined;
+    readonly logger: Pick<Logger, 'info' | 'warn'>;
   },
   signal?: AbortSignal,
 ): Promise<CheckedTables> {
@@ -174,7 +181,23 @@ export async function checkTables(
     );
   }
 
-  const destinationTable = await describeTable(deps.destinationClient, 'destination', destination, signal);
+  const destinationTable =
+    deps.createDestTable === undefined
+      ? await describeTable(deps.destinationClient, 'destination', destination, signal)
+      : await ensureDestinationTable(
+          {
+            sourceClient: deps.sourceClient,
+            destinationClient: deps.destinationClient,
+            sourceTable: source.tableName,
+            destinationTable: destination.tableName,
+            source: sourceTable,
+            options: deps.createDestTable,
+            logger: deps.logger,
+            describeFailure: (err, side, action) =>
+              describeFailure(err, side, side === 'source' ? source : destination, action),
+          },
+          signal,
+        );
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
   if (!sameKeySchema(sourceKeys, destinationKeys)) {
@@ -182,5 +205,11 @@ export async function checkTables(
       `key schemas differ: source table ${source.tableName} has (${formatKeySchema(sourceKeys)}) but destination table ${destination.tableName} has (${formatKeySchema(destinationKeys)}); create the destination with the source's key schema`,
     );
   }
+  const differences = describeIndexDifferences(
+    indexDifferences(sourceTable, destinationTable),
+    source.tableName,
+    destination.tableName,
+  );
+  if (differences !== undefined) deps.logger.warn({ table: destination.tableName }, differences);
   return { streamArn, viewType, keySchema: sourceKeys, keyAttributes: sourceKeys.map((k) => k.name) };
 }
