@@ -308,6 +308,44 @@ describe('across accounts', () => {
     );
   });
 
+  test('a source table by ARN (as through its resource policy): copied, replicated and verified', async () => {
+    // Last of the tests that compare: it writes to the shared source table without the first worker running.
+    // DynamoDB Local takes an ARN wherever it takes a table name and ignores the account in it; on AWS the table's
+    // resource policy would let another account's credentials in. Here the ARN path itself is exercised.
+    const sourceArn = `arn:aws:dynamodb:${SOURCE_REGION}:111111111111:table/${fixture.sourceTable}`;
+    const destTable = uniqueName('xacct-arn-dst');
+    await createTable(fixture.destination, destTable, fixture.key);
+    const byArn: ReplicationFixture = { ...fixture, destTable };
+    const args = [
+      '--source-table',
+      sourceArn,
+      '--source-endpoint',
+      sourceEndpoint(),
+      '--source-profile',
+      'src',
+      '--dest-table',
+      destTable,
+      '--dest-endpoint',
+      destEndpoint(),
+      '--dest-profile',
+      'base',
+      ...ROLE_ARGS,
+    ];
+    const worker = cli(['replicate', '--bootstrap', ...args, '--task-name', uniqueName('xacct-arn')]);
+    try {
+      await assertTablesConverge(byArn, 30_000);
+      await writeBacklog(fixture.source, fixture.sourceTable, 10, 'arn');
+      await assertTablesConverge(byArn, 30_000);
+      const exit = await worker.stop();
+      assert.equal(exit.code, 0, worker.describe());
+      const verify = await exitOf(['verify', ...args]);
+      assert.equal(verify.code, 0, `${verify.worker.stdout}\n${verify.worker.describe()}`);
+    } finally {
+      await worker.kill();
+      await deleteTableIfExists(fixture.destination, destTable);
+    }
+  });
+
   test('each credential mistake ends with exit 2 and one line naming the side and what to check', async () => {
     const replicate = (extra: readonly string[], tables = tableArgs()) => [
       'replicate',
