@@ -1,0 +1,307 @@
+// The policy `ddb-replicator policy` prints covers what the commands really call: `replicate --bootstrap`, then
+// `verify --repair` over planted differences, then `status` run through recording proxies in front of DynamoDB
+// Local, and every (action, resource) they asked for is checked against the printed documents, with DynamoDB
+// Local's tables and streams mapped to the ARNs the policy names. In the role setup the destination table must be
+// allowed by the destination role's policy and everything else by the replicator's; in the resource-policy setup
+// the source table and stream also by their resource-based policies, for the printed principal. An action the
+// code calls that src/iam does not list fails here.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  DeleteItemCommand,
+  DescribeTableCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
+import { policyAllows } from '../../src/iam/policy-allows.js';
+import type { PolicyDocument } from '../../src/iam/policy-set.js';
+import { destEndpoint, DEST_REGION, SOURCE_REGION, sourceEndpoint } from '../support/local-env.js';
+import { OperationRecorder, type RecordedPermission } from '../support/operation-recorder.js';
+import {
+  assertTablesConverge,
+  createFixture,
+  type ReplicationFixture,
+} from '../support/replication-fixture.js';
+import { ReplicatorProcess } from '../support/replicator-process.js';
+import { replicateToConvergence, runUntilExit } from '../support/run-replicator.js';
+import { StsStandIn } from '../support/sts-stand-in.js';
+import { writeBacklog } from '../support/workload.js';
+
+const SOURCE_ACCOUNT = '111111111111';
+const DEST_ACCOUNT = '222222222222';
+const DEST_ROLE = `arn:aws:iam::${DEST_ACCOUNT}:role/writer`;
+/** DynamoDB Local's ARNs: region ddblocal, account 000000000000. */
+const LOCAL_ARN_PREFIX = 'arn:aws:dynamodb:ddblocal:000000000000:';
+
+interface PrintedSet {
+  readonly setup: string;
+  readonly resources: Record<'sourceTable' | 'sourceStream' | 'destinationTable' | 'leaseTable', string>;
+  readonly policies: readonly { name: string; kind: string; document: PolicyDocument }[];
+}
+
+interface Seen extends RecordedPermission {
+  /** Which proxy saw it. */
+  readonly via: 'source' | 'destination';
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** The fixture's flags with both endpoints replaced by the recorders'. */
+function through(
+  args: readonly string[],
+  source: OperationRecorder,
+  destination: OperationRecorder,
+): string[] {
+  return args.map((arg, i) =>
+    args[i - 1] === '--source-endpoint'
+      ? source.endpoint
+      : args[i - 1] === '--dest-endpoint'
+        ? destination.endpoint
+        : arg,
+  );
+}
+
+/** The four table flags of the fixture (verify and policy take no lease or run flags). */
+function tableArgs(
+  fixture: ReplicationFixture,
+  endpoints: { source: string; destination: string },
+): string[] {
+  return [
+    '--source-table',
+    fixture.sourceTable,
+    '--source-region',
+    SOURCE_REGION,
+    '--source-endpoint',
+    endpoints.source,
+    '--dest-table',
+    fixture.destTable,
+    '--dest-region',
+    DEST_REGION,
+    '--dest-endpoint',
+    endpoints.destination,
+  ];
+}
+
+/** Differences of every kind for verify --repair: missing, extra and different items. */
+async function plantDifferences(fixture: ReplicationFixture): Promise<void> {
+  const { source, destination, sourceTable, destTable } = fixture;
+  await source.send(new PutItemCommand({ TableName: sourceTable, Item: { pk: { S: 'only-in-source' } } }));
+  await destination.send(new PutItemCommand({ TableName: destTable, Item: { pk: { S: 'only-in-dest' } } }));
+  await destination.send(new DeleteItemCommand({ TableName: destTable, Key: { pk: { S: 'b-1' } } }));
+  await destination.send(
+    new UpdateItemCommand({
+      TableName: destTable,
+      Key: { pk: { S: 'b-2' } },
+      UpdateExpression: 'SET n = :n',
+      ExpressionAttributeValues: { ':n': { N: '-1' } },
+    }),
+  );
+}
+
+async function printPolicy(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PrintedSet> {
+  const run = new ReplicatorProcess(['policy', ...args], env);
+  try {
+    const exit = await run.waitForExit(20_000);
+    assert.equal(exit.code, 0, run.describe());
+    return JSON.parse(run.stdout) as PrintedSet;
+  } finally {
+    await run.kill();
+  }
+}
+
+/** The ARN the policy names for what a request named on DynamoDB Local, or undefined for a stranger. */
+function policyArn(seen: Seen, fixture: ReplicationFixture, set: PrintedSet): string | undefined {
+  const { resources } = set;
+  const name = seen.resource.startsWith(LOCAL_ARN_PREFIX)
+    ? seen.resource.slice(LOCAL_ARN_PREFIX.length)
+    : `table/${seen.resource}`;
+  const stream = /^table\/([^/]+)\/stream\/(.+)$/.exec(name);
+  if (seen.via === 'source' && stream?.[1] === fixture.sourceTable) {
+    return `${resources.sourceTable}/stream/${stream[2]}`;
+  }
+  const table = name.slice('table/'.length);
+  if (seen.via === 'source' && table === fixture.sourceTable) return resources.sourceTable;
+  if (seen.via === 'source' && table === `DynamoDBCrossRegionReplication${fixture.taskName}`) {
+    return resources.leaseTable;
+  }
+  if (seen.via === 'destination' && table === fixture.destTable) return resources.destinationTable;
+  return undefined;
+}
+
+function documentNamed(set: PrintedSet, name: string): PolicyDocument {
+  const found = set.policies.find((p) => p.name === name);
+  assert.ok(found, `no ${name} policy in ${set.policies.map((p) => p.name).join(', ')}`);
+  return found.document;
+}
+
+/** Each recorded (action, resource) the policy set does not allow, in words. */
+function refused(seen: readonly Seen[], fixture: ReplicationFixture, set: PrintedSet): string[] {
+  const problems: string[] = [];
+  for (const request of seen) {
+    const arn = policyArn(request, fixture, set);
+    const what = `${request.action} on ${request.resource} (${request.operation} via the ${request.via} endpoint)`;
+    if (arn === undefined) {
+      problems.push(`${what}: a resource the policy does not name`);
+      continue;
+    }
+    const identity =
+      set.setup === 'role' && request.via === 'destination' ? 'destination-role' : 'replicator';
+    if (!policyAllows(documentNamed(set, identity), request.action, arn)) {
+      problems.push(`${what}: not allowed by ${identity} on ${arn}`);
+    }
+    if (set.setup !== 'resource-policy' || request.via !== 'source' || arn === set.resources.leaseTable)
+      continue;
+    const onStream = arn.includes('/stream/');
+    const name = onStream ? 'source-stream-resource-policy' : 'source-table-resource-policy';
+    const document = documentNamed(set, name);
+    const principal = [document.Statement[0]?.Principal?.AWS ?? []].flat()[0];
+    if (!policyAllows(document, request.action, arn, principal)) {
+      problems.push(`${what}: not allowed by ${name} for ${principal ?? '?'} on ${arn}`);
+    }
+  }
+  return problems;
+}
+
+function distinct(seen: readonly Seen[]): Seen[] {
+  const byKey = new Map(seen.map((s) => [`${s.via} ${s.action} ${s.resource}`, s]));
+  return [...byKey.values()];
+}
+
+test('the printed policies allow every action replicate --bootstrap, verify --repair and status call', async (t) => {
+  const fixture = await createFixture({ prefix: 'pol' });
+  cleanups.push(() => fixture.cleanup());
+  const sourceProxy = await OperationRecorder.start(sourceEndpoint());
+  const destProxy = await OperationRecorder.start(destEndpoint());
+  cleanups.push(
+    () => sourceProxy.close(),
+    () => destProxy.close(),
+  );
+  const endpoints = { source: sourceProxy.endpoint, destination: destProxy.endpoint };
+
+  await writeBacklog(fixture.source, fixture.sourceTable, 60);
+  const viaProxies: ReplicationFixture = {
+    ...fixture,
+    args: (extra = []) => through(fixture.args(extra), sourceProxy, destProxy),
+  };
+  await replicateToConvergence(viaProxies, ['--bootstrap', '--segments', '2', '--failover-ms', '3000']);
+
+  await plantDifferences(fixture);
+  const verify = await runUntilExit([
+    'verify',
+    ...tableArgs(fixture, endpoints),
+    '--repair',
+    '--segments',
+    '2',
+    '--recheck-delay-ms',
+    '20',
+    '--recheck-rounds',
+    '1',
+  ]);
+  assert.equal(verify.code, 0, verify.worker.describe());
+  await assertTablesConverge(fixture, 10_000);
+
+  const status = await runUntilExit([
+    'status',
+    '--task-name',
+    fixture.taskName,
+    '--lease-region',
+    SOURCE_REGION,
+    '--lease-endpoint',
+    sourceProxy.endpoint,
+    '--json',
+  ]);
+  assert.equal(status.code, 0, status.worker.describe());
+
+  const seen = distinct([
+    ...sourceProxy.permissions.map((p): Seen => ({ ...p, via: 'source' })),
+    ...destProxy.permissions.map((p): Seen => ({ ...p, via: 'destination' })),
+  ]);
+  const actions = new Set(seen.map((s) => s.action));
+  // The runs did what the test means to cover (else a policy would pass for lack of requests).
+  for (const action of [
+    'dynamodb:GetRecords',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:CreateTable',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:Scan',
+  ]) {
+    assert.ok(actions.has(action), `no ${action} was recorded: ${[...actions].join(', ')}`);
+  }
+  t.diagnostic(
+    `recorded: ${seen
+      .map((s) => `${s.via}:${s.action}`)
+      .sort()
+      .join(' ')}`,
+  );
+
+  // The role setup, with the account of the credentials from GetCallerIdentity (a stand-in for STS).
+  const sts = await StsStandIn.start({
+    roles: [],
+    callers: [
+      {
+        accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+        account: SOURCE_ACCOUNT,
+        arn: `arn:aws:sts::${SOURCE_ACCOUNT}:assumed-role/ops/tester`,
+      },
+    ],
+  });
+  cleanups.push(() => sts.close());
+  const common = [
+    ...tableArgs(fixture, endpoints),
+    '--task-name',
+    fixture.taskName,
+    '--bootstrap',
+    '--verify',
+  ];
+  const roleSet = await printPolicy(
+    [...common, '--dest-role-arn', DEST_ROLE, '--dest-external-id', 'ext-123'],
+    { AWS_ENDPOINT_URL_STS: sts.endpoint },
+  );
+  assert.ok(
+    sts.calls.some((c) => c.action === 'GetCallerIdentity' && c.status === 200),
+    'looked up',
+  );
+  assert.equal(roleSet.resources.sourceTable.split(':')[4], SOURCE_ACCOUNT);
+  const trust = documentNamed(roleSet, 'destination-role-trust').Statement[0];
+  assert.equal(trust?.Principal?.AWS, `arn:aws:iam::${SOURCE_ACCOUNT}:role/ops`);
+  assert.deepEqual(trust?.Condition, { StringEquals: { 'sts:ExternalId': 'ext-123' } });
+  assert.deepEqual(refused(seen, fixture, roleSet), []);
+
+  // The resource-policy setup: the stream's resource policy names the current stream exactly.
+  const described = await fixture.source.send(new DescribeTableCommand({ TableName: fixture.sourceTable }));
+  const localStream = described.Table?.LatestStreamArn ?? '';
+  assert.ok(localStream.startsWith(LOCAL_ARN_PREFIX), localStream);
+  const streamArn = `arn:aws:dynamodb:${SOURCE_REGION}:${SOURCE_ACCOUNT}:${localStream.slice(LOCAL_ARN_PREFIX.length)}`;
+  const resourceSet = await printPolicy([
+    ...common,
+    '--setup',
+    'resource-policy',
+    '--no-lookup',
+    '--source-account',
+    SOURCE_ACCOUNT,
+    '--dest-account',
+    DEST_ACCOUNT,
+    '--source-stream-arn',
+    streamArn,
+  ]);
+  assert.equal(
+    resourceSet.resources.leaseTable.split(':')[4],
+    DEST_ACCOUNT,
+    'the lease table is the replicator’s',
+  );
+  assert.deepEqual(refused(seen, fixture, resourceSet), []);
+
+  const granted = new Set(
+    roleSet.policies
+      .filter((p) => p.kind === 'identity')
+      .flatMap((p) => p.document.Statement.flatMap((s) => s.Action)),
+  );
+  const unused = [...granted].filter((a) => a.startsWith('dynamodb:') && !actions.has(a));
+  t.diagnostic(`granted but not called in these runs: ${unused.join(', ') || 'none'}`);
+});
