@@ -6,6 +6,7 @@ import { ConfigError } from '../errors/replicator-error.js';
 import {
   describeFailure,
   formatKeySchema,
+  isSameTable,
   keySchemaOf,
   sameKeySchema,
   type KeyAttribute,
@@ -205,5 +206,27 @@ describe('describeFailure', () => {
   // A thrown non-object must still become a readable line, not a TypeError.
   test('a thrown null is described', () => {
     assert.ok(message(null, 'source').includes('source table SourceTable'));
+  });
+});
+
+describe('isSameTable', () => {
+  const arn = (account: string) => `arn:aws:dynamodb:us-east-1:${account}:table/orders`;
+  const side = (account: string, endpoint?: string) => ({ endpoint, table: { TableArn: arn(account) } });
+
+  test('the same ARN on AWS: the same table (both sides reached one account)', () => {
+    assert.equal(isSameTable(side('111111111111'), side('111111111111')), true);
+  });
+
+  test('another account: another table', () => {
+    assert.equal(isSameTable(side('111111111111'), side('222222222222')), false);
+  });
+
+  test('an explicit endpoint (DynamoDB Local gives every table one account): not judged by ARN', () => {
+    assert.equal(isSameTable(side('000000000000', 'http://a'), side('000000000000', 'http://b')), false);
+    assert.equal(isSameTable(side('000000000000'), side('000000000000', 'http://b')), false);
+  });
+
+  test('no ARN: not judged', () => {
+    assert.equal(isSameTable({ endpoint: undefined, table: {} }, { endpoint: undefined, table: {} }), false);
   });
 });

@@ -133,6 +133,23 @@ export function sameKeySchema(a: readonly KeyAttribute[], b: readonly KeyAttribu
   );
 }
 
+/**
+ * Whether both sides reached one table: the same name in the same region is another table when the credentials
+ * are another account's, and on AWS the ARNs tell. DynamoDB Local gives every table the same account, so with an
+ * explicit endpoint this is left to the flags' check (table-locations.ts).
+ */
+export function isSameTable(
+  a: { readonly endpoint: string | undefined; readonly table: TableDescription },
+  b: { readonly endpoint: string | undefined; readonly table: TableDescription },
+): boolean {
+  return (
+    a.endpoint === undefined &&
+    b.endpoint === undefined &&
+    a.table.TableArn !== undefined &&
+    a.table.TableArn === b.table.TableArn
+  );
+}
+
 export async function checkTables(
   deps: {
     readonly sourceClient: DynamoDBClient;
@@ -198,6 +215,11 @@ export async function checkTables(
           },
           signal,
         );
+  if (isSameTable({ ...source, table: sourceTable }, { ...destination, table: destinationTable })) {
+    throw new ConfigError(
+      `the destination is the source table itself (${sourceTable.TableArn}): the two sides' credentials reach the same account; name another destination table, region or account`,
+    );
+  }
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
   if (!sameKeySchema(sourceKeys, destinationKeys)) {
