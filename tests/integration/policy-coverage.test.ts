@@ -24,7 +24,7 @@ import {
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
-import { replicateToConvergence, runUntilExit } from '../support/run-replicator.js';
+import { convergedWhileRunning, runUntilExit } from '../support/run-replicator.js';
 import { StsStandIn } from '../support/sts-stand-in.js';
 import { writeBacklog } from '../support/workload.js';
 
@@ -187,7 +187,22 @@ test('the printed policies allow every action replicate --bootstrap, verify --re
     ...fixture,
     args: (extra = []) => through(fixture.args(extra), sourceProxy, destProxy),
   };
-  await replicateToConvergence(viaProxies, ['--bootstrap', '--segments', '2', '--failover-ms', '3000']);
+  // Past the copy into replication (a change made after it arrives), then a clean stop (presence deleted).
+  const worker = new ReplicatorProcess(
+    viaProxies.args(['--bootstrap', '--segments', '2', '--failover-ms', '3000']),
+  );
+  try {
+    await worker.waitForLog('lease taken');
+    await fixture.source.send(
+      new PutItemCommand({ TableName: fixture.sourceTable, Item: { pk: { S: 'after-copy' } } }),
+    );
+    await convergedWhileRunning(fixture, worker);
+    const exit = await worker.stop();
+    assert.equal(exit.code, 0, worker.describe());
+    assert.deepEqual(worker.errors(), [], worker.describe());
+  } finally {
+    await worker.kill();
+  }
 
   await plantDifferences(fixture);
   const verify = await runUntilExit([
