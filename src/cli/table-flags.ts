@@ -9,12 +9,12 @@ export function tableFlags<T>(yargs: Argv<T>) {
     .option('source-table', {
       type: 'string',
       alias: ['sourceTable'],
-      describe: 'Source table name (required)',
+      describe: 'Source table name, or its ARN for a table of another account (required)',
     })
     .option('source-region', {
       type: 'string',
       alias: ['sourceRegion'],
-      describe: 'Source region [default: AWS_REGION]',
+      describe: "Source region [default: the table ARN's, else --source-profile's, else AWS_REGION]",
     })
     .option('source-endpoint', {
       type: 'string',
@@ -29,7 +29,7 @@ export function tableFlags<T>(yargs: Argv<T>) {
     .option('dest-region', {
       type: 'string',
       alias: ['destinationRegion'],
-      describe: 'Destination region [default: --source-region]',
+      describe: "Destination region [default: --dest-profile's, else --source-region]",
     })
     .option('dest-endpoint', {
       type: 'string',
