@@ -4,7 +4,7 @@
 // few seconds at most; what stays unknown is a placeholder the output explains. Never touches a table.
 import type { Argv } from 'yargs';
 import { SideClients } from '../app/side-clients.js';
-import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
+import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
 import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
 import { parseTableArn } from '../config/table-arn.js';
 import { ConfigError } from '../errors/replicator-error.js';
@@ -22,21 +22,6 @@ import { tableFlags, tableFlagValues } from './table-flags.js';
 
 /** How long the account lookups may take together: STS answers in well under a second where it is reachable. */
 const LOOKUP_TIMEOUT_MS = 4_000;
-
-/** `replicate`'s run settings, required by its config but not used here (only tables, task and sides are). */
-const UNUSED_RUN_SETTINGS = {
-  workerId: 'policy',
-  startPosition: 'trim-horizon',
-  batchSize: 1000,
-  writeConcurrency: 16,
-  maxBufferMb: 32,
-  pollIntervalMs: 100,
-  checkpointIntervalMs: 1000,
-  failoverMs: 10_000,
-  shardSyncIntervalMs: 10_000,
-  progressIntervalMs: 10_000,
-  shutdownTimeoutMs: 5000,
-} as const;
 
 export function policyFlags<T>(yargs: Argv<T>) {
   return credentialFlags(tableFlags(yargs), ['lease'])
@@ -103,9 +88,9 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
-    // replicate's own config, so that the task name, the lease table's region and credentials, and the
+    // replicate's own task sides, so that the task name, the lease table's region and credentials, and the
     // --copy-tags rule are the ones a worker with the same flags would use.
-    const config = buildReplicationConfig(
+    const config = buildTaskSides(
       {
         ...tableFlagValues(args),
         taskName: args['task-name'],
@@ -113,7 +98,6 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
         leaseCredentials: credentialArgs(args, 'lease'),
         createDestTable: args['create-dest-table'],
         copyTags: args['copy-tags'],
-        ...UNUSED_RUN_SETTINGS,
       },
       process.env,
       profiles,
@@ -169,7 +153,7 @@ function accountFlag(value: string | undefined, flag: string): string | undefine
 /** The source table's name and, from --source-account or the table's ARN, its account. */
 function sourceTable(
   args: PolicyArgs,
-  config: ReplicationConfig,
+  config: TaskSides,
 ): { readonly table: string; readonly account: string | undefined } {
   const account = accountFlag(args['source-account'], '--source-account');
   const arn = parseTableArn(config.source.tableName);
@@ -214,10 +198,7 @@ function streamFlag(
 }
 
 /** GetCallerIdentity of each distinct set of base credentials, all at once, bounded by LOOKUP_TIMEOUT_MS. */
-async function lookUpIdentities(
-  config: ReplicationConfig,
-  logger: Logger,
-): Promise<Map<string, CallerIdentity>> {
+async function lookUpIdentities(config: TaskSides, logger: Logger): Promise<Map<string, CallerIdentity>> {
   const clients = new SideClients(config, { logger, sessionName: commandSessionName('policy') });
   const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS);
   const bySet = new Map<string, (typeof POLICY_SIDES)[number]>();

@@ -29,13 +29,19 @@ export interface CreateDestinationOptions {
   readonly copyTags: boolean;
 }
 
-export interface ReplicationConfig {
+/** What a task is: its two tables, its lease table and task name, and where each side's credentials come from. */
+export interface TaskSides {
   readonly source: TableLocation;
   readonly destination: TableLocation;
   readonly lease: TableLocation;
   /** Where the source's stream is read; the source endpoint unless told otherwise. */
   readonly sourceStreamsEndpoint: string | undefined;
   readonly taskName: string;
+  /** Undefined: the destination must exist. */
+  readonly createDestTable: CreateDestinationOptions | undefined;
+}
+
+export interface ReplicationConfig extends TaskSides {
   readonly workerId: string;
   readonly startPosition: StartPosition;
   /** GetRecords limit (1..1000). */
@@ -56,11 +62,9 @@ export interface ReplicationConfig {
   /** How long a stop may spend on the final flush before it gives up (the checkpoint then stays put). */
   readonly shutdownTimeoutMs: number;
   readonly metricsPort: number | undefined;
-  /** Undefined: the destination must exist. */
-  readonly createDestTable: CreateDestinationOptions | undefined;
 }
 
-export interface ReplicationFlags extends TableFlags {
+export interface TaskFlags extends TableFlags {
   readonly sourceStreamsEndpoint?: string | undefined;
   readonly taskName?: string | undefined;
   readonly leaseRegion?: string | undefined;
@@ -71,6 +75,9 @@ export interface ReplicationFlags extends TableFlags {
   readonly destStreamViewType?: string | undefined;
   readonly destKmsKey?: string | undefined;
   readonly copyTags?: boolean | undefined;
+}
+
+export interface ReplicationFlags extends TaskFlags {
   readonly workerId: string;
   readonly startPosition: StartPosition;
   readonly batchSize: number;
@@ -85,11 +92,12 @@ export interface ReplicationFlags extends TableFlags {
   readonly metricsPort?: number | undefined;
 }
 
-export function buildReplicationConfig(
-  flags: ReplicationFlags,
+/** The task's sides from its flags: shared by `replicate`, `bootstrap` and `policy`, so they name the same task. */
+export function buildTaskSides(
+  flags: TaskFlags,
   env: NodeJS.ProcessEnv = process.env,
   profiles?: KnownProfiles,
-): ReplicationConfig {
+): TaskSides {
   const { source, destination } = tableLocations(flags, env, profiles);
   const sourceStreamsEndpoint =
     checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? source.endpoint;
@@ -118,7 +126,27 @@ export function buildReplicationConfig(
     source.credentials ?? DEFAULT_CREDENTIALS,
     profiles,
   );
+  return {
+    source,
+    destination,
+    lease: {
+      region: leaseRegion,
+      endpoint: leaseLocationEndpoint,
+      tableName: leaseTableName(taskName),
+      credentials: leaseCredentials,
+    },
+    sourceStreamsEndpoint,
+    taskName,
+    createDestTable: createDestinationOptions(flags),
+  };
+}
 
+export function buildReplicationConfig(
+  flags: ReplicationFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  profiles?: KnownProfiles,
+): ReplicationConfig {
+  const sides = buildTaskSides(flags, env, profiles);
   checkRange(flags.batchSize, 1, 1000, '--batch-size');
   checkRange(flags.writeConcurrency, 1, 256, '--write-concurrency');
   checkRange(flags.maxBufferMb, 1, 16_384, '--max-buffer-mb');
@@ -133,16 +161,7 @@ export function buildReplicationConfig(
     throw new ConfigError('--worker-id is empty: give each worker a unique name');
 
   return {
-    source,
-    destination,
-    lease: {
-      region: leaseRegion,
-      endpoint: leaseLocationEndpoint,
-      tableName: leaseTableName(taskName),
-      credentials: leaseCredentials,
-    },
-    sourceStreamsEndpoint,
-    taskName,
+    ...sides,
     workerId: flags.workerId,
     startPosition: flags.startPosition,
     batchSize: flags.batchSize,
@@ -155,11 +174,10 @@ export function buildReplicationConfig(
     progressIntervalMs: flags.progressIntervalMs,
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     metricsPort: flags.metricsPort,
-    createDestTable: createDestinationOptions(flags),
   };
 }
 
-function createDestinationOptions(flags: ReplicationFlags): CreateDestinationOptions | undefined {
+function createDestinationOptions(flags: TaskFlags): CreateDestinationOptions | undefined {
   const viewType = flags.destStreamViewType;
   if (flags.createDestTable !== true) {
     const stray = [
