@@ -68,6 +68,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A request the proxy forwarded, with the upstream's answer. */
+export interface ProxyExchange {
+  readonly operation: string;
+  readonly requestBody: Buffer;
+  readonly status: number;
+  readonly responseBody: Buffer;
+}
+
 export class FaultRule {
   readonly spec: FaultRuleSpec;
   #hits = 0;
@@ -136,6 +144,7 @@ export class FaultProxy {
   readonly #sockets = new Set<Socket>();
   readonly #random: () => number;
   readonly #listeners = new Set<(event: ProxyEvent) => void>();
+  readonly #exchanges = new Set<(exchange: ProxyExchange) => void>();
   readonly #dropHoldMs: number;
   /** Ends of the holds under way (slow and dropped answers), for close(). */
   readonly #holds = new Set<() => void>();
@@ -190,6 +199,12 @@ export class FaultProxy {
   observe(listener: (event: ProxyEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` with each request and the upstream's answer that the proxy forwarded (not with faults). */
+  observeExchanges(listener: (exchange: ProxyExchange) => void): () => void {
+    this.#exchanges.add(listener);
+    return () => this.#exchanges.delete(listener);
   }
 
   /** Faults injected, by kind (or by `kind:Operation` when `byOperation`). */
@@ -284,6 +299,9 @@ export class FaultProxy {
       this.#upstreamErrors += 1;
       req.socket.resetAndDestroy();
       return;
+    }
+    for (const listener of this.#exchanges) {
+      listener({ operation, requestBody: body, status: answer.status, responseBody: answer.body });
     }
     if (fault === 'reset-after') {
       req.socket.resetAndDestroy();

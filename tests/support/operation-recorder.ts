@@ -3,8 +3,9 @@
 // its action on each table of RequestItems; a transaction is each item's own action (a ConditionCheck is
 // dynamodb:ConditionCheckItem, a Put dynamodb:PutItem, ...) on its table; a stream operation is on its stream, and
 // GetRecords, which names only an iterator, on the stream that iterator was handed out for (followed through the
-// answers). A request with nothing to name is on "*", which no policy of ours allows. Loopback only.
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+// answers). A request with nothing to name is on "*", which no policy of ours allows. It forwards through a
+// FaultProxy without faults (loopback only).
+import { FaultProxy } from './fault-proxy.js';
 
 export interface RecordedPermission {
   /** dynamodb:BatchWriteItem, dynamodb:ConditionCheckItem, ... */
@@ -57,53 +58,29 @@ export function requestPermissions(
 
 export class OperationRecorder {
   readonly permissions: RecordedPermission[] = [];
-  readonly #server: Server;
-  readonly #target: URL;
+  readonly #proxy: FaultProxy;
   /** Shard iterator -> its stream, from GetShardIterator and GetRecords answers. */
   readonly #iterators = new Map<string, string>();
-  port = 0;
 
-  private constructor(target: URL) {
-    this.#target = target;
-    this.#server = createServer((req, res) => {
-      void this.#handle(req).then(
-        (answer) => {
-          res.writeHead(answer.status, answer.headers);
-          res.end(answer.body);
-        },
-        () => res.destroy(),
-      );
+  private constructor(proxy: FaultProxy) {
+    this.#proxy = proxy;
+    proxy.observeExchanges(({ operation, requestBody, responseBody }) => {
+      const body = parse(requestBody);
+      this.permissions.push(...requestPermissions(operation, body, (it) => this.#iterators.get(it)));
+      this.#follow(operation, body, parse(responseBody));
     });
   }
 
   static async start(endpoint: string): Promise<OperationRecorder> {
-    const recorder = new OperationRecorder(new URL(endpoint));
-    await new Promise<void>((resolve) => recorder.#server.listen(0, '127.0.0.1', () => resolve()));
-    const address = recorder.#server.address();
-    recorder.port = typeof address === 'object' && address !== null ? address.port : 0;
-    return recorder;
+    return new OperationRecorder(await FaultProxy.start(endpoint));
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.#proxy.endpoint;
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  async #handle(req: IncomingMessage): Promise<Upstream> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const target = req.headers['x-amz-target'];
-    const operation = (Array.isArray(target) ? target[0] : target)?.split('.').pop() ?? 'unknown';
-    const body = parse(raw);
-    this.permissions.push(...requestPermissions(operation, body, (it) => this.#iterators.get(it)));
-    const answer = await this.#forward(req, raw);
-    this.#follow(operation, body, parse(answer.body));
-    return answer;
+    await this.#proxy.close();
   }
 
   /** Remembers which stream each iterator handed out belongs to. */
@@ -117,45 +94,6 @@ export class OperationRecorder {
     const next = (answer.ShardIterator ?? answer.NextShardIterator) as string | undefined;
     if (stream !== undefined && next !== undefined) this.#iterators.set(next, stream);
   }
-
-  async #forward(req: IncomingMessage, body: Buffer): Promise<Upstream> {
-    const headers = { ...req.headers, 'content-length': String(body.length) };
-    delete headers.connection;
-    return new Promise<Upstream>((resolve, reject) => {
-      const upstream = httpRequest(
-        {
-          host: this.#target.hostname,
-          port: Number(this.#target.port),
-          method: req.method,
-          path: req.url,
-          headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const out: Record<string, string | string[]> = {};
-            for (const [name, value] of Object.entries(response.headers)) {
-              if (value !== undefined && name !== 'connection' && name !== 'transfer-encoding')
-                out[name] = value;
-            }
-            const payload = Buffer.concat(chunks);
-            out['content-length'] = String(payload.length);
-            resolve({ status: response.statusCode ?? 502, headers: out, body: payload });
-          });
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
-  }
-}
-
-interface Upstream {
-  readonly status: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Buffer;
 }
 
 function parse(raw: Buffer): Body {
