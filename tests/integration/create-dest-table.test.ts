@@ -22,16 +22,8 @@ import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
 import { indexDifferences } from '../../src/destination/index-differences.js';
 import { createTable, deleteTableIfExists, type TableKey } from '../../src/local/local-tables.js';
 import { deleteItem, setValue } from '../support/attribute-items.js';
-import {
-  DEST_REGION,
-  SOURCE_REGION,
-  destClient,
-  destEndpoint,
-  sourceClient,
-  sourceEndpoint,
-  uniqueName,
-} from '../support/local-env.js';
-import { assertTablesConverge, type ReplicationFixture } from '../support/replication-fixture.js';
+import { destClient, sourceClient, uniqueName } from '../support/local-env.js';
+import { assertTablesConverge, fixtureOf, type ReplicationFixture } from '../support/replication-fixture.js';
 import { ReplicatorProcess, type LogLine } from '../support/replicator-process.js';
 import {
   convergedWhileRunning,
@@ -163,33 +155,21 @@ async function dropTable(client: DynamoDBClient, name: string): Promise<void> {
 function pairFor(sourceTable: string, prefix: string): ReplicationFixture {
   const destTable = uniqueName(`${prefix}-dst`);
   const taskName = uniqueName(`${prefix}-task`);
-  const fixture: ReplicationFixture = {
+  const fixture = fixtureOf({
     source,
     destination,
     sourceTable,
     destTable,
     taskName,
     key: KEY,
-    args: (extra = []) => [
-      'replicate',
-      ...[
-        '--source-table',
-        sourceTable,
-        '--source-region',
-        SOURCE_REGION,
-        '--source-endpoint',
-        sourceEndpoint(),
-      ],
-      ...['--dest-table', destTable, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
-      ...['--task-name', taskName, '--progress-interval-ms', '0', ...extra],
-    ],
+    progressIntervalMs: 0,
     cleanup: async () => {
       await Promise.all([
         dropTable(destination, destTable),
         deleteTableIfExists(source, leaseTable(taskName)),
       ]);
     },
-  };
+  });
   cleanups.push(() => fixture.cleanup());
   return fixture;
 }

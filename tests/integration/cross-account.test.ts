@@ -22,7 +22,7 @@ import {
   sourceEndpoint,
   uniqueName,
 } from '../support/local-env.js';
-import { assertTablesConverge, type ReplicationFixture } from '../support/replication-fixture.js';
+import { assertTablesConverge, fixtureOf, type ReplicationFixture } from '../support/replication-fixture.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { StsStandIn } from '../support/sts-stand-in.js';
 import { waitFor } from '../support/wait-for.js';
@@ -149,14 +149,13 @@ before(async () => {
     createTable(source, sourceTable, key, 'NEW_AND_OLD_IMAGES'),
     createTable(destination, destTable, key),
   ]);
-  fixture = {
+  fixture = fixtureOf({
     source,
     destination,
     sourceTable,
     destTable,
     taskName,
     key,
-    args: () => [],
     cleanup: async () => {
       await Promise.all([
         deleteTableIfExists(source, sourceTable),
@@ -166,7 +165,7 @@ before(async () => {
       source.destroy();
       destination.destroy();
     },
-  };
+  });
   destProxy = await FaultProxy.start(destEndpoint());
 });
 

@@ -43,33 +43,13 @@ export async function createFixture(
     createTable(source, sourceTable, key, options.viewType ?? 'NEW_AND_OLD_IMAGES'),
     createTable(destination, destTable, key),
   ]);
-  return {
+  return fixtureOf({
     source,
     destination,
     sourceTable,
     destTable,
     taskName,
     key,
-    args: (extra = []) => [
-      'replicate',
-      '--source-table',
-      sourceTable,
-      '--source-region',
-      SOURCE_REGION,
-      '--source-endpoint',
-      sourceEndpoint(),
-      '--dest-table',
-      destTable,
-      '--dest-region',
-      DEST_REGION,
-      '--dest-endpoint',
-      destEndpoint(),
-      '--task-name',
-      taskName,
-      '--progress-interval-ms',
-      '1000',
-      ...extra,
-    ],
     cleanup: async () => {
       await Promise.all([
         deleteTableIfExists(source, sourceTable),
@@ -79,6 +59,26 @@ export async function createFixture(
       source.destroy();
       destination.destroy();
     },
+  });
+}
+
+/**
+ * A fixture over tables made elsewhere (another account's database, indexes of their own): the same `replicate`
+ * flags as createFixture's (the test's instances, its regions, the task), and the cleanup the caller gives.
+ */
+export function fixtureOf(
+  parts: Omit<ReplicationFixture, 'args'> & { readonly progressIntervalMs?: number },
+): ReplicationFixture {
+  const { progressIntervalMs = 1000, ...fixture } = parts;
+  return {
+    ...fixture,
+    args: (extra = []) => [
+      'replicate',
+      ...['--source-table', parts.sourceTable, '--source-region', SOURCE_REGION],
+      ...['--source-endpoint', sourceEndpoint()],
+      ...['--dest-table', parts.destTable, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
+      ...['--task-name', parts.taskName, '--progress-interval-ms', String(progressIntervalMs), ...extra],
+    ],
   };
 }
 
