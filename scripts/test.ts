@@ -1,11 +1,14 @@
 // `npm test`: starts DynamoDB Local, runs every test file with Node's test runner against it, and stops it again,
-// whatever the outcome. Each integration test file gets a source instance of its own; all share one destination.
-// DynamoDB Local slows down for every stream table once an instance holds a few tens of thousands of stream
-// records, and deleting a table does not give that back: with one shared source, the files late in the run paid for
-// the records of the earlier ones (a 13 s fleet test took 240 s in CI, and 500 s beside a 60,000-record table).
+// whatever the outcome. All files share one destination instance. DynamoDB Local slows down for every stream table
+// once an instance holds a few tens of thousands of stream records, and deleting a table does not give that back:
+// with one shared source, the files late in the run paid for the records of the earlier ones (a 13 s fleet test
+// took 240 s in CI, and 500 s beside a 60,000-record table). So a file that writes thousands of stream records gets
+// a source instance of its own; a file that says `// dynamodb-local: shared` (a few hundred records at most) shares
+// one with the others that say so, and `// dynamodb-local: none` gets none: every JVM costs seconds of CPU to
+// start and half a GB to keep, on a two-core machine.
 // `npm run test:unit` (--unit) runs only the pure unit tests beside the code, without DynamoDB Local.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '../src/local/dynamodb-local.js';
@@ -20,6 +23,14 @@ function findTests(dir: string): string[] {
     else if (name.endsWith('.test.js')) found.push(path);
   }
   return found.sort();
+}
+
+type SourceNeed = 'own' | 'shared' | 'none';
+
+/** What a test file says it needs of a source instance (its `// dynamodb-local:` line), `own` by default. */
+function sourceNeed(file: string): SourceNeed {
+  const declared = /^\/\/ dynamodb-local: (own|shared|none)$/m.exec(readFileSync(file, 'utf8'))?.[1];
+  return declared === 'shared' || declared === 'none' ? declared : 'own';
 }
 
 /** Starts an instance and records it at once, so that it is stopped even when a later start fails. */
@@ -65,20 +76,24 @@ async function main(): Promise<number> {
     if (!unitOnly) {
       const started = performance.now();
       const integration = files.filter((f) => !f.startsWith(join(root, 'src')));
+      const needs = integration.map((file) => ({ file, need: sourceNeed(file) }));
+      const own = needs.filter((n) => n.need === 'own');
+      const anyShared = needs.some((n) => n.need === 'shared');
       const destination = await startTracked(instances);
       // A few at a time: a JVM start is CPU-heavy for a couple of seconds and the machine may have two cores.
-      const sources = await startMany(integration.length, 4, instances);
+      const sources = await startMany(own.length + (anyShared ? 1 : 0), 4, instances);
+      const shared = anyShared ? sources[own.length] : undefined;
+      const endpoints = new Map(own.map((n, i) => [n.file, sources[i]?.endpoint]));
+      for (const n of needs) if (n.need === 'shared') endpoints.set(n.file, shared?.endpoint);
       Object.assign(env, {
-        DDB_TEST_SOURCE_ENDPOINTS: JSON.stringify(
-          Object.fromEntries(integration.map((file, i) => [file, sources[i]?.endpoint])),
-        ),
+        DDB_TEST_SOURCE_ENDPOINTS: JSON.stringify(Object.fromEntries(endpoints)),
         DDB_TEST_DEST_ENDPOINT: destination.endpoint,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_REGION: 'us-east-1',
       });
       process.stdout.write(
-        `DynamoDB Local: destination ${destination.endpoint}, ${sources.length} source instances, one per integration test file (up in ${Math.round(performance.now() - started)} ms)\n`,
+        `DynamoDB Local: destination ${destination.endpoint}, ${sources.length} source instances: ${own.length} for a file each, ${anyShared ? 1 : 0} shared by ${needs.filter((n) => n.need === 'shared').length} files (up in ${Math.round(performance.now() - started)} ms)\n`,
       );
     }
     process.stdout.write(

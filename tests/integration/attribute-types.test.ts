@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // Proves that replication is exact for every attribute type at its limits (38-digit and extreme numbers, binary,
 // sets, deep nesting, empty values, items near 400 KB), for S, N and B hash keys and composite keys, and that
 // an insert-modify-remove and an insert-modify-modify squashed in one batch end on the source's final state.

@@ -1,3 +1,4 @@
+// dynamodb-local: none
 // Proves that exitWithOutput resolves only after a child's piped output has been read to the end (resolving on
 // the 'exit' event alone once made a one-line-error test in CI find no line), and that a grandchild holding the
 // pipe open delays it by the grace at most; and that waiting for a log line of a CLI that has exited fails at

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // `--create-dest-table` through the real CLI against DynamoDB Local: two workers started together create one
 // destination from a source with a global index (INCLUDE projection), a local index, TTL, on-demand maximums and
 // deletion protection, and the whole table then matches the source item by item; `bootstrap` creates a

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // Across accounts with credentials per side. DynamoDB Local keeps one database per access key, so two "accounts"
 // are two access keys: the source table lives under one, the destination under another, and a side that uses the
 // wrong credentials does not find its table. Profiles come from temporary shared config and credentials files

@@ -1,3 +1,4 @@
+// dynamodb-local: none
 // `ddb-replicator demo` through the real CLI, as a newcomer runs it: it must end with equal tables, and however
 // it ends (duration, Ctrl-C, a second Ctrl-C) it must leave no DynamoDB Local JVM and no data directory behind.
 // The demo starts its own two DynamoDB Local instances; the pair `npm test` started is not used here.

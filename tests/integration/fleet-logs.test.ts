@@ -1,3 +1,4 @@
+// dynamodb-local: none
 // Proves that each check the fleet tests rest on finds what it looks for, on made-up worker logs: a shard started
 // twice or never ended, two workers reading one shard at once (tolerated only after a lost lease), and a hand-over
 // that the new owner does not continue at the old owner's last checkpoint, or that another worker takes.

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The lease store's conditional writes against DynamoDB Local: what a mock would get wrong. Renewal is
 // conditional on the counter this worker last saw; a renewal applied while its answer was lost (a timeout on a
 // busy machine) must not make the next one drop a lease that is still ours, and a lease another worker took

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The policy `ddb-replicator policy` prints covers what the commands really call: `replicate --bootstrap`, then
 // `verify --repair` over planted differences, then `status` run through recording proxies in front of DynamoDB
 // Local, and every (action, resource) they asked for is checked against the printed documents, with DynamoDB

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The core path end to end through the real CLI: a backlog written before start, live writes after, and a clean
 // stop on SIGTERM that releases the lease and exits 0.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // Proves that every configuration mistake (missing tables, streams without new images, different key schemas,
 // unreachable endpoints, bad flags) ends the real CLI with exit code 2 and one error line that names the table
 // or flag and what to do, without a stack trace and before a lease table is created; and that NEW_IMAGE and

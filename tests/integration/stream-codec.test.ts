@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The streams client's attribute value fast path (src/stream/stream-codec.ts) against the SDK's own reading of the
 // same GetRecords pages from DynamoDB Local: every attribute type (binary values and sets, nested lists and maps,
 // empty values), old and new images, removes and creation times come out identical; errors keep their classes.

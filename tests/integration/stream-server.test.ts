@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The stream server against the real @aws-sdk/client-dynamodb-streams client: every operation, every iterator
 // type, pagination over more than 100 shards, closed shards read to their end, split lineage, iterator expiry,
 // trimmed data and injected faults with their counts; and the feeder pumping a real DynamoDB Local stream.

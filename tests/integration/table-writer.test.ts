@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // The table writer against DynamoDB Local: it tells when every batch of a write has its first request out, the
 // moment the next flush may start filling the request slots (flush-chain.ts); and a request's deadline counts from
 // the lease check that let it go, so a process frozen right after that check does not send it when it wakes.

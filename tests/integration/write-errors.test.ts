@@ -1,3 +1,4 @@
+// dynamodb-local: shared
 // Proves that a write the destination rejects stops the worker loudly (exit 1, one fatal line naming the
 // destination table and the rejected item's key, no stack trace) without moving the checkpoint to or past the
 // rejected record, and that the same task, restarted once the cause is fixed, resumes from that checkpoint.
