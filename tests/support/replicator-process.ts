@@ -24,10 +24,12 @@ export class ReplicatorProcess {
   stdout = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  /** `detached`: the child leads a process group of its own, as a shell's foreground job does. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached === true,
     });
     let pending = '';
     this.child.stderr?.on('data', (chunk: Buffer) => {
