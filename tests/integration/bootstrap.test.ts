@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait-for.js';
 import { runMixedWorkload, writeBacklog } from '../support/workload.js';
 import { shardLeaseItems } from '../support/stream-inspection.js';
 
-const ITEMS = 20_000;
+const ITEMS = 10_000;
 
 const cleanups: (() => Promise<void>)[] = [];
 const workers: ReplicatorProcess[] = [];
@@ -335,7 +335,7 @@ test('two workers share one copy: each copies some of the segments, then both re
   });
   try {
     // A fleet rate that makes the copy last long enough for both workers to be up before it ends.
-    const flags = ['--bootstrap', '--segments', '8', '--copy-concurrency', '2', '--max-write-rate', '4000'];
+    const flags = ['--bootstrap', '--segments', '8', '--copy-concurrency', '2', '--max-write-rate', '2000'];
     const a = start(args(fixture, 'replicate', [...flags, '--worker-id', 'worker-a']));
     const b = start(args(fixture, 'replicate', [...flags, '--worker-id', 'worker-b']));
     await a.waitForLog('copy done', { timeoutMs: 180_000 });
