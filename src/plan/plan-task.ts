@@ -1,0 +1,32 @@
+// What a replication plan resolves to: one task per table pair, each with the flags a single-table run of it would
+// get on its command line (defaults merged in, globs and `{name}` resolved), so that every task is built, named
+// and checked by the same code as `replicate` (its task name, hence its lease table, is the one a plain run
+// uses). The process-wide settings (worker id, memory budget, write slots, metrics, logs, timings of the fleet)
+// stay flags of the command; the plan holds only what belongs to a table pair.
+import type { StartPosition, TaskFlags } from '../config/replication-config.js';
+
+/** A task's own settings besides its tables: the `replicate` options that may differ from pair to pair. */
+export interface PlanTaskOptions {
+  readonly startPosition?: StartPosition | undefined;
+  readonly batchSize?: number | undefined;
+  readonly pollIntervalMs?: number | undefined;
+  readonly checkpointIntervalMs?: number | undefined;
+  /** Copy the existing items first (`replicate --bootstrap`). */
+  readonly bootstrap?: boolean | undefined;
+  readonly segments?: number | undefined;
+  readonly maxWriteRate?: number | undefined;
+  readonly maxReadRate?: number | undefined;
+  readonly copyConcurrency?: number | undefined;
+}
+
+export type PlanTaskFlags = TaskFlags & PlanTaskOptions;
+
+export interface PlanTask {
+  /** The entry of `replications` it comes from (0-based). */
+  readonly entry: number;
+  /** Named in the plan, or selected by a glob from the source's tables (then a table without a stream is skipped). */
+  readonly selectedBy: 'name' | 'glob';
+  /** The entry asks for the source's stream to be turned on where it is missing (it changes the source table). */
+  readonly enableStream: boolean;
+  readonly flags: PlanTaskFlags;
+}
