@@ -438,3 +438,62 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
     assert.deepEqual(choice.steals, []);
   });
 });
+
+describe('a plan: the share is over every task of the plan', () => {
+  const elsewhere = (active: number, loads: Record<string, number>, live: string[] = Object.keys(loads)) => ({
+    active,
+    loads: new Map(Object.entries(loads)),
+    live: new Set(live),
+  });
+
+  test('200 one-shard tables on 8 workers: a worker holding its 25 elsewhere takes no more here', () => {
+    const loads = { [ME]: 25, w1: 25, w2: 25, w3: 25, w4: 25, w5: 25, w6: 24, w7: 25 };
+    const choice = decide([lease('a')], { elsewhere: elsewhere(199, loads) });
+    assert.equal(choice.target, 25);
+    assert.equal(choice.liveWorkers, 8);
+    assert.deepEqual(keysOf(choice.take), []);
+  });
+
+  test('the worker under its plan-wide share takes the free lease here', () => {
+    const loads = { [ME]: 24, w1: 25, w2: 25, w3: 25, w4: 25, w5: 25, w6: 25, w7: 25 };
+    assert.deepEqual(choose([lease('a')], { elsewhere: elsewhere(199, loads) }), ['a']);
+  });
+
+  test('workers alive only in other tasks count in the share', () => {
+    // Four free leases here, nothing elsewhere, but three more workers are alive in other tables: one each.
+    const choice = decide([lease('a'), lease('b'), lease('c'), lease('d')], {
+      elsewhere: elsewhere(0, {}, ['w1', 'w2', 'w3']),
+    });
+    assert.equal(choice.target, 1);
+    assert.deepEqual(keysOf(choice.take), ['a']);
+  });
+
+  test("its own leases elsewhere count: a worker with its share in other tables leaves this table's to others", () => {
+    const choice = decide([lease('a'), lease('b')], {
+      elsewhere: elsewhere(2, { [ME]: 2 }, [ME, 'w1']),
+    });
+    assert.equal(choice.target, 2);
+    assert.deepEqual(keysOf(choice.take), []);
+    assert.deepEqual(keysOf(choice.steals), []);
+  });
+
+  test('asks an owner loaded across the plan for a lease here, judged by its plan-wide load', () => {
+    // Here w1 holds 2 and this worker 0; elsewhere w1 holds 4 more, w2 3, this worker 1: 10 leases, 3 workers.
+    const leases = owned('w1', ['a', 'b']);
+    const choice = decide(leases, { elsewhere: elsewhere(8, { w1: 4, w2: 3, [ME]: 1 }) });
+    assert.equal(choice.target, 4);
+    assert.deepEqual(keysOf(choice.steals), ['b', 'a']);
+  });
+
+  test('an owner heavy only elsewhere is not asked here for what it does not hold here', () => {
+    const leases = owned('w1', ['a']);
+    const choice = decide(leases, { elsewhere: elsewhere(6, { w2: 6 }) });
+    // w1 holds 1 in all; this worker 0; w2 6: nothing here is worth moving from w1.
+    assert.deepEqual(keysOf(choice.steals), []);
+  });
+
+  test('without `elsewhere` the decision is the single table one', () => {
+    const leases = [...owned('w1', ['a', 'b', 'c']), lease('d')];
+    assert.deepEqual(decide(leases), decide(leases, { elsewhere: elsewhere(0, {}, []) }));
+  });
+});

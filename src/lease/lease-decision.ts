@@ -12,8 +12,21 @@
 //   its share, one at a time from whoever is most loaded then, each only if it makes the fleet more even; leases
 //   on their way to others count as theirs; a worker that joins a busy fleet thus asks for its whole share at
 //   once instead of one lease per round;
-// - the order is stable (parents sort before children by shard id), so workers racing for leases mostly agree.
+// - the order is stable (parents sort before children by shard id), so workers racing for leases mostly agree;
+// - in a plan (many tasks, one lease table each), the share is over the whole plan: the leases, loads and live
+//   workers of the other tasks, as this worker last saw them (`elsewhere`), count with this table's, and only
+//   this table's leases are taken or asked for here. 200 one-shard tables on 8 workers: about 25 each.
 import { isFinished, type Lease } from './lease.js';
+
+/** The plan's other tasks, as this worker last saw their lease tables. */
+export interface ElsewhereInPlan {
+  /** Leases still to read (not finished) in the other tasks' tables. */
+  readonly active: number;
+  /** Leases held there, by owner (this worker's own included). */
+  readonly loads: ReadonlyMap<string, number>;
+  /** Workers alive there (owners of unexpired leases, askers, fresh presence items). */
+  readonly live: ReadonlySet<string>;
+}
 
 export interface LeaseChoiceInput {
   readonly leases: readonly Lease[];
@@ -26,6 +39,8 @@ export interface LeaseChoiceInput {
   readonly streamShardIds: ReadonlySet<string> | undefined;
   /** Workers whose presence items are alive (heartbeat moved within the failover time), with leases or not. */
   readonly liveWorkers?: ReadonlySet<string>;
+  /** In a plan: the other tasks' leases, loads and workers, counted in the share. */
+  readonly elsewhere?: ElsewhereInPlan;
 }
 
 export interface LeaseChoice {
@@ -62,13 +77,14 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
   // Live workers: owners of unexpired leases, and workers that asked for one (a worker that has just joined
   // holds nothing yet; counting it keeps two workers that join together from each asking for a share that
   // leaves the other out).
-  const liveOwners = new Set<string>([workerId, ...(input.liveWorkers ?? [])]);
+  const elsewhere = input.elsewhere;
+  const liveOwners = new Set<string>([workerId, ...(input.liveWorkers ?? []), ...(elsewhere?.live ?? [])]);
   for (const lease of active) {
     if (lease.leaseOwner === undefined || expired.has(lease.leaseKey)) continue;
     liveOwners.add(lease.leaseOwner);
     if (lease.pendingOwner !== undefined) liveOwners.add(lease.pendingOwner);
   }
-  const target = Math.ceil(active.length / liveOwners.size);
+  const target = Math.ceil((active.length + (elsewhere?.active ?? 0)) / liveOwners.size);
   // Leases in this worker's name that it is not reading: handed over to it, or left by its earlier run. Nobody
   // else may take them before they expire, so they are taken whatever the share: left alone, their shards would
   // go unread for the failover time (the fleet evens out again by hand-overs).
@@ -81,7 +97,11 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     (lease) =>
       lease.pendingOwner === workerId && lease.leaseOwner !== workerId && !expired.has(lease.leaseKey),
   ).length;
-  const mine = active.filter((lease) => held.has(lease.leaseKey)).length + ownUnheld.length + onTheirWay;
+  const mine =
+    active.filter((lease) => held.has(lease.leaseKey)).length +
+    ownUnheld.length +
+    onTheirWay +
+    (elsewhere?.loads.get(workerId) ?? 0);
   const room = Math.max(0, target - mine);
   const free = active
     .filter((lease) => !held.has(lease.leaseKey) && lease.leaseOwner !== workerId)
@@ -91,7 +111,7 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     .slice(0, room);
   const steals = chooseSteals(
     active,
-    { workerId, expired, byKey, streamShardIds },
+    { workerId, expired, byKey, streamShardIds, loadsElsewhere: elsewhere?.loads },
     mine + free.length,
     target,
   );
@@ -103,6 +123,8 @@ interface StealContext {
   readonly expired: ReadonlySet<string>;
   readonly byKey: ReadonlyMap<string, Lease>;
   readonly streamShardIds: ReadonlySet<string> | undefined;
+  /** What each owner holds in the plan's other tables: counted in its load, but nothing there is movable here. */
+  readonly loadsElsewhere: ReadonlyMap<string, number> | undefined;
 }
 
 function chooseSteals(
@@ -123,6 +145,12 @@ function chooseSteals(
     load.count += 1;
     if (isReady(lease, byKey, streamShardIds)) load.movable.push(lease);
     loads.set(owner, load);
+  }
+  for (const [owner, count] of context.loadsElsewhere ?? []) {
+    if (owner === workerId) continue;
+    const load = loads.get(owner);
+    // An owner with nothing movable here cannot be asked here; its load elsewhere is that table's business.
+    if (load !== undefined) load.count += count;
   }
   for (const load of loads.values()) load.movable.sort(compareLeases);
   const owners = [...loads.keys()].sort();
