@@ -11,6 +11,7 @@ import { chooseLeasesToTake } from './lease-decision.js';
 import type { Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
+import { taskLook, type PlanShare, type TaskLook } from './plan-share.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
 
@@ -32,6 +33,8 @@ export interface LeaseCoordinatorDeps {
   readonly onHandoverRequested: (lease: ShardLease, to: string) => Promise<void>;
   /** Called when the lease table refuses this worker for good (access denied, table deleted). */
   readonly onFatal: (err: unknown) => void;
+  /** In a plan: the share is over every task of the plan (plan-share.ts), this one named `task` there. */
+  readonly plan?: { readonly share: PlanShare; readonly task: string } | undefined;
 }
 
 export class LeaseCoordinator {
@@ -48,6 +51,10 @@ export class LeaseCoordinator {
   readonly #takeNow = new Wakeup();
   readonly #handingOver = new Set<string>();
   #lastLeases: readonly Lease[] = [];
+  /** What the last look saw besides this worker's leases, for the plan's other tasks. */
+  #lastLook: TaskLook | undefined;
+  /** Takes sent and not yet answered: already this worker's for the plan's other tasks. */
+  #taking = 0;
 
   constructor(deps: LeaseCoordinatorDeps) {
     this.#deps = deps;
@@ -78,9 +85,18 @@ export class LeaseCoordinator {
   /** Takes leases until `take` aborts and renews held ones until `renew` aborts (renewal outlives taking, so
    *  that the final flush of a stop still writes under a valid lease). */
   async run(take: AbortSignal, renew: AbortSignal): Promise<void> {
-    // Present before the first look, so that workers starting together see each other as early as they can.
-    await this.#heartbeat(renew);
-    await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
+    const plan = this.#deps.plan;
+    const leave = plan?.share.join(plan.task, {
+      lastLook: () => this.#lastLook,
+      heldNow: () => this.#held.size + this.#taking,
+    });
+    try {
+      // Present before the first look, so that workers starting together see each other as early as they can.
+      await this.#heartbeat(renew);
+      await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
+    } finally {
+      leave?.();
+    }
   }
 
   /**
@@ -236,7 +252,7 @@ export class LeaseCoordinator {
   }
 
   async #takeShare(signal: AbortSignal): Promise<void> {
-    const { store, workerId, events } = this.#deps;
+    const { store, workerId } = this.#deps;
     const { leases, workers } = await store.listFleet(signal);
     this.#lastLeases = leases;
     const now = this.#clock();
@@ -245,34 +261,24 @@ export class LeaseCoordinator {
       workers.map((w) => ({ leaseKey: w.workerId, leaseOwner: w.workerId, leaseCounter: w.heartbeat })),
       now,
     );
+    const liveWorkers = new Set(workers.map((w) => w.workerId).filter((id) => !gone.has(id)));
+    this.#lastLook = taskLook(leases, expired, liveWorkers, workerId);
+    const plan = this.#deps.plan;
     const choice = chooseLeasesToTake({
       leases,
       workerId,
       held: new Set(this.#held.keys()),
       expired,
       streamShardIds: this.#deps.streamShardIds(),
-      liveWorkers: new Set(workers.map((w) => w.workerId).filter((id) => !gone.has(id))),
+      liveWorkers,
+      ...(plan === undefined ? {} : { elsewhere: plan.share.elsewhere(plan.task, workerId) }),
     });
-    // Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment.
-    for (const seen of choice.take) {
-      if (signal.aborted) return;
-      const sentAt = this.#clock();
-      const taken = await store.take(seen, workerId, signal);
-      if (taken === undefined) continue; // another worker was faster
-      const lease = new ShardLease(taken, sentAt, {
-        store,
-        workerId,
-        timing: this.#timing,
-        clock: this.#clock,
-      });
-      this.#held.set(taken.leaseKey, lease);
-      events.emit('lease.taken', {
-        shardId: taken.leaseKey,
-        // A lease under this worker's own name was handed to it (or left by its earlier run): no one to name.
-        previousOwner: seen.leaseOwner === workerId ? undefined : seen.leaseOwner,
-        checkpoint: taken.checkpoint,
-      });
-      this.#deps.onAcquired(lease);
+    // Counted as this worker's by the plan's other tasks from now on, before any answer comes.
+    this.#taking = choice.take.length;
+    try {
+      await this.#takeChosen(choice.take, signal);
+    } finally {
+      this.#taking = 0;
     }
     for (const victim of choice.steals) {
       if (signal.aborted) return;
@@ -294,6 +300,32 @@ export class LeaseCoordinator {
           'removed a worker not seen for the failover time from the lease table',
         );
       }
+    }
+  }
+
+  /** Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment. */
+  async #takeChosen(chosen: readonly Lease[], signal: AbortSignal): Promise<void> {
+    const { store, workerId, events } = this.#deps;
+    for (const seen of chosen) {
+      if (signal.aborted) return;
+      const sentAt = this.#clock();
+      const taken = await store.take(seen, workerId, signal);
+      this.#taking -= 1;
+      if (taken === undefined) continue; // another worker was faster
+      const lease = new ShardLease(taken, sentAt, {
+        store,
+        workerId,
+        timing: this.#timing,
+        clock: this.#clock,
+      });
+      this.#held.set(taken.leaseKey, lease);
+      events.emit('lease.taken', {
+        shardId: taken.leaseKey,
+        // A lease under this worker's own name was handed to it (or left by its earlier run): no one to name.
+        previousOwner: seen.leaseOwner === workerId ? undefined : seen.leaseOwner,
+        checkpoint: taken.checkpoint,
+      });
+      this.#deps.onAcquired(lease);
     }
   }
 }
