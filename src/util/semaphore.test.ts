@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { StoppedError } from '../errors/replicator-error.js';
-import { Semaphore } from './semaphore.js';
+import { NestedSlots, Semaphore } from './semaphore.js';
 
 /** Tracks whether a promise has settled, so a test can tell "still waiting" from "granted". */
 function track<T>(promise: Promise<T>): { readonly settled: () => boolean; readonly promise: Promise<T> } {
@@ -217,5 +217,56 @@ describe('Semaphore', () => {
       StoppedError,
     );
     assert.equal(ran, false);
+  });
+});
+
+describe('NestedSlots', () => {
+  test('takes the part’s permit, then the shared one; a release gives both back', async () => {
+    const shared = new Semaphore(4);
+    const own = new Semaphore(2);
+    const slots = new NestedSlots(own, shared);
+    const release = await slots.acquire();
+    assert.equal(own.used, 1);
+    assert.equal(shared.used, 1);
+    release();
+    assert.equal(own.used, 0);
+    assert.equal(shared.used, 0);
+  });
+
+  test('a busy part queues at most its own limit in the shared queue: the other part is served in turn', async () => {
+    const shared = new Semaphore(2);
+    const hot = new NestedSlots(new Semaphore(2), shared);
+    const cold = new NestedSlots(new Semaphore(2), shared);
+    const held = [await hot.acquire(), await hot.acquire()];
+    // The hot part wants many more; only its own limit's worth can wait for the shared semaphore.
+    const hotWaiting = Array.from({ length: 5 }, () => track(hot.acquire()));
+    const coldWaiting = track(cold.acquire());
+    await tick();
+    held[0]?.();
+    await tick();
+    await tick();
+    assert.equal(coldWaiting.settled(), true, 'the cold part got the first freed slot');
+    assert.equal(
+      hotWaiting.filter((w) => w.settled()).length,
+      0,
+      'no hot request jumped ahead of the cold one',
+    );
+    held[1]?.();
+    (await coldWaiting.promise)();
+    for (const waiting of hotWaiting) (await waiting.promise)();
+  });
+
+  test('an abort while waiting for the shared permit gives the part’s permit back', async () => {
+    const shared = new Semaphore(1);
+    const own = new Semaphore(1);
+    const blocker = await shared.acquire();
+    const stop = new AbortController();
+    const waiting = new NestedSlots(own, shared).acquire(1, stop.signal);
+    await tick();
+    assert.equal(own.used, 1);
+    stop.abort();
+    await assert.rejects(waiting, StoppedError);
+    assert.equal(own.used, 0);
+    blocker();
   });
 });

@@ -8,7 +8,13 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-export class Semaphore {
+/** Permits to take before doing something bounded: a Semaphore, or nested ones (NestedSlots). */
+export interface Slots {
+  /** Resolves with a release function once `weight` fits; rejects with StoppedError when `signal` aborts. */
+  acquire(weight?: number, signal?: AbortSignal): Promise<() => void>;
+}
+
+export class Semaphore implements Slots {
   readonly #capacity: number;
   #used = 0;
   readonly #waiters: Waiter[] = [];
@@ -83,6 +89,35 @@ export class Semaphore {
       this.#waiters.shift();
       this.#used += next.weight;
       next.resolve();
+    }
+  }
+}
+
+/**
+ * A part's own limit inside a shared one (a task's write slots within the process's): the part's permit first,
+ * then the shared one. A part waits in the shared queue with at most its own limit's worth of requests, so the
+ * FIFO of the shared semaphore serves every part in turn: one busy part cannot starve the others.
+ */
+export class NestedSlots implements Slots {
+  readonly #own: Slots;
+  readonly #shared: Slots;
+
+  constructor(own: Slots, shared: Slots) {
+    this.#own = own;
+    this.#shared = shared;
+  }
+
+  async acquire(weight = 1, signal?: AbortSignal): Promise<() => void> {
+    const releaseOwn = await this.#own.acquire(weight, signal);
+    try {
+      const releaseShared = await this.#shared.acquire(weight, signal);
+      return () => {
+        releaseShared();
+        releaseOwn();
+      };
+    } catch (err) {
+      releaseOwn();
+      throw err;
     }
   }
 }

@@ -11,7 +11,7 @@ import { ReplicatorError, StoppedError, errorMessage } from '../errors/replicato
 import type { EventBus } from '../observability/events.js';
 import type { ChangeRecord } from '../stream/change-record.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
-import type { Semaphore } from '../util/semaphore.js';
+import type { Slots } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { planBatches } from './write-plan.js';
@@ -39,7 +39,7 @@ export interface TableWriterDeps {
   readonly tableName: string;
   /** The table's key attributes, to name the key of a rejected item. */
   readonly keyAttributes: readonly string[];
-  readonly requestSlots: Semaphore;
+  readonly requestSlots: Slots;
   readonly events: EventBus;
   readonly requestTimeoutMs: number;
   readonly backoff?: BackoffPolicy;
