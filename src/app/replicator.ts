@@ -16,7 +16,8 @@ import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
-import { Semaphore } from '../util/semaphore.js';
+import type { PlanShare } from '../lease/plan-share.js';
+import { Semaphore, type Slots } from '../util/semaphore.js';
 import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { TableWriter } from '../writer/table-writer.js';
@@ -29,12 +30,34 @@ import { checkTables, describeFailure, type CheckedTables } from './startup-chec
 
 export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
+/** What the tasks of one process share: the memory budget of buffered records and the write slots. */
+export interface ProcessResources {
+  /** Bytes of stream records read and not yet written, over every shard of every task. */
+  readonly memory: Semaphore;
+  /** BatchWriteItem requests in flight (a task's own limit nested in the process's in a plan). */
+  readonly writeSlots: Slots;
+}
+
+export function processResources(config: {
+  readonly maxBufferBytes: number;
+  readonly writeConcurrency: number;
+}): ProcessResources {
+  return {
+    memory: new Semaphore(config.maxBufferBytes),
+    writeSlots: new Semaphore(config.writeConcurrency),
+  };
+}
+
 export interface ReplicatorDeps {
   readonly config: ReplicationConfig;
   readonly events: EventBus;
   readonly logger: Logger;
   /** A bootstrap copy before replicating (`replicate --bootstrap`), or instead of it (`bootstrap`). */
   readonly bootstrap?: BootstrapOptions | undefined;
+  /** Shared with the other tasks of a plan; a single task has its own (from its config). */
+  readonly resources?: ProcessResources | undefined;
+  /** In a plan: the fair share over every task (lease/plan-share.ts), this one named `task` there. */
+  readonly plan?: { readonly share: PlanShare; readonly task: string } | undefined;
 }
 
 export class Replicator {
@@ -43,6 +66,8 @@ export class Replicator {
   readonly #logger: Logger;
   readonly #bootstrap: BootstrapOptions | undefined;
   readonly #clients: SideClients;
+  readonly #resources: ProcessResources;
+  readonly #plan: ReplicatorDeps['plan'];
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
   readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
@@ -55,6 +80,8 @@ export class Replicator {
     this.#events = deps.events;
     this.#logger = deps.logger;
     this.#bootstrap = deps.bootstrap;
+    this.#resources = deps.resources ?? processResources(deps.config);
+    this.#plan = deps.plan;
     this.#clients = new SideClients(deps.config, {
       logger: deps.logger,
       sessionName: roleSessionName(deps.config.workerId),
@@ -114,6 +141,7 @@ export class Replicator {
           tables,
           options: this.#bootstrap,
           clients,
+          writeSlots: this.#resources.writeSlots,
           leaseClient,
           events: this.#events,
           logger: this.#logger,
@@ -175,12 +203,12 @@ export class Replicator {
       client: destination,
       tableName: config.destination.tableName,
       keyAttributes: tables.keyAttributes,
-      requestSlots: new Semaphore(config.writeConcurrency),
+      requestSlots: this.#resources.writeSlots,
       events: this.#events,
       // Short enough that a request never outlives the lease it was sent under (see ShardLease).
       requestTimeoutMs: timing.writeRequestTimeoutMs,
     });
-    const memory = new Semaphore(config.maxBufferBytes);
+    const memory = this.#resources.memory;
     const take = new AbortController();
     const renew = new AbortController();
     const shardSync = new ShardSync({
@@ -210,6 +238,7 @@ export class Replicator {
         await pipeline?.done;
       },
       onFatal: (err) => this.#fail(describeFailure(err, 'lease', config.lease, 'use the lease table')),
+      plan: this.#plan,
     });
     this.#coordinator = coordinator;
 

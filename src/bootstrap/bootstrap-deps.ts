@@ -7,6 +7,7 @@ import type { CheckedTables } from '../app/startup-checks.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import type { EventBus } from '../observability/events.js';
 import { retrying } from '../util/retry.js';
+import type { Slots } from '../util/semaphore.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 
 export interface BootstrapDeps {
@@ -16,6 +17,8 @@ export interface BootstrapDeps {
   readonly options: BootstrapOptions | undefined;
   /** Builds the copy's clients of each side. */
   readonly clients: SideClients;
+  /** The write slots the copy's requests take (the process's, shared with its other tasks). */
+  readonly writeSlots: Slots;
   /** A client for the lease table. */
   readonly leaseClient: DynamoDBClient;
   readonly events: EventBus;

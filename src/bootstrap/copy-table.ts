@@ -3,7 +3,6 @@
 // when the copy will not fit in the stream's retention, and this worker's summary at the end.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { leaseTiming } from '../lease/lease-timing.js';
-import { Semaphore } from '../util/semaphore.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
 import type { BootstrapTask } from './bootstrap-items.js';
@@ -33,7 +32,7 @@ export async function copyTable(
     client: destination,
     tableName: config.destination.tableName,
     keyAttributes: tables.keyAttributes,
-    requestSlots: new Semaphore(config.writeConcurrency),
+    requestSlots: deps.writeSlots,
     events,
     requestTimeoutMs: writeRequestMs,
   });

@@ -263,9 +263,14 @@ export async function replicate(
   try {
     if (config.metricsPort !== undefined) {
       // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
-      const { createMetrics, serveMetrics } = await import('../observability/metrics.js');
-      const registry = createMetrics(events, tracker, () => replicator.heldShards().length);
-      const served = await serveMetrics(registry, config.metricsPort, () => replicator.status === 'RUNNING');
+      const { ReplicatorMetrics, serveMetrics } = await import('../observability/metrics.js');
+      const metrics = new ReplicatorMetrics();
+      metrics.attach(config.taskName, events, tracker, () => replicator.heldShards().length);
+      const served = await serveMetrics(
+        metrics.registry,
+        config.metricsPort,
+        () => replicator.status === 'RUNNING',
+      );
       metricsServer = served.server;
       logger.info({ port: served.port }, 'serving /metrics and /healthz');
     }

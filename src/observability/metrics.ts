@@ -1,85 +1,120 @@
 // Prometheus metrics fed by the core's events, and the optional HTTP endpoint that serves them with a health
-// check (/healthz answers 200 while the worker runs). Counters carry no shard label: shards come and go every
-// few hours and would grow the series without bound; the per-shard lag gauge is removed when a shard ends.
+// check (/healthz answers 200 while the worker runs). Counters carry the task but no shard label: shards come and
+// go every few hours and would grow the series without bound; the per-shard lag gauge is rebuilt at each scrape.
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from './events.js';
 import type { ProgressTracker } from './progress-tracker.js';
 
-export function createMetrics(
-  events: EventBus,
-  tracker: ProgressTracker,
-  heldLeases: () => number,
-): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'ddb_replicator_process_' });
-  const read = new Counter({
-    name: 'ddb_replicator_records_read_total',
-    help: 'Stream records read',
-    registers: [registry],
-  });
-  const written = new Counter({
-    name: 'ddb_replicator_items_written_total',
-    help: 'Items written to the destination after squashing',
-    labelNames: ['op'],
-    registers: [registry],
-  });
-  const squashed = new Counter({
-    name: 'ddb_replicator_records_applied_total',
-    help: 'Stream records covered by successful flushes (squashed ones included)',
-    registers: [registry],
-  });
-  const retries = new Counter({
-    name: 'ddb_replicator_retries_total',
-    help: 'Retried requests',
-    labelNames: ['side', 'reason'],
-    registers: [registry],
-  });
-  const flushSeconds = new Histogram({
-    name: 'ddb_replicator_flush_duration_seconds',
-    help: 'Time to write one flush and checkpoint it',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const leaseChanges = new Counter({
-    name: 'ddb_replicator_lease_changes_total',
-    help: 'Leases taken, lost and released by this worker',
-    labelNames: ['change'],
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'ddb_replicator_leases_held',
-    help: 'Leases this worker holds',
-    registers: [registry],
-    collect() {
-      this.set(heldLeases());
-    },
-  });
-  new Gauge({
-    name: 'ddb_replicator_shard_behind_seconds',
-    help: 'How far behind the newest record each shard read by this worker is (0 when caught up)',
-    labelNames: ['shard'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const shard of tracker.snapshot().shards) {
-        if (shard.behindMs !== undefined) this.set({ shard: shard.shardId }, shard.behindMs / 1000);
-      }
-    },
-  });
-  events.on('records.read', (e) => read.inc(e.count));
-  events.on('batch.flushed', (e) => {
-    written.inc({ op: 'put' }, e.puts);
-    written.inc({ op: 'delete' }, e.deletes);
-    squashed.inc(e.records);
-    flushSeconds.observe(e.durationMs / 1000);
-  });
-  events.on('write.retried', (e) => retries.inc({ side: 'destination', reason: e.reason }));
-  events.on('read.retried', (e) => retries.inc({ side: 'stream', reason: e.reason }));
-  events.on('lease.taken', () => leaseChanges.inc({ change: 'taken' }));
-  events.on('lease.lost', () => leaseChanges.inc({ change: 'lost' }));
-  events.on('lease.released', () => leaseChanges.inc({ change: 'released' }));
-  return registry;
+/** What the per-task gauges read when they are collected. */
+interface TaskGauges {
+  readonly tracker: ProgressTracker;
+  readonly heldLeases: () => number;
+}
+
+/**
+ * The process's metrics. Every series carries the task it belongs to (`task`: the task name, one per table pair of a
+ * plan), so a plan of many tables is one scrape and a dashboard sums or splits by task as it likes.
+ */
+export class ReplicatorMetrics {
+  readonly registry = new Registry();
+  readonly #tasks = new Map<string, TaskGauges>();
+  readonly #read: Counter;
+  readonly #written: Counter;
+  readonly #applied: Counter;
+  readonly #retries: Counter;
+  readonly #flushSeconds: Histogram;
+  readonly #leaseChanges: Counter;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'ddb_replicator_process_' });
+    this.#read = new Counter({
+      name: 'ddb_replicator_records_read_total',
+      help: 'Stream records read',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#written = new Counter({
+      name: 'ddb_replicator_items_written_total',
+      help: 'Items written to the destination after squashing',
+      labelNames: ['task', 'op'],
+      registers,
+    });
+    this.#applied = new Counter({
+      name: 'ddb_replicator_records_applied_total',
+      help: 'Stream records covered by successful flushes (squashed ones included)',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#retries = new Counter({
+      name: 'ddb_replicator_retries_total',
+      help: 'Retried requests',
+      labelNames: ['task', 'side', 'reason'],
+      registers,
+    });
+    this.#flushSeconds = new Histogram({
+      name: 'ddb_replicator_flush_duration_seconds',
+      help: 'Time to write one flush and checkpoint it',
+      labelNames: ['task'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#leaseChanges = new Counter({
+      name: 'ddb_replicator_lease_changes_total',
+      help: 'Leases taken, lost and released by this worker',
+      labelNames: ['task', 'change'],
+      registers,
+    });
+    const tasks = this.#tasks;
+    new Gauge({
+      name: 'ddb_replicator_leases_held',
+      help: 'Leases this worker holds',
+      labelNames: ['task'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [task, gauges] of tasks) this.set({ task }, gauges.heldLeases());
+      },
+    });
+    new Gauge({
+      name: 'ddb_replicator_shard_behind_seconds',
+      help: 'How far behind the newest record each shard read by this worker is (0 when caught up)',
+      labelNames: ['task', 'shard'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [task, gauges] of tasks) {
+          for (const shard of gauges.tracker.snapshot().shards) {
+            if (shard.behindMs !== undefined) this.set({ task, shard: shard.shardId }, shard.behindMs / 1000);
+          }
+        }
+      },
+    });
+  }
+
+  /** Feeds the metrics from one task's events; the returned function detaches it (its gauges go, counters stay). */
+  attach(task: string, events: EventBus, tracker: ProgressTracker, heldLeases: () => number): () => void {
+    this.#tasks.set(task, { tracker, heldLeases });
+    const off = [
+      events.on('records.read', (e) => this.#read.inc({ task }, e.count)),
+      events.on('batch.flushed', (e) => {
+        this.#written.inc({ task, op: 'put' }, e.puts);
+        this.#written.inc({ task, op: 'delete' }, e.deletes);
+        this.#applied.inc({ task }, e.records);
+        this.#flushSeconds.observe({ task }, e.durationMs / 1000);
+      }),
+      events.on('write.retried', (e) => this.#retries.inc({ task, side: 'destination', reason: e.reason })),
+      events.on('read.retried', (e) => this.#retries.inc({ task, side: 'stream', reason: e.reason })),
+      events.on('lease.taken', () => this.#leaseChanges.inc({ task, change: 'taken' })),
+      events.on('lease.lost', () => this.#leaseChanges.inc({ task, change: 'lost' })),
+      events.on('lease.released', () => this.#leaseChanges.inc({ task, change: 'released' })),
+    ];
+    return () => {
+      for (const stop of off) stop();
+      this.#tasks.delete(task);
+    };
+  }
 }
 
 export async function serveMetrics(
