@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Logger } from 'pino';
 import { EventBus } from './events.js';
-import { progressLine, reportProgress } from './progress-reporter.js';
+import { planProgressLine, progressLine, reportProgress } from './progress-reporter.js';
 import { ProgressTracker, type ProgressSnapshot, type ShardProgress } from './progress-tracker.js';
 
 function snapshot(
@@ -115,5 +115,60 @@ describe('reportProgress', () => {
     assert.equal(first.progress.recordsRead, 4);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(lines.length, count, 'no line after the stop');
+  });
+});
+
+describe('planProgressLine', () => {
+  const taskSnapshot = (read: number, written: number, behind: (number | undefined)[]): ProgressSnapshot => ({
+    recordsRead: read,
+    recordsWritten: written,
+    itemsWritten: written,
+    writeRetries: 1,
+    readRetries: 0,
+    shards: behind.map((behindMs, i) => ({
+      shardId: `s${i}`,
+      recordsRead: 0,
+      recordsWritten: 0,
+      checkpoint: undefined,
+      atTip: behindMs === 0,
+      behindMs,
+    })),
+  });
+
+  test('sums the tasks, counts them by state and names the ones furthest behind, furthest first', () => {
+    const before = new Map([
+      ['a', taskSnapshot(0, 0, [])],
+      ['b', taskSnapshot(100, 100, [])],
+    ]);
+    const after = new Map([
+      ['a', taskSnapshot(1000, 500, [0, 2000])],
+      ['b', taskSnapshot(300, 300, [5000])],
+      ['c', taskSnapshot(10, 10, [0])],
+    ]);
+    const states = new Map([
+      ['a', 'running'],
+      ['b', 'running'],
+      ['c', 'failed'],
+    ]);
+    const line = planProgressLine(before, after, states, 2000);
+    assert.equal(line.readPerSec, Math.round((1310 - 100) / 2));
+    assert.equal(line.recordsWritten, 810);
+    assert.equal(line.writeRetries, 3);
+    assert.equal(line.shards, 4);
+    assert.equal(line.maxBehindMs, 5000);
+    assert.deepEqual(line.tasks, { running: 2, failed: 1 });
+    assert.deepEqual(Object.entries(line.behind), [
+      ['b', 5000],
+      ['a', 2000],
+    ]);
+  });
+
+  test('at most ten tasks are named', () => {
+    const after = new Map(
+      Array.from({ length: 15 }, (_, i) => [`t${i}`, taskSnapshot(0, 0, [1000 + i])] as const),
+    );
+    const line = planProgressLine(new Map(), after, new Map(), 1000);
+    assert.equal(Object.keys(line.behind).length, 10);
+    assert.equal(Object.keys(line.behind)[0], 't14');
   });
 });

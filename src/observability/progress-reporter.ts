@@ -58,3 +58,68 @@ export async function reportProgress(
     at = now;
   }
 }
+
+/** A plan's progress line: the figures summed over its tasks, and the tasks furthest behind. */
+export interface PlanProgressLine extends Omit<ProgressLine, 'behind'> {
+  readonly tasks: Readonly<Record<string, number>>;
+  /** The (at most 10) tasks furthest behind, by how far their furthest shard is. */
+  readonly behind: Record<string, number>;
+}
+
+const MOST_BEHIND_SHOWN = 10;
+
+export function planProgressLine(
+  before: ReadonlyMap<string, ProgressSnapshot>,
+  after: ReadonlyMap<string, ProgressSnapshot>,
+  states: ReadonlyMap<string, string>,
+  elapsedMs: number,
+): PlanProgressLine {
+  const sum = (snapshots: ReadonlyMap<string, ProgressSnapshot>): ProgressSnapshot => {
+    const all = [...snapshots.values()];
+    const total = (pick: (s: ProgressSnapshot) => number): number => all.reduce((n, s) => n + pick(s), 0);
+    return {
+      recordsRead: total((s) => s.recordsRead),
+      recordsWritten: total((s) => s.recordsWritten),
+      itemsWritten: total((s) => s.itemsWritten),
+      writeRetries: total((s) => s.writeRetries),
+      readRetries: total((s) => s.readRetries),
+      shards: all.flatMap((s) => s.shards),
+    };
+  };
+  const line = progressLine(sum(before), sum(after), elapsedMs);
+  const furthest: [string, number][] = [];
+  for (const [task, snapshot] of after) {
+    const worst = Math.max(0, ...snapshot.shards.map((shard) => shard.behindMs ?? 0));
+    if (worst > 0) furthest.push([task, worst]);
+  }
+  furthest.sort((a, b) => b[1] - a[1]);
+  const tasks: Record<string, number> = {};
+  for (const state of states.values()) tasks[state] = (tasks[state] ?? 0) + 1;
+  return { ...line, tasks, behind: Object.fromEntries(furthest.slice(0, MOST_BEHIND_SHOWN)) };
+}
+
+/** The plan's progress line every interval, from the trackers of the tasks running then. */
+export async function reportPlanProgress(
+  source: {
+    readonly trackers: () => ReadonlyMap<string, ProgressTracker>;
+    readonly states: () => ReadonlyMap<string, string>;
+  },
+  logger: Logger,
+  intervalMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (intervalMs <= 0) return;
+  const snapshots = (): Map<string, ProgressSnapshot> =>
+    new Map([...source.trackers()].map(([task, tracker]) => [task, tracker.snapshot()]));
+  let before = snapshots();
+  let at = performance.now();
+  while (!signal.aborted) {
+    await sleep(intervalMs, signal);
+    if (signal.aborted) return;
+    const after = snapshots();
+    const now = performance.now();
+    logger.info({ progress: planProgressLine(before, after, source.states(), now - at) }, 'progress');
+    before = after;
+    at = now;
+  }
+}

@@ -1,0 +1,199 @@
+// Runs every task of a replication plan in one process: one Replicator per table pair (its own lease table, task
+// name and checkpoints, as a single-table run of it would have), all sharing the process's memory budget and write
+// slots (each task within a limit of its own, so one hot table cannot starve the others) and one fair share over
+// the whole plan. A task's failure is its own: it is logged with its line and the others go on. The plan is
+// resolved again every refresh interval, so a new table that a glob selects starts replicating. `run()` ends when
+// stopped, or once every task has ended on its own; its outcome lists the tasks that failed.
+import type { Logger } from 'pino';
+import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
+import type { ReplicationConfig } from '../config/replication-config.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { PlanShare } from '../lease/plan-share.js';
+import { EventBus } from '../observability/events.js';
+import { logEvents } from '../observability/log-events.js';
+import type { ReplicatorMetrics } from '../observability/metrics.js';
+import { ProgressTracker } from '../observability/progress-tracker.js';
+import type { PlanTask } from '../plan/plan-task.js';
+import { NestedSlots, Semaphore } from '../util/semaphore.js';
+import { Wakeup } from '../util/wakeup.js';
+import { Replicator, type ProcessResources } from './replicator.js';
+
+export type PlanTaskState = 'running' | 'ended' | 'failed';
+
+export interface TaskFailure {
+  readonly taskName: string;
+  readonly message: string;
+  /** A mistake found before the task moved data (its tables, stream or permissions). */
+  readonly config: boolean;
+}
+
+export interface PlanOutcome {
+  readonly tasks: number;
+  readonly failures: readonly TaskFailure[];
+  readonly stopped: boolean;
+}
+
+/** What a task of the plan is built from: its config and copy options, and whether it may start now. */
+export interface PlanTaskSetup {
+  readonly config: ReplicationConfig;
+  readonly bootstrap: BootstrapOptions | undefined;
+}
+
+export interface PlanRunnerDeps {
+  /** The plan's tasks now (a glob's tables as listed now). */
+  readonly resolve: (signal: AbortSignal) => Promise<readonly PlanTask[]>;
+  /** A task's config from its flags and the process's (the same rules as `replicate`). */
+  readonly setup: (task: PlanTask) => PlanTaskSetup;
+  /** Before a task starts (e.g. its stream turned on, or a glob's table without one skipped): start it or not. */
+  readonly prepare?: (task: PlanTask, setup: PlanTaskSetup, signal: AbortSignal) => Promise<'start' | 'skip'>;
+  readonly resources: ProcessResources;
+  /** Write requests in flight per task, within the process's. */
+  readonly taskWriteConcurrency: number;
+  /** How often the plan is resolved again; 0: never (a copy-only run). */
+  readonly refreshIntervalMs: number;
+  readonly logger: Logger;
+  readonly metrics?: ReplicatorMetrics | undefined;
+}
+
+interface RunningTask {
+  readonly taskName: string;
+  readonly replicator: Replicator;
+  readonly tracker: ProgressTracker;
+  state: PlanTaskState;
+  readonly done: Promise<void>;
+}
+
+export class PlanRunner {
+  readonly #deps: PlanRunnerDeps;
+  readonly #share = new PlanShare();
+  readonly #tasks = new Map<string, RunningTask>();
+  readonly #failures: TaskFailure[] = [];
+  readonly #stop = new AbortController();
+  readonly #changed = new Wakeup();
+
+  constructor(deps: PlanRunnerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Every task's progress, for the progress line and the metrics. */
+  trackers(): ReadonlyMap<string, ProgressTracker> {
+    return new Map([...this.#tasks].map(([name, task]) => [name, task.tracker]));
+  }
+
+  /** Tasks by state, for the progress line and the health check. */
+  states(): ReadonlyMap<string, PlanTaskState> {
+    return new Map([...this.#tasks].map(([name, task]) => [name, task.state]));
+  }
+
+  get stopping(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Asks every task for a clean stop; `run()` resolves once they are done. Safe to call more than once. */
+  stop(): void {
+    this.#stop.abort();
+    for (const task of this.#tasks.values()) task.replicator.stop();
+    this.#changed.notify();
+  }
+
+  async run(): Promise<PlanOutcome> {
+    const signal = this.#stop.signal;
+    const { logger, refreshIntervalMs } = this.#deps;
+    let stopped: boolean;
+    try {
+      for (let first = true; !signal.aborted; first = false) {
+        try {
+          await this.#refresh(signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          // The first resolution is the plan's startup check: its mistakes end the run (exit 2). Later ones are
+          // retried at the next refresh while the tasks already running go on.
+          if (first) throw err;
+          logger.warn({ err: errorMessage(err) }, 'resolving the plan again failed; retrying later');
+        }
+        // Every task ended on its own (or, without refreshes, there is nothing left to wait for).
+        if (this.#running() === 0 && (this.#tasks.size > 0 || refreshIntervalMs <= 0)) break;
+        await this.#changed.wait(signal, refreshIntervalMs > 0 ? refreshIntervalMs : undefined);
+      }
+    } finally {
+      stopped = signal.aborted;
+      this.stop();
+      await Promise.all([...this.#tasks.values()].map((task) => task.done));
+    }
+    return { tasks: this.#tasks.size, failures: [...this.#failures], stopped };
+  }
+
+  #running(): number {
+    return [...this.#tasks.values()].filter((task) => task.state === 'running').length;
+  }
+
+  async #refresh(signal: AbortSignal): Promise<void> {
+    const tasks = await this.#deps.resolve(signal);
+    if (tasks.length === 0) {
+      this.#deps.logger.warn('the plan selects no table yet; looking again at the next refresh');
+    }
+    for (const task of tasks) {
+      if (signal.aborted) return;
+      const setup = this.#deps.setup(task);
+      const name = setup.config.taskName;
+      if (this.#tasks.has(name)) continue;
+      const decision = (await this.#deps.prepare?.(task, setup, signal)) ?? 'start';
+      if (decision === 'start' && !signal.aborted && !this.#tasks.has(name)) this.#start(setup);
+    }
+  }
+
+  #start(setup: PlanTaskSetup): void {
+    const { config, bootstrap } = setup;
+    const taskName = config.taskName;
+    const logger = this.#deps.logger.child({ task: taskName });
+    const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
+    logEvents(events, logger);
+    const tracker = new ProgressTracker(events);
+    const shared = this.#deps.resources;
+    const replicator = new Replicator({
+      config,
+      events,
+      logger,
+      bootstrap,
+      resources: {
+        memory: shared.memory,
+        writeSlots: new NestedSlots(new Semaphore(this.#deps.taskWriteConcurrency), shared.writeSlots),
+      },
+      plan: { share: this.#share, task: taskName },
+    });
+    const detach = this.#deps.metrics?.attach(
+      taskName,
+      events,
+      tracker,
+      () => replicator.heldShards().length,
+    );
+    logger.info(
+      { source: config.source.tableName, destination: config.destination.tableName },
+      'task starting',
+    );
+    const entry: RunningTask = {
+      taskName,
+      replicator,
+      tracker,
+      state: 'running',
+      done: replicator.run().then(
+        () => {
+          entry.state = 'ended';
+          logger.info('task ended');
+        },
+        (err: unknown) => {
+          entry.state = 'failed';
+          const message = errorMessage(err);
+          this.#failures.push({ taskName, message, config: err instanceof ConfigError });
+          // The task's own line; the others go on.
+          logger.error({ err: message }, 'task failed');
+        },
+      ),
+    };
+    void entry.done.finally(() => {
+      detach?.();
+      this.#changed.notify();
+    });
+    this.#tasks.set(taskName, entry);
+  }
+}
