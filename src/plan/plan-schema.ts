@@ -1,0 +1,110 @@
+// The shape of a plan file: `defaults` for every entry and `replications`, one entry per table pair or glob of
+// tables, each side's fields named as the flags are (camelCase, grouped by side). Every object is strict, so a
+// misspelt field is an error and never silently ignored. Ranges are the flags' own (plan-schema.test.ts checks
+// them against replicate's), so a value the plan accepts is one the command line accepts too.
+import { z } from 'zod';
+import { MAX_SEGMENTS } from '../bootstrap/bootstrap-options.js';
+import { STREAM_VIEW_TYPES } from '../config/replication-config.js';
+import type { PlanTaskOptions } from './plan-task.js';
+
+/** Whole-number options and their ranges, as replicate checks them. */
+export const WHOLE_RANGES = {
+  batchSize: { min: 1, max: 1000 },
+  pollIntervalMs: { min: 0, max: 60_000 },
+  checkpointIntervalMs: { min: 0, max: 60_000 },
+  segments: { min: 1, max: MAX_SEGMENTS },
+  copyConcurrency: { min: 1, max: 256 },
+} as const;
+
+export const START_POSITIONS = ['trim-horizon', 'latest'] as const;
+
+/** Absent or null (null in an entry clears what `defaults` sets). */
+const optional = <T extends z.ZodType>(type: T) => type.nullable().optional();
+const text = optional(z.string().min(1));
+const flag = optional(z.boolean());
+const whole = (name: keyof typeof WHOLE_RANGES) =>
+  optional(z.int().min(WHOLE_RANGES[name].min).max(WHOLE_RANGES[name].max));
+const rate = optional(z.number().positive());
+
+const credentialShape = { profile: text, roleArn: text, externalId: text };
+
+const sourceShape = {
+  region: text,
+  endpoint: text,
+  streamsEndpoint: text,
+  ...credentialShape,
+};
+
+const destinationShape = {
+  table: text,
+  region: text,
+  endpoint: text,
+  ...credentialShape,
+  createTable: flag,
+  streamViewType: optional(z.enum(STREAM_VIEW_TYPES)),
+  kmsKey: text,
+  copyTags: flag,
+};
+
+const leaseShape = { region: text, endpoint: text, ...credentialShape };
+
+/** Exactly PlanTaskOptions (the `satisfies` refuses a missing or extra field at compile time). */
+const taskOptionShape = {
+  startPosition: optional(z.enum(START_POSITIONS)),
+  batchSize: whole('batchSize'),
+  pollIntervalMs: whole('pollIntervalMs'),
+  checkpointIntervalMs: whole('checkpointIntervalMs'),
+  bootstrap: flag,
+  segments: whole('segments'),
+  maxWriteRate: rate,
+  maxReadRate: rate,
+  copyConcurrency: whole('copyConcurrency'),
+} satisfies Record<keyof PlanTaskOptions, z.ZodType>;
+
+const defaultsSchema = z.strictObject({
+  source: optional(z.strictObject(sourceShape)),
+  destination: optional(z.strictObject(destinationShape)),
+  lease: optional(z.strictObject(leaseShape)),
+  ...taskOptionShape,
+  enableStream: flag,
+});
+
+const entrySchema = z.strictObject({
+  source: z.strictObject({
+    table: z.string().min(1),
+    exclude: optional(z.array(z.string().min(1))),
+    ...sourceShape,
+  }),
+  destination: optional(z.strictObject(destinationShape)),
+  lease: optional(z.strictObject(leaseShape)),
+  ...taskOptionShape,
+  taskName: text,
+  enableStream: flag,
+});
+
+export const planSchema = z.strictObject({
+  defaults: optional(defaultsSchema),
+  replications: z.array(entrySchema).min(1),
+});
+
+export type PlanDocument = z.infer<typeof planSchema>;
+export type PlanDefaults = z.infer<typeof defaultsSchema>;
+export type PlanEntry = z.infer<typeof entrySchema>;
+
+/** A validated plan and the file it came from (every message names it). */
+export interface Plan extends PlanDocument {
+  readonly file: string;
+}
+
+/** The fields each part of the file allows, for the message about an unknown one. */
+export const ALLOWED_FIELDS = {
+  plan: Object.keys(planSchema.shape),
+  defaults: Object.keys(defaultsSchema.shape),
+  entry: Object.keys(entrySchema.shape),
+  'defaults.source': Object.keys(sourceShape),
+  'entry.source': Object.keys(entrySchema.shape.source.shape),
+  destination: Object.keys(destinationShape),
+  lease: Object.keys(leaseShape),
+} as const;
+
+export const TASK_OPTION_FIELDS = Object.keys(taskOptionShape) as readonly (keyof PlanTaskOptions)[];
