@@ -1,19 +1,27 @@
 // `ddb-replicator status`: reads the task's lease table and prints the fleet (per shard its state, owner,
-// checkpoint and parents; per worker its lease count), as a table or, with --json, for scripts.
+// checkpoint and parents; per worker its lease count), as a table or, with --json, for scripts. With --plan,
+// one line per task of the plan (a task without a lease table yet is "not started") and the workers of all.
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
 import { STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
-import { fleetStatus, formatFleetStatus } from '../app/fleet-status.js';
+import { fleetStatus, formatFleetStatus, type FleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
 import { credentialSource, leaseCredentialSource } from '../config/credential-source.js';
 import { checkEndpoint } from '../config/flag-checks.js';
+import { buildTaskSides, type TableLocation } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
-import { createLogger } from '../observability/logger.js';
-import { EXIT_OK } from './exit-codes.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { checkStreams, taskLabel } from '../plan/check-streams.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { formatPlanStatus, planStatusJson, type TaskStatus } from '../plan/plan-status-report.js';
+import { planNamesProfile } from '../plan/plan-tasks.js';
+import { resolvePlan } from '../plan/resolve-plan.js';
+import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
+import { planFlag, refuseWithPlan } from './plan-flag.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { commandSessionName } from './session-name.js';
@@ -21,7 +29,7 @@ import { commandSessionName } from './session-name.js';
 export function statusFlags<T>(yargs: Argv<T>) {
   // The source's credential flags too: the lease table is reached with them unless --lease-* ones are given; and
   // the profiles of both tables, whose regions the default task name is derived from, as for replicate.
-  return credentialFlags(yargs, ['source', 'destination', 'lease'])
+  return planFlag(credentialFlags(yargs, ['source', 'destination', 'lease']))
     .option('task-name', {
       type: 'string',
       alias: ['taskName'],
@@ -63,9 +71,27 @@ export function statusFlags<T>(yargs: Argv<T>) {
 
 export type StatusArgs = Awaited<ReturnType<typeof statusFlags>['argv']>;
 
+/** The flags that name one task: with --plan, the plan names the tasks. */
+const TASK_FLAGS = [
+  'task-name',
+  'source-table',
+  'source-region',
+  'dest-table',
+  'dest-region',
+  'lease-region',
+  'lease-endpoint',
+  ...(['source', 'dest', 'lease'] as const).flatMap((side) =>
+    ['profile', 'role-arn', 'external-id'].map((name) => `${side}-${name}`),
+  ),
+];
+
 export async function runStatus(args: StatusArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
+    if (args.plan !== undefined) {
+      refuseWithPlan(args, TASK_FLAGS);
+      return await statusOfPlan(args.plan, args.json, logger);
+    }
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
     const sourceCredentials = credentialSource(credentialArgs(args, 'source'), 'source', profiles);
     const credentials = leaseCredentialSource(credentialArgs(args, 'lease'), sourceCredentials, profiles);
@@ -90,46 +116,83 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       tableName: leaseTableName(taskName),
       credentials,
     };
-    const clients = new SideClients(
-      { lease: location },
-      { logger, sessionName: commandSessionName('status') },
-    );
-    const client = clients.dynamo('lease', STARTUP);
-    try {
-      await clients.checkCredentials(['lease']);
-      try {
-        await client.send(new DescribeTableCommand({ TableName: location.tableName }));
-      } catch (err) {
-        if ((err as { name?: string }).name === 'ResourceNotFoundException') {
-          throw new ConfigError(
-            `no lease table ${location.tableName} in ${where(location)}: check --task-name and --lease-region (has a worker of this task run yet?)`,
-          );
-        }
-        throw describeFailure(err, 'lease', location, 'dynamodb:DescribeTable');
-      }
-      let fleet;
-      try {
-        fleet = await new DynamoLeaseStore(client, location.tableName).listFleet();
-      } catch (err) {
-        throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
-      }
-      const status = fleetStatus(fleet.leases, Date.now(), fleet.workers);
-      if (args.json) {
-        process.stdout.write(
-          `${JSON.stringify({ taskName, leaseTable: location.tableName, ...status }, null, 2)}\n`,
-        );
-      } else {
-        const header = `task ${taskName}: lease table ${location.tableName} in ${where(location)}`;
-        process.stdout.write(`${formatFleetStatus(status, header)}\n`);
-      }
-      return EXIT_OK;
-    } finally {
-      client.destroy();
+    const status = await readFleet(location, logger);
+    if (status === undefined) {
+      throw new ConfigError(
+        `no lease table ${location.tableName} in ${where(location)}: check --task-name and --lease-region (has a worker of this task run yet?)`,
+      );
     }
+    if (args.json) {
+      process.stdout.write(
+        `${JSON.stringify({ taskName, leaseTable: location.tableName, ...status }, null, 2)}\n`,
+      );
+    } else {
+      const header = `task ${taskName}: lease table ${location.tableName} in ${where(location)}`;
+      process.stdout.write(`${formatFleetStatus(status, header)}\n`);
+    }
+    return EXIT_OK;
   } catch (err) {
     reportFailure(err, logger);
     return exitCodeFor(err);
   }
+}
+
+/** The fleet a lease table shows; undefined when there is no such table (no worker has started the task). */
+async function readFleet(location: TableLocation, logger: Logger): Promise<FleetStatus | undefined> {
+  const clients = new SideClients({ lease: location }, { logger, sessionName: commandSessionName('status') });
+  const client = clients.dynamo('lease', STARTUP);
+  try {
+    await clients.checkCredentials(['lease']);
+    try {
+      await client.send(new DescribeTableCommand({ TableName: location.tableName }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw describeFailure(err, 'lease', location, 'dynamodb:DescribeTable');
+    }
+    let fleet;
+    try {
+      fleet = await new DynamoLeaseStore(client, location.tableName).listFleet();
+    } catch (err) {
+      throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
+    }
+    return fleetStatus(fleet.leases, Date.now(), fleet.workers);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * `status --plan`: every task the plan resolves to, from its own lease table. A lease table that cannot be read
+ * is that task's error line (exit 2), the others are shown all the same.
+ */
+async function statusOfPlan(file: string, json: boolean, logger: Logger): Promise<number> {
+  const plan = await loadPlan(file);
+  const profiles = await loadKnownProfiles(planNamesProfile(plan));
+  const deps = { logger, sessionName: commandSessionName('status'), profiles };
+  const { tasks } = await resolvePlan(plan, deps);
+  const { ready } = await checkStreams(plan, tasks, { ...deps, enable: false });
+  const statuses: TaskStatus[] = [];
+  for (const task of ready) {
+    const sides = buildTaskSides(task.flags, process.env, profiles);
+    const common = {
+      label: taskLabel(plan, task),
+      taskName: sides.taskName,
+      source: sides.source,
+      destination: sides.destination,
+      leaseTable: sides.lease,
+    };
+    try {
+      statuses.push({ ...common, fleet: await readFleet(sides.lease, logger) });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      logger.error(`${common.label}: ${err.message}`);
+      statuses.push({ ...common, fleet: undefined, error: err.message });
+    }
+  }
+  process.stdout.write(
+    json ? `${JSON.stringify(planStatusJson(statuses), null, 2)}\n` : `${formatPlanStatus(statuses)}\n`,
+  );
+  return statuses.some((s) => s.error !== undefined) ? EXIT_CONFIG : EXIT_OK;
 }
 
 function derivedTaskName(

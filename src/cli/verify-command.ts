@@ -1,25 +1,45 @@
 // `ddb-replicator verify`: compares the source and destination tables item by item and prints what differs
 // (--json for scripts); --repair fixes it. Exit 0 when the tables are equal (or, with --repair, when every
-// difference found was written), 1 when differences remain, 2 for a configuration mistake (one line).
+// difference found was written), 1 when differences remain, 2 for a configuration mistake (one line). With
+// --plan, every pair of the plan in turn, and one line per pair at the end.
 import type { Argv } from 'yargs';
 import { DATA_PATH, STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
-import { StoppedError } from '../errors/replicator-error.js';
+import { buildTaskSides } from '../config/replication-config.js';
+import type { TableFlags } from '../config/table-locations.js';
+import { ConfigError, StoppedError } from '../errors/replicator-error.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { ProgressBar } from '../observability/progress-bar.js';
+import { checkStreams, taskLabel } from '../plan/check-streams.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { planNamesProfile } from '../plan/plan-tasks.js';
+import {
+  formatPlanVerify,
+  planVerifyExitCode,
+  planVerifyJson,
+  type PairOutcome,
+} from '../plan/plan-verify-report.js';
+import { resolvePlan } from '../plan/resolve-plan.js';
 import { defaultSegments } from '../scan/scan-segment.js';
-import { buildVerifyConfig, type VerifyConfig } from '../verify/verify-config.js';
+import { buildVerifyConfig, type VerifyConfig, type VerifyFlags } from '../verify/verify-config.js';
 import { verifyPreflight } from '../verify/verify-preflight.js';
 import { VerifyRun } from '../verify/verify-run.js';
-import { formatVerifySummary, summaryJson, verifyExitCode, verifyResult } from '../verify/verify-summary.js';
+import {
+  formatVerifySummary,
+  summaryJson,
+  verifyExitCode,
+  verifyResult,
+  type VerifySummary,
+} from '../verify/verify-summary.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
+import { planFlag, refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, loadKnownProfiles } from './credential-flags.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
 
 export function verifyFlags<T>(yargs: Argv<T>) {
-  return tableFlags(yargs)
+  return planFlag(tableFlags(yargs))
     .option('segments', {
       type: 'number',
       describe: 'Parallel scan segments per table [default: from the table size, one per 256 MiB, 4 to 1000]',
@@ -66,19 +86,13 @@ export type VerifyArgs = Awaited<ReturnType<typeof verifyFlags>['argv']>;
 export async function runVerify(args: VerifyArgs): Promise<number> {
   const logger = createLogger();
   try {
+    if (args.plan !== undefined) {
+      refuseWithPlan(args, TABLE_PAIR_FLAGS);
+      return await verifyPlan(args.plan, args, logger);
+    }
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
     const config = buildVerifyConfig(
-      {
-        ...tableFlagValues(args),
-        segments: args.segments,
-        maxReadRate: args['max-read-rate'],
-        maxWriteRate: args['max-write-rate'],
-        pageSize: args['page-size'],
-        show: args.show,
-        repair: args.repair,
-        recheckDelayMs: args['recheck-delay-ms'],
-        recheckRounds: args['recheck-rounds'],
-      },
+      { ...tableFlagValues(args), ...verifyOptions(args) },
       process.env,
       profiles,
     );
@@ -89,22 +103,57 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   }
 }
 
+/** The flags that apply to every pair (the tables come from the flags or the plan). */
+function verifyOptions(args: VerifyArgs): Omit<VerifyFlags, keyof TableFlags> {
+  return {
+    segments: args.segments,
+    maxReadRate: args['max-read-rate'],
+    maxWriteRate: args['max-write-rate'],
+    pageSize: args['page-size'],
+    show: args.show,
+    repair: args.repair,
+    recheckDelayMs: args['recheck-delay-ms'],
+    recheckRounds: args['recheck-rounds'],
+  };
+}
+
 /** One verify run with signal handling; resolves with the exit code. */
 export async function verify(
   config: VerifyConfig,
   options: { readonly json: boolean; readonly logger: Logger },
 ): Promise<number> {
   const { logger } = options;
-  const stop = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-    logger.warn({ signal }, 'verify interrupted: stopping');
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const interrupt = onInterrupt(logger);
+  try {
+    const summary = await verifyPair(config, { logger }, interrupt.signal);
+    const result = verifyResult(summary);
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(summaryJson(summary), null, 2)}\n`
+        : `${formatVerifySummary(summary)}\n`,
+    );
+    return verifyExitCode(result);
+  } catch (err) {
+    if (err instanceof StoppedError) {
+      logger.warn('verify stopped before the end: no verdict');
+      return EXIT_INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/**
+ * Compares one pair and resolves with what it found, printing nothing but its progress; rejects with
+ * StoppedError when `signal` aborts first, with a ConfigError (one line) for a table it cannot compare.
+ */
+export async function verifyPair(
+  config: VerifyConfig,
+  options: { readonly logger: Logger; readonly label?: string },
+  signal: AbortSignal,
+): Promise<VerifySummary> {
+  const { logger } = options;
   const clients = new SideClients(config, { logger, sessionName: commandSessionName('verify') });
   const startup = {
     source: clients.dynamo('source', STARTUP),
@@ -122,14 +171,14 @@ export async function verify(
         source: config.source,
         destination: config.destination,
       },
-      stop.signal,
+      signal,
     );
     const segments = {
       source: config.segments ?? defaultSegments(tables.sourceSizeBytes),
       destination: config.segments ?? defaultSegments(tables.destinationSizeBytes),
     };
     const progress = new ProgressBar({
-      label: 'verify',
+      label: options.label ?? 'verify',
       total: tables.sourceItemCount,
       log: logger,
       extra: () => {
@@ -148,27 +197,124 @@ export async function verify(
       onCompared: (n) => progress.add(n),
     });
     progress.start();
-    const summary = await run.run(stop.signal);
-    await progress.stop();
-    const result = verifyResult(summary);
-    process.stdout.write(
-      options.json
-        ? `${JSON.stringify(summaryJson(summary), null, 2)}\n`
-        : `${formatVerifySummary(summary)}\n`,
-    );
-    return verifyExitCode(result);
-  } catch (err) {
+    return await run.run(signal);
+  } finally {
     await bar?.stop();
+    for (const client of [startup.source, startup.destination, sourceClient, destinationClient]) {
+      client.destroy();
+    }
+  }
+}
+
+/**
+ * `verify --plan`: every pair the plan resolves to, one after the other (the same options for each), then one
+ * line per pair. A pair that cannot be compared (a table missing, access refused) is reported and the others
+ * go on; exit codes as planVerifyExitCode says.
+ */
+async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promise<number> {
+  const plan = await loadPlan(file);
+  const profiles = await loadKnownProfiles(planNamesProfile(plan));
+  const deps = { logger, sessionName: commandSessionName('verify'), profiles };
+  const interrupt = onInterrupt(logger);
+  try {
+    const { tasks } = await resolvePlan(plan, deps, interrupt.signal);
+    const { ready } = await checkStreams(plan, tasks, { ...deps, enable: false }, interrupt.signal);
+    // Every pair's settings first, so that a flag mistake ends the run before any pair is compared.
+    const pairs = ready.map((task) => ({
+      task,
+      label: taskLabel(plan, task),
+      taskName: buildTaskSides(task.flags, process.env, profiles).taskName,
+      config: buildVerifyConfig({ ...tablesOf(task.flags), ...verifyOptions(args) }, process.env, profiles),
+    }));
+    const outcomes: PairOutcome[] = [];
+    for (const pair of pairs) {
+      const common = {
+        label: pair.label,
+        taskName: pair.taskName,
+        source: pair.config.source,
+        destination: pair.config.destination,
+      };
+      if (interrupt.signal.aborted) {
+        outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
+        continue;
+      }
+      try {
+        const label = `verify ${pair.config.source.tableName}`;
+        const summary = await verifyPair(pair.config, { logger, label }, interrupt.signal);
+        outcomes.push({ ...common, outcome: { kind: 'verified', summary } });
+        logger.info(
+          {
+            source: pair.config.source.tableName,
+            destination: pair.config.destination.tableName,
+            result: verifyResult(summary),
+            compared: summary.compared,
+            missing: summary.missing,
+            extra: summary.extra,
+            different: summary.different,
+          },
+          `${pair.label}: verified`,
+        );
+      } catch (err) {
+        if (err instanceof StoppedError) {
+          outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
+        } else if (err instanceof ConfigError) {
+          logger.error(`${pair.label}: ${err.message}`);
+          outcomes.push({ ...common, outcome: { kind: 'failed', error: err.message } });
+        } else {
+          throw err;
+        }
+      }
+    }
+    if (interrupt.signal.aborted)
+      logger.warn('verify stopped before the end: pairs not reached have no verdict');
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(planVerifyJson(outcomes), null, 2)}\n`
+        : `${formatPlanVerify(outcomes)}\n`,
+    );
+    return planVerifyExitCode(outcomes);
+  } catch (err) {
     if (err instanceof StoppedError) {
       logger.warn('verify stopped before the end: no verdict');
       return EXIT_INTERRUPTED;
     }
     throw err;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    for (const client of [startup.source, startup.destination, sourceClient, destinationClient]) {
-      client.destroy();
-    }
+    interrupt.dispose();
   }
+}
+
+/** A task's two tables: the plan's copy options (segments, rates) are the copy's, not verify's. */
+function tablesOf(flags: TableFlags): TableFlags {
+  return {
+    sourceTable: flags.sourceTable,
+    sourceRegion: flags.sourceRegion,
+    sourceEndpoint: flags.sourceEndpoint,
+    sourceCredentials: flags.sourceCredentials,
+    destTable: flags.destTable,
+    destRegion: flags.destRegion,
+    destEndpoint: flags.destEndpoint,
+    destCredentials: flags.destCredentials,
+  };
+}
+
+/** The first SIGINT/SIGTERM aborts the signal; a second exits at once (130). */
+function onInterrupt(logger: Logger): { readonly signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    logger.warn({ signal }, 'verify interrupted: stopping');
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fleetStatus, type FleetStatus } from '../app/fleet-status.js';
+import type { TableLocation } from '../config/replication-config.js';
+import { newLease, SHARD_END, type Lease, type WorkerPresence } from '../lease/lease.js';
+import {
+  fleetWorkers,
+  formatPlanStatus,
+  ownersOf,
+  planStatusJson,
+  taskState,
+  type TaskStatus,
+} from './plan-status-report.js';
+
+const NOW = 1_000_000;
+
+function lease(shardId: string, fields: Partial<Lease> = {}): Lease {
+  return {
+    ...newLease(shardId, [], 'TRIM_HORIZON', 'arn'),
+    lastRenewedAt: NOW - 1000,
+    failoverMs: 10_000,
+    ...fields,
+  };
+}
+
+function presence(workerId: string, ago = 500): WorkerPresence {
+  return { workerId, heartbeat: 1, lastSeenAt: NOW - ago, failoverMs: 10_000 };
+}
+
+function fleet(leases: Lease[], workers: WorkerPresence[] = []): FleetStatus {
+  return fleetStatus(leases, NOW, workers);
+}
+
+describe('taskState', () => {
+  test('not started: no lease table', () => {
+    assert.equal(taskState({ fleet: undefined }), 'not started');
+  });
+  test('error: the lease table could not be read', () => {
+    assert.equal(taskState({ fleet: undefined, error: 'x' }), 'error');
+  });
+  test('finished: every shard read to its end', () => {
+    assert.equal(
+      taskState({ fleet: fleet([lease('a', { checkpoint: SHARD_END })], [presence('w1')]) }),
+      'finished',
+    );
+  });
+  test('stopped: no live worker (a clean stop, or every owner expired)', () => {
+    assert.equal(taskState({ fleet: fleet([lease('a')]) }), 'stopped');
+    assert.equal(
+      taskState({ fleet: fleet([lease('a', { leaseOwner: 'w1', lastRenewedAt: NOW - 60_000 })]) }),
+      'stopped',
+    );
+  });
+  test('starting: live workers, no shard lease yet', () => {
+    assert.equal(taskState({ fleet: fleet([], [presence('w1')]) }), 'starting');
+  });
+  test('running, with the shards nobody reads', () => {
+    assert.equal(taskState({ fleet: fleet([lease('a', { leaseOwner: 'w1' })]) }), 'running');
+    assert.equal(
+      taskState({
+        fleet: fleet([
+          lease('a', { leaseOwner: 'w1' }),
+          lease('b'),
+          lease('c', { leaseOwner: 'w2', lastRenewedAt: NOW - 60_000 }),
+          lease('d', { checkpoint: SHARD_END }),
+        ]),
+      }),
+      'running, 1 expired, 1 unowned',
+    );
+  });
+});
+
+test('ownersOf: distinct owners of the shards being read', () => {
+  const f = fleet([
+    lease('a', { leaseOwner: 'w1' }),
+    lease('b', { leaseOwner: 'w1' }),
+    lease('c', { leaseOwner: 'w2', pendingOwner: 'w3' }),
+    lease('d', { leaseOwner: 'w4', lastRenewedAt: NOW - 60_000 }),
+    lease('e', { leaseOwner: 'w5', checkpoint: SHARD_END }),
+  ]);
+  assert.equal(ownersOf(f), 2);
+});
+
+const at = (tableName: string, region = 'us-east-1'): TableLocation => ({
+  region,
+  endpoint: undefined,
+  tableName,
+});
+
+function task(name: string, f: FleetStatus | undefined, error?: string): TaskStatus {
+  return {
+    label: `replications[0] (source ${name})`,
+    taskName: `task-${name}`,
+    source: at(name),
+    destination: at(name, 'eu-west-1'),
+    leaseTable: { ...at(`DynamoDBCrossRegionReplicationtask-${name}`), endpoint: 'http://l' },
+    fleet: f,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+const running = task(
+  'orders',
+  fleet(
+    [
+      lease('a', { leaseOwner: 'w1' }),
+      lease('b', { leaseOwner: 'w2' }),
+      lease('c', { checkpoint: SHARD_END }),
+    ],
+    [presence('w1', 300), presence('w3')],
+  ),
+);
+const other = task('items', fleet([lease('a', { leaseOwner: 'w1' })], [presence('w1', 100)]));
+const fresh = task('users', undefined);
+const broken = task('carts', undefined, 'not allowed to dynamodb:Scan on the lease table ...');
+
+describe('fleetWorkers', () => {
+  test('every live worker once over all lease tables, leases per task, the freshest heartbeat', () => {
+    assert.deepEqual(fleetWorkers([running, other, fresh]), [
+      { workerId: 'w1', leases: 2, tasks: { 'task-orders': 1, 'task-items': 1 }, sinceHeartbeatMs: 100 },
+      { workerId: 'w2', leases: 1, tasks: { 'task-orders': 1 } },
+      { workerId: 'w3', leases: 0, tasks: { 'task-orders': 0 }, sinceHeartbeatMs: 500 },
+    ]);
+    assert.deepEqual(fleetWorkers([fresh]), []);
+  });
+});
+
+describe('formatPlanStatus', () => {
+  test('one line per task, the workers, the errors', () => {
+    assert.equal(
+      formatPlanStatus([running, other, fresh, broken]),
+      [
+        'TASK         SOURCE -> DESTINATION                 SHARDS           OWNERS  STATE',
+        'task-orders  us-east-1/orders -> eu-west-1/orders  2 (+1 finished)  2       running',
+        'task-items   us-east-1/items -> eu-west-1/items    1                1       running',
+        'task-users   us-east-1/users -> eu-west-1/users    -                -       not started',
+        'task-carts   us-east-1/carts -> eu-west-1/carts    -                -       error',
+        '',
+        '4 tasks',
+        'workers (3):',
+        '  w1: 2 leases (task-orders: 1, task-items: 1)',
+        '  w2: 1 lease (task-orders: 1)',
+        '  w3: 0 leases (standby) (task-orders: 0)',
+        'replications[0] (source carts): not allowed to dynamodb:Scan on the lease table ...',
+      ].join('\n'),
+    );
+  });
+  test('no live worker, one task, none', () => {
+    assert.match(formatPlanStatus([fresh]), /\n\n1 task\nworkers: none live$/);
+    assert.match(formatPlanStatus([]), /no task in the plan\nworkers: none live$/);
+  });
+});
+
+describe('planStatusJson', () => {
+  test('per task its tables, lease table, state and fleet; the workers', () => {
+    const json = planStatusJson([running, fresh, broken]) as {
+      tasks: Record<string, unknown>[];
+      workers: unknown[];
+    };
+    assert.deepEqual(json.tasks[1], {
+      entry: 'replications[0] (source users)',
+      taskName: 'task-users',
+      source: { table: 'users', region: 'us-east-1' },
+      destination: { table: 'users', region: 'eu-west-1' },
+      leaseTable: {
+        table: 'DynamoDBCrossRegionReplicationtask-users',
+        region: 'us-east-1',
+        endpoint: 'http://l',
+      },
+      state: 'not started',
+    });
+    assert.equal(json.tasks[0]?.state, 'running');
+    assert.equal(json.tasks[0]?.shards, 3);
+    assert.equal(json.tasks[0]?.owners, 2);
+    assert.deepEqual(json.tasks[0]?.fleet, running.fleet);
+    assert.equal(json.tasks[2]?.error, 'not allowed to dynamodb:Scan on the lease table ...');
+    assert.equal(json.workers.length, 3);
+  });
+});

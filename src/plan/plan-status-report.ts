@@ -1,0 +1,133 @@
+// Pure: what `status --plan` prints: one line per task (task name, source -> destination, shards, owners,
+// state) from each task's lease table as fleet-status.ts reads it, then the fleet's workers over every lease
+// table (a worker of a plan runs many tasks), or the same as JSON. A task whose lease table does not exist yet
+// is "not started", not an error.
+import type { FleetStatus } from '../app/fleet-status.js';
+import type { TableLocation } from '../config/replication-config.js';
+import { columns, tableJson, tableText } from './report-text.js';
+
+export interface TaskStatus {
+  readonly label: string;
+  readonly taskName: string;
+  readonly source: TableLocation;
+  readonly destination: TableLocation;
+  readonly leaseTable: TableLocation;
+  /** Undefined: no lease table yet (no worker has started the task). */
+  readonly fleet: FleetStatus | undefined;
+  /** The lease table could not be read (one line). */
+  readonly error?: string;
+}
+
+export interface FleetWorker {
+  readonly workerId: string;
+  readonly leases: number;
+  /** Leases per task name (0 for a task whose lease table shows the worker without a lease). */
+  readonly tasks: Readonly<Record<string, number>>;
+  readonly sinceHeartbeatMs?: number;
+}
+
+/**
+ * not started (no lease table), stopped (no live worker), starting (workers, no shard yet), running (with the
+ * shards nobody reads, if any), finished (every shard read to its end: stream disabled or table deleted), error.
+ */
+export function taskState(status: Pick<TaskStatus, 'fleet' | 'error'>): string {
+  if (status.error !== undefined) return 'error';
+  const fleet = status.fleet;
+  if (fleet === undefined) return 'not started';
+  const live = fleet.shards.filter((s) => s.state !== 'finished');
+  if (fleet.shards.length > 0 && live.length === 0) return 'finished';
+  if (fleet.workers.length === 0) return 'stopped';
+  if (fleet.shards.length === 0) return 'starting';
+  const idle = [
+    fleet.totals.expired === 0 ? '' : `${fleet.totals.expired} expired`,
+    fleet.totals.unowned === 0 ? '' : `${fleet.totals.unowned} unowned`,
+  ].filter((s) => s !== '');
+  return idle.length === 0 ? 'running' : `running, ${idle.join(', ')}`;
+}
+
+/** Distinct owners of the shards being read (not finished, not expired). */
+export function ownersOf(fleet: FleetStatus): number {
+  const owners = new Set<string>();
+  for (const s of fleet.shards) {
+    if (s.owner !== undefined && s.state !== 'finished' && s.state !== 'expired') owners.add(s.owner);
+  }
+  return owners.size;
+}
+
+/** Every live worker of every task's lease table, once, with its leases per task. */
+export function fleetWorkers(tasks: readonly TaskStatus[]): FleetWorker[] {
+  const byId = new Map<string, { leases: number; tasks: Record<string, number>; since?: number }>();
+  for (const task of tasks) {
+    for (const w of task.fleet?.workers ?? []) {
+      const worker = byId.get(w.workerId) ?? { leases: 0, tasks: {} };
+      worker.leases += w.leases;
+      worker.tasks[task.taskName] = (worker.tasks[task.taskName] ?? 0) + w.leases;
+      if (w.sinceHeartbeatMs !== undefined) {
+        worker.since = Math.min(worker.since ?? Infinity, w.sinceHeartbeatMs);
+      }
+      byId.set(w.workerId, worker);
+    }
+  }
+  return [...byId.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([workerId, w]) => ({
+      workerId,
+      leases: w.leases,
+      tasks: w.tasks,
+      ...(w.since === undefined ? {} : { sinceHeartbeatMs: w.since }),
+    }));
+}
+
+export function formatPlanStatus(tasks: readonly TaskStatus[]): string {
+  const rows = tasks.map((task) => {
+    const fleet = task.fleet;
+    const live = fleet?.shards.filter((s) => s.state !== 'finished').length ?? 0;
+    const finished = fleet?.totals.finished ?? 0;
+    return [
+      task.taskName,
+      `${tableText(task.source)} -> ${tableText(task.destination)}`,
+      fleet === undefined ? '-' : `${live}${finished === 0 ? '' : ` (+${finished} finished)`}`,
+      fleet === undefined ? '-' : String(ownersOf(fleet)),
+      taskState(task),
+    ];
+  });
+  const workers = fleetWorkers(tasks);
+  const errors = tasks.flatMap((t) => (t.error === undefined ? [] : [`${t.label}: ${t.error}`]));
+  return [
+    ...columns([['TASK', 'SOURCE -> DESTINATION', 'SHARDS', 'OWNERS', 'STATE'], ...rows]),
+    '',
+    tasks.length === 0 ? 'no task in the plan' : `${tasks.length} task${tasks.length === 1 ? '' : 's'}`,
+    workers.length === 0 ? 'workers: none live' : `workers (${workers.length}):`,
+    ...workers.map((w) => {
+      const perTask = Object.entries(w.tasks)
+        .map(([taskName, n]) => `${taskName}: ${n}`)
+        .join(', ');
+      const leases = `${w.leases} lease${w.leases === 1 ? '' : 's'}${w.leases === 0 ? ' (standby)' : ''}`;
+      return `  ${w.workerId}: ${leases} (${perTask})`;
+    }),
+    ...errors,
+  ].join('\n');
+}
+
+export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unknown> {
+  return {
+    tasks: tasks.map((task) => ({
+      entry: task.label,
+      taskName: task.taskName,
+      source: tableJson(task.source),
+      destination: tableJson(task.destination),
+      leaseTable: tableJson(task.leaseTable),
+      state: taskState(task),
+      ...(task.fleet === undefined
+        ? {}
+        : {
+            shards: task.fleet.shards.length,
+            owners: ownersOf(task.fleet),
+            totals: task.fleet.totals,
+            fleet: task.fleet,
+          }),
+      ...(task.error === undefined ? {} : { error: task.error }),
+    })),
+    workers: fleetWorkers(tasks),
+  };
+}
