@@ -60,6 +60,8 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
   metricsPort: '--metrics-port',
   logLevel: '--log-level',
   logFormat: '--log-format',
+  taskWriteConcurrency: '--task-write-concurrency',
+  planRefreshIntervalMs: '--plan-refresh-interval-ms',
 };
 
 /** `verify`'s own options: they apply to every pair of a `verify --plan` run. */
