@@ -179,7 +179,7 @@ export class PlanRunner {
       done: replicator.run().then(
         () => {
           entry.state = 'ended';
-          logger.info('task ended');
+          logger.info(this.stopping ? 'task stopped' : 'task ended');
         },
         (err: unknown) => {
           entry.state = 'failed';

@@ -11,6 +11,7 @@ import {
   replicateFlags,
   type ReplicateArgs,
 } from './replicate-command.js';
+import { runPlan } from './plan-run.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 
 export function bootstrapFlags<T>(yargs: Argv<T>) {
@@ -25,6 +26,7 @@ export async function runBootstrapCommand(args: ReplicateArgs): Promise<number> 
     format: format === 'json' || format === 'pretty' ? format : 'auto',
   });
   try {
+    if (args.plan !== undefined) return await runPlan(args.plan, args, logger, true);
     const config = await configFromArgs(args);
     const options = bootstrapOptionsFromArgs(args, true);
     // The replication progress line has nothing to say during a copy; the copy reports its own progress.

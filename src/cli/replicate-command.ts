@@ -18,6 +18,8 @@ import { ProgressTracker } from '../observability/progress-tracker.js';
 import { errorMessage } from '../errors/replicator-error.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
+import { planFlag } from './plan-flag.js';
+import { runPlan } from './plan-run.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
 
@@ -26,7 +28,7 @@ export function defaultWorkerId(): string {
 }
 
 export function replicateFlags<T>(yargs: Argv<T>) {
-  return credentialFlags(tableFlags(yargs), ['lease'])
+  return planFlag(credentialFlags(tableFlags(yargs), ['lease']))
     .option('source-streams-endpoint', {
       type: 'string',
       describe: "Endpoint of the source's DynamoDB Streams API [default: --source-endpoint]",
@@ -165,6 +167,16 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       type: 'number',
       default: 8,
       describe: 'Segments one worker copies at once',
+    })
+    .option('task-write-concurrency', {
+      type: 'number',
+      describe:
+        'With --plan: BatchWriteItem requests in flight per task, within --write-concurrency, so that one busy table cannot starve the others [default: --write-concurrency]',
+    })
+    .option('plan-refresh-interval-ms', {
+      type: 'number',
+      default: 60_000,
+      describe: "With --plan: how often the plan's globs are matched again against the source's tables",
     });
 }
 
@@ -224,6 +236,7 @@ function logFormat(value: string): 'auto' | 'json' | 'pretty' {
 export async function runReplicate(args: ReplicateArgs): Promise<number> {
   const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
   try {
+    if (args.plan !== undefined) return await runPlan(args.plan, args, logger, false);
     const config = await configFromArgs(args);
     return await replicate(
       config,

@@ -1,0 +1,179 @@
+// `replicate --plan` and `bootstrap --plan`: every table pair of a plan in this one process (app/plan-runner.ts),
+// with the process's flags (worker id, memory, write slots, timings, metrics, logs) and each task's from the plan.
+// Until SIGTERM/SIGINT (exit 0, or 1 listing the tasks that failed), or until every task has ended on its own
+// (exit 1 when any failed; `bootstrap` ends once every copy is done); a mistake in the plan is exit 2, one line.
+import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
+import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
+import { Semaphore } from '../util/semaphore.js';
+import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
+import { checkRange } from '../config/flag-checks.js';
+import type { Logger } from '../observability/logger.js';
+import type { ReplicatorMetrics } from '../observability/metrics.js';
+import { reportPlanProgress } from '../observability/progress-reporter.js';
+import { checkStreams } from '../plan/check-streams.js';
+import { loadPlan } from '../plan/load-plan.js';
+import type { PlanTask } from '../plan/plan-task.js';
+import { planNamesProfile } from '../plan/plan-tasks.js';
+import { resolvePlan } from '../plan/resolve-plan.js';
+import { loadKnownProfiles } from './credential-flags.js';
+import { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
+import type { ReplicateArgs } from './replicate-command.js';
+import { commandSessionName } from './session-name.js';
+
+/** The flags that name one task and so have no place beside a plan (its entries say them per pair). */
+const TASK_FLAGS = [
+  ...TABLE_PAIR_FLAGS,
+  'source-streams-endpoint',
+  'task-name',
+  'lease-region',
+  'lease-endpoint',
+  'lease-profile',
+  'lease-role-arn',
+  'lease-external-id',
+  'dest-stream-view-type',
+  'dest-kms-key',
+] as const;
+
+export async function runPlan(
+  file: string,
+  args: ReplicateArgs,
+  logger: Logger,
+  copyOnly: boolean,
+): Promise<number> {
+  refuseWithPlan(args, TASK_FLAGS);
+  const plan = await loadPlan(file);
+  const profiles = await loadKnownProfiles(planNamesProfile(plan));
+  checkRange(args['plan-refresh-interval-ms'], 1_000, 86_400_000, '--plan-refresh-interval-ms');
+  checkRange(args['task-write-concurrency'] ?? 1, 1, 256, '--task-write-concurrency');
+  const environment = { env: process.env, profiles, logger, sessionName: commandSessionName('replicate') };
+  // The process's own settings, the same for every task; each task adds its tables and options from the plan.
+  const processFlags = {
+    workerId: args['worker-id'],
+    writeConcurrency: args['write-concurrency'],
+    maxBufferMb: args['max-buffer-mb'],
+    failoverMs: args['failover-ms'],
+    shardSyncIntervalMs: args['shard-sync-interval-ms'],
+    shutdownTimeoutMs: args['shutdown-timeout-ms'],
+    metricsPort: args['metrics-port'],
+    // One progress line for the whole plan (and the copies' own lines), not one per task.
+    progressIntervalMs: 0,
+  };
+  const setup = (task: PlanTask): PlanTaskSetup => {
+    // The plan's value for the task, else the command line's (its own default included).
+    const own = task.flags;
+    const flags: ReplicationFlags = {
+      ...processFlags,
+      ...own,
+      startPosition: own.startPosition ?? (args['start-position'] === 'latest' ? 'latest' : 'trim-horizon'),
+      batchSize: own.batchSize ?? args['batch-size'],
+      pollIntervalMs: own.pollIntervalMs ?? args['poll-interval-ms'],
+      checkpointIntervalMs: own.checkpointIntervalMs ?? args['checkpoint-interval-ms'],
+      createDestTable: own.createDestTable === true || args['create-dest-table'],
+      copyTags: own.copyTags === true || args['copy-tags'],
+    };
+    const config = buildReplicationConfig(flags, process.env, profiles);
+    const copy = copyOnly || own.bootstrap === true || args.bootstrap;
+    return {
+      config,
+      bootstrap: copy
+        ? buildBootstrapOptions({
+            copyOnly,
+            segments: own.segments ?? args.segments,
+            maxWriteRate: own.maxWriteRate ?? args['max-write-rate'],
+            maxReadRate: own.maxReadRate ?? args['max-read-rate'],
+            copyConcurrency: own.copyConcurrency ?? args['copy-concurrency'],
+            progressIntervalMs: args['progress-interval-ms'],
+            // Many copies at once: progress lines, not bars fighting over one terminal.
+            progressBar: false,
+          })
+        : undefined,
+    };
+  };
+  const shared = {
+    memory: new Semaphore(args['max-buffer-mb'] * 1024 * 1024),
+    writeSlots: new Semaphore(args['write-concurrency']),
+  };
+  // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
+  const metrics =
+    args['metrics-port'] === undefined
+      ? undefined
+      : new (await import('../observability/metrics.js')).ReplicatorMetrics();
+  const runner = new PlanRunner({
+    resolve: async (signal) => (await resolvePlan(plan, environment, signal)).tasks,
+    setup,
+    prepare: async (task, _setup, signal) => {
+      const { ready } = await checkStreams(plan, [task], { ...environment, enable: true }, signal);
+      return ready.length > 0 ? 'start' : 'skip';
+    },
+    resources: shared,
+    taskWriteConcurrency: args['task-write-concurrency'] ?? args['write-concurrency'],
+    refreshIntervalMs: copyOnly ? 0 : args['plan-refresh-interval-ms'],
+    logger,
+    metrics,
+  });
+  return runWithSignals(runner, { logger, metrics }, args, copyOnly);
+}
+
+async function runWithSignals(
+  runner: PlanRunner,
+  { logger, metrics }: { readonly logger: Logger; readonly metrics: ReplicatorMetrics | undefined },
+  args: ReplicateArgs,
+  copyOnly: boolean,
+): Promise<number> {
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      logger.warn({ signal }, 'second interrupt: exiting without the final flush (checkpoints stay put)');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    logger.info({ signal }, 'stopping every task: flushing and checkpointing');
+    runner.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const background = new AbortController();
+  let metricsServer: { close(): void } | undefined;
+  try {
+    const port = args['metrics-port'];
+    if (port !== undefined && metrics !== undefined) {
+      const { serveMetrics } = await import('../observability/metrics.js');
+      const served = await serveMetrics(metrics.registry, port, () => !runner.stopping);
+      metricsServer = served.server;
+      logger.info({ port: served.port }, 'serving /metrics and /healthz');
+    }
+    const progress = copyOnly
+      ? Promise.resolve()
+      : reportPlanProgress(
+          { trackers: () => runner.trackers(), states: () => runner.states() },
+          logger,
+          args['progress-interval-ms'],
+          background.signal,
+        );
+    let outcome: PlanOutcome;
+    try {
+      outcome = await runner.run();
+    } finally {
+      background.abort();
+      await progress;
+    }
+    return exitCode(outcome, logger);
+  } finally {
+    metricsServer?.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** 0 when no task failed; 2 when every task failed its startup checks; else 1, with the failed tasks listed. */
+function exitCode(outcome: PlanOutcome, logger: Logger): number {
+  const { failures } = outcome;
+  if (failures.length === 0) {
+    logger.info({ tasks: outcome.tasks }, 'stopped');
+    return EXIT_OK;
+  }
+  const list = failures.map((f) => `${f.taskName} (${f.message})`).join('; ');
+  logger.fatal(`${failures.length} of ${outcome.tasks} tasks failed: ${list}`);
+  return failures.length === outcome.tasks && failures.every((f) => f.config) ? EXIT_CONFIG : EXIT_FAILED;
+}
