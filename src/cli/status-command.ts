@@ -17,6 +17,7 @@ import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { checkStreams, taskLabel } from '../plan/check-streams.js';
 import { loadPlan } from '../plan/load-plan.js';
+import { inPlanWords } from '../plan/plan-fields.js';
 import { formatPlanStatus, planStatusJson, type TaskStatus } from '../plan/plan-status-report.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
@@ -185,8 +186,9 @@ async function statusOfPlan(file: string, json: boolean, logger: Logger): Promis
       statuses.push({ ...common, fleet: await readFleet(sides.lease, logger) });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      logger.error(`${common.label}: ${err.message}`);
-      statuses.push({ ...common, fleet: undefined, error: err.message });
+      const error = inPlanWords(err.message);
+      logger.error(`${common.label}: ${error}`);
+      statuses.push({ ...common, fleet: undefined, error });
     }
   }
   process.stdout.write(

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { ProgressBar } from '../observability/progress-bar.js';
 import { checkStreams, taskLabel } from '../plan/check-streams.js';
 import { loadPlan } from '../plan/load-plan.js';
+import { inPlanWords } from '../plan/plan-fields.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import {
   formatPlanVerify,
@@ -258,8 +259,9 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
         if (err instanceof StoppedError) {
           outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
         } else if (err instanceof ConfigError) {
-          logger.error(`${pair.label}: ${err.message}`);
-          outcomes.push({ ...common, outcome: { kind: 'failed', error: err.message } });
+          const error = inPlanWords(err.message);
+          logger.error(`${pair.label}: ${error}`);
+          outcomes.push({ ...common, outcome: { kind: 'failed', error } });
         } else {
           throw err;
         }
