@@ -7,7 +7,7 @@ import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-ru
 import { Semaphore } from '../util/semaphore.js';
 import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
-import type { Logger } from '../observability/logger.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
 import type { ReplicatorMetrics } from '../observability/metrics.js';
 import { reportPlanProgress } from '../observability/progress-reporter.js';
 import { checkStreams } from '../plan/check-streams.js';
@@ -94,13 +94,31 @@ export async function runPlan(
     memory: new Semaphore(args['max-buffer-mb'] * 1024 * 1024),
     writeSlots: new Semaphore(args['write-concurrency']),
   };
+  // Every choice of the first resolution is logged; a later one (every refresh) logs only what changed.
+  let logged = new Set<string>();
+  const resolveQuietly = async (signal: AbortSignal): Promise<readonly PlanTask[]> => {
+    const first = logged.size === 0;
+    const resolution = await resolvePlan(
+      plan,
+      { ...environment, logger: first ? logger : silentLogger() },
+      signal,
+    );
+    const now = new Set<string>();
+    for (const choice of resolution.choices) {
+      const key = JSON.stringify([choice.msg, choice.fields]);
+      now.add(key);
+      if (!first && !logged.has(key)) logger[choice.level](choice.fields, choice.msg);
+    }
+    logged = now;
+    return resolution.tasks;
+  };
   // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
   const metrics =
     args['metrics-port'] === undefined
       ? undefined
       : new (await import('../observability/metrics.js')).ReplicatorMetrics();
   const runner = new PlanRunner({
-    resolve: async (signal) => (await resolvePlan(plan, environment, signal)).tasks,
+    resolve: (signal) => resolveQuietly(signal),
     setup,
     prepare: async (task, _setup, signal) => {
       const { ready } = await checkStreams(plan, [task], { ...environment, enable: true }, signal);
