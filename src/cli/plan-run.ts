@@ -16,10 +16,11 @@ import type { PlanTask } from '../plan/plan-task.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
 import { loadKnownProfiles } from './credential-flags.js';
-import { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { EXIT_CONFIG, EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import { refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import type { ReplicateArgs } from './replicate-command.js';
 import { commandSessionName } from './session-name.js';
+import { onStopSignals } from './stop-signals.js';
 
 /** The flags that name one task and so have no place beside a plan (its entries say them per pair). */
 const TASK_FLAGS = [
@@ -139,18 +140,11 @@ async function runWithSignals(
   args: ReplicateArgs,
   copyOnly: boolean,
 ): Promise<number> {
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      logger.warn({ signal }, 'second interrupt: exiting without the final flush (checkpoints stay put)');
-      process.exit(EXIT_INTERRUPTED);
-    }
-    logger.info({ signal }, 'stopping every task: flushing and checkpointing');
-    runner.stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const removeSignals = onStopSignals(
+    logger,
+    () => runner.stop(),
+    'stopping every task: flushing and checkpointing',
+  );
   const background = new AbortController();
   let metricsServer: { close(): void } | undefined;
   try {
@@ -179,8 +173,7 @@ async function runWithSignals(
     return exitCode(outcome, logger);
   } finally {
     metricsServer?.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignals();
   }
 }
 

@@ -19,9 +19,10 @@ import { errorMessage } from '../errors/replicator-error.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { planFlag } from './plan-flag.js';
+import { onStopSignals } from './stop-signals.js';
 import { runPlan } from './plan-run.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { EXIT_OK } from './exit-codes.js';
 
 export function defaultWorkerId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -260,18 +261,11 @@ export async function replicate(
   const tracker = new ProgressTracker(events);
   const replicator = new Replicator({ config, events, logger, bootstrap });
   const background = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      logger.warn({ signal }, 'second interrupt: exiting without the final flush (checkpoints stay put)');
-      process.exit(EXIT_INTERRUPTED);
-    }
-    logger.info({ signal }, 'stopping: flushing and checkpointing');
-    replicator.stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const removeSignals = onStopSignals(
+    logger,
+    () => replicator.stop(),
+    'stopping: flushing and checkpointing',
+  );
   let metricsServer: { close(): void } | undefined;
   try {
     if (config.metricsPort !== undefined) {
@@ -298,7 +292,6 @@ export async function replicate(
     return EXIT_OK;
   } finally {
     metricsServer?.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignals();
   }
 }
