@@ -16,7 +16,8 @@ import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanTask } from '../plan/plan-task.js';
 import { NestedSlots, Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
-import { Replicator, type ProcessResources } from './replicator.js';
+import type { ProcessResources } from './process-resources.js';
+import { Replicator } from './replicator.js';
 
 export type PlanTaskState = 'running' | 'ended' | 'failed';
 

@@ -17,36 +17,19 @@ import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
 import type { PlanShare } from '../lease/plan-share.js';
-import { Semaphore, type Slots } from '../util/semaphore.js';
 import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { roleSessionName } from '../config/credential-source.js';
 import { DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
+import type { Semaphore } from '../util/semaphore.js';
+import { processResources, type ProcessResources } from './process-resources.js';
 import { SideClients } from './side-clients.js';
 import { ShardPipeline } from './shard-pipeline.js';
 import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
 
 export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
-
-/** What the tasks of one process share: the memory budget of buffered records and the write slots. */
-export interface ProcessResources {
-  /** Bytes of stream records read and not yet written, over every shard of every task. */
-  readonly memory: Semaphore;
-  /** BatchWriteItem requests in flight (a task's own limit nested in the process's in a plan). */
-  readonly writeSlots: Slots;
-}
-
-export function processResources(config: {
-  readonly maxBufferBytes: number;
-  readonly writeConcurrency: number;
-}): ProcessResources {
-  return {
-    memory: new Semaphore(config.maxBufferBytes),
-    writeSlots: new Semaphore(config.writeConcurrency),
-  };
-}
 
 export interface ReplicatorDeps {
   readonly config: ReplicationConfig;
