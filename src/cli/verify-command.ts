@@ -124,25 +124,15 @@ export async function verify(
   options: { readonly json: boolean; readonly logger: Logger },
 ): Promise<number> {
   const { logger } = options;
-  const interrupt = onInterrupt(logger);
-  try {
-    const summary = await verifyPair(config, { logger }, interrupt.signal);
-    const result = verifyResult(summary);
+  return interruptible(logger, async (signal) => {
+    const summary = await verifyPair(config, { logger }, signal);
     process.stdout.write(
       options.json
         ? `${JSON.stringify(summaryJson(summary), null, 2)}\n`
         : `${formatVerifySummary(summary)}\n`,
     );
-    return verifyExitCode(result);
-  } catch (err) {
-    if (err instanceof StoppedError) {
-      logger.warn('verify stopped before the end: no verdict');
-      return EXIT_INTERRUPTED;
-    }
-    throw err;
-  } finally {
-    interrupt.dispose();
-  }
+    return verifyExitCode(verifyResult(summary));
+  });
 }
 
 /**
@@ -216,10 +206,9 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
   const plan = await loadPlan(file);
   const profiles = await loadKnownProfiles(planNamesProfile(plan));
   const deps = { logger, sessionName: commandSessionName('verify'), profiles };
-  const interrupt = onInterrupt(logger);
-  try {
-    const { tasks } = await resolvePlan(plan, deps, interrupt.signal);
-    const { ready } = await checkStreams(plan, tasks, { ...deps, enable: false }, interrupt.signal);
+  return interruptible(logger, async (signal) => {
+    const { tasks } = await resolvePlan(plan, deps, signal);
+    const { ready } = await checkStreams(plan, tasks, { ...deps, enable: false }, signal);
     // Every pair's settings first, so that a flag mistake ends the run before any pair is compared.
     const pairs = ready.map((task) => ({
       task,
@@ -235,13 +224,13 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
         source: pair.config.source,
         destination: pair.config.destination,
       };
-      if (interrupt.signal.aborted) {
+      if (signal.aborted) {
         outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
         continue;
       }
       try {
         const label = `verify ${pair.config.source.tableName}`;
-        const summary = await verifyPair(pair.config, { logger, label }, interrupt.signal);
+        const summary = await verifyPair(pair.config, { logger, label }, signal);
         outcomes.push({ ...common, outcome: { kind: 'verified', summary } });
         logger.info(
           {
@@ -267,23 +256,14 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
         }
       }
     }
-    if (interrupt.signal.aborted)
-      logger.warn('verify stopped before the end: pairs not reached have no verdict');
+    if (signal.aborted) logger.warn('verify stopped before the end: pairs not reached have no verdict');
     process.stdout.write(
       args.json
         ? `${JSON.stringify(planVerifyJson(outcomes), null, 2)}\n`
         : `${formatPlanVerify(outcomes)}\n`,
     );
     return planVerifyExitCode(outcomes);
-  } catch (err) {
-    if (err instanceof StoppedError) {
-      logger.warn('verify stopped before the end: no verdict');
-      return EXIT_INTERRUPTED;
-    }
-    throw err;
-  } finally {
-    interrupt.dispose();
-  }
+  });
 }
 
 /** A task's two tables: the plan's copy options (segments, rates) are the copy's, not verify's. */
@@ -301,7 +281,11 @@ function tablesOf(flags: TableFlags): TableFlags {
 }
 
 /** The first SIGINT/SIGTERM aborts the signal; a second exits at once (130). */
-function onInterrupt(logger: Logger): { readonly signal: AbortSignal; dispose(): void } {
+/**
+ * Runs a verify with SIGTERM/SIGINT stopping it (a second one exits at once): a run stopped before its end has no
+ * verdict (exit 130).
+ */
+async function interruptible(logger: Logger, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const stop = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -312,11 +296,16 @@ function onInterrupt(logger: Logger): { readonly signal: AbortSignal; dispose():
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  return {
-    signal: stop.signal,
-    dispose: () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
+  try {
+    return await run(stop.signal);
+  } catch (err) {
+    if (err instanceof StoppedError) {
+      logger.warn('verify stopped before the end: no verdict');
+      return EXIT_INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
