@@ -58,8 +58,8 @@ test('the human view lists every shard and worker', () => {
     'task t',
   );
   assert.match(text, /^task t/);
-  assert.match(text, /s1\s+reading\s+w1\s+TRIM_HORIZON\s+-/);
-  assert.match(text, /s2\s+waiting-for-parents\s+-\s+TRIM_HORIZON\s+s1/);
+  assert.match(text, /s1\s+reading\s+w1\s+-\s+TRIM_HORIZON\s+-/);
+  assert.match(text, /s2\s+waiting-for-parents\s+-\s+-\s+TRIM_HORIZON\s+s1/);
   assert.match(text, /shards: 1 reading, 1 waiting-for-parents/);
   assert.match(text, /w1: 1 lease$/m);
 });
@@ -85,4 +85,68 @@ test('a worker with a recent heartbeat shows though it holds no lease; one gone 
   assert.match(text, /w1: 1 lease$/m);
   assert.match(text, /w2: 0 leases \(standby\)$/m);
   assert.doesNotMatch(text, /w3/);
+});
+
+test("a shard's lag is its owner's last report while it is read, and unknown once nobody reads it", () => {
+  const status = fleetStatus(
+    [
+      lease('a', { leaseOwner: 'w1', lastRenewedAt: NOW, failoverMs: 10_000, behindMs: 0 }),
+      lease('b', { leaseOwner: 'w1', lastRenewedAt: NOW, failoverMs: 10_000, behindMs: 83_000 }),
+      lease('c', { leaseOwner: 'w2', pendingOwner: 'w1', lastRenewedAt: NOW, behindMs: 450 }),
+      lease('d', { leaseOwner: 'w2', lastRenewedAt: NOW - 60_000, failoverMs: 10_000, behindMs: 5 }),
+      lease('e', { leaseOwner: undefined, behindMs: 7 }),
+      lease('f', { leaseOwner: 'w1', checkpoint: SHARD_END, behindMs: 9 }),
+      lease('g', { leaseOwner: 'w1', lastRenewedAt: NOW }),
+    ],
+    NOW,
+  );
+  assert.deepEqual(
+    status.shards.map((s) => [s.shardId, s.state, s.behindMs]),
+    [
+      ['a', 'reading', 0],
+      ['b', 'reading', 83_000],
+      ['c', 'handing-over', 450],
+      ['d', 'expired', undefined],
+      ['e', 'unowned', undefined],
+      ['f', 'finished', undefined],
+      ['g', 'reading', undefined],
+    ],
+  );
+  const text = formatFleetStatus(status, 'task t');
+  assert.match(text, /^a\s+reading\s+w1\s+0 ms\s/m);
+  assert.match(text, /^b\s+reading\s+w1\s+1:23\s/m);
+  assert.match(text, /^c\s+handing over to w1\s+w2\s+450 ms\s/m);
+  assert.match(text, /^d\s+expired\s+w2\s+-\s/m);
+  assert.equal(status.copy, undefined);
+  assert.doesNotMatch(text, /bootstrap copy/);
+});
+
+test("the task's bootstrap copy, from its items in the lease table", () => {
+  const copy = {
+    task: {
+      state: 'copying' as const,
+      startedAt: NOW - 10_000,
+      segments: 2,
+      estimatedItems: 1_000,
+      estimatedBytes: 0,
+      streamArn: 'arn:stream',
+      positionsRecordedAt: NOW - 9_000,
+      doneAt: undefined,
+    },
+    segments: [0, 1].map((segment) => ({
+      segment,
+      leaseOwner: 'w1',
+      leaseCounter: 1,
+      lastEvaluatedKey: undefined,
+      done: segment === 0,
+      itemsCopied: 250,
+      bytesCopied: 0,
+    })),
+  };
+  const status = fleetStatus([], NOW, [], copy);
+  assert.equal(status.copy?.itemsCopied, 500);
+  assert.match(
+    formatFleetStatus(status, 'task t'),
+    /^bootstrap copy: copying: 1\/2 segments, 500 of ~1,000 items \(50%\), 50 items\/s on average, ETA 0:10$/m,
+  );
 });

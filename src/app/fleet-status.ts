@@ -1,7 +1,11 @@
-// Pure: the fleet as the lease table shows it, for `ddb-replicator status`. A shard's state is one of reading,
+// Pure: the fleet as the lease table shows it, for `ddb-replicator status`: per shard its owner's lag (as
+// recorded with the owner's last renewal) and the task's bootstrap copy, so any reader sees every worker's. A shard's state is one of reading,
 // handing over, expired (its owner has not renewed within its failover time, by the lease's lastRenewedAt and the
 // reader's clock: a display hint, not the rule workers use), waiting for parents, unowned, or finished.
+import type { BootstrapItems } from '../bootstrap/bootstrap-items.js';
+import { copyStatus, copyStatusText, type CopyStatus } from '../bootstrap/copy-status.js';
 import { isReady } from '../lease/lease-decision.js';
+import { lagText } from '../observability/lag-text.js';
 import { isFinished, type Lease, type WorkerPresence } from '../lease/lease.js';
 
 export type ShardState =
@@ -16,6 +20,11 @@ export interface ShardStatus {
   readonly parentShardIds: readonly string[];
   /** Milliseconds since the owner last renewed, when the lease records it. */
   readonly sinceRenewalMs: number | undefined;
+  /**
+   * How far behind the newest record the owner was at its last renewal (at most a renewal interval ago), for a
+   * shard being read; undefined when nobody reads it or its owner knows nothing yet.
+   */
+  readonly behindMs: number | undefined;
 }
 
 export interface WorkerStatus {
@@ -29,6 +38,8 @@ export interface FleetStatus {
   readonly shards: readonly ShardStatus[];
   readonly workers: readonly WorkerStatus[];
   readonly totals: Readonly<Record<ShardState, number>>;
+  /** The task's bootstrap copy, when it has one. */
+  readonly copy?: CopyStatus;
 }
 
 const DEFAULT_FAILOVER_MS = 10_000;
@@ -41,6 +52,7 @@ export function fleetStatus(
   leases: readonly Lease[],
   now: number,
   presence: readonly WorkerPresence[] = [],
+  copyItems?: BootstrapItems,
 ): FleetStatus {
   const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
   // A parent lease is deleted only after it finished, so a missing parent counts as done here.
@@ -50,14 +62,16 @@ export function fleetStatus(
     .map((lease): ShardStatus => {
       const sinceRenewalMs =
         lease.lastRenewedAt === undefined ? undefined : Math.max(0, now - lease.lastRenewedAt);
+      const state = stateOf(lease, byKey, noStream, sinceRenewalMs);
       return {
         shardId: lease.leaseKey,
-        state: stateOf(lease, byKey, noStream, sinceRenewalMs),
+        state,
         owner: lease.leaseOwner,
         pendingOwner: lease.pendingOwner,
         checkpoint: lease.checkpoint,
         parentShardIds: lease.parentShardIds,
         sinceRenewalMs,
+        behindMs: state === 'reading' || state === 'handing-over' ? lease.behindMs : undefined,
       };
     });
   const counts = new Map<string, number>();
@@ -91,7 +105,8 @@ export function fleetStatus(
     finished: 0,
   };
   for (const shard of shards) totals[shard.state] += 1;
-  return { shards, workers, totals };
+  const copy = copyItems === undefined ? undefined : copyStatus(copyItems, now);
+  return { shards, workers, totals, ...(copy === undefined ? {} : { copy }) };
 }
 
 function stateOf(
@@ -115,10 +130,11 @@ export function formatFleetStatus(status: FleetStatus, header: string): string {
     s.shardId,
     s.state === 'handing-over' ? `handing over to ${s.pendingOwner ?? '?'}` : s.state,
     s.owner ?? '-',
+    s.behindMs === undefined ? '-' : lagText(s.behindMs),
     s.checkpoint,
     s.parentShardIds.length === 0 ? '-' : s.parentShardIds.join(','),
   ]);
-  const table = [['SHARD', 'STATE', 'OWNER', 'CHECKPOINT', 'PARENTS'], ...rows];
+  const table = [['SHARD', 'STATE', 'OWNER', 'LAG', 'CHECKPOINT', 'PARENTS'], ...rows];
   const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
   const lines = table.map((row) =>
     row
@@ -143,6 +159,7 @@ export function formatFleetStatus(status: FleetStatus, header: string): string {
     ...lines,
     '',
     `shards: ${totals || 'none'}`,
+    ...(status.copy === undefined ? [] : [`bootstrap copy: ${copyStatusText(status.copy)}`]),
     'workers:',
     ...workers.map((w) => `  ${w}`),
   ].join('\n');

@@ -16,6 +16,7 @@ import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
+import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanShare } from '../lease/plan-share.js';
 import { retrying } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
@@ -41,6 +42,8 @@ export interface ReplicatorDeps {
   readonly resources?: ProcessResources | undefined;
   /** In a plan: the fair share over every task (lease/plan-share.ts), this one named `task` there. */
   readonly plan?: { readonly share: PlanShare; readonly task: string } | undefined;
+  /** The caller's, when it shows progress too; else one of its own, for the lag its renewals record. */
+  readonly tracker?: ProgressTracker | undefined;
 }
 
 export class Replicator {
@@ -51,6 +54,7 @@ export class Replicator {
   readonly #clients: SideClients;
   readonly #resources: ProcessResources;
   readonly #plan: ReplicatorDeps['plan'];
+  readonly #tracker: ProgressTracker;
   readonly #stop = new AbortController();
   readonly #abandon = new AbortController();
   readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
@@ -65,6 +69,7 @@ export class Replicator {
     this.#bootstrap = deps.bootstrap;
     this.#resources = deps.resources ?? processResources(deps.config);
     this.#plan = deps.plan;
+    this.#tracker = deps.tracker ?? new ProgressTracker(deps.events);
     this.#clients = new SideClients(deps.config, {
       logger: deps.logger,
       sessionName: roleSessionName(deps.config.workerId),
@@ -212,6 +217,7 @@ export class Replicator {
       events: this.#events,
       logger: this.#logger,
       streamShardIds: () => shardSync.shardIds(),
+      behindMs: (shardId) => this.#tracker.behindMs(shardId),
       onAcquired: (lease) => {
         this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, shardSync, timing });
       },

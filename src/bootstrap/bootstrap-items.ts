@@ -44,6 +44,26 @@ export interface CopySegment {
   readonly bytesCopied: number;
 }
 
+/** A task's copy as its lease table holds it. */
+export interface BootstrapItems {
+  readonly task: BootstrapTask | undefined;
+  /** Sorted by segment number. */
+  readonly segments: readonly CopySegment[];
+}
+
+/** The copy's items among lease table items (keys starting with `bootstrap#`; others are left out). */
+export function bootstrapItemsFrom(items: readonly Record<string, AttributeValue>[]): BootstrapItems {
+  let task: BootstrapTask | undefined;
+  const segments: CopySegment[] = [];
+  for (const item of items) {
+    const key = item.leaseKey?.S ?? '';
+    if (key === TASK_KEY) task = taskFromItem(item);
+    else if (key.startsWith(SEGMENT_KEY_PREFIX)) segments.push(segmentFromItem(item));
+  }
+  segments.sort((a, b) => a.segment - b.segment);
+  return { task, segments };
+}
+
 export function segmentKey(segment: number): string {
   return `${SEGMENT_KEY_PREFIX}${segment}`;
 }

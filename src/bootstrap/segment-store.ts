@@ -16,13 +16,14 @@ import type { Lease } from '../lease/lease.js';
 import { toItem } from '../lease/lease-items.js';
 import { BOOTSTRAP_KEY_PREFIX } from '../lease/lease-store.js';
 import {
+  bootstrapItemsFrom,
   newSegmentItem,
   savedKeyValue,
   segmentFromItem,
   segmentKey,
-  taskFromItem,
   taskToItem,
   TASK_KEY,
+  type BootstrapItems,
   type BootstrapState,
   type BootstrapTask,
   type CopySegment,
@@ -30,11 +31,7 @@ import {
 import type { ScanKey } from './scan-key-codec.js';
 import { unlessConditionFailed } from '../lease/unless-condition-failed.js';
 
-export interface BootstrapItems {
-  readonly task: BootstrapTask | undefined;
-  /** Sorted by segment number. */
-  readonly segments: readonly CopySegment[];
-}
+export type { BootstrapItems };
 
 export interface SegmentProgress {
   /** Undefined once the segment is copied to its end. */
@@ -93,8 +90,7 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   async read(signal?: AbortSignal): Promise<BootstrapItems> {
-    let task: BootstrapTask | undefined;
-    const segments: CopySegment[] = [];
+    const items: Record<string, AttributeValue>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.#client.send(
@@ -107,14 +103,10 @@ export class DynamoSegmentStore implements SegmentStore {
         }),
         { abortSignal: signal },
       );
-      for (const item of out.Items ?? []) {
-        if (item.leaseKey?.S === TASK_KEY) task = taskFromItem(item);
-        else segments.push(segmentFromItem(item));
-      }
+      items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
-    segments.sort((a, b) => a.segment - b.segment);
-    return { task, segments };
+    return bootstrapItemsFrom(items);
   }
 
   async createTask(task: BootstrapTask, signal?: AbortSignal): Promise<boolean> {

@@ -259,7 +259,7 @@ export async function replicate(
   const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
   logEvents(events, logger);
   const tracker = new ProgressTracker(events);
-  const replicator = new Replicator({ config, events, logger, bootstrap });
+  const replicator = new Replicator({ config, events, logger, bootstrap, tracker });
   const background = new AbortController();
   const removeSignals = onStopSignals(
     logger,

@@ -1,9 +1,11 @@
-// `ddb-replicator status`: reads the task's lease table and prints the fleet (per shard its state, owner,
-// checkpoint and parents; per worker its lease count), as a table or, with --json, for scripts. With --plan,
-// one line per task of the plan (a task without a lease table yet is "not started") and the workers of all.
+// `ddb-replicator status`: reads the task's lease table and prints the fleet (per shard its state, owner, lag,
+// checkpoint and parents; per worker its lease count; a bootstrap copy's progress), as a table or, with --json,
+// for scripts. With --plan, one line per task of the plan (a task without a lease table yet is "not started")
+// and the workers of all.
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
 import { STARTUP } from '../app/aws-clients.js';
+import { bootstrapItemsFrom } from '../bootstrap/bootstrap-items.js';
 import { SideClients } from '../app/side-clients.js';
 import { fleetStatus, formatFleetStatus, type FleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
@@ -156,7 +158,7 @@ async function readFleet(location: TableLocation, logger: Logger): Promise<Fleet
     } catch (err) {
       throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
     }
-    return fleetStatus(fleet.leases, Date.now(), fleet.workers);
+    return fleetStatus(fleet.leases, Date.now(), fleet.workers, bootstrapItemsFrom(fleet.copyItems));
   } finally {
     client.destroy();
   }

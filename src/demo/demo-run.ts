@@ -144,7 +144,7 @@ export class DemoRun {
     const tracker = new ProgressTracker(events);
     let firstReplicatedAt: number | undefined;
     events.on('batch.flushed', () => (firstReplicatedAt ??= performance.now()));
-    const replicator = new Replicator({ config: this.#config(regions), events, logger });
+    const replicator = new Replicator({ config: this.#config(regions), events, logger, tracker });
     const replicatorEnded = new AbortController();
     let replicatorError: unknown;
     const replicating = replicator

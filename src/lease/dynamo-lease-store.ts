@@ -49,6 +49,7 @@ export class DynamoLeaseStore implements LeaseStore {
   async listFleet(signal?: AbortSignal): Promise<Fleet> {
     const leases: Lease[] = [];
     const workers: WorkerPresence[] = [];
+    const copyItems: Record<string, AttributeValue>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.#client.send(
@@ -58,13 +59,13 @@ export class DynamoLeaseStore implements LeaseStore {
       for (const item of out.Items ?? []) {
         const key = item.leaseKey?.S ?? '';
         // A bootstrap copy's items are no shard leases (see BOOTSTRAP_KEY_PREFIX).
-        if (key.startsWith(BOOTSTRAP_KEY_PREFIX)) continue;
-        if (key.startsWith(WORKER_KEY_PREFIX)) workers.push(presenceFromItem(item));
+        if (key.startsWith(BOOTSTRAP_KEY_PREFIX)) copyItems.push(item);
+        else if (key.startsWith(WORKER_KEY_PREFIX)) workers.push(presenceFromItem(item));
         else leases.push(fromItem(item));
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return { leases, workers };
+    return { leases, workers, copyItems };
   }
 
   async heartbeat(workerId: string, signal?: AbortSignal): Promise<void> {
@@ -103,7 +104,7 @@ export class DynamoLeaseStore implements LeaseStore {
           TableName: this.tableName,
           Key: { leaseKey: { S: seen.leaseKey } },
           UpdateExpression:
-            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner',
+            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner, behindMs',
           ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
           ExpressionAttributeValues: {
             ':owner': { S: owner },
@@ -132,7 +133,7 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 
-  async renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined> {
+  async renew(seen: Lease, signal?: AbortSignal, behindMs?: number): Promise<Lease | undefined> {
     const owner = seen.leaseOwner;
     if (owner === undefined) return undefined;
     let counter = seen.leaseCounter;
@@ -141,7 +142,7 @@ export class DynamoLeaseStore implements LeaseStore {
     // name, and one more attempt on that counter renews it, instead of dropping a lease nobody took. Any move to
     // another worker (take, hand-over, release) changes leaseOwner, so the item returned tells the two apart.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const outcome = await this.#renewOnce(seen.leaseKey, owner, counter, signal);
+      const outcome = await this.#renewOnce(seen.leaseKey, owner, counter, behindMs, signal);
       if (outcome.renewed !== undefined) return outcome.renewed;
       const current = outcome.refusedBy;
       if (current?.leaseOwner !== owner) return undefined;
@@ -154,20 +155,28 @@ export class DynamoLeaseStore implements LeaseStore {
     leaseKey: string,
     owner: string,
     counter: number,
+    behindMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<{ readonly renewed?: Lease; readonly refusedBy?: Lease | undefined }> {
+    // The lag rides on the renewal the lease needs anyway: `status` reads every worker's lag from the lease
+    // table at no extra write.
+    const lag: { expression: string; values: Record<string, AttributeValue> } =
+      behindMs === undefined
+        ? { expression: ' REMOVE behindMs', values: {} }
+        : { expression: ', behindMs = :behind', values: { ':behind': { N: String(Math.round(behindMs)) } } };
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { leaseKey: { S: leaseKey } },
-          UpdateExpression: 'SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now',
+          UpdateExpression: `SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now${lag.expression}`,
           ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
           ExpressionAttributeValues: {
             ':owner': { S: owner },
             ':one': { N: '1' },
             ':seen': { N: String(counter) },
             ':now': { N: String(this.#now()) },
+            ...lag.values,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -33,6 +33,8 @@ export interface LeaseCoordinatorDeps {
   readonly onHandoverRequested: (lease: ShardLease, to: string) => Promise<void>;
   /** Called when the lease table refuses this worker for good (access denied, table deleted). */
   readonly onFatal: (err: unknown) => void;
+  /** How far behind the newest record a held shard is, recorded with each renewal for `status`. */
+  readonly behindMs?: (shardId: string) => number | undefined;
   /** In a plan: the share is over every task of the plan (plan-share.ts), this one named `task` there. */
   readonly plan?: { readonly share: PlanShare; readonly task: string } | undefined;
 }
@@ -184,7 +186,7 @@ export class LeaseCoordinator {
     if (lease.isLost) return;
     const sentAt = this.#clock();
     try {
-      const renewed = await this.#deps.store.renew(lease.lease, signal);
+      const renewed = await this.#deps.store.renew(lease.lease, signal, this.#deps.behindMs?.(lease.shardId));
       if (renewed === undefined) {
         this.#lose(lease, 'another worker took the lease');
         return;

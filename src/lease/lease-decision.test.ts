@@ -27,6 +27,7 @@ function lease(
     pendingOwner: options.pending,
     lastRenewedAt: undefined,
     failoverMs: undefined,
+    behindMs: undefined,
     startingSequenceNumber: undefined,
   };
 }

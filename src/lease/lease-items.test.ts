@@ -15,6 +15,7 @@ const FULL: Lease = {
   pendingOwner: 'worker-2',
   lastRenewedAt: 1_700_000_000_123,
   failoverMs: 10_000,
+  behindMs: 1_250,
   startingSequenceNumber: '49500000000000000000000000000000000000000000000000000001',
 };
 
@@ -23,6 +24,7 @@ const NONE_OF_OURS = {
   pendingOwner: undefined,
   lastRenewedAt: undefined,
   failoverMs: undefined,
+  behindMs: undefined,
   startingSequenceNumber: undefined,
 };
 
@@ -44,6 +46,7 @@ describe('toItem / fromItem', () => {
       pendingOwner: { S: 'worker-2' },
       lastRenewedAt: { N: '1700000000123' },
       failoverMs: { N: '10000' },
+      behindMs: { N: '1250' },
       startingSequenceNumber: { S: FULL.startingSequenceNumber },
     });
   });

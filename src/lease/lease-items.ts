@@ -18,6 +18,7 @@ export function toItem(lease: Lease): Record<string, AttributeValue> {
   if (lease.pendingOwner !== undefined) item.pendingOwner = { S: lease.pendingOwner };
   if (lease.lastRenewedAt !== undefined) item.lastRenewedAt = { N: String(lease.lastRenewedAt) };
   if (lease.failoverMs !== undefined) item.failoverMs = { N: String(lease.failoverMs) };
+  if (lease.behindMs !== undefined) item.behindMs = { N: String(lease.behindMs) };
   if (lease.startingSequenceNumber !== undefined) {
     item.startingSequenceNumber = { S: lease.startingSequenceNumber };
   }
@@ -39,6 +40,7 @@ export function fromItem(item: Record<string, AttributeValue>): Lease {
     pendingOwner: item.pendingOwner?.S,
     lastRenewedAt: optionalNumber(item.lastRenewedAt),
     failoverMs: optionalNumber(item.failoverMs),
+    behindMs: optionalNumber(item.behindMs),
     startingSequenceNumber: item.startingSequenceNumber?.S,
   };
 }

@@ -1,6 +1,7 @@
 // The lease table's operations, as the coordinator, the shard pipelines and shard discovery see them; the one
 // implementation over DynamoDB is DynamoLeaseStore (dynamo-lease-store.ts). Every change is a conditional write,
 // and a failed condition is a result ("someone else changed it"), never an exception.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Lease, WorkerPresence } from './lease.js';
 
 /**
@@ -12,6 +13,8 @@ export const BOOTSTRAP_KEY_PREFIX = 'bootstrap#';
 export interface Fleet {
   readonly leases: Lease[];
   readonly workers: WorkerPresence[];
+  /** A bootstrap copy's items, as stored (the bootstrap code reads them), for `status`. */
+  readonly copyItems: Record<string, AttributeValue>[];
 }
 
 export interface LeaseStore {
@@ -33,8 +36,11 @@ export interface LeaseStore {
   create(lease: Lease, signal?: AbortSignal): Promise<boolean>;
   /** Makes `owner` the owner, if the lease is still as seen (counter). Returns the lease as taken. */
   take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined>;
-  /** Bumps the counter, if `seen.leaseOwner` still holds it at `seen.leaseCounter`. */
-  renew(seen: Lease, signal?: AbortSignal): Promise<Lease | undefined>;
+  /**
+   * Bumps the counter, if `seen.leaseOwner` still holds it at `seen.leaseCounter`, and records the owner's lag
+   * (`behindMs`; none given: removed, as a lease just taken has no lag of its new owner's yet).
+   */
+  renew(seen: Lease, signal?: AbortSignal, behindMs?: number): Promise<Lease | undefined>;
   /** Moves the checkpoint, if `owner` still holds the lease. */
   checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
   /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. True once it is

@@ -3,8 +3,8 @@
 // checkpoint (a sequence number, TRIM_HORIZON, LATEST or SHARD_END), checkpointSubSequenceNumber,
 // ownerSwitchesSinceCheckpoint, parentShardId (SS). Ours on top: streamArn (detects a replaced stream),
 // startingSequenceNumber (see below), pendingOwner (a worker asking for the lease in a graceful hand-over),
-// lastRenewedAt and failoverMs (wall-clock
-// facts for `status` only; expiry itself is judged by counters, never by comparing clocks of two machines).
+// lastRenewedAt, failoverMs and behindMs (wall-clock facts for `status` only; expiry itself is judged by
+// counters, never by comparing clocks of two machines).
 
 export const TRIM_HORIZON = 'TRIM_HORIZON';
 export const LATEST = 'LATEST';
@@ -22,6 +22,11 @@ export interface Lease {
   readonly pendingOwner: string | undefined;
   readonly lastRenewedAt: number | undefined;
   readonly failoverMs: number | undefined;
+  /**
+   * How far behind the newest record the owner was at its last renewal (0: caught up), so that `status` shows
+   * every worker's lag from the lease table alone. Undefined while the owner knows nothing yet.
+   */
+  readonly behindMs: number | undefined;
   /**
    * The shard's first sequence number, kept for shards found after the task started: reading them from exactly
    * there (not from the oldest record left) turns records trimmed before they were read into an error.
@@ -64,6 +69,7 @@ export function newLease(
     pendingOwner: undefined,
     lastRenewedAt: undefined,
     failoverMs: undefined,
+    behindMs: undefined,
     startingSequenceNumber,
   };
 }

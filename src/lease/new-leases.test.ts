@@ -94,6 +94,7 @@ describe('leasesToCreate', () => {
       pendingOwner: undefined,
       lastRenewedAt: undefined,
       failoverMs: undefined,
+      behindMs: undefined,
       startingSequenceNumber: '100-child',
     });
   });

@@ -18,6 +18,7 @@ function lease(key: string, owner?: string, options: { finished?: boolean; pendi
     pendingOwner: options.pending,
     lastRenewedAt: undefined,
     failoverMs: undefined,
+    behindMs: undefined,
     startingSequenceNumber: undefined,
   };
 }

@@ -84,15 +84,17 @@ export class ProgressTracker {
     events.on('lease.lost', forget);
   }
 
+  /** One shard's lag now (see ShardProgress.behindMs); undefined for a shard this worker does not read. */
+  behindMs(shardId: string): number | undefined {
+    const shard = this.#shards.get(shardId);
+    return shard === undefined ? undefined : behindOf(shard, this.#now());
+  }
+
   snapshot(): ProgressSnapshot {
     const now = this.#now();
     const shards = [...this.#shards.entries()].map(([shardId, s]) => {
+      const behindMs = behindOf(s, now);
       const caughtUp = s.atTip && s.pending === 0;
-      const behindMs = caughtUp
-        ? 0
-        : s.newestWrittenAtMs === undefined
-          ? undefined
-          : Math.max(0, now - s.newestWrittenAtMs);
       return {
         shardId,
         recordsRead: s.recordsRead,
@@ -111,4 +113,9 @@ export class ProgressTracker {
       shards,
     };
   }
+}
+
+function behindOf(shard: ShardState, now: number): number | undefined {
+  if (shard.atTip && shard.pending === 0) return 0;
+  return shard.newestWrittenAtMs === undefined ? undefined : Math.max(0, now - shard.newestWrittenAtMs);
 }

@@ -8,6 +8,7 @@ import {
   formatPlanStatus,
   ownersOf,
   planStatusJson,
+  taskLagMs,
   taskState,
   type TaskStatus,
 } from './plan-status-report.js';
@@ -103,14 +104,40 @@ const running = task(
   'orders',
   fleet(
     [
-      lease('a', { leaseOwner: 'w1' }),
-      lease('b', { leaseOwner: 'w2' }),
+      lease('a', { leaseOwner: 'w1', behindMs: 1_200 }),
+      lease('b', { leaseOwner: 'w2', behindMs: 300 }),
       lease('c', { checkpoint: SHARD_END }),
     ],
     [presence('w1', 300), presence('w3')],
   ),
 );
-const other = task('items', fleet([lease('a', { leaseOwner: 'w1' })], [presence('w1', 100)]));
+/** Its bootstrap copy half done, its one shard's owner not reporting a lag yet. */
+const other = task(
+  'items',
+  fleetStatus([lease('a', { leaseOwner: 'w1' })], NOW, [presence('w1', 100)], {
+    task: {
+      state: 'copying',
+      startedAt: NOW - 10_000,
+      segments: 1,
+      estimatedItems: 100,
+      estimatedBytes: 0,
+      streamArn: 'arn',
+      positionsRecordedAt: NOW - 9_000,
+      doneAt: undefined,
+    },
+    segments: [
+      {
+        segment: 0,
+        leaseOwner: 'w1',
+        leaseCounter: 1,
+        lastEvaluatedKey: undefined,
+        done: false,
+        itemsCopied: 50,
+        bytesCopied: 0,
+      },
+    ],
+  }),
+);
 const fresh = task('users', undefined);
 const broken = task('carts', undefined, 'not allowed to dynamodb:Scan on the lease table ...');
 
@@ -130,11 +157,11 @@ describe('formatPlanStatus', () => {
     assert.equal(
       formatPlanStatus([running, other, fresh, broken]),
       [
-        'TASK         SOURCE -> DESTINATION                 SHARDS           OWNERS  STATE',
-        'task-orders  us-east-1/orders -> eu-west-1/orders  2 (+1 finished)  2       running',
-        'task-items   us-east-1/items -> eu-west-1/items    1                1       running',
-        'task-users   us-east-1/users -> eu-west-1/users    -                -       not started',
-        'task-carts   us-east-1/carts -> eu-west-1/carts    -                -       error',
+        'TASK         SOURCE -> DESTINATION                 SHARDS           OWNERS  LAG    COPY  STATE',
+        'task-orders  us-east-1/orders -> eu-west-1/orders  2 (+1 finished)  2       1.2 s  -     running',
+        'task-items   us-east-1/items -> eu-west-1/items    1                1       -      50%   running',
+        'task-users   us-east-1/users -> eu-west-1/users    -                -       -      -     not started',
+        'task-carts   us-east-1/carts -> eu-west-1/carts    -                -       -      -     error',
         '',
         '4 tasks',
         'workers (3):',
@@ -153,7 +180,7 @@ describe('formatPlanStatus', () => {
 
 describe('planStatusJson', () => {
   test('per task its tables, lease table, state and fleet; the workers', () => {
-    const json = planStatusJson([running, fresh, broken]) as {
+    const json = planStatusJson([running, fresh, broken, other]) as {
       tasks: Record<string, unknown>[];
       workers: unknown[];
     };
@@ -172,8 +199,22 @@ describe('planStatusJson', () => {
     assert.equal(json.tasks[0]?.state, 'running');
     assert.equal(json.tasks[0]?.shards, 3);
     assert.equal(json.tasks[0]?.owners, 2);
+    assert.equal(json.tasks[0]?.lagMs, 1_200, "the task's furthest-behind shard");
+    assert.equal('copy' in (json.tasks[0] ?? {}), false);
+    assert.equal('lagMs' in (json.tasks[3] ?? {}), false, 'no owner has reported a lag yet');
+    assert.deepEqual(json.tasks[3]?.copy, other.fleet?.copy);
+    assert.equal((json.tasks[3]?.copy as { itemsCopied?: number }).itemsCopied, 50);
     assert.deepEqual(json.tasks[0]?.fleet, running.fleet);
     assert.equal(json.tasks[2]?.error, 'not allowed to dynamodb:Scan on the lease table ...');
     assert.equal(json.workers.length, 3);
+  });
+});
+
+describe('taskLagMs', () => {
+  test('the furthest-behind shard read; none known, none', () => {
+    assert.equal(taskLagMs(running.fleet), 1_200);
+    assert.equal(taskLagMs(other.fleet), undefined);
+    assert.equal(taskLagMs(undefined), undefined);
+    assert.equal(taskLagMs(fleet([lease('a', { leaseOwner: 'w1', behindMs: 0 })])), 0);
   });
 });

@@ -3,6 +3,8 @@
 // table (a worker of a plan runs many tasks), or the same as JSON. A task whose lease table does not exist yet
 // is "not started", not an error.
 import type { FleetStatus } from '../app/fleet-status.js';
+import { copyStatusCell } from '../bootstrap/copy-status.js';
+import { lagText } from '../observability/lag-text.js';
 import type { TableLocation } from '../config/replication-config.js';
 import { columns, tableJson, tableText } from './report-text.js';
 
@@ -54,6 +56,12 @@ export function ownersOf(fleet: FleetStatus): number {
   return owners.size;
 }
 
+/** The task's lag: its furthest-behind shard being read (undefined while no owner has reported one). */
+export function taskLagMs(fleet: FleetStatus | undefined): number | undefined {
+  const known = (fleet?.shards ?? []).flatMap((s) => (s.behindMs === undefined ? [] : [s.behindMs]));
+  return known.length === 0 ? undefined : Math.max(...known);
+}
+
 /** Every live worker of every task's lease table, once, with its leases per task. */
 export function fleetWorkers(tasks: readonly TaskStatus[]): FleetWorker[] {
   const byId = new Map<string, { leases: number; tasks: Record<string, number>; since?: number }>();
@@ -88,13 +96,15 @@ export function formatPlanStatus(tasks: readonly TaskStatus[]): string {
       `${tableText(task.source)} -> ${tableText(task.destination)}`,
       fleet === undefined ? '-' : `${live}${finished === 0 ? '' : ` (+${finished} finished)`}`,
       fleet === undefined ? '-' : String(ownersOf(fleet)),
+      lagCell(fleet),
+      copyStatusCell(fleet?.copy),
       taskState(task),
     ];
   });
   const workers = fleetWorkers(tasks);
   const errors = tasks.flatMap((t) => (t.error === undefined ? [] : [`${t.label}: ${t.error}`]));
   return [
-    ...columns([['TASK', 'SOURCE -> DESTINATION', 'SHARDS', 'OWNERS', 'STATE'], ...rows]),
+    ...columns([['TASK', 'SOURCE -> DESTINATION', 'SHARDS', 'OWNERS', 'LAG', 'COPY', 'STATE'], ...rows]),
     '',
     tasks.length === 0 ? 'no task in the plan' : `${tasks.length} task${tasks.length === 1 ? '' : 's'}`,
     workers.length === 0 ? 'workers: none live' : `workers (${workers.length}):`,
@@ -123,6 +133,8 @@ export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unk
         : {
             shards: task.fleet.shards.length,
             owners: ownersOf(task.fleet),
+            ...optional('lagMs', taskLagMs(task.fleet)),
+            ...(task.fleet.copy === undefined ? {} : { copy: task.fleet.copy }),
             totals: task.fleet.totals,
             fleet: task.fleet,
           }),
@@ -130,4 +142,13 @@ export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unk
     })),
     workers: fleetWorkers(tasks),
   };
+}
+
+function lagCell(fleet: FleetStatus | undefined): string {
+  const lag = taskLagMs(fleet);
+  return lag === undefined ? '-' : lagText(lag);
+}
+
+function optional(key: string, value: number | undefined): Record<string, number> {
+  return value === undefined ? {} : { [key]: value };
 }

@@ -2,16 +2,21 @@
 // while puts, updates and deletes go on, then replicates from the positions recorded before the copy, and the
 // destination ends equal to the source item by item; `bootstrap` killed with -9 mid-copy resumes from its saved
 // segment positions with the recorded stream positions unchanged; two workers share one copy; and a recorded
-// position trimmed from the stream before the copy ends is a one-line data-loss error (exit 1).
+// position trimmed from the stream before the copy ends is a one-line data-loss error (exit 1); `bootstrap --plan`
+// shows one progress line for all the copies of its plan (and a missing table fails alone).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { PutItemCommand, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { scanAll } from '../../src/local/local-tables.js';
+import { deleteTableIfExists, scanAll } from '../../src/local/local-tables.js';
 import {
   assertTablesConverge,
   createFixture,
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
+import { sourceEndpoint, SOURCE_REGION } from '../support/local-env.js';
 import { ReplicatorProcess, type LogLine } from '../support/replicator-process.js';
 import { serveSourceStream } from '../support/stream-server/serve-source-stream.js';
 import { waitFor } from '../support/wait-for.js';
@@ -134,6 +139,25 @@ async function segmentsDone(fixture: ReplicationFixture): Promise<boolean[]> {
 async function taskState(fixture: ReplicationFixture): Promise<string | undefined> {
   const items = await scanAll(fixture.source, leaseTable(fixture));
   return items.find((item) => item.leaseKey?.S === 'bootstrap#task')?.state?.S;
+}
+
+interface CopyJson {
+  state: string;
+  segmentsDone: number;
+  segments: number;
+  itemsCopied: number;
+}
+
+/** `status` as a user runs it: the copy's progress as the lease table shows it, as JSON and as text. */
+async function copyStatus(fixture: ReplicationFixture): Promise<{ copy?: CopyJson; text: string }> {
+  const flags = ['--task-name', fixture.taskName, '--lease-region', SOURCE_REGION];
+  const run = async (extra: string[]): Promise<string> => {
+    const status = start(['status', ...flags, '--lease-endpoint', sourceEndpoint(), ...extra]);
+    assert.equal((await status.waitForExit()).code, 0, status.describe());
+    return status.stdout;
+  };
+  const json = JSON.parse(await run(['--json'])) as { copy?: CopyJson };
+  return { ...(json.copy === undefined ? {} : { copy: json.copy }), text: await run([]) };
 }
 
 function summary(worker: ReplicatorProcess): LogLine {
@@ -278,6 +302,13 @@ test('bootstrap killed with -9 mid-copy resumes where it stopped; the recorded p
     await first.kill();
     const before = await copiedSoFar(fixture);
     assert.ok(before < ITEMS, `killed before the end (${before} copied)`);
+    const halfway = await copyStatus(fixture);
+    assert.deepEqual(
+      [halfway.copy?.state, halfway.copy?.itemsCopied, halfway.copy?.segments],
+      ['copying', before, 8],
+      'status shows the copy where the killed worker left it',
+    );
+    assert.match(halfway.text, /^bootstrap copy: copying: \d\/8 segments, [\d,]+ of ~[\d,]+ items \(\d+%\)/m);
 
     // Replicating now could write older scanned images over replayed changes: a plain worker refuses.
     const early = start(args(fixture, 'replicate'));
@@ -308,6 +339,10 @@ test('bootstrap killed with -9 mid-copy resumes where it stopped; the recorded p
       'the recorded positions are those of the first start',
     );
     assert.equal(await taskState(fixture), 'done');
+    const done = await copyStatus(fixture);
+    assert.deepEqual([done.copy?.state, done.copy?.segmentsDone], ['done', 8]);
+    assert.equal(done.copy?.itemsCopied, await copiedSoFar(fixture));
+    assert.match(done.text, /^bootstrap copy: done: [\d,]+ items in \d+:\d\d/m);
     workload.abort();
     assert.ok((await writing) > 0);
 
@@ -391,4 +426,111 @@ test('SIGTERM during the copy releases the segments (exit 0); a restart resumes 
   assert.equal(await taskState(fixture), 'done');
   const copied = numberField(summary(second), 'items');
   assert.ok(copied < 5000, `the restart copied ${copied} items, not all 5000`);
+});
+
+/** A value of the fixture's `replicate` flags: the plan's defaults are the same regions and endpoints. */
+function flagOf(fixture: ReplicationFixture, flag: string): string {
+  const argv = fixture.args();
+  return argv[argv.indexOf(flag) + 1] ?? '';
+}
+
+test('bootstrap --plan: one progress line for every copy of the plan, a summary, and a missing table failing alone', async (t) => {
+  const sizes = [1500, 1000, 500];
+  const fixtures = await Promise.all(sizes.map((_, i) => fixtureFor(t, `boot-plan${i}`)));
+  await Promise.all(fixtures.map((fixture, i) => backlogBeforeStream(t, fixture, sizes[i]!)));
+  // A table the plan names that does not exist: its task fails its startup checks, the others go on.
+  const missing = `${fixtures[0]!.sourceTable}-missing`;
+  const missingTask = `${fixtures[0]!.taskName}-missing`;
+  const dir = mkdtempSync(join(tmpdir(), 'boot-plan-'));
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await deleteTableIfExists(fixtures[0]!.source, `DynamoDBCrossRegionReplication${missingTask}`);
+  });
+  const planFile = join(dir, 'plan.yaml');
+  const entry = (source: string, destination: string, task: string): string =>
+    `  - { source: { table: ${source} }, destination: { table: ${destination} }, taskName: ${task} }`;
+  writeFileSync(
+    planFile,
+    [
+      'defaults:',
+      `  source: { region: ${flagOf(fixtures[0]!, '--source-region')}, endpoint: "${flagOf(fixtures[0]!, '--source-endpoint')}" }`,
+      `  destination: { region: ${flagOf(fixtures[0]!, '--dest-region')}, endpoint: "${flagOf(fixtures[0]!, '--dest-endpoint')}" }`,
+      'replications:',
+      ...fixtures.map((f) => entry(f.sourceTable, f.destTable, f.taskName)),
+      entry(missing, `${missing}-dr`, missingTask),
+      '',
+    ].join('\n'),
+  );
+  // Each copy paced (the rate is per task) so that it lasts long enough for a few lines.
+  const worker = start([
+    'bootstrap',
+    '--plan',
+    planFile,
+    ...[
+      '--segments',
+      '4',
+      '--max-write-rate',
+      '1000',
+      '--failover-ms',
+      '3000',
+      '--progress-interval-ms',
+      '250',
+    ],
+  ]);
+  const exit = await worker.waitForExit(120_000);
+  assert.equal(exit.code, 1, worker.describe());
+  assert.match(
+    worker.logs.find((l) => l.level === 'fatal')?.msg ?? '',
+    new RegExp(`^1 of 4 tasks failed: ${missingTask} \\(`),
+  );
+
+  // Every item of the three tables is in its destination: the figures below must say as much.
+  const count = async (client: (typeof fixtures)[number]['source'], table: string) =>
+    (await scanAll(client, table)).length;
+  const sourceItems = await Promise.all(fixtures.map((f) => count(f.source, f.sourceTable)));
+  const destItems = await Promise.all(fixtures.map((f) => count(f.destination, f.destTable)));
+  assert.deepEqual(destItems, sourceItems);
+  const expected = sourceItems.reduce((a, b) => a + b, 0);
+
+  const lines = worker.logs.filter((l) => l.msg === 'plan copy progress');
+  const progress = (l: LogLine) => l.progress as Record<string, number>;
+  t.diagnostic(`${lines.length} plan copy progress lines; the last: ${JSON.stringify(lines.at(-1))}`);
+  assert.ok(lines.length >= 3, worker.describe());
+  assert.ok(!worker.logs.some((l) => l.msg === 'copy progress'), 'no progress line per task');
+  let before = 0;
+  for (const line of lines) {
+    const p = progress(line);
+    assert.equal(p.tables, 4, JSON.stringify(line));
+    const done = p.done ?? -1;
+    assert.ok(done >= before && done <= expected, `done goes from ${before} to ${done} of ${expected}`);
+    before = done;
+  }
+  const copying = lines.find((l) => progress(l).copying! > 0 && progress(l).total !== undefined);
+  assert.ok(copying !== undefined, 'a line while copying, with a total');
+  const named = (copying.mostItemsLeft as { table: string }[]).map((c) => c.table);
+  assert.ok(
+    named.length > 0 && named.every((table) => fixtures.some((f) => f.sourceTable === table)),
+    JSON.stringify(copying),
+  );
+  const last = progress(lines.at(-1)!);
+  assert.deepEqual(
+    [last.done, last.total, last.copied, last.failed, last.segmentsDone, last.segments],
+    [expected, expected, 3, 1, 12, 12],
+  );
+
+  const summary = worker.logs.find((l) => l.msg === 'plan copy ended with failed copies');
+  assert.ok(summary !== undefined, worker.describe());
+  assert.deepEqual(
+    [summary.tables, summary.copied, summary.failed, summary.fleetItems, summary.items],
+    [4, 3, 1, expected, expected],
+  );
+  const [first] = summary.tasks as { task: string; table: string; state: string }[];
+  assert.deepEqual([first?.task, first?.table, first?.state], [missingTask, missing, 'failed']);
+  // Each copy's own summary is as a single `bootstrap` logs it.
+  const copied = worker.logs.filter((l) => l.msg === 'copy done');
+  assert.equal(copied.length, 3);
+  assert.equal(
+    copied.reduce((n, l) => n + numberField(l, 'fleetItems'), 0),
+    expected,
+  );
 });

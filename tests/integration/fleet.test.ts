@@ -86,6 +86,11 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
   const b = start(fixture, 'worker-b');
   const [first, second] = await owner(a, b);
   await assertTablesConverge(fixture);
+  // Caught up, the owner's next renewal records a lag of 0 in its lease, where status (any reader) finds it.
+  const leases = new DynamoLeaseStore(fixture.source, `DynamoDBCrossRegionReplication${fixture.taskName}`);
+  await waitFor('the lag of 0 recorded in the lease', async () =>
+    (await leases.list()).every((l) => l.behindMs === 0),
+  );
 
   const status = new ReplicatorProcess([
     'status',
@@ -99,13 +104,13 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
   ]);
   assert.equal((await status.waitForExit()).code, 0, status.describe());
   const fleet = JSON.parse(status.stdout) as {
-    shards: { state: string; owner: string }[];
+    shards: { state: string; owner: string; behindMs?: number }[];
     workers: { workerId: string; leases: number; sinceHeartbeatMs?: number }[];
   };
   const ownerId = first === a ? 'worker-a' : 'worker-b';
   assert.deepEqual(
-    fleet.shards.map((s) => [s.state, s.owner]),
-    [['reading', ownerId]],
+    fleet.shards.map((s) => [s.state, s.owner, s.behindMs]),
+    [['reading', ownerId, 0]],
   );
   // Both show: the owner with its lease, the other one as a standby by its heartbeat.
   const otherId = ownerId === 'worker-a' ? 'worker-b' : 'worker-a';

@@ -138,3 +138,26 @@ test('presence items: a heartbeat creates and bumps one, list() leaves them out,
   assert.equal(await store.removeWorker('w-own'), true);
   assert.ok(!(await store.listFleet()).workers.some((w) => w.workerId === 'w-own'));
 });
+
+test("a renewal records the owner's lag for status; one without a lag removes it, and a take clears the last owner's", async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const held = await heldLease(store, 'shard-lag', 'w1');
+  assert.equal(held.behindMs, undefined);
+  const behind = await store.renew(held, undefined, 1234.4);
+  assert.equal(behind?.behindMs, 1234);
+  const read = (await store.list()).find((l) => l.leaseKey === 'shard-lag');
+  assert.equal(read?.behindMs, 1234, 'the lag is in the lease table, where any reader sees it');
+  assert.ok(behind !== undefined);
+  const caughtUp = await store.renew(behind, undefined, 0);
+  assert.equal(caughtUp?.behindMs, 0);
+  assert.ok(caughtUp !== undefined);
+  const unknown = await store.renew(caughtUp);
+  assert.equal(unknown?.behindMs, undefined);
+  assert.ok(unknown !== undefined);
+  const lagging = await store.renew(unknown, undefined, 500);
+  assert.ok(lagging !== undefined);
+  const taken = await store.take(lagging, 'w2');
+  assert.equal(taken?.leaseOwner, 'w2');
+  assert.equal(taken?.behindMs, undefined, "w1's lag is not w2's");
+});

@@ -1,0 +1,75 @@
+// Pure: a bootstrap copy's progress as the lease table shows it (the task item and the segment items), for
+// `status` and `status --plan`: any reader sees the whole fleet's copy, not only one worker's bar. The lease
+// table keeps totals, not history, so the rate is the average since the copy first started.
+import { formatDuration } from '../observability/progress-bar.js';
+import type { BootstrapItems, BootstrapState } from './bootstrap-items.js';
+
+export interface CopyStatus {
+  readonly state: BootstrapState;
+  readonly segmentsDone: number;
+  readonly segments: number;
+  /** Items of the pages saved so far, by every worker in every run. */
+  readonly itemsCopied: number;
+  /** The source's ItemCount at the first start: DynamoDB updates it about every 6 hours, so it is an estimate. */
+  readonly estimatedItems: number;
+  /** Average items/s from the first start to now (or to the end); undefined before any time has passed. */
+  readonly itemsPerSec: number | undefined;
+  /** While copying at a known rate and short of the estimate. */
+  readonly etaMs: number | undefined;
+  readonly elapsedMs: number;
+}
+
+/** Undefined when the task has no copy (never bootstrapped, or its items are not written yet). */
+export function copyStatus(items: BootstrapItems, now: number): CopyStatus | undefined {
+  const task = items.task;
+  if (task === undefined) return undefined;
+  const itemsCopied = items.segments.reduce((sum, s) => sum + s.itemsCopied, 0);
+  const segmentsDone = items.segments.filter((s) => s.done).length;
+  const elapsedMs = Math.max(0, (task.doneAt ?? now) - task.startedAt);
+  const itemsPerSec = elapsedMs > 0 ? (itemsCopied * 1000) / elapsedMs : undefined;
+  const left = task.estimatedItems - itemsCopied;
+  const etaMs =
+    task.state === 'done' || itemsPerSec === undefined || itemsPerSec <= 0 || left <= 0
+      ? undefined
+      : Math.round((left / itemsPerSec) * 1000);
+  return {
+    state: task.state,
+    segmentsDone,
+    segments: task.segments,
+    itemsCopied,
+    estimatedItems: task.estimatedItems,
+    itemsPerSec,
+    etaMs,
+    elapsedMs,
+  };
+}
+
+/** One line: "copying: 3/8 segments, 1,200 of ~5,000 items (24%), 300 items/s on average, ETA 0:13". */
+export function copyStatusText(copy: CopyStatus): string {
+  const n = (v: number): string => Math.round(v).toLocaleString('en-US');
+  const rate = copy.itemsPerSec === undefined ? '' : `, ${n(copy.itemsPerSec)} items/s on average`;
+  if (copy.state === 'done') {
+    return `done: ${n(copy.itemsCopied)} items in ${formatDuration(copy.elapsedMs)}${rate}`;
+  }
+  if (copy.state !== 'copying') return `${copy.state.replace('-', ' ')} (copy not started)`;
+  const items =
+    copy.estimatedItems > 0
+      ? `${n(copy.itemsCopied)} of ~${n(copy.estimatedItems)} items (${percent(copy)}%)`
+      : `${n(copy.itemsCopied)} items`;
+  const eta = copy.etaMs === undefined ? '' : `, ETA ${formatDuration(copy.etaMs)}`;
+  return `copying: ${copy.segmentsDone}/${copy.segments} segments, ${items}${rate}${eta}`;
+}
+
+/** Short, for a column: "24%", "1,200 items" (no estimate), "done", "starting". */
+export function copyStatusCell(copy: CopyStatus | undefined): string {
+  if (copy === undefined) return '-';
+  if (copy.state === 'done') return 'done';
+  if (copy.state !== 'copying') return 'starting';
+  if (copy.estimatedItems <= 0) return `${copy.itemsCopied.toLocaleString('en-US')} items`;
+  return `${percent(copy)}%`;
+}
+
+/** Capped: the estimate may be hours old and short of the items really copied. */
+function percent(copy: CopyStatus): number {
+  return Math.min(100, Math.floor((copy.itemsCopied * 100) / copy.estimatedItems));
+}
