@@ -1,10 +1,11 @@
-// Prometheus metrics fed by the core's events, and the optional HTTP endpoint that serves them with a health
-// check (/healthz answers 200 while the worker runs). Counters carry the task but no shard label: shards come and
-// go every few hours and would grow the series without bound; the per-shard lag gauge is rebuilt at each scrape.
-import { createServer, type Server } from 'node:http';
+// Prometheus metrics fed by the core's events (served by metrics-server.ts). Counters carry the task but no shard
+// label: shards come and go every few hours and would grow the series without bound; the per-shard lag gauge is
+// rebuilt at each scrape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from './events.js';
 import type { ProgressTracker } from './progress-tracker.js';
+
+export { serveMetrics } from './metrics-server.js';
 
 /** What the per-task gauges read when they are collected. */
 interface TaskGauges {
@@ -115,40 +116,4 @@ export class ReplicatorMetrics {
       this.#tasks.delete(task);
     };
   }
-}
-
-export async function serveMetrics(
-  registry: Registry,
-  port: number,
-  healthy: () => boolean,
-): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then(
-        (body) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(body);
-        },
-        (err: unknown) => {
-          res.writeHead(500);
-          res.end(String(err));
-        },
-      );
-      return;
-    }
-    if (req.url === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'not running\n');
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve());
-  });
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address !== null ? address.port : port };
 }
