@@ -1,7 +1,11 @@
 // `ddb-replicator policy`: prints the least-privilege IAM policy documents of a task (JSON; --format text explains
 // each statement), from the same table, lease and credential flags as `replicate`. Accounts come from
 // --source-account/--dest-account, role ARNs and STS GetCallerIdentity of the credentials at hand, looked up for a
-// few seconds at most; what stays unknown is a placeholder the output explains. Never touches a table.
+// few seconds at most; what stays unknown is a placeholder the output explains. Never touches a table. With
+// --plan, the documents a fleet running that plan needs, over every task of it. A plan's globs are not resolved
+// against ListTables: a policy of today's tables would refuse a table the glob selects tomorrow, and the plan is
+// refreshed while it runs, so a glob's tables are IAM patterns and nothing is asked of AWS but the same STS
+// lookups as for one task.
 import type { Argv } from 'yargs';
 import { SideClients } from '../app/side-clients.js';
 import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
@@ -10,12 +14,19 @@ import { parseTableArn } from '../config/table-arn.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { parseStreamArn } from '../iam/aws-arns.js';
 import type { IamFeature } from '../iam/iam-permissions.js';
-import { policySet, type PolicySet } from '../iam/policy-set.js';
+import { planPolicySet } from '../iam/plan-policy-set.js';
+import { planPolicyTasks } from '../iam/plan-policy-tasks.js';
+import { planPolicyText } from '../iam/plan-policy-text.js';
+import type { PrintedPolicy } from '../iam/policy-document.js';
+import { policySet } from '../iam/policy-set.js';
 import { policyText } from '../iam/policy-text.js';
 import { baseKey, POLICY_SETUPS, POLICY_SIDES, type CallerIdentity } from '../iam/side-accounts.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { planNamesProfile } from '../plan/plan-tasks.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { EXIT_OK } from './exit-codes.js';
+import { planFlag, refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
@@ -23,8 +34,19 @@ import { tableFlags, tableFlagValues } from './table-flags.js';
 /** How long the account lookups may take together: STS answers in well under a second where it is reachable. */
 const LOOKUP_TIMEOUT_MS = 4_000;
 
+/** The flags that name one task (or its stream): with --plan, the plan names the tasks. */
+const TASK_FLAGS = [
+  ...TABLE_PAIR_FLAGS,
+  'task-name',
+  'lease-region',
+  'lease-profile',
+  'lease-role-arn',
+  'lease-external-id',
+  'source-stream-arn',
+] as const;
+
 export function policyFlags<T>(yargs: Argv<T>) {
-  return credentialFlags(tableFlags(yargs), ['lease'])
+  return planFlag(credentialFlags(tableFlags(yargs), ['lease']))
     .option('task-name', {
       type: 'string',
       alias: ['taskName'],
@@ -39,12 +61,12 @@ export function policyFlags<T>(yargs: Argv<T>) {
     .option('source-account', {
       type: 'string',
       describe:
-        "Account of the source table [default: that of --source-table's ARN; with --setup role, the source side's credentials' (role ARN, else STS GetCallerIdentity)]",
+        "Account of the source table (with --plan, of every source table not named by ARN) [default: that of --source-table's ARN; with --setup role, the source side's credentials' (role ARN, else STS GetCallerIdentity)]",
     })
     .option('dest-account', {
       type: 'string',
       describe:
-        "Account of the destination table [default: the destination side's credentials' (role ARN, else STS GetCallerIdentity)]",
+        "Account of the destination table (with --plan, of every one) [default: the destination side's credentials' (role ARN, else STS GetCallerIdentity)]",
     })
     .option('setup', {
       choices: POLICY_SETUPS,
@@ -87,6 +109,7 @@ export type PolicyArgs = Awaited<ReturnType<typeof policyFlags>['argv']>;
 export async function runPolicy(args: PolicyArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
+    if (args.plan !== undefined) return await planPolicy(args.plan, args, logger);
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
     // replicate's own task sides, so that the task name, the lease table's region and credentials, and the
     // --copy-tags rule are the ones a worker with the same flags would use.
@@ -122,7 +145,7 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
         destination: accountFlag(args['dest-account'], '--dest-account'),
       },
       ...streamFlag(args, config.source.region, source),
-      identities: args.lookup ? await lookUpIdentities(config, logger) : new Map(),
+      identities: args.lookup ? await lookUpIdentities([config], logger) : new Map(),
     });
     process.stdout.write(args.format === 'text' ? `${policyText(set)}\n` : `${policyJson(set)}\n`);
     return EXIT_OK;
@@ -130,6 +153,42 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
     reportFailure(err, logger);
     return exitCodeFor(err);
   }
+}
+
+/** `policy --plan`: the plan's tasks from the file alone (a mistake in it is exit 2, as for the other commands). */
+async function planPolicy(file: string, args: PolicyArgs, logger: Logger): Promise<number> {
+  refuseWithPlan(args, TASK_FLAGS);
+  if (args.setup !== 'role') {
+    throw new ConfigError(
+      "--setup resource-policy does not apply to --plan: a resource-based policy belongs to one table and its current stream, and a glob's tables are not known beforehand; print each pair's with policy --setup resource-policy --source-table ..., or use --setup role",
+    );
+  }
+  const plan = await loadPlan(file);
+  const profiles = await loadKnownProfiles(planNamesProfile(plan));
+  const tasks = planPolicyTasks(plan, {
+    env: process.env,
+    profiles,
+    bootstrap: args.bootstrap,
+    createDestTable: args['create-dest-table'],
+    copyTags: args['copy-tags'],
+    features: args.verify ? ['verify', 'repair'] : [],
+  });
+  const set = planPolicySet({
+    file,
+    tasks,
+    accounts: {
+      source: accountFlag(args['source-account'], '--source-account'),
+      destination: accountFlag(args['dest-account'], '--dest-account'),
+    },
+    identities: args.lookup
+      ? await lookUpIdentities(
+          tasks.map((t) => t.sides),
+          logger,
+        )
+      : new Map(),
+  });
+  process.stdout.write(args.format === 'text' ? `${planPolicyText(set)}\n` : `${policyJson(set)}\n`);
+  return EXIT_OK;
 }
 
 function features(args: PolicyArgs): IamFeature[] {
@@ -197,17 +256,28 @@ function streamFlag(
   return { sourceStreamArn: arn, streamAccount: stream.account };
 }
 
-/** GetCallerIdentity of each distinct set of base credentials, all at once, bounded by LOOKUP_TIMEOUT_MS. */
-async function lookUpIdentities(config: TaskSides, logger: Logger): Promise<Map<string, CallerIdentity>> {
-  const clients = new SideClients(config, { logger, sessionName: commandSessionName('policy') });
+/**
+ * GetCallerIdentity of each distinct set of base credentials over these tasks, all at once, bounded by
+ * LOOKUP_TIMEOUT_MS together.
+ */
+async function lookUpIdentities(
+  tasks: readonly TaskSides[],
+  logger: Logger,
+): Promise<Map<string, CallerIdentity>> {
+  const deps = { logger, sessionName: commandSessionName('policy') };
   const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS);
-  const bySet = new Map<string, (typeof POLICY_SIDES)[number]>();
-  for (const side of POLICY_SIDES) {
-    const key = baseKey(config[side].credentials ?? DEFAULT_CREDENTIALS);
-    if (!bySet.has(key)) bySet.set(key, side);
+  const bySet = new Map<string, { task: TaskSides; side: (typeof POLICY_SIDES)[number] }>();
+  for (const task of tasks) {
+    for (const side of POLICY_SIDES) {
+      const key = baseKey(task[side].credentials ?? DEFAULT_CREDENTIALS);
+      if (!bySet.has(key)) bySet.set(key, { task, side });
+    }
   }
   const found = await Promise.all(
-    [...bySet].map(async ([key, side]) => [key, await clients.callerIdentity(side, signal)] as const),
+    [...bySet].map(
+      async ([key, { task, side }]) =>
+        [key, await new SideClients(task, deps).callerIdentity(side, signal)] as const,
+    ),
   );
   return new Map(
     found.flatMap(([key, identity]) => (identity === undefined ? [] : [[key, identity] as const])),
@@ -215,7 +285,7 @@ async function lookUpIdentities(config: TaskSides, logger: Logger): Promise<Map<
 }
 
 /** The set as JSON for scripts and for applying: the documents and what to know about them. */
-export function policyJson(set: PolicySet): string {
+export function policyJson(set: { readonly policies: readonly PrintedPolicy[] }): string {
   const policies = set.policies.map(({ name, kind, attachTo, document }) => ({
     name,
     kind,

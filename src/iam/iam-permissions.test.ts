@@ -27,16 +27,18 @@ test('each action appears once per resource', () => {
   }
 });
 
-test('each feature and each resource has permissions; the base covers every resource', () => {
+test('each feature and each resource has permissions; the base covers every resource of a task', () => {
   for (const feature of IAM_FEATURES) {
     assert.ok(
       IAM_PERMISSIONS.some((p) => p.features.includes(feature)),
       `${feature} has no permission`,
     );
   }
-  for (const resource of IAM_RESOURCES) {
+  // The table list is a plan's alone: only its globs list tables.
+  for (const resource of IAM_RESOURCES.filter((r) => r !== 'table-list')) {
     assert.ok(actionsFor(BASE_FEATURES, resource).length > 0, `${resource} has nothing in the base`);
   }
+  assert.deepEqual(actionsFor(BASE_FEATURES, 'table-list'), []);
 });
 
 test('what the commands call: the actions the code sends, per resource', () => {
@@ -83,6 +85,16 @@ test('what the commands call: the actions the code sends, per resource', () => {
   ]);
   assert.deepEqual(actionsFor(['copy-tags'], 'source-table'), ['dynamodb:ListTagsOfResource']);
   assert.deepEqual(actionsFor(['copy-tags'], 'destination-table'), ['dynamodb:TagResource']);
+  // A plan's own: resolvePlan lists tables for its globs, checkStreams looks at (and enableStream turns on) streams.
+  assert.deepEqual(actionsFor(['plan-glob'], 'table-list'), ['dynamodb:ListTables']);
+  assert.deepEqual(actionsFor(['plan-glob'], 'source-table'), ['dynamodb:DescribeTable']);
+  assert.deepEqual(actionsFor(['enable-stream'], 'source-table'), [
+    'dynamodb:DescribeTable',
+    'dynamodb:UpdateTable',
+  ]);
+  for (const resource of IAM_RESOURCES.filter((r) => r !== 'source-table' && r !== 'table-list')) {
+    assert.deepEqual(actionsFor(['plan-glob', 'enable-stream'], resource), [], resource);
+  }
 });
 
 test('permissionsFor keeps the list order and takes a permission once for several features', () => {

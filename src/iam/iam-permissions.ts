@@ -1,9 +1,14 @@
 // The one list of what ddb-replicator calls in AWS: each IAM action on each resource, which commands or options
 // call it and why. `policy`, the README's IAM table (`npm run docs:iam`) and any later deployment code derive
 // their statements from this list alone, so they cannot drift apart; tests/integration/policy-coverage.test.ts
-// fails when a command calls an action that is not here. An action belongs to one resource, never to "*".
+// fails when a command calls an action that is not here. An action belongs to one resource; the one action that
+// names no table at all (ListTables) is on the `table-list` resource, "*", because IAM accepts nothing narrower.
 
-/** What a policy can be asked to cover: `replicate` and `status` always, the rest by `policy`'s flags. */
+/**
+ * What a policy can be asked to cover: `replicate` and `status` always, the rest by `policy`'s flags; a plan's
+ * entries add theirs (`bootstrap`, `createTable`, `copyTags`), and `plan-glob` and `enable-stream` come from the
+ * plan alone.
+ */
 export const IAM_FEATURES = [
   'replicate',
   'status',
@@ -12,13 +17,21 @@ export const IAM_FEATURES = [
   'repair',
   'create-dest-table',
   'copy-tags',
+  'plan-glob',
+  'enable-stream',
 ] as const;
 export type IamFeature = (typeof IAM_FEATURES)[number];
 
 /** Always covered: a replicator that cannot be inspected with `status` is no use. */
 export const BASE_FEATURES: readonly IamFeature[] = ['replicate', 'status'];
 
-export const IAM_RESOURCES = ['source-table', 'source-stream', 'destination-table', 'lease-table'] as const;
+export const IAM_RESOURCES = [
+  'source-table',
+  'source-stream',
+  'destination-table',
+  'lease-table',
+  'table-list',
+] as const;
 export type IamResource = (typeof IAM_RESOURCES)[number];
 
 export interface IamPermission {
@@ -33,8 +46,14 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'source-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'bootstrap', 'verify'],
-    why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size",
+    features: ['replicate', 'bootstrap', 'verify', 'plan-glob', 'enable-stream'],
+    why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size; a plan's look at the stream of each table a glob selects or enableStream names",
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:UpdateTable',
+    features: ['enable-stream'],
+    why: 'turns on the missing stream (NEW_AND_OLD_IMAGES) of a source table whose plan entry says enableStream: true',
   },
   {
     resource: 'source-table',
@@ -168,6 +187,12 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     features: ['bootstrap'],
     why: "records each shard's position in one transaction (TransactWriteItems) with a check of the copy's control item",
   },
+  {
+    resource: 'table-list',
+    action: 'dynamodb:ListTables',
+    features: ['plan-glob'],
+    why: 'lists the source side\'s tables a plan\'s globs select from (at start and at every refresh); it names no table, so IAM takes only Resource "*"',
+  },
 ];
 
 /** The actions these features need on one resource, in the list's order, each once. */
@@ -191,6 +216,8 @@ export const FEATURE_LABELS: Record<IamFeature, string> = {
   repair: '`verify --repair`',
   'create-dest-table': '`--create-dest-table`',
   'copy-tags': '`--copy-tags`',
+  'plan-glob': "a plan's glob",
+  'enable-stream': '`enableStream: true`',
 };
 
 /** How the README names a resource, and the form of its ARN. */
@@ -206,4 +233,5 @@ export const RESOURCE_LABELS: Record<
     arn: '…:table/DynamoDBCrossRegionReplication<task>',
     where: "in the lease region and the lease side's account",
   },
+  'table-list': { name: 'table list', arn: '*', where: 'ListTables names no table' },
 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { IAM_PERMISSIONS } from './iam-permissions.js';
+import { FEATURE_LABELS, IAM_PERMISSIONS, RESOURCE_LABELS } from './iam-permissions.js';
 import { IAM_TABLE_END, IAM_TABLE_START, iamTable, markdownTable, withIamTable } from './iam-table.js';
 
 const README = new URL('../../../README.md', import.meta.url);
@@ -16,16 +16,10 @@ test('every permission is in the table once, with the features that need it', ()
   const table = iamTable();
   for (const p of IAM_PERMISSIONS) {
     const rows = table.split('\n').filter((row) => row.includes(`\`${p.action}\``));
-    const names = {
-      'source-table': 'source table',
-      'source-stream': 'source stream',
-      'destination-table': 'destination table',
-      'lease-table': 'lease table',
-    };
-    const row = rows.filter((r) => r.startsWith(`| ${names[p.resource]} `));
+    const row = rows.filter((r) => r.startsWith(`| ${RESOURCE_LABELS[p.resource].name} `));
     assert.equal(row.length, 1, `${p.action} on ${p.resource}`);
     for (const feature of p.features) {
-      assert.ok(row[0]?.includes(feature), `${p.action} on ${p.resource} names ${feature}`);
+      assert.ok(row[0]?.includes(FEATURE_LABELS[feature]), `${p.action} on ${p.resource} names ${feature}`);
     }
   }
 });

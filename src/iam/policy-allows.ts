@@ -2,7 +2,7 @@
 // does not matter) or a pattern, a resource by its ARN or a pattern, where `*` stands for any characters and `?`
 // for one. Only what the documents here use (Allow statements, Action, Resource, Principal); a test's view of a
 // policy, so that "the policy covers what the commands call" is checked, not assumed.
-import type { PolicyDocument, PolicyStatement } from './policy-set.js';
+import type { PolicyDocument, PolicyStatement } from './policy-document.js';
 
 export function policyAllows(
   document: PolicyDocument,

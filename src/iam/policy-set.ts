@@ -1,76 +1,30 @@
 // Pure: the least-privilege policy documents of one replication task, from its tables, the credentials of each
-// side and the features asked for. Each identity that acts gets the statements of the sides it acts on, each on
-// the exact ARN (the table, its stream, the lease table); credentials that assume a role get sts:AssumeRole on
-// that role alone, and each role a trust policy naming who assumes it (with the external id as a condition). The
-// resource-policy setup adds the resource-based policies of the source table and its stream. Actions come from
-// IAM_PERMISSIONS only.
-import { streamArn, tableArn } from './aws-arns.js';
+// side and the features asked for: the identity and trust policies (identity-policies.ts, the same code a plan's
+// policies come from), each on the exact ARN (the table, its stream, the lease table); the resource-policy setup
+// adds the resource-based policies of the source table and its stream. Actions come from IAM_PERMISSIONS only.
+import { streamArn } from './aws-arns.js';
+import type { IamFeature } from './iam-permissions.js';
 import {
-  BASE_FEATURES,
-  IAM_FEATURES,
-  permissionsFor,
-  type IamFeature,
-  type IamResource,
-} from './iam-permissions.js';
-import {
-  baseKey,
-  basePrincipal,
-  PLACEHOLDERS,
-  POLICY_SIDES,
-  sidePrincipal,
-  tableAccounts,
-  type AccountInputs,
-  type PolicySetup,
-  type PolicySide,
-} from './side-accounts.js';
+  coveredFeatures,
+  grantStatements,
+  identityPolicies,
+  taskArns,
+  type PolicyTask,
+} from './identity-policies.js';
+import { POLICY_VERSION, type PrintedPolicy } from './policy-document.js';
+import { PLACEHOLDERS, sidePrincipal, type CallerIdentity, type PolicySetup } from './side-accounts.js';
 
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: 'Allow';
-  readonly Principal?: { readonly AWS: string | readonly string[] };
-  readonly Action: readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: { readonly StringEquals: Readonly<Record<string, string | readonly string[]>> };
-}
+export type {
+  ExplainedAction,
+  ExplainedStatement,
+  PolicyDocument,
+  PolicyKind,
+  PolicyStatement,
+  PrintedPolicy,
+} from './policy-document.js';
+export type { PolicyTable } from './identity-policies.js';
 
-export interface PolicyDocument {
-  readonly Version: '2012-10-17';
-  readonly Statement: readonly PolicyStatement[];
-}
-
-export interface ExplainedAction {
-  readonly action: string;
-  readonly why: string;
-  readonly features: readonly IamFeature[];
-}
-
-/** What a statement is for, for the text output. */
-export interface ExplainedStatement {
-  readonly sid: string;
-  readonly about: string;
-  readonly actions: readonly ExplainedAction[];
-}
-
-export type PolicyKind = 'identity' | 'trust' | 'resource';
-
-export interface PrintedPolicy {
-  readonly name: string;
-  readonly kind: PolicyKind;
-  /** Where the document goes, in words with the ARN. */
-  readonly attachTo: string;
-  readonly document: PolicyDocument;
-  readonly explain: readonly ExplainedStatement[];
-}
-
-export interface PolicyTable {
-  readonly region: string;
-  readonly table: string;
-}
-
-export interface PolicyInputs extends AccountInputs {
-  /** The features asked for; replicate and status are always covered. */
-  readonly features: readonly IamFeature[];
-  readonly tables: Readonly<Record<PolicySide, PolicyTable>>;
+export interface PolicyInputs extends PolicyTask {
   /** The source's current stream (a resource policy must name it exactly); resource-policy setup only. */
   readonly sourceStreamArn?: string | undefined;
 }
@@ -90,130 +44,27 @@ export interface PolicySet {
   readonly notes: readonly string[];
 }
 
-const SIDE_RESOURCES: Record<PolicySide, readonly IamResource[]> = {
-  source: ['source-table', 'source-stream'],
-  destination: ['destination-table'],
-  lease: ['lease-table'],
-};
-
-const RESOURCE_SIDS: Record<IamResource, string> = {
-  'source-table': 'SourceTable',
-  'source-stream': 'SourceStream',
-  'destination-table': 'DestinationTable',
-  'lease-table': 'LeaseTable',
-};
-
-const VERSION = '2012-10-17';
-
 export function policySet(inputs: PolicyInputs): PolicySet {
-  const features = IAM_FEATURES.filter((f) => BASE_FEATURES.includes(f) || inputs.features.includes(f));
-  const accounts = tableAccounts(inputs);
-  const at = (side: PolicySide) => ({ ...inputs.tables[side], account: accounts[side] });
-  const arns: Record<IamResource, string> = {
-    'source-table': tableArn(at('source')),
-    'source-stream': streamArn(at('source')),
-    'destination-table': tableArn(at('destination')),
-    'lease-table': tableArn(at('lease')),
-  };
-  const statementFor = (resource: IamResource, sid = RESOURCE_SIDS[resource], arn = arns[resource]) => {
-    const permissions = permissionsFor(features, resource);
-    return {
-      statement: {
-        Sid: sid,
-        Effect: 'Allow',
-        Action: permissions.map((p) => p.action),
-        Resource: arn,
-      } as const,
-      explain: {
-        sid,
-        about: arn,
-        actions: permissions.map((p) => ({
-          action: p.action,
-          why: p.why,
-          features: p.features.filter((f) => features.includes(f)),
-        })),
-      },
-    };
-  };
-
-  const statementsFor = (sides: readonly PolicySide[]) =>
-    sides
-      .flatMap((side) => SIDE_RESOURCES[side])
-      .map((resource) => statementFor(resource))
-      .filter((p) => p.statement.Action.length > 0);
-
-  const policies: PrintedPolicy[] = [];
-  const { credentials } = inputs;
-  const roles = distinct(POLICY_SIDES.map((side) => credentials[side].roleArn));
-  // Credentials as given (a profile, or the default chain): the sides they reach directly, and the roles they assume.
-  for (const key of distinct(POLICY_SIDES.map((side) => baseKey(credentials[side])))) {
-    const direct = POLICY_SIDES.filter(
-      (side) => credentials[side].roleArn === undefined && baseKey(credentials[side]) === key,
-    );
-    const assumes = distinct(
-      POLICY_SIDES.filter((side) => baseKey(credentials[side]) === key).map(
-        (side) => credentials[side].roleArn,
-      ),
-    );
-    const parts = statementsFor(direct);
-    const statements: PolicyStatement[] = parts.map((p) => p.statement);
-    const explain: ExplainedStatement[] = parts.map((p) => p.explain);
-    if (assumes.length > 0) {
-      statements.push({
-        Sid: 'AssumeRoles',
-        Effect: 'Allow',
-        Action: ['sts:AssumeRole'],
-        Resource: oneOrMany(assumes),
-      });
-      explain.push({
-        sid: 'AssumeRoles',
-        about: assumes.join(', '),
-        actions: [
-          {
-            action: 'sts:AssumeRole',
-            why: 'gets the credentials of the roles the --*-role-arn flags name',
-            features: [],
-          },
-        ],
-      });
-    }
-    const first = POLICY_SIDES.find((side) => baseKey(credentials[side]) === key);
-    policies.push({
-      name: first === 'source' ? 'replicator' : `${first ?? 'other'}-credentials`,
-      kind: 'identity',
-      attachTo: describeBase(key, basePrincipal(inputs, accounts, key), inputs.identities.has(key)),
-      document: { Version: VERSION, Statement: statements },
-      explain,
-    });
-  }
-  for (const role of roles) {
-    const sides = POLICY_SIDES.filter((side) => credentials[side].roleArn === role);
-    const parts = statementsFor(sides);
-    const name = `${sides[0] ?? 'other'}-role`;
-    policies.push({
-      name,
-      kind: 'identity',
-      attachTo: `role ${role}`,
-      document: { Version: VERSION, Statement: parts.map((p) => p.statement) },
-      explain: parts.map((p) => p.explain),
-    });
-    policies.push(trustPolicy(inputs, accounts, role, sides, `${name}-trust`));
-  }
+  const features = coveredFeatures(inputs.features);
+  const { accounts, arns } = taskArns(inputs);
+  const policies = identityPolicies([inputs]);
   if (inputs.setup === 'resource-policy') {
     const principal = sidePrincipal(inputs, accounts, 'source');
-    const exactStream = inputs.sourceStreamArn ?? streamArn(at('source'), PLACEHOLDERS.streamLabel);
+    const source = { ...inputs.tables.source, account: accounts.source };
+    const exactStream = inputs.sourceStreamArn ?? streamArn(source, PLACEHOLDERS.streamLabel);
     for (const [resource, arn, sid, name] of [
       ['source-table', arns['source-table'], 'ReplicatorReadsSourceTable', 'source-table-resource-policy'],
       ['source-stream', exactStream, 'ReplicatorReadsSourceStream', 'source-stream-resource-policy'],
     ] as const) {
-      const { statement, explain } = statementFor(resource, sid, arn);
-      policies.push({
-        name,
-        kind: 'resource',
-        attachTo: `${resource === 'source-table' ? 'table' : 'stream'} ${arn} (aws dynamodb put-resource-policy)`,
-        document: { Version: VERSION, Statement: [{ ...statement, Principal: { AWS: principal } }] },
-        explain: [{ ...explain, about: `${arn}, for ${principal}` }],
-      });
+      for (const { statement, explain } of grantStatements(resource, [{ arn, features }], sid)) {
+        policies.push({
+          name,
+          kind: 'resource',
+          attachTo: `${resource === 'source-table' ? 'table' : 'stream'} ${arn} (aws dynamodb put-resource-policy)`,
+          document: { Version: POLICY_VERSION, Statement: [{ ...statement, Principal: { AWS: principal } }] },
+          explain: [{ ...explain, about: `${arn}, for ${principal}` }],
+        });
+      }
     }
   }
   const resources = {
@@ -232,56 +83,11 @@ export function policySet(inputs: PolicyInputs): PolicySet {
   };
 }
 
-function trustPolicy(
-  inputs: PolicyInputs,
-  accounts: ReturnType<typeof tableAccounts>,
-  role: string,
-  sides: readonly PolicySide[],
-  name: string,
-): PrintedPolicy {
-  const users = sides.map((side) => inputs.credentials[side]);
-  const principals = distinct(users.map((c) => basePrincipal(inputs, accounts, baseKey(c))));
-  const externalIds = distinct(users.map((c) => c.externalId));
-  const statement: PolicyStatement = {
-    Sid: 'TrustReplicator',
-    Effect: 'Allow',
-    Principal: { AWS: oneOrMany(principals) },
-    Action: ['sts:AssumeRole'],
-    ...(externalIds.length === 0
-      ? {}
-      : { Condition: { StringEquals: { 'sts:ExternalId': oneOrMany(externalIds) } } }),
-  };
-  const condition = externalIds.length === 0 ? '' : ', only with the external id given';
-  return {
-    name,
-    kind: 'trust',
-    attachTo: `role ${role}`,
-    document: { Version: VERSION, Statement: [statement] },
-    explain: [
-      {
-        sid: 'TrustReplicator',
-        about: principals.join(', '),
-        actions: [
-          {
-            action: 'sts:AssumeRole',
-            why: `lets the replicator's credentials assume this role${condition}`,
-            features: [],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-function describeBase(key: string, principal: string, known: boolean): string {
-  const credentials = key === 'default' ? 'the default credential chain' : `profile ${key.slice(8)}`;
-  const account = principal.split(':')[4] ?? '?';
-  if (!known) return `the identity of ${credentials} (not known here: an identity of account ${account})`;
-  const kind = principal.includes(':role/') ? 'role' : principal.includes(':user/') ? 'user' : 'account';
-  return `${kind} ${principal} (the identity of ${credentials})`;
-}
-
-function placeholdersIn(text: string, inputs: PolicyInputs): Record<string, string> {
+/** What each placeholder found in `text` stands for, in the flags' words. */
+export function placeholdersIn(
+  text: string,
+  inputs: Pick<PolicyInputs, 'setup' | 'tables'>,
+): Record<string, string> {
   const { tables } = inputs;
   const meanings: Record<string, string> = {
     [PLACEHOLDERS.source]:
@@ -299,8 +105,9 @@ function placeholdersIn(text: string, inputs: PolicyInputs): Record<string, stri
   return Object.fromEntries(Object.entries(meanings).filter(([placeholder]) => text.includes(placeholder)));
 }
 
-function notesFor(
-  inputs: PolicyInputs,
+/** What to know besides the documents: the lease table made beforehand, KMS keys, role paths, the setup's own. */
+export function notesFor(
+  inputs: { readonly setup: PolicySetup; readonly identities: ReadonlyMap<string, CallerIdentity> },
   features: readonly IamFeature[],
   policies: readonly PrintedPolicy[],
 ): string[] {
@@ -326,12 +133,4 @@ function notesFor(
     }
   }
   return notes;
-}
-
-function distinct(values: readonly (string | undefined)[]): string[] {
-  return [...new Set(values.filter((v): v is string => v !== undefined))];
-}
-
-function oneOrMany(values: readonly string[]): string | readonly string[] {
-  return values.length === 1 ? (values[0] ?? '') : values;
 }

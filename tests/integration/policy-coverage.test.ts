@@ -4,29 +4,50 @@
 // Local, and every (action, resource) they asked for is checked against the printed documents, with DynamoDB
 // Local's tables and streams mapped to the ARNs the policy names. In the role setup the destination table must be
 // allowed by the destination role's policy and everything else by the replicator's; in the resource-policy setup
-// the source table and stream also by their resource-based policies, for the printed principal. An action the
-// code calls that src/iam does not list fails here.
+// the source table and stream also by their resource-based policies, for the printed principal. The same for a
+// plan: what `policy --plan` prints before anything runs (and before a table its glob selects exists) must allow
+// everything `replicate --plan` (ListTables, enableStream's UpdateTable, createTable, a bootstrap), `verify --plan
+// --repair` and `status --plan` then call, the late table included. An action the code calls that src/iam does
+// not list fails here.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
   DeleteItemCommand,
   DescribeTableCommand,
   PutItemCommand,
   UpdateItemCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { defaultTaskName } from '../../src/config/task-name.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
+import { createTable, deleteTableIfExists, type TableKey } from '../../src/local/local-tables.js';
 import { policyAllows } from '../../src/iam/policy-allows.js';
 import type { PolicyDocument } from '../../src/iam/policy-set.js';
-import { destEndpoint, DEST_REGION, SOURCE_REGION, sourceEndpoint } from '../support/local-env.js';
+import { putItems } from '../support/attribute-items.js';
+import {
+  destClient,
+  destEndpoint,
+  DEST_REGION,
+  SOURCE_REGION,
+  sourceClient,
+  sourceEndpoint,
+  uniqueName,
+} from '../support/local-env.js';
 import { OperationRecorder, type RecordedPermission } from '../support/operation-recorder.js';
 import {
   assertTablesConverge,
   createFixture,
+  fixtureOf,
+  type Item,
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { convergedWhileRunning, runUntilExit } from '../support/run-replicator.js';
 import { StsStandIn } from '../support/sts-stand-in.js';
+import { waitFor } from '../support/wait-for.js';
 import { writeBacklog } from '../support/workload.js';
 
 const SOURCE_ACCOUNT = '111111111111';
@@ -103,12 +124,12 @@ async function plantDifferences(fixture: ReplicationFixture): Promise<void> {
   );
 }
 
-async function printPolicy(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PrintedSet> {
+async function printPolicy<T = PrintedSet>(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
   const run = new ReplicatorProcess(['policy', ...args], env);
   try {
     const exit = await run.waitForExit(20_000);
     assert.equal(exit.code, 0, run.describe());
-    return JSON.parse(run.stdout) as PrintedSet;
+    return JSON.parse(run.stdout) as T;
   } finally {
     await run.kill();
   }
@@ -133,7 +154,7 @@ function policyArn(seen: Seen, fixture: ReplicationFixture, set: PrintedSet): st
   return undefined;
 }
 
-function documentNamed(set: PrintedSet, name: string): PolicyDocument {
+function documentNamed(set: Pick<PrintedSet, 'policies'>, name: string): PolicyDocument {
   const found = set.policies.find((p) => p.name === name);
   assert.ok(found, `no ${name} policy in ${set.policies.map((p) => p.name).join(', ')}`);
   return found.document;
@@ -320,4 +341,190 @@ test('the printed policies allow every action replicate --bootstrap, verify --re
   );
   const unused = [...granted].filter((a) => a.startsWith('dynamodb:') && !actions.has(a));
   t.diagnostic(`granted but not called in these runs: ${unused.join(', ') || 'none'}`);
+});
+
+/** What a request named on DynamoDB Local, as the ARN of the account and region the policy was printed for. */
+function printedArn(seen: Seen): string {
+  if (seen.resource === '*') return '*';
+  const [region, account] =
+    seen.via === 'source' ? [SOURCE_REGION, SOURCE_ACCOUNT] : [DEST_REGION, DEST_ACCOUNT];
+  const name = seen.resource.startsWith(LOCAL_ARN_PREFIX)
+    ? seen.resource.slice(LOCAL_ARN_PREFIX.length)
+    : `table/${seen.resource}`;
+  return `arn:aws:dynamodb:${region}:${account}:${name}`;
+}
+
+function someItems(count: number, tag: string): Item[] {
+  return Array.from({ length: count }, (_, i) => ({ pk: { S: `${tag}-${i}` }, v: { N: String(i) } }));
+}
+
+test('the policies policy --plan prints beforehand allow every action replicate, verify and status --plan call, on a table created later too', async (t) => {
+  const P = uniqueName('polp');
+  const key: TableKey = { hash: { name: 'pk', type: 'S' } };
+  const named = `${P}-orders`;
+  const [g1, g2, late] = [`${P}-g-1`, `${P}-g-2`, `${P}-g-3`];
+  const source = sourceClient();
+  const destination = destClient();
+  const dir = mkdtempSync(join(tmpdir(), 'policy-plan-'));
+  cleanups.push(async () => {
+    await Promise.all([
+      ...[named, g1, g2, late].map((table) => deleteTableIfExists(source, table)),
+      ...[`${named}-dr`, `${g1}-copy`, `${g2}-copy`, `${late}-copy`].map((table) =>
+        deleteTableIfExists(destination, table),
+      ),
+    ]);
+    source.destroy();
+    destination.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.all([
+    createTable(source, named, key, 'NEW_AND_OLD_IMAGES'),
+    createTable(destination, `${named}-dr`, key),
+    createTable(source, g1, key, 'NEW_AND_OLD_IMAGES'),
+    // No stream: the entry's enableStream turns it on (UpdateTable); its items before that only a repair copies.
+    createTable(source, g2, key),
+  ]);
+  await Promise.all([named, g1, g2].map((table) => putItems(source, table, someItems(8, 'before'))));
+  // A time to live on a glob's source: createTable gives it to the new destination (UpdateTimeToLive there).
+  await source.send(
+    new UpdateTimeToLiveCommand({
+      TableName: g1,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+    }),
+  );
+  const sourceProxy = await OperationRecorder.start(sourceEndpoint());
+  const destProxy = await OperationRecorder.start(destEndpoint());
+  cleanups.push(
+    () => sourceProxy.close(),
+    () => destProxy.close(),
+  );
+  const planFile = (name: string, destination: string): string => {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      [
+        'defaults:',
+        `  source: { region: ${SOURCE_REGION}, endpoint: "${sourceProxy.endpoint}" }`,
+        `  destination: { region: ${DEST_REGION}, endpoint: "${destProxy.endpoint}"${destination} }`,
+        'replications:',
+        `  - source: { table: ${named} }`,
+        '    destination: { table: "{name}-dr" }',
+        '    bootstrap: true',
+        `  - source: { table: "${P}-g-*" }`,
+        '    destination: { table: "{name}-copy", createTable: true }',
+        '    enableStream: true',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
+  const plan = planFile('plan.yaml', '');
+  // Printed before anything runs and before the late table exists: the policy does not depend on today's tables.
+  // The runs use the local credentials throughout; the role is the policy's view of the destination side.
+  const printed = await printPolicy<Pick<PrintedSet, 'policies'>>([
+    '--plan',
+    planFile('plan-role.yaml', `, roleArn: "${DEST_ROLE}", externalId: ext-123`),
+    '--verify',
+    '--no-lookup',
+    '--source-account',
+    SOURCE_ACCOUNT,
+    '--dest-account',
+    DEST_ACCOUNT,
+  ]);
+
+  const worker = new ReplicatorProcess([
+    'replicate',
+    '--plan',
+    plan,
+    '--failover-ms',
+    '3000',
+    '--plan-refresh-interval-ms',
+    '1000',
+    '--progress-interval-ms',
+    '2000',
+  ]);
+  const pair = (sourceTable: string, destTable: string): ReplicationFixture =>
+    fixtureOf({
+      source,
+      destination,
+      sourceTable,
+      destTable,
+      taskName: defaultTaskName(SOURCE_REGION, sourceTable, DEST_REGION, destTable),
+      key,
+      cleanup: () => Promise.resolve(),
+    });
+  const exists = (table: string) =>
+    waitFor(
+      `destination ${table}`,
+      async () =>
+        (await destination.send(new DescribeTableCommand({ TableName: table })).catch(() => undefined))?.Table
+          ?.TableStatus === 'ACTIVE',
+      { timeoutMs: 60_000 },
+    );
+  try {
+    await worker.waitForLog(`replications[1] (source ${g2}, selected by ${P}-g-*): source stream enabled`, {
+      timeoutMs: 60_000,
+    });
+    await putItems(source, g2, someItems(4, 'after'));
+    await createTable(source, late, key, 'NEW_AND_OLD_IMAGES');
+    await putItems(source, late, someItems(6, 'late'));
+    await exists(`${late}-copy`);
+    await convergedWhileRunning(pair(named, `${named}-dr`), worker);
+    await convergedWhileRunning(pair(g1, `${g1}-copy`), worker);
+    await convergedWhileRunning(pair(late, `${late}-copy`), worker);
+    const exit = await worker.stop();
+    assert.equal(exit.code, 0, worker.describe());
+    assert.deepEqual(worker.errors(), [], worker.describe());
+  } finally {
+    await worker.kill();
+  }
+  const verify = await runUntilExit(
+    ['verify', '--plan', plan, '--repair', '--recheck-delay-ms', '20'],
+    60_000,
+  );
+  assert.equal(verify.code, 0, `${verify.worker.stdout}\n${verify.worker.describe()}`);
+  await assertTablesConverge(pair(g2, `${g2}-copy`), 10_000);
+  const status = await runUntilExit(['status', '--plan', plan, '--json']);
+  assert.equal(status.code, 0, status.worker.describe());
+
+  const seen = distinct([
+    ...sourceProxy.permissions.map((p): Seen => ({ ...p, via: 'source' })),
+    ...destProxy.permissions.map((p): Seen => ({ ...p, via: 'destination' })),
+  ]);
+  const actions = new Set(seen.map((s) => `${s.via}:${s.action}`));
+  // The runs did what the test means to cover (else a policy would pass for lack of requests).
+  for (const action of [
+    'source:dynamodb:ListTables',
+    'source:dynamodb:UpdateTable',
+    'source:dynamodb:DescribeTimeToLive',
+    'source:dynamodb:GetRecords',
+    'source:dynamodb:ConditionCheckItem',
+    'source:dynamodb:CreateTable',
+    'source:dynamodb:DeleteItem',
+    'destination:dynamodb:CreateTable',
+    'destination:dynamodb:UpdateTimeToLive',
+    'destination:dynamodb:DescribeTimeToLive',
+    'destination:dynamodb:BatchWriteItem',
+    'destination:dynamodb:BatchGetItem',
+    'destination:dynamodb:Scan',
+  ]) {
+    assert.ok(actions.has(action), `no ${action} was recorded: ${[...actions].sort().join(', ')}`);
+  }
+  assert.ok(
+    seen.some((s) => s.via === 'source' && s.action === 'dynamodb:GetRecords' && s.resource.includes(late)),
+    'the late table was replicated',
+  );
+  t.diagnostic(`recorded: ${[...actions].sort().join(' ')}`);
+
+  const problems: string[] = [];
+  for (const request of seen) {
+    const arn = printedArn(request);
+    const identity = request.via === 'destination' ? 'destination-role' : 'replicator';
+    if (!policyAllows(documentNamed(printed, identity), request.action, arn)) {
+      problems.push(
+        `${request.action} on ${arn} (${request.operation} via the ${request.via} endpoint): not allowed by ${identity}`,
+      );
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -1,0 +1,452 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CredentialSource, KnownProfiles } from '../config/credential-source.js';
+import { parsePlan } from '../plan/parse-plan.js';
+import type { Plan } from '../plan/plan-schema.js';
+import { planTasks } from '../plan/plan-tasks.js';
+import { actionsFor, type IamResource } from './iam-permissions.js';
+import { coveredFeatures, SIDE_RESOURCES } from './identity-policies.js';
+import { MANAGED_POLICY_CHARACTERS, planPolicySet, type PlanPolicySet } from './plan-policy-set.js';
+import {
+  planPolicyTasks,
+  resolvedPolicyTasks,
+  type PlanPolicyOptions,
+  type PlanPolicyTask,
+} from './plan-policy-tasks.js';
+import { policyAllows } from './policy-allows.js';
+import type { PrintedPolicy } from './policy-document.js';
+import { policySet } from './policy-set.js';
+import { POLICY_SIDES, type PolicySide } from './side-accounts.js';
+
+const DEST_ROLE = 'arn:aws:iam::222222222222:role/writer';
+const OTHER_DEST_ROLE = 'arn:aws:iam::555555555555:role/writer-eu';
+const LEASE_ROLE = 'arn:aws:iam::333333333333:role/leases';
+const PROFILES: KnownProfiles = { names: new Set(['src', 'ops']), region: () => undefined, files: 'config' };
+const OPTIONS: PlanPolicyOptions = {
+  env: {},
+  profiles: PROFILES,
+  bootstrap: false,
+  createDestTable: false,
+  copyTags: false,
+  features: [],
+};
+/** Tables a ListTables of the source side could show: some every glob below selects, some none does. */
+const LISTING = ['orders', 'g-1', 'g-2', 'g-tmp', 'eu-1', 'us-9', 'other', 'DynamoDBCrossRegionReplicationx'];
+
+interface EntryShape {
+  readonly source: string;
+  readonly taskName?: string;
+  readonly enableStream: boolean;
+  readonly createTable: boolean;
+  readonly copyTags: boolean;
+  readonly bootstrap: boolean;
+  readonly destination?: string;
+}
+
+const SOURCES: readonly { source: string; taskName?: string }[] = [
+  { source: 'orders' },
+  { source: 'g-*' },
+  { source: '{eu,us}-*' },
+  { source: 'g-*', taskName: '{name}-repl' },
+];
+
+/** Each side's credentials in `defaults`, as the fields after a side's region. */
+const CREDENTIALS: readonly { name: string; source?: string; destination?: string; lease?: string }[] = [
+  { name: 'default chain' },
+  { name: 'destination role', destination: `roleArn: "${DEST_ROLE}", externalId: ext-1` },
+  { name: 'lease role', lease: `roleArn: "${LEASE_ROLE}"` },
+  {
+    name: 'profiles and roles',
+    source: 'profile: src',
+    destination: `profile: ops, roleArn: "${DEST_ROLE}"`,
+  },
+];
+
+function entryYaml(e: EntryShape, index: number): string {
+  const glob = /[*{]/.test(e.source);
+  const destination = e.destination ?? (glob ? '{name}-dr' : `${e.source}-dr${index}`);
+  const options = [e.createTable ? ', createTable: true' : '', e.copyTags ? ', copyTags: true' : ''].join('');
+  return [
+    `  - source: { table: "${e.source}"${glob && e.source === 'g-*' ? ', exclude: ["*-tmp"]' : ''} }`,
+    `    destination: { table: "${destination}"${options} }`,
+    ...(e.taskName === undefined ? [] : [`    taskName: "${e.taskName}"`]),
+    ...(e.enableStream ? ['    enableStream: true'] : []),
+    ...(e.bootstrap ? ['    bootstrap: true'] : []),
+  ].join('\n');
+}
+
+function planOf(entries: readonly EntryShape[], credentials: (typeof CREDENTIALS)[number]): Plan {
+  const more = (fields: string | undefined): string => (fields === undefined ? '' : `, ${fields}`);
+  const lease = credentials.lease === undefined ? '' : `  lease: { ${credentials.lease} }\n`;
+  const yaml = `defaults:
+  source: { region: us-east-1${more(credentials.source)} }
+  destination: { region: eu-west-1${more(credentials.destination)} }
+${lease}replications:
+${entries.map(entryYaml).join('\n')}
+`;
+  return parsePlan(yaml, 'p.yaml');
+}
+
+/** Every entry shape: each kind of source with each of the plan's options. */
+function* entryShapes(): Generator<EntryShape> {
+  for (const { source, taskName } of SOURCES) {
+    for (const enableStream of [false, true]) {
+      for (const [createTable, copyTags] of [
+        [false, false],
+        [true, false],
+        [true, true],
+      ] as const) {
+        for (const bootstrap of [false, true]) {
+          yield {
+            source,
+            ...(taskName === undefined ? {} : { taskName }),
+            enableStream,
+            createTable,
+            copyTags,
+            bootstrap,
+          };
+        }
+      }
+    }
+  }
+}
+
+interface Case {
+  readonly name: string;
+  readonly plan: Plan;
+  readonly tasks: readonly PlanPolicyTask[];
+  readonly set: PlanPolicySet;
+  readonly accounts: { source?: string; destination?: string };
+}
+
+function build(plan: Plan, accounts: Case['accounts'], name: string): Case {
+  const tasks = planPolicyTasks(plan, OPTIONS);
+  return {
+    name,
+    plan,
+    tasks,
+    accounts,
+    set: planPolicySet({ file: 'p.yaml', tasks, accounts, identities: new Map() }),
+  };
+}
+
+/** One entry of every shape under every set of credentials; and two-entry plans mixing shapes. */
+function* everyCase(): Generator<Case> {
+  const shapes = [...entryShapes()];
+  for (const credentials of CREDENTIALS) {
+    const { name } = credentials;
+    for (const accounts of [{}, { source: '111111111111', destination: '222222222222' }]) {
+      for (const shape of shapes) {
+        yield build(planOf([shape], credentials), accounts, `${name}: ${JSON.stringify(shape)}`);
+      }
+      // A named pair beside each glob shape, the pair with the opposite options: statements split by need.
+      for (const shape of shapes.filter((s) => s.source !== 'orders')) {
+        const named: EntryShape = {
+          source: 'orders',
+          enableStream: !shape.enableStream,
+          createTable: !shape.createTable,
+          copyTags: false,
+          bootstrap: !shape.bootstrap,
+        };
+        yield build(
+          planOf([named, shape], credentials),
+          accounts,
+          `${name}: orders + ${JSON.stringify(shape)}`,
+        );
+      }
+    }
+  }
+}
+
+const SIDE_OF: Record<IamResource, PolicySide> = {
+  'source-table': 'source',
+  'source-stream': 'source',
+  'table-list': 'source',
+  'destination-table': 'destination',
+  'lease-table': 'lease',
+};
+
+/** The ARN a task's policies name for a resource. */
+function arnOf(set: PlanPolicySet, index: number, resource: IamResource): string {
+  const r = set.tasks[index]?.resources;
+  assert.ok(r !== undefined, `task ${index}`);
+  return {
+    'source-table': r.sourceTable,
+    'source-stream': r.sourceStream,
+    'destination-table': r.destinationTable,
+    'lease-table': r.leaseTable,
+    'table-list': '*',
+  }[resource];
+}
+
+function credentialsOf(task: PlanPolicyTask, side: PolicySide): CredentialSource {
+  return task.sides[side].credentials ?? {};
+}
+
+/** The identity policy of whoever acts on a side of a task: its role's, else its base credentials'. */
+function actor(
+  set: PlanPolicySet | { policies: readonly PrintedPolicy[] },
+  c: CredentialSource,
+): PrintedPolicy {
+  const base = c.profile === undefined ? 'the default credential chain' : `profile ${c.profile}`;
+  const found = set.policies.find(
+    (p) =>
+      p.kind === 'identity' &&
+      (c.roleArn === undefined
+        ? !p.attachTo.startsWith('role ') && p.attachTo.includes(base)
+        : p.attachTo === `role ${c.roleArn}`),
+  );
+  assert.ok(found, `no identity policy for ${JSON.stringify(c)}`);
+  return found;
+}
+
+const RESOURCES = POLICY_SIDES.flatMap((side) => SIDE_RESOURCES[side]);
+
+test("every task's actions are allowed to whoever acts on each side, on that task's ARN", () => {
+  for (const c of everyCase()) {
+    c.tasks.forEach((task, i) => {
+      const features = coveredFeatures(task.features);
+      for (const resource of RESOURCES) {
+        const policy = actor(c.set, credentialsOf(task, SIDE_OF[resource]));
+        const arn = arnOf(c.set, i, resource).replace(/stream\/\*$/, 'stream/2024-01-01T00:00:00.000');
+        for (const action of actionsFor(features, resource)) {
+          assert.ok(
+            policyAllows(policy.document, action, arn),
+            `${c.name}: ${policy.name} ${action} on ${arn}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+test('nothing is granted that no task needs: each action on each ARN is some task’s, for whoever acts there', () => {
+  for (const c of everyCase()) {
+    for (const policy of c.set.policies.filter((p) => p.kind === 'identity')) {
+      for (const statement of policy.document.Statement) {
+        if (statement.Sid === 'AssumeRoles') continue;
+        for (const arn of [statement.Resource ?? []].flat()) {
+          for (const action of statement.Action) {
+            const needed = c.tasks.some((task, i) =>
+              RESOURCES.some(
+                (resource) =>
+                  arnOf(c.set, i, resource) === arn &&
+                  actionsFor(coveredFeatures(task.features), resource).includes(action) &&
+                  actor(c.set, credentialsOf(task, SIDE_OF[resource])) === policy,
+              ),
+            );
+            assert.ok(needed, `${c.name}: ${policy.name} ${statement.Sid} ${action} on ${arn} is no task's`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('the plan’s policy covers whatever its globs select: any listing’s tasks are allowed by it', () => {
+  for (const c of everyCase()) {
+    for (const listing of [LISTING, ['orders'], []]) {
+      const resolved = planTasks(c.plan, () => listing, OPTIONS).tasks;
+      const tasks = resolvedPolicyTasks(c.plan, resolved, OPTIONS);
+      const today = planPolicySet({ file: 'p.yaml', tasks, accounts: c.accounts, identities: new Map() });
+      for (const policy of today.policies.filter((p) => p.kind === 'identity')) {
+        const planned = c.set.policies.find((p) => p.kind === 'identity' && p.attachTo === policy.attachTo);
+        for (const statement of policy.document.Statement) {
+          for (const arn of [statement.Resource ?? []].flat()) {
+            for (const action of statement.Action) {
+              assert.ok(
+                planned !== undefined && policyAllows(planned.document, action, arn),
+                `${c.name} with ${listing.join(',')}: ${policy.name} ${action} on ${arn}`,
+              );
+            }
+          }
+        }
+      }
+      if (listing === LISTING) {
+        assert.deepEqual(
+          today.policies.filter((p) => p.kind === 'trust'),
+          c.set.policies.filter((p) => p.kind === 'trust'),
+          c.name,
+        );
+      }
+    }
+  }
+});
+
+test('plan-only actions: ListTables on "*" only for globs, UpdateTable only for enableStream sources', () => {
+  for (const c of everyCase()) {
+    const statements = c.set.policies.flatMap((p) => p.document.Statement.map((s) => ({ policy: p, s })));
+    const globs = c.tasks.filter((t) => t.selectedBy === 'glob');
+    const listing = statements.filter(({ s }) => s.Action.includes('dynamodb:ListTables'));
+    assert.equal(listing.length, globs.length > 0 ? 1 : 0, c.name);
+    for (const { policy, s } of listing) {
+      assert.deepEqual([s.Sid, s.Action, s.Resource], ['ListTables', ['dynamodb:ListTables'], '*'], c.name);
+      assert.equal(policy, actor(c.set, credentialsOf(globs[0]!, 'source')));
+    }
+    for (const { s } of statements) {
+      if (s.Sid !== 'ListTables')
+        assert.ok(
+          [s.Resource ?? []].flat().every((r) => r !== '*'),
+          c.name,
+        );
+      for (const action of s.Action) {
+        assert.ok(!action.includes('*'), action);
+        assert.match(action, /^(dynamodb|sts):[A-Z][A-Za-z]+$/);
+      }
+      assert.match(s.Sid, /^[A-Za-z0-9]+$/);
+    }
+    for (const policy of c.set.policies) {
+      const sids = policy.document.Statement.map((s) => s.Sid);
+      assert.equal(new Set(sids).size, sids.length, `${c.name}: ${policy.name} repeats a Sid`);
+    }
+    const updatable = statements
+      .filter(({ s }) => s.Action.includes('dynamodb:UpdateTable'))
+      .flatMap(({ s }) => [s.Resource ?? []].flat());
+    const enabling = c.tasks.flatMap((t, i) =>
+      t.features.includes('enable-stream') ? [arnOf(c.set, i, 'source-table')] : [],
+    );
+    assert.deepEqual(new Set(updatable), new Set(enabling), c.name);
+    const creating = statements
+      .filter(({ s }) => s.Sid.startsWith('DestinationTable') && s.Action.includes('dynamodb:CreateTable'))
+      .flatMap(({ s }) => [s.Resource ?? []].flat());
+    const created = c.tasks.flatMap((t, i) =>
+      t.features.includes('create-dest-table') ? [arnOf(c.set, i, 'destination-table')] : [],
+    );
+    assert.deepEqual(new Set(creating), new Set(created), c.name);
+  }
+});
+
+test('placeholders in the plan’s words, each one in the documents explained; notes for what a plan adds', () => {
+  for (const c of everyCase()) {
+    const text = JSON.stringify([c.set.tasks, c.set.policies.map((p) => p.document)]);
+    assert.deepEqual(new Set(Object.keys(c.set.placeholders)), new Set(text.match(/<[A-Z_]+>/g) ?? []));
+    for (const meaning of Object.values(c.set.placeholders)) {
+      assert.doesNotMatch(meaning, /--(dest|lease|source)-(role-arn|profile)/, c.name);
+    }
+    const notes = c.set.notes.join('\n');
+    const glob = c.tasks.some((t) => t.selectedBy === 'glob');
+    assert.equal(/ListTables is allowed on Resource "\*" and cannot be narrowed/.test(notes), glob, c.name);
+    assert.equal(/not by the tables that exist today/.test(notes), glob, c.name);
+    assert.equal(
+      /cannot be narrowed below DynamoDBCrossRegionReplication\*/.test(notes),
+      c.tasks.some((t) => t.leaseByPrefix),
+      c.name,
+    );
+    assert.equal(
+      /UpdateTable \(it changes the source table\)/.test(notes),
+      c.tasks.some((t) => t.features.includes('enable-stream')),
+      c.name,
+    );
+  }
+});
+
+test('a plan of one named pair has the policies of that pair alone (the same code)', () => {
+  for (const credentials of CREDENTIALS) {
+    for (const shape of [...entryShapes()].filter((s) => s.source === 'orders' && !s.enableStream)) {
+      const c = build(planOf([shape], credentials), { source: '111111111111' }, 'one pair');
+      const [task] = c.tasks;
+      assert.ok(task !== undefined);
+      const single = policySet({
+        setup: 'role',
+        features: task.features,
+        sourceRegion: 'us-east-1',
+        tables: task.tables,
+        credentials: {
+          source: credentialsOf(task, 'source'),
+          destination: credentialsOf(task, 'destination'),
+          lease: credentialsOf(task, 'lease'),
+        },
+        accounts: { source: '111111111111' },
+        identities: new Map(),
+      });
+      assert.deepEqual(c.set.policies, single.policies);
+      assert.deepEqual(c.set.tasks[0]?.resources, single.resources);
+    }
+  }
+});
+
+test('a glob shares statements with a named pair where they need the same, and splits where not', () => {
+  const c = build(
+    parsePlan(
+      `defaults:
+  source: { region: us-east-1 }
+  destination: { region: eu-west-1, roleArn: "${DEST_ROLE}" }
+replications:
+  - source: { table: orders }
+    destination: { table: orders }
+  - source: { table: "audit-*" }
+    destination: { table: "{name}-copy", createTable: true }
+    enableStream: true
+  - source: { table: "eu-*" }
+    destination: { table: "{name}", roleArn: "${OTHER_DEST_ROLE}" }
+`,
+      'p.yaml',
+    ),
+    { source: '111111111111' },
+    'mixed',
+  );
+  const sids = (name: string) =>
+    c.set.policies.find((p) => p.name === name)?.document.Statement.map((s) => [s.Sid, s.Resource]);
+  const table = (name: string) => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+  assert.deepEqual(sids('replicator'), [
+    ['SourceTable', [table('orders'), table('audit-*'), table('eu-*')]],
+    ['SourceTable2', table('audit-*')],
+    [
+      'SourceStream',
+      [`${table('orders')}/stream/*`, `${table('audit-*')}/stream/*`, `${table('eu-*')}/stream/*`],
+    ],
+    ['ListTables', '*'],
+    ['LeaseTable', table('DynamoDBCrossRegionReplication*')],
+    ['AssumeRoles', [DEST_ROLE, OTHER_DEST_ROLE]],
+  ]);
+  const dest = (account: string, name: string) => `arn:aws:dynamodb:eu-west-1:${account}:table/${name}`;
+  assert.deepEqual(sids('destination-role'), [
+    ['DestinationTable', [dest('222222222222', 'orders'), dest('222222222222', 'audit-*-copy')]],
+    ['DestinationTable2', dest('222222222222', 'audit-*-copy')],
+  ]);
+  assert.deepEqual(sids('destination-role-2'), [['DestinationTable', dest('555555555555', 'eu-*')]]);
+  assert.deepEqual(
+    c.set.policies.map((p) => [p.name, p.kind, p.attachTo]),
+    [
+      [
+        'replicator',
+        'identity',
+        'the identity of the default credential chain (not known here: an identity of account 111111111111)',
+      ],
+      ['destination-role', 'identity', `role ${DEST_ROLE}`],
+      ['destination-role-trust', 'trust', `role ${DEST_ROLE}`],
+      ['destination-role-2', 'identity', `role ${OTHER_DEST_ROLE}`],
+      ['destination-role-2-trust', 'trust', `role ${OTHER_DEST_ROLE}`],
+    ],
+  );
+  assert.deepEqual(c.set.features, [
+    'replicate',
+    'status',
+    'create-dest-table',
+    'plan-glob',
+    'enable-stream',
+  ]);
+});
+
+test('a document longer than a managed policy may be is named in a note', () => {
+  const entries = (count: number) =>
+    Array.from(
+      { length: count },
+      (_, i) => `  - source: { table: orders-of-the-${i}-region }\n    destination: { table: "{name}-dr" }`,
+    ).join('\n');
+  const planned = (count: number) =>
+    build(
+      parsePlan(`defaults:\n  source: { region: us-east-1 }\nreplications:\n${entries(count)}\n`, 'p.yaml'),
+      { source: '111111111111' },
+      `${count} pairs`,
+    ).set;
+  const few = planned(2);
+  assert.ok(few.notes.every((n) => !n.includes('managed policy')));
+  const many = planned(40);
+  const replicator = many.policies.find((p) => p.name === 'replicator');
+  assert.ok(JSON.stringify(replicator?.document).length > MANAGED_POLICY_CHARACTERS);
+  assert.ok(
+    many.notes.some((n) => n.startsWith('replicator is longer than the 6144 characters of a managed policy')),
+    many.notes.join('\n'),
+  );
+});

@@ -1,0 +1,201 @@
+// Pure: a plan's tasks as its policies see them, without listing a single table. An entry that names its table is
+// the task resolvePlan makes of it (planTasks, with no listing: the same checks, the same task name and lease
+// table); an entry with a glob is one task per IAM pattern of the glob (glob-patterns.ts), its destination the
+// `{name}` template filled with that pattern. The policy so does not depend on the tables that exist today: a
+// table created later that a glob selects is covered as it is (see glob-patterns.ts for why that matters). Each
+// task is built by buildTaskSides from the flags replicate --plan gives it, so regions, credentials and the
+// createTable options follow the same rules, and a plan the commands refuse is refused here in the same words.
+import { buildTaskSides, type TaskFlags, type TaskSides } from '../config/replication-config.js';
+import { parseTableArn, plainTableName } from '../config/table-arn.js';
+import { LEASE_TABLE_PREFIX, leaseTableName } from '../config/task-name.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import { mergeEntry, NAME_PLACEHOLDER, taskFlags, type MergedEntry } from '../plan/plan-entry.js';
+import { entryLabel, planError, type PlanMistake } from '../plan/plan-error.js';
+import { inPlanWords } from '../plan/plan-fields.js';
+import type { Plan } from '../plan/plan-schema.js';
+import type { PlanTask } from '../plan/plan-task.js';
+import { planTasks, type PlanEnvironment } from '../plan/plan-tasks.js';
+import { globPatterns } from './glob-patterns.js';
+import type { IamFeature } from './iam-permissions.js';
+import type { PolicyTable } from './identity-policies.js';
+import type { PolicySide } from './side-accounts.js';
+
+export interface PlanPolicyOptions extends PlanEnvironment {
+  /** The command line's --bootstrap, --create-dest-table, --copy-tags: every task's unless its entry says so. */
+  readonly bootstrap: boolean;
+  readonly createDestTable: boolean;
+  readonly copyTags: boolean;
+  /** Further features for every task (verify, repair). */
+  readonly features: readonly IamFeature[];
+}
+
+export interface PlanPolicyTask {
+  /** The entry it comes from, as the plan's messages name it: `replications[1] (source audit-*)`. */
+  readonly label: string;
+  readonly selectedBy: 'name' | 'glob';
+  /** The task's sides, as buildTaskSides makes them; for a glob, table names are IAM patterns. */
+  readonly sides: TaskSides;
+  readonly tables: Readonly<Record<PolicySide, PolicyTable>>;
+  /** The account of a source table the plan names by ARN. */
+  readonly sourceAccount: string | undefined;
+  readonly features: readonly IamFeature[];
+  /**
+   * A glob's lease tables under the default task name (the MD5 of the pair, which no pattern of table names can
+   * predict): named by the lease table prefix alone.
+   */
+  readonly leaseByPrefix: boolean;
+}
+
+/**
+ * Stands for the table a glob selects while buildTaskSides checks the entry: a valid table name that no plan
+ * uses, replaced by the glob's pattern afterwards (and by the glob in messages).
+ */
+const SELECTED = 'ddb-replicator-glob-selected-table';
+
+export function planPolicyTasks(plan: Plan, options: PlanPolicyOptions): PlanPolicyTask[] {
+  // Every check of a plan that needs no listing; a glob selects nothing here.
+  const named = planTasks(plan, () => [], options).tasks;
+  const mistakes: PlanMistake[] = [];
+  const tasks: PlanPolicyTask[] = [];
+  plan.replications.forEach((raw, index) => {
+    const entry = mergeEntry(plan.defaults, raw, index);
+    if (!entry.glob) {
+      for (const task of named.filter((t) => t.entry === index)) {
+        const resolved = resolvedTask(entry, task, options, mistakes);
+        if (resolved !== undefined) tasks.push(resolved);
+      }
+      return;
+    }
+    const label = entryLabel(index, entry.table);
+    const built = sidesOf(label, taskFlags(entry, SELECTED), options, mistakes, entry.table);
+    if (built === undefined) return;
+    for (const pattern of globPatterns(entry.table)) {
+      const taskName = entry.taskName?.replaceAll(NAME_PLACEHOLDER, pattern);
+      const sides: TaskSides = {
+        ...built,
+        source: { ...built.source, tableName: pattern },
+        destination: {
+          ...built.destination,
+          tableName: built.destination.tableName.replaceAll(SELECTED, pattern),
+        },
+        lease: {
+          ...built.lease,
+          tableName: taskName === undefined ? `${LEASE_TABLE_PREFIX}*` : leaseTableName(taskName),
+        },
+        taskName: taskName ?? '*',
+      };
+      tasks.push({
+        label,
+        selectedBy: 'glob',
+        sides,
+        tables: tablesOf(sides, pattern),
+        sourceAccount: undefined,
+        features: featuresOf(entry, sides, entry.options.bootstrap, options),
+        leaseByPrefix: taskName === undefined,
+      });
+    }
+  });
+  if (mistakes.length > 0) throw planError(plan.file, mistakes);
+  return tasks;
+}
+
+/**
+ * The policy tasks of tasks resolvePlan resolved (with a listing): what a fleet needs for today's tables alone,
+ * which the plan's policy must cover whatever the listing (plan-policy-set.test.ts checks it).
+ */
+export function resolvedPolicyTasks(
+  plan: Plan,
+  tasks: readonly PlanTask[],
+  options: PlanPolicyOptions,
+): PlanPolicyTask[] {
+  const mistakes: PlanMistake[] = [];
+  const resolved = tasks.flatMap((task) => {
+    const raw = plan.replications[task.entry];
+    if (raw === undefined) return [];
+    return resolvedTask(mergeEntry(plan.defaults, raw, task.entry), task, options, mistakes) ?? [];
+  });
+  if (mistakes.length > 0) throw planError(plan.file, mistakes);
+  return resolved;
+}
+
+/** One resolved task of an entry: a table the entry names, or one its glob selected. */
+function resolvedTask(
+  entry: MergedEntry,
+  task: PlanTask,
+  options: PlanPolicyOptions,
+  mistakes: PlanMistake[],
+): PlanPolicyTask | undefined {
+  const selected = task.selectedBy === 'glob' ? task.flags.sourceTable : undefined;
+  const label = entryLabel(entry.index, entry.table, selected);
+  const sides = sidesOf(label, task.flags, options, mistakes);
+  if (sides === undefined) return undefined;
+  return {
+    label,
+    selectedBy: task.selectedBy,
+    sides,
+    tables: tablesOf(sides, plainTableName(sides.source.tableName)),
+    sourceAccount: parseTableArn(sides.source.tableName)?.account,
+    features: featuresOf(entry, sides, task.flags.bootstrap, options),
+    leaseByPrefix: false,
+  };
+}
+
+/** A task's sides by buildTaskSides, or its mistake in the plan's words (a glob's table named by the glob). */
+function sidesOf(
+  label: string,
+  flags: TaskFlags,
+  options: PlanPolicyOptions,
+  mistakes: PlanMistake[],
+  glob?: string,
+): TaskSides | undefined {
+  const given = withCommandLine(flags, options);
+  if (options.copyTags && flags.copyTags !== true && given.createDestTable !== true) {
+    // The command line's --copy-tags, not the plan's: said in the flag's words, as replicate --plan does.
+    mistakes.push({
+      where: label,
+      what: '--copy-tags only applies to a table that createTable creates: add destination.createTable to the entry (or pass --create-dest-table), or leave --copy-tags out',
+    });
+    return undefined;
+  }
+  try {
+    return buildTaskSides(given, options.env ?? process.env, options.profiles);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const message = glob === undefined ? err.message : err.message.replaceAll(SELECTED, glob);
+    mistakes.push({ where: label, what: inPlanWords(message) });
+    return undefined;
+  }
+}
+
+/** The command line's per-task flags where the plan says nothing, as replicate --plan applies them. */
+function withCommandLine(flags: TaskFlags, options: PlanPolicyOptions): TaskFlags {
+  return {
+    ...flags,
+    createDestTable: flags.createDestTable === true || options.createDestTable,
+    copyTags: flags.copyTags === true || options.copyTags,
+  };
+}
+
+function tablesOf(sides: TaskSides, sourceTable: string): Record<PolicySide, PolicyTable> {
+  return {
+    source: { region: sides.source.region, table: sourceTable },
+    destination: { region: sides.destination.region, table: sides.destination.tableName },
+    lease: { region: sides.lease.region, table: sides.lease.tableName },
+  };
+}
+
+function featuresOf(
+  entry: MergedEntry,
+  sides: TaskSides,
+  bootstrap: boolean | undefined,
+  options: PlanPolicyOptions,
+): IamFeature[] {
+  const asked: [boolean, IamFeature][] = [
+    [bootstrap === true || options.bootstrap, 'bootstrap'],
+    [sides.createDestTable !== undefined, 'create-dest-table'],
+    [sides.createDestTable?.copyTags === true, 'copy-tags'],
+    [entry.glob, 'plan-glob'],
+    [entry.enableStream, 'enable-stream'],
+  ];
+  return [...options.features, ...asked.flatMap(([on, feature]) => (on ? [feature] : []))];
+}
