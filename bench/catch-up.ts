@@ -13,7 +13,7 @@ import type { Lifetime } from './lifetime.js';
 import { MemorySampler, type MemoryResult } from './measure-memory.js';
 import { CpuMeter, cpuMsPer1k, CpuTimeline } from './proc-stats.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { now, ReplicatorChild } from './replicator-child.js';
+import { childEnv, now, ReplicatorChild } from './replicator-child.js';
 import type { TraceFile } from './trace-hook.js';
 import { summarizeTrace, type TraceSummary } from './trace-summary.js';
 
@@ -139,13 +139,7 @@ export async function measureCatchUp(
       ...['--progress-interval-ms', '1000'],
       ...options.replicatorArgs,
     ];
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      ...(options.trace ? { BENCH_TRACE_FILE: traceFile } : {}),
-    };
+    const env = childEnv(options.trace ? { BENCH_TRACE_FILE: traceFile } : {});
     child = new ReplicatorChild(args, { nodeArgs, env, target: options.records, lifetime });
     const replicator = child;
     const t0 = replicator.startedAt;

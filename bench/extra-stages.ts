@@ -1,6 +1,7 @@
 // The stages after raw/catchup/copy/memory, in the order they run. One import and one entry per stage.
 import { FAILOVER_STAGE } from './failover.js';
 import { LAG_STAGE } from './lag.js';
+import { PLAN_STAGE } from './plan.js';
 import { SHARDS_STAGE } from './shards.js';
 import type { BenchStage } from './stage.js';
 import { TABLE_COPY_STAGE } from './table-copy.js';
@@ -12,4 +13,5 @@ export const EXTRA_STAGES: readonly BenchStage[] = [
   VERIFY_STAGE,
   LAG_STAGE,
   FAILOVER_STAGE,
+  PLAN_STAGE,
 ];

@@ -6,7 +6,7 @@ import { createTable } from '../src/local/local-tables.js';
 import { startInstance, warmUp, type BenchInstance } from './instances.js';
 import { benchClient, DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
 import type { Lifetime } from './lifetime.js';
-import { ReplicatorChild } from './replicator-child.js';
+import { childEnv, ReplicatorChild } from './replicator-child.js';
 
 /** Records in the source's warm-up stream: enough to compile its stream path, few enough not to slow it. */
 const WARMUP_STREAM_RECORDS = 500;
@@ -90,13 +90,7 @@ export async function startLiveTables(
       ],
       {
         nodeArgs: worker.nodeArgs ?? [],
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: 'bench',
-          AWS_SECRET_ACCESS_KEY: 'bench',
-          ...worker.env,
-        },
+        env: childEnv(worker.env),
         target: Number.MAX_SAFE_INTEGER,
         lifetime,
       },

@@ -9,6 +9,20 @@ const BIN = fileURLToPath(new URL('../../bin/ddb-replicator.js', import.meta.url
 
 export const now = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * The environment of a CLI child: nothing of ours leaks in (no profile, no session token), and fake credentials,
+ * which DynamoDB Local does not check but the SDK wants; `extra` adds to it (e.g. the trace hook's file).
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    ...extra,
+  };
+}
+
 export interface LogEntry {
   /** Epoch ms (sub-ms precision) at which the line arrived. */
   readonly at: number;

@@ -9,7 +9,7 @@ import { sleep } from '../src/util/sleep.js';
 import { readTrace } from './call-span.js';
 import type { Lifetime } from './lifetime.js';
 import { CpuTimeline } from './proc-stats.js';
-import { now, ReplicatorChild } from './replicator-child.js';
+import { childEnv, now, ReplicatorChild } from './replicator-child.js';
 import type { TraceFile } from './trace-hook.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -46,13 +46,7 @@ export async function runCli(
   const profileDir = join(options.outDir, `profile-${stamp}`);
   const nodeArgs = ['--import', join(BENCH_DIR, 'trace-hook.js')];
   if (options.profile === true) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    BENCH_TRACE_FILE: traceFile,
-  };
+  const env = childEnv({ BENCH_TRACE_FILE: traceFile });
   // No flush logs to count here: the target only matters to `replicate`.
   const child = new ReplicatorChild(args, { nodeArgs, env, target: Infinity, lifetime: options.lifetime });
   const timeline = new CpuTimeline(new Map([['cli', child.pid], ...options.pids]));

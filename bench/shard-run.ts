@@ -7,14 +7,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTable, scanAll } from '../src/local/local-tables.js';
-import { sleep } from '../src/util/sleep.js';
 import { DEST_TABLE, SOURCE_TABLE } from './backlog.js';
 import { countItems } from './catch-up.js';
+import { awaitFleetDrain, firstWriteAt, warnings } from './fleet-drain.js';
 import { startInstance, warmUp, type BenchInstance } from './instances.js';
 import { benchClient, DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
 import type { Lifetime } from './lifetime.js';
 import { CpuMeter, cpuMsPer1k } from './proc-stats.js';
-import { now, ReplicatorChild } from './replicator-child.js';
+import { childEnv, ReplicatorChild } from './replicator-child.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { serveScriptedBacklog } from './scripted-backlog.js';
 
@@ -64,8 +64,6 @@ export interface ShardRunResult extends ShardRunOptions {
   readonly recordsServed: number;
 }
 
-const POLL_MS = 20;
-
 export async function measureShardRun(
   options: ShardRunOptions,
   sourceInstance: BenchInstance,
@@ -93,12 +91,7 @@ export async function measureShardRun(
     }
     const destEndpoint = proxy?.url ?? dest.endpoint;
     const task = `benchshards${Date.now()}`;
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-    };
+    const env = childEnv();
     const argsFor = (workerId: string): string[] => [
       'replicate',
       ...['--source-table', SOURCE_TABLE, '--source-region', SOURCE_REGION],
@@ -122,40 +115,15 @@ export async function measureShardRun(
     ]);
     const meter = new CpuMeter(pids);
     const deadline = performance.now() + 120_000 + options.records * 5;
-    const written = (): number => children.reduce((sum, c) => sum + c.written, 0);
-    const check = (what: string): void => {
-      lifetime.check();
-      const gone = children.find((c) => !c.running);
-      if (gone !== undefined)
-        throw new Error(`a worker exited before ${what}: ${gone.problems().join('\n')}`);
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    };
-    while (written() < options.records) {
-      check(`the flush logs reached ${options.records} (at ${written()})`);
-      await sleep(POLL_MS, signal);
-    }
-    // The flush logs can add up to N before every key landed (a record written twice after a lease moved):
-    // the end is the start of the first COUNT that finds them all.
-    let confirmedAt = now();
-    let confirmedCount = await countItems(destClient, DEST_TABLE, signal);
-    while (confirmedCount < options.records) {
-      check(`${options.records} items in the destination (at ${confirmedCount})`);
-      await sleep(200, signal);
-      confirmedAt = now();
-      confirmedCount = await countItems(destClient, DEST_TABLE, signal);
-    }
+    const { confirmedAt, confirmedCount } = await awaitFleetDrain(children, {
+      records: options.records,
+      deadline,
+      count: (signal) => countItems(destClient, DEST_TABLE, signal),
+      lifetime,
+    });
     const cpu = meter.read();
     const leases = await scanAll(sourceClient, `DynamoDBCrossRegionReplication${task}`);
-    // When the first write began (the flush log comes when it ends): with a small backlog one flush may hold
-    // every record, and timing from its log line would make the drain look instant.
-    const firstWrite = Math.min(
-      ...children.map((c) => {
-        const flush = c.first('flushed');
-        return flush === undefined
-          ? Number.POSITIVE_INFINITY
-          : flush.at - Number(flush.fields.durationMs ?? 0);
-      }),
-    );
+    const firstWrite = firstWriteAt(children);
     const totalMs = confirmedAt - t0;
     const drainMs = confirmedAt - firstWrite;
     const workerFigures = children.map((c, i): WorkerFigures => {
@@ -222,15 +190,4 @@ export function runLabel(
   run: Pick<ShardRunOptions, 'latencyMs' | 'destLatencyMs' | 'shards' | 'workers'>,
 ): string {
   return `stream ${run.latencyMs}ms dest ${run.destLatencyMs}ms s${run.shards} w${run.workers}`;
-}
-
-function warnings(child: ReplicatorChild): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const entry of child.logs) {
-    if (entry.fields.level !== 'warn') continue;
-    const reason = entry.fields.reason;
-    const what = typeof reason === 'string' ? `${entry.msg}: ${reason}` : entry.msg;
-    counts[what] = (counts[what] ?? 0) + 1;
-  }
-  return counts;
 }
