@@ -1,6 +1,7 @@
 // The settings of a bootstrap copy (`bootstrap`, `replicate --bootstrap`), validated once from flags. Rates are
 // items per second over the whole fleet (each worker takes rate / workers copying); Infinity means no limit.
 import { ConfigError } from '../errors/replicator-error.js';
+import type { CopyProgressSink } from './copy-progress.js';
 
 export interface BootstrapOptions {
   /** `bootstrap`: stop after the copy; `replicate --bootstrap`: replicate from the recorded positions after it. */
@@ -15,6 +16,8 @@ export interface BootstrapOptions {
   readonly progressIntervalMs: number;
   /** Draw a progress bar (stderr is a terminal). */
   readonly progressBar: boolean;
+  /** `bootstrap --plan`: the plan's one progress display this copy reports to, instead of a bar or lines. */
+  readonly progressSink?: CopyProgressSink | undefined;
 }
 
 export interface BootstrapFlags {

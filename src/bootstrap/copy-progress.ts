@@ -1,9 +1,10 @@
 // What a copy reports: a progress bar on a terminal (items copied by the whole fleet of the table's estimated
 // count, rate, ETA) or a `copy progress` log line every interval, and at the end this worker's summary (items,
 // bytes, duration, retries). Fleet figures come from the segment items (saved pages), this worker's from its
-// own pages.
+// own pages. A copy of `bootstrap --plan` is given a sink instead: its figures go to the plan's one display
+// (plan-copy-progress.ts), and it draws no bar and logs no progress line of its own.
 import type { Logger } from 'pino';
-import { ProgressBar } from '../observability/progress-bar.js';
+import { ProgressBar, type ProgressLog } from '../observability/progress-bar.js';
 import type { CopySegment } from './bootstrap-items.js';
 import type { PageCopied } from './segment-copier.js';
 
@@ -20,6 +21,26 @@ export interface CopySummary {
   readonly fleetItems: number;
 }
 
+/** One copy's figures as its progress shows them. */
+export interface CopyFigures {
+  /** Items copied by the fleet: saved pages, plus this worker's written ones not saved yet (at the end: saved). */
+  readonly fleetItems: number;
+  /** Items this worker copied in this run. */
+  readonly items: number;
+  /** Segments done, as this worker last saw them. */
+  readonly segmentsDone: number;
+}
+
+/** Where a copy reports to when something else shows its progress (a plan's one display). */
+export interface CopyProgressSink {
+  /** The copy opened: its estimate and segment count, fixed at its first start. */
+  started(estimatedItems: number, segments: number): void;
+  /** Called on every page: keep it cheap. */
+  update(figures: CopyFigures): void;
+  /** The copy ended (done, stopped or failed: the task's outcome says which), with what was saved. */
+  ended(figures: CopyFigures): void;
+}
+
 export interface CopyProgressOptions {
   readonly estimatedItems: number;
   readonly totalSegments: number;
@@ -27,7 +48,12 @@ export interface CopyProgressOptions {
   /** 0: no progress lines (the summary still comes). */
   readonly progressIntervalMs: number;
   readonly logger: Logger;
+  /** Report here instead of drawing a bar or logging progress lines (the summary still comes). */
+  readonly sink?: CopyProgressSink | undefined;
 }
+
+/** The log of a bar kept only for its rate: a sink's display shows the figures. */
+const NO_LINES: ProgressLog = { info: () => undefined };
 
 export class CopyProgress {
   readonly #options: CopyProgressOptions;
@@ -48,13 +74,20 @@ export class CopyProgress {
 
   constructor(options: CopyProgressOptions) {
     this.#options = options;
+    const output =
+      options.sink !== undefined
+        ? // Still sampled (at the default interval) for fleetRatePerSec, which the retention warning uses.
+          { tty: false, log: NO_LINES }
+        : {
+            tty: options.progressBar,
+            log: options.logger,
+            ...(options.progressBar ? {} : { intervalMs: options.progressIntervalMs }),
+          };
     this.#bar = new ProgressBar({
       label: 'copy',
       total: options.estimatedItems > 0 ? options.estimatedItems : undefined,
       unit: 'items',
-      tty: options.progressBar,
-      log: options.logger,
-      ...(options.progressBar ? {} : { intervalMs: options.progressIntervalMs }),
+      ...output,
       extra: () => ({
         segments: `${this.#segmentsDone.size}/${options.totalSegments}`,
         workers: this.#workers,
@@ -66,8 +99,10 @@ export class CopyProgress {
   /** Starts the bar or the log lines, from the fleet's progress so far. */
   start(segments: readonly CopySegment[]): void {
     this.#startedAt = performance.now();
+    this.#options.sink?.started(this.#options.estimatedItems, this.#options.totalSegments);
     this.listed(segments, 1);
-    if (this.#options.progressBar || this.#options.progressIntervalMs > 0) {
+    const { sink, progressBar, progressIntervalMs } = this.#options;
+    if (sink !== undefined || progressBar || progressIntervalMs > 0) {
       this.#bar.start();
       this.#started = true;
     }
@@ -102,9 +137,19 @@ export class CopyProgress {
 
   /** The bar counts written items at once; the figures count saved pages. */
   #show(): void {
+    const fleetItems = this.#fleetShown();
+    this.#bar.set(fleetItems);
+    this.#options.sink?.update(this.#figures(fleetItems));
+  }
+
+  #fleetShown(): number {
     let pending = 0;
     for (const n of this.#pending.values()) pending += n;
-    this.#bar.set(this.fleetItems + pending);
+    return this.fleetItems + pending;
+  }
+
+  #figures(fleetItems = this.#fleetShown()): CopyFigures {
+    return { fleetItems, items: this.#items, segmentsDone: this.#segmentsDone.size };
   }
 
   retry(side: 'read' | 'write', count: number): void {
@@ -129,6 +174,8 @@ export class CopyProgress {
 
   async stop(): Promise<CopySummary> {
     if (this.#started) await this.#bar.stop();
+    // What was saved, as the summary below counts it: pages written but not saved are copied again on a restart.
+    this.#options.sink?.ended(this.#figures(this.fleetItems));
     const durationMs = Math.round(performance.now() - this.#startedAt);
     return {
       items: this.#items,

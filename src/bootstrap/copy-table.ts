@@ -45,6 +45,7 @@ export async function copyTable(
     progressBar: options.progressBar,
     progressIntervalMs: options.progressIntervalMs,
     logger,
+    sink: options.progressSink,
   });
   const recordedAt = task.startedAt;
   const projection = (itemsPerSec: number) => ({

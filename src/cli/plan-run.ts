@@ -2,12 +2,14 @@
 // with the process's flags (worker id, memory, write slots, timings, metrics, logs) and each task's from the plan.
 // Until SIGTERM/SIGINT (exit 0, or 1 listing the tasks that failed), or until every task has ended on its own
 // (exit 1 when any failed; `bootstrap` ends once every copy is done); a mistake in the plan is exit 2, one line.
+// `bootstrap --plan` shows one progress display for all its copies (bootstrap/plan-copy-progress.ts).
 import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
+import { PlanCopyProgress } from '../bootstrap/plan-copy-progress.js';
 import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
 import { Semaphore } from '../util/semaphore.js';
 import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
+import { createLogger, silentLogger, type Logger } from '../observability/logger.js';
 import type { ReplicatorMetrics } from '../observability/metrics.js';
 import { reportPlanProgress } from '../observability/progress-reporter.js';
 import { checkStreams } from '../plan/check-streams.js';
@@ -39,10 +41,11 @@ const TASK_FLAGS = [
 export async function runPlan(
   file: string,
   args: ReplicateArgs,
-  logger: Logger,
+  commandLogger: Logger,
   copyOnly: boolean,
 ): Promise<number> {
   refuseWithPlan(args, TASK_FLAGS);
+  const { copies, logger } = copyDisplay(args, commandLogger, copyOnly);
   const plan = await loadPlan(file);
   const profiles = await loadKnownProfiles(planNamesProfile(plan));
   checkRange(args['plan-refresh-interval-ms'], 1_000, 86_400_000, '--plan-refresh-interval-ms');
@@ -78,16 +81,22 @@ export async function runPlan(
     return {
       config,
       bootstrap: copy
-        ? buildBootstrapOptions({
-            copyOnly,
-            segments: own.segments ?? args.segments,
-            maxWriteRate: own.maxWriteRate ?? args['max-write-rate'],
-            maxReadRate: own.maxReadRate ?? args['max-read-rate'],
-            copyConcurrency: own.copyConcurrency ?? args['copy-concurrency'],
-            progressIntervalMs: args['progress-interval-ms'],
-            // Many copies at once: progress lines, not bars fighting over one terminal.
-            progressBar: false,
-          })
+        ? {
+            ...buildBootstrapOptions({
+              copyOnly,
+              segments: own.segments ?? args.segments,
+              maxWriteRate: own.maxWriteRate ?? args['max-write-rate'],
+              maxReadRate: own.maxReadRate ?? args['max-read-rate'],
+              copyConcurrency: own.copyConcurrency ?? args['copy-concurrency'],
+              progressIntervalMs: args['progress-interval-ms'],
+              // Many copies at once: never a bar each, fighting over one terminal. Under the plan's bar, as under
+              // a single copy's, the per-segment lines go to debug.
+              progressBar: copies?.bar === true,
+            }),
+            // `bootstrap --plan`: every copy reports to the plan's one display. `replicate --plan`: each copy
+            // logs its own lines, beside the plan's replication `progress` line.
+            progressSink: copies?.display.task(config.taskName, config.source.tableName),
+          }
         : undefined,
     };
   };
@@ -121,9 +130,11 @@ export async function runPlan(
   const runner = new PlanRunner({
     resolve: (signal) => resolveQuietly(signal),
     setup,
-    prepare: async (task, _setup, signal) => {
+    prepare: async (task, taskSetup, signal) => {
       const { ready } = await checkStreams(plan, [task], { ...environment, enable: true }, signal);
-      return ready.length > 0 ? 'start' : 'skip';
+      if (ready.length > 0) return 'start';
+      copies?.display.skipped(taskSetup.config.taskName);
+      return 'skip';
     },
     resources: shared,
     taskWriteConcurrency: args['task-write-concurrency'] ?? args['write-concurrency'],
@@ -131,14 +142,46 @@ export async function runPlan(
     logger,
     metrics,
   });
-  return runWithSignals(runner, { logger, metrics }, args, copyOnly);
+  return runWithSignals(runner, { logger, metrics, copies: copies?.display }, args);
+}
+
+/**
+ * `bootstrap --plan`'s display: a bar by the rule a single `bootstrap` follows (stderr a terminal, logs not JSON),
+ * else lines. Under the bar the logger erases the bar's line before each of its lines (the bar is drawn again at
+ * its next tick), so that the tasks' lines do not run on after it.
+ */
+function copyDisplay(
+  args: ReplicateArgs,
+  logger: Logger,
+  copyOnly: boolean,
+): { copies: { display: PlanCopyProgress; bar: boolean } | undefined; logger: Logger } {
+  if (!copyOnly) return { copies: undefined, logger };
+  const format = args['log-format'];
+  const bar = process.stderr.isTTY && format !== 'json';
+  const shown = bar
+    ? createLogger({
+        level: args['log-level'],
+        format: format === 'pretty' ? 'pretty' : 'auto',
+        // Called only when a line is logged, after `display` exists.
+        beforeLine: () => display.clearLine(),
+      })
+    : logger;
+  const display = new PlanCopyProgress({ bar, intervalMs: args['progress-interval-ms'], logger: shown });
+  return { copies: { display, bar }, logger: shown };
 }
 
 async function runWithSignals(
   runner: PlanRunner,
-  { logger, metrics }: { readonly logger: Logger; readonly metrics: ReplicatorMetrics | undefined },
+  {
+    logger,
+    metrics,
+    copies,
+  }: {
+    readonly logger: Logger;
+    readonly metrics: ReplicatorMetrics | undefined;
+    readonly copies: PlanCopyProgress | undefined;
+  },
   args: ReplicateArgs,
-  copyOnly: boolean,
 ): Promise<number> {
   const removeSignals = onStopSignals(
     logger,
@@ -155,21 +198,29 @@ async function runWithSignals(
       metricsServer = served.server;
       logger.info({ port: served.port }, 'serving /metrics and /healthz');
     }
-    const progress = copyOnly
-      ? Promise.resolve()
-      : reportPlanProgress(
-          { trackers: () => runner.trackers(), states: () => runner.states() },
-          logger,
-          args['progress-interval-ms'],
-          background.signal,
-        );
+    // `bootstrap --plan` replicates nothing: the copies' display is its only progress.
+    copies?.start(runner);
+    const progress =
+      copies !== undefined
+        ? Promise.resolve()
+        : reportPlanProgress(
+            { trackers: () => runner.trackers(), states: () => runner.states() },
+            logger,
+            args['progress-interval-ms'],
+            background.signal,
+          );
     let outcome: PlanOutcome;
     try {
       outcome = await runner.run();
+    } catch (err) {
+      // The run's error (a plan mistake, exit 2) is the last word, not a summary of copies that never ran.
+      await copies?.stop();
+      throw err;
     } finally {
       background.abort();
       await progress;
     }
+    await copies?.stop(outcome);
     return exitCode(outcome, logger);
   } finally {
     metricsServer?.close();

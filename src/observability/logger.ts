@@ -7,13 +7,32 @@ export type { Logger } from 'pino';
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
-export function createLogger(options: { level?: string; format?: LogFormat } = {}): Logger {
+export interface LoggerOptions {
+  readonly level?: string;
+  readonly format?: LogFormat;
+  /** Runs before each line is written: a progress bar on the same terminal erases its line there. */
+  readonly beforeLine?: () => void;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const format = options.format ?? 'auto';
   const usePretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY);
+  const { beforeLine } = options;
+  const hooks =
+    beforeLine === undefined
+      ? {}
+      : {
+          hooks: {
+            logMethod(this: Logger, args: Parameters<Logger['info']>, method: Logger['info']): void {
+              beforeLine();
+              method.apply(this, args);
+            },
+          },
+        };
   if (usePretty) {
     return pino(
-      { level, base: undefined },
+      { level, base: undefined, ...hooks },
       pretty({ destination: 2, sync: true, colorize: true, translateTime: 'HH:MM:ss.l', singleLine: true }),
     );
   }
@@ -21,6 +40,7 @@ export function createLogger(options: { level?: string; format?: LogFormat } = {
     {
       level,
       base: undefined,
+      ...hooks,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
