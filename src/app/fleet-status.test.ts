@@ -143,10 +143,29 @@ test("the task's bootstrap copy, from its items in the lease table", () => {
       bytesCopied: 0,
     })),
   };
-  const status = fleetStatus([], NOW, [], copy);
+  const status = fleetStatus([], NOW, [], { copy });
   assert.equal(status.copy?.itemsCopied, 500);
   assert.match(
     formatFleetStatus(status, 'task t'),
     /^bootstrap copy: copying: 1\/2 segments, 500 of ~1,000 items \(50%\), 50 items\/s on average, ETA 0:10$/m,
   );
+});
+
+test('failures recorded in the lease table: newest first, with their age, under the workers', () => {
+  const status = fleetStatus([], NOW, [], {
+    failures: [
+      { workerId: 'w1', error: 'old', failedAt: NOW - 90_000 },
+      { workerId: 'w2', error: 'destination refused writes: ...', failedAt: NOW - 2_500 },
+    ],
+  });
+  assert.deepEqual(status.failures, [
+    { workerId: 'w2', error: 'destination refused writes: ...', sinceMs: 2_500 },
+    { workerId: 'w1', error: 'old', sinceMs: 90_000 },
+  ]);
+  const text = formatFleetStatus(status, 'task t');
+  assert.match(
+    text,
+    /^failed on w2 2\.5 s ago: destination refused writes: \.\.\.\nfailed on w1 1:30 ago: old$/m,
+  );
+  assert.equal(fleetStatus([], NOW).failures, undefined);
 });

@@ -7,6 +7,7 @@ import { copyStatus, copyStatusText, type CopyStatus } from '../bootstrap/copy-s
 import { isReady } from '../lease/lease-decision.js';
 import { lagText } from '../observability/lag-text.js';
 import { isFinished, type Lease, type WorkerPresence } from '../lease/lease.js';
+import type { TaskFailure } from '../lease/task-failure.js';
 
 export type ShardState =
   'reading' | 'handing-over' | 'expired' | 'waiting-for-parents' | 'unowned' | 'finished';
@@ -25,6 +26,8 @@ export interface ShardStatus {
    * shard being read; undefined when nobody reads it or its owner knows nothing yet.
    */
   readonly behindMs: number | undefined;
+  /** The failover time the last owner worked with (the default when none recorded one). */
+  readonly failoverMs: number;
 }
 
 export interface WorkerStatus {
@@ -40,6 +43,14 @@ export interface FleetStatus {
   readonly totals: Readonly<Record<ShardState, number>>;
   /** The task's bootstrap copy, when it has one. */
   readonly copy?: CopyStatus;
+  /** Workers whose run of the task failed since it last started (newest first), when any. */
+  readonly failures?: readonly FailureStatus[];
+}
+
+export interface FailureStatus {
+  readonly workerId: string;
+  readonly error: string;
+  readonly sinceMs: number;
 }
 
 const DEFAULT_FAILOVER_MS = 10_000;
@@ -52,7 +63,7 @@ export function fleetStatus(
   leases: readonly Lease[],
   now: number,
   presence: readonly WorkerPresence[] = [],
-  copyItems?: BootstrapItems,
+  more: { readonly copy?: BootstrapItems; readonly failures?: readonly TaskFailure[] } = {},
 ): FleetStatus {
   const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
   // A parent lease is deleted only after it finished, so a missing parent counts as done here.
@@ -72,6 +83,7 @@ export function fleetStatus(
         parentShardIds: lease.parentShardIds,
         sinceRenewalMs,
         behindMs: state === 'reading' || state === 'handing-over' ? lease.behindMs : undefined,
+        failoverMs: lease.failoverMs ?? DEFAULT_FAILOVER_MS,
       };
     });
   const counts = new Map<string, number>();
@@ -105,8 +117,17 @@ export function fleetStatus(
     finished: 0,
   };
   for (const shard of shards) totals[shard.state] += 1;
-  const copy = copyItems === undefined ? undefined : copyStatus(copyItems, now);
-  return { shards, workers, totals, ...(copy === undefined ? {} : { copy }) };
+  const copy = more.copy === undefined ? undefined : copyStatus(more.copy, now);
+  const failures = (more.failures ?? [])
+    .map((f) => ({ workerId: f.workerId, error: f.error, sinceMs: Math.max(0, now - f.failedAt) }))
+    .sort((a, b) => a.sinceMs - b.sinceMs);
+  return {
+    shards,
+    workers,
+    totals,
+    ...(copy === undefined ? {} : { copy }),
+    ...(failures.length === 0 ? {} : { failures }),
+  };
 }
 
 function stateOf(
@@ -162,5 +183,6 @@ export function formatFleetStatus(status: FleetStatus, header: string): string {
     ...(status.copy === undefined ? [] : [`bootstrap copy: ${copyStatusText(status.copy)}`]),
     'workers:',
     ...workers.map((w) => `  ${w}`),
+    ...(status.failures ?? []).map((f) => `failed on ${f.workerId} ${lagText(f.sinceMs)} ago: ${f.error}`),
   ].join('\n');
 }

@@ -186,6 +186,7 @@ export class PlanRunner {
           entry.state = 'failed';
           const message = errorMessage(err);
           this.#failures.push({ taskName, message, config: err instanceof ConfigError });
+          this.#deps.metrics?.taskFailed(taskName);
           // The task's own line; the others go on.
           logger.error({ err: message }, 'task failed');
         },

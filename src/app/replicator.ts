@@ -6,16 +6,16 @@ import type { Logger } from 'pino';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
-import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator } from '../lease/lease-coordinator.js';
 import { leaseTiming, type FleetTiming } from '../lease/lease-timing.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import type { LeaseStore } from '../lease/lease-store.js';
-import { foreignLeases } from '../lease/new-leases.js';
 import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
+import { prepareLeaseTable, recordFailure } from './lease-table-setup.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanShare } from '../lease/plan-share.js';
 import { retrying } from '../util/retry.js';
@@ -102,6 +102,8 @@ export class Replicator {
       ...STARTUP,
       requestTimeoutMs: Math.max(1_000, Math.round(config.failoverMs / 5)),
     });
+    // Set once the lease table is known to exist: a failure from then on is recorded there for `status`.
+    let leaseTable: LeaseStore | undefined;
     try {
       await clients.checkCredentials(['source', 'destination', 'lease']);
       if (this.#stop.signal.aborted) return;
@@ -118,7 +120,8 @@ export class Replicator {
       const store = new DynamoLeaseStore(leaseClient, config.lease.tableName, {
         failoverMs: config.failoverMs,
       });
-      await this.#prepareLeaseTable(store, tables.streamArn);
+      await prepareLeaseTable(store, tables.streamArn, config, this.#logger, this.#stop.signal);
+      leaseTable = store;
       if (this.#stop.signal.aborted) return;
       // Bootstrap copy (src/bootstrap/): records the stream positions as the leases the first shard sync would
       // create, copies the table, and only then lets the worker replicate from those positions. Without
@@ -138,6 +141,8 @@ export class Replicator {
       );
       if (!this.#stop.signal.aborted && this.#bootstrap?.copyOnly !== true)
         await this.#runWorker(store, tables);
+      if (this.#failure !== undefined)
+        await recordFailure(store, config.workerId, this.#failure, this.#logger);
     } catch (err) {
       if (this.#stop.signal.aborted && this.#failure === undefined) {
         // Stopped while starting: the aborted request is ours, not a failure to report.
@@ -145,6 +150,8 @@ export class Replicator {
         return;
       }
       this.#status = 'FAILED';
+      if (leaseTable !== undefined)
+        await recordFailure(leaseTable, config.workerId, this.#failure ?? err, this.#logger);
       throw err;
     } finally {
       sourceStartup.destroy();
@@ -157,28 +164,6 @@ export class Replicator {
       throw this.#failure;
     }
     this.#status = 'STOPPED';
-  }
-
-  async #prepareLeaseTable(store: LeaseStore, streamArn: string): Promise<void> {
-    const location = this.#config.lease;
-    try {
-      const { created } = await store.ensureTable(this.#stop.signal);
-      if (created) this.#logger.info({ table: store.tableName }, 'created lease table');
-      const foreign = foreignLeases(await store.list(this.#stop.signal), streamArn);
-      if (foreign.length > 0) {
-        throw new ConfigError(
-          `lease table ${store.tableName} holds checkpoints of stream ${foreign[0]?.streamArn ?? '?'}, but source table ${this.#config.source.tableName} now has stream ${streamArn} (the stream was disabled and re-enabled): changes between the two streams were not replicated; re-copy the table and use a new --task-name, or delete the lease table to start over`,
-        );
-      }
-    } catch (err) {
-      if (err instanceof ConfigError) throw err;
-      throw describeFailure(
-        err,
-        'lease',
-        location,
-        'create or read the lease table (dynamodb:CreateTable, DescribeTable, Scan)',
-      );
-    }
   }
 
   async #runWorker(store: LeaseStore, tables: CheckedTables): Promise<void> {

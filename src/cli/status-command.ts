@@ -10,7 +10,8 @@ import { SideClients } from '../app/side-clients.js';
 import { fleetStatus, formatFleetStatus, type FleetStatus } from '../app/fleet-status.js';
 import { describeFailure, where } from '../app/startup-checks.js';
 import { credentialSource, leaseCredentialSource } from '../config/credential-source.js';
-import { checkEndpoint } from '../config/flag-checks.js';
+import { checkEndpoint, checkRange } from '../config/flag-checks.js';
+import { fleetProblems, type CheckOptions } from '../app/fleet-check.js';
 import { buildTaskSides, type TableLocation } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
@@ -23,7 +24,7 @@ import { inPlanWords } from '../plan/plan-fields.js';
 import { formatPlanStatus, planStatusJson, type TaskStatus } from '../plan/plan-status-report.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
-import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
+import { EXIT_CONFIG, EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import { planFlag, refuseWithPlan } from './plan-flag.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
@@ -69,7 +70,17 @@ export function statusFlags<T>(yargs: Argv<T>) {
       alias: ['kclEndpoint'],
       describe: 'Endpoint of the lease table',
     })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' });
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' })
+    .option('check', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Exit 1 with the reasons when a shard is unread past the failover time, a task failed, no worker runs, or (with --max-lag-ms) a shard is too far behind',
+    })
+    .option('max-lag-ms', {
+      type: 'number',
+      describe: 'With --check: the most a shard may be behind the newest record',
+    });
 }
 
 export type StatusArgs = Awaited<ReturnType<typeof statusFlags>['argv']>;
@@ -91,9 +102,10 @@ const TASK_FLAGS = [
 export async function runStatus(args: StatusArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
+    const check = checkOptions(args);
     if (args.plan !== undefined) {
       refuseWithPlan(args, TASK_FLAGS);
-      return await statusOfPlan(args.plan, args.json, logger);
+      return await statusOfPlan(args.plan, { json: args.json, check }, logger);
     }
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
     const sourceCredentials = credentialSource(credentialArgs(args, 'source'), 'source', profiles);
@@ -125,15 +137,19 @@ export async function runStatus(args: StatusArgs): Promise<number> {
         `no lease table ${location.tableName} in ${where(location)}: check --task-name and --lease-region (has a worker of this task run yet?)`,
       );
     }
+    const problems = check === undefined ? undefined : fleetProblems(status, check);
     if (args.json) {
+      const verdict = problems === undefined ? {} : { ok: problems.length === 0, problems };
       process.stdout.write(
-        `${JSON.stringify({ taskName, leaseTable: location.tableName, ...status }, null, 2)}\n`,
+        `${JSON.stringify({ taskName, leaseTable: location.tableName, ...verdict, ...status }, null, 2)}\n`,
       );
+    } else if (problems !== undefined) {
+      process.stdout.write(`${checkText([{ label: `task ${taskName}`, problems }])}\n`);
     } else {
       const header = `task ${taskName}: lease table ${location.tableName} in ${where(location)}`;
       process.stdout.write(`${formatFleetStatus(status, header)}\n`);
     }
-    return EXIT_OK;
+    return problems !== undefined && problems.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (err) {
     reportFailure(err, logger);
     return exitCodeFor(err);
@@ -158,7 +174,10 @@ async function readFleet(location: TableLocation, logger: Logger): Promise<Fleet
     } catch (err) {
       throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
     }
-    return fleetStatus(fleet.leases, Date.now(), fleet.workers, bootstrapItemsFrom(fleet.copyItems));
+    return fleetStatus(fleet.leases, Date.now(), fleet.workers, {
+      copy: bootstrapItemsFrom(fleet.copyItems),
+      failures: fleet.failures,
+    });
   } finally {
     client.destroy();
   }
@@ -168,7 +187,11 @@ async function readFleet(location: TableLocation, logger: Logger): Promise<Fleet
  * `status --plan`: every task the plan resolves to, from its own lease table. A lease table that cannot be read
  * is that task's error line (exit 2), the others are shown all the same.
  */
-async function statusOfPlan(file: string, json: boolean, logger: Logger): Promise<number> {
+async function statusOfPlan(
+  file: string,
+  { json, check }: { readonly json: boolean; readonly check: CheckOptions | undefined },
+  logger: Logger,
+): Promise<number> {
   const plan = await loadPlan(file);
   const profiles = await loadKnownProfiles(planNamesProfile(plan));
   const deps = { logger, sessionName: commandSessionName('status'), profiles };
@@ -193,10 +216,45 @@ async function statusOfPlan(file: string, json: boolean, logger: Logger): Promis
       statuses.push({ ...common, fleet: undefined, error });
     }
   }
+  const unreadable = statuses.some((s) => s.error !== undefined);
+  if (check === undefined) {
+    process.stdout.write(
+      json ? `${JSON.stringify(planStatusJson(statuses), null, 2)}\n` : `${formatPlanStatus(statuses)}\n`,
+    );
+    return unreadable ? EXIT_CONFIG : EXIT_OK;
+  }
+  const checked = statuses.map((s) => ({
+    label: s.label,
+    problems: s.error === undefined ? fleetProblems(s.fleet, check) : [s.error],
+  }));
+  const ok = checked.every((c) => c.problems.length === 0);
   process.stdout.write(
-    json ? `${JSON.stringify(planStatusJson(statuses), null, 2)}\n` : `${formatPlanStatus(statuses)}\n`,
+    json
+      ? `${JSON.stringify({ ok, problems: checked.filter((c) => c.problems.length > 0), ...planStatusJson(statuses) }, null, 2)}\n`
+      : `${checkText(checked)}\n`,
   );
-  return statuses.some((s) => s.error !== undefined) ? EXIT_CONFIG : EXIT_OK;
+  return unreadable ? EXIT_CONFIG : ok ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `--check`'s options, or undefined without it; --max-lag-ms alone is a mistake, not a silent no-op. */
+function checkOptions(args: StatusArgs): CheckOptions | undefined {
+  const maxLagMs = args['max-lag-ms'];
+  if (maxLagMs !== undefined) {
+    if (!args.check) throw new ConfigError('--max-lag-ms works with --check: add --check');
+    checkRange(maxLagMs, 0, 86_400_000, '--max-lag-ms');
+  }
+  return args.check ? { maxLagMs } : undefined;
+}
+
+/** One line per problem, under the task it belongs to; or one line saying all is well. */
+function checkText(
+  tasks: readonly { readonly label: string; readonly problems: readonly string[] }[],
+): string {
+  const bad = tasks.filter((t) => t.problems.length > 0);
+  if (bad.length === 0) {
+    return `ok: ${tasks.length === 1 ? (tasks[0]?.label ?? '') : `${tasks.length} tasks`} healthy`;
+  }
+  return bad.flatMap((t) => t.problems.map((p) => `${t.label}: ${p}`)).join('\n');
 }
 
 function derivedTaskName(

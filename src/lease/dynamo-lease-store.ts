@@ -17,6 +17,13 @@ import { fromItem, toItem } from './lease-items.js';
 import { BOOTSTRAP_KEY_PREFIX, type Fleet, type LeaseStore } from './lease-store.js';
 import { ensureLeaseTable } from './lease-table.js';
 import { deletePresence, presenceFromItem, WORKER_KEY_PREFIX, writeHeartbeat } from './worker-presence.js';
+import {
+  deleteFailure,
+  failureFromItem,
+  FAILURE_KEY_PREFIX,
+  writeFailure,
+  type TaskFailure,
+} from './task-failure.js';
 import { unlessConditionFailed } from './unless-condition-failed.js';
 
 export class DynamoLeaseStore implements LeaseStore {
@@ -50,6 +57,7 @@ export class DynamoLeaseStore implements LeaseStore {
     const leases: Lease[] = [];
     const workers: WorkerPresence[] = [];
     const copyItems: Record<string, AttributeValue>[] = [];
+    const failures: TaskFailure[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.#client.send(
@@ -60,12 +68,13 @@ export class DynamoLeaseStore implements LeaseStore {
         const key = item.leaseKey?.S ?? '';
         // A bootstrap copy's items are no shard leases (see BOOTSTRAP_KEY_PREFIX).
         if (key.startsWith(BOOTSTRAP_KEY_PREFIX)) copyItems.push(item);
+        else if (key.startsWith(FAILURE_KEY_PREFIX)) failures.push(failureFromItem(item));
         else if (key.startsWith(WORKER_KEY_PREFIX)) workers.push(presenceFromItem(item));
         else leases.push(fromItem(item));
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return { leases, workers, copyItems };
+    return { leases, workers, copyItems, failures };
   }
 
   async heartbeat(workerId: string, signal?: AbortSignal): Promise<void> {
@@ -76,6 +85,14 @@ export class DynamoLeaseStore implements LeaseStore {
       { now: this.#now(), failoverMs: this.#failoverMs },
       signal,
     );
+  }
+
+  async recordFailure(workerId: string, error: string, signal?: AbortSignal): Promise<void> {
+    await writeFailure(this.#client, this.tableName, { workerId, error, failedAt: this.#now() }, signal);
+  }
+
+  async clearFailures(seen: readonly TaskFailure[], signal?: AbortSignal): Promise<void> {
+    for (const failure of seen) await deleteFailure(this.#client, this.tableName, failure, signal);
   }
 
   async removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean> {

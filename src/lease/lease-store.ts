@@ -3,6 +3,7 @@
 // and a failed condition is a result ("someone else changed it"), never an exception.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Lease, WorkerPresence } from './lease.js';
+import type { TaskFailure } from './task-failure.js';
 
 /**
  * Items of a bootstrap copy (src/bootstrap/: its task and its scan segments) share the lease table under keys
@@ -15,6 +16,8 @@ export interface Fleet {
   readonly workers: WorkerPresence[];
   /** A bootstrap copy's items, as stored (the bootstrap code reads them), for `status`. */
   readonly copyItems: Record<string, AttributeValue>[];
+  /** Workers whose task failed (task-failure.ts). */
+  readonly failures: TaskFailure[];
 }
 
 export interface LeaseStore {
@@ -51,6 +54,10 @@ export interface LeaseStore {
   /** Passes the lease from `owner` to the worker that asked for it. True once it is with `to`, also when an
    *  earlier attempt of the same call was applied and its answer lost. */
   handOver(shardId: string, owner: string, to: string, signal?: AbortSignal): Promise<boolean>;
+  /** Records that this worker's task failed (its error line), for `status`; replaces its earlier record. */
+  recordFailure(workerId: string, error: string, signal?: AbortSignal): Promise<void>;
+  /** Deletes failure records as seen (the task runs again); a newer record of the same worker stays. */
+  clearFailures(seen: readonly TaskFailure[], signal?: AbortSignal): Promise<void>;
   /** Deletes a finished lease (checkpoint SHARD_END) once nothing needs it any more. */
   deleteFinished(shardId: string, signal?: AbortSignal): Promise<boolean>;
 }

@@ -47,3 +47,20 @@ test('every series carries its task; a detached task keeps its counters and lose
   );
   assert.doesNotMatch(text, /ddb_replicator_leases_held\{task="audit-task"\}/);
 });
+
+test('a failed task shows as failed for as long as the process runs; a running one as 0', async () => {
+  const metrics = new ReplicatorMetrics();
+  const orders = task(metrics, 'orders-task', 1);
+  const audit = task(metrics, 'audit-task', 1);
+  let text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_task_failed\{task="orders-task"\} 0/);
+  assert.match(text, /ddb_replicator_task_failed\{task="audit-task"\} 0/);
+  metrics.taskFailed('audit-task');
+  audit.detach();
+  text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_task_failed\{task="audit-task"\} 1/);
+  assert.match(text, /ddb_replicator_task_failed\{task="orders-task"\} 0/);
+  orders.detach();
+  text = await metrics.registry.metrics();
+  assert.doesNotMatch(text, /ddb_replicator_task_failed\{task="orders-task"\}/, 'an ended task is no series');
+});

@@ -20,6 +20,8 @@ interface TaskGauges {
 export class ReplicatorMetrics {
   readonly registry = new Registry();
   readonly #tasks = new Map<string, TaskGauges>();
+  /** Tasks that failed in this process: their gauges went with them, this one stays for alerts. */
+  readonly #failed = new Set<string>();
   readonly #read: Counter;
   readonly #written: Counter;
   readonly #applied: Counter;
@@ -68,6 +70,18 @@ export class ReplicatorMetrics {
       registers,
     });
     const tasks = this.#tasks;
+    const failed = this.#failed;
+    new Gauge({
+      name: 'ddb_replicator_task_failed',
+      help: 'A task of this worker stopped with an error (1) while the others go on; 0 while it runs',
+      labelNames: ['task'],
+      registers,
+      collect() {
+        this.reset();
+        for (const task of tasks.keys()) this.set({ task }, 0);
+        for (const task of failed) this.set({ task }, 1);
+      },
+    });
     new Gauge({
       name: 'ddb_replicator_leases_held',
       help: 'Leases this worker holds',
@@ -92,6 +106,11 @@ export class ReplicatorMetrics {
         }
       },
     });
+  }
+
+  /** Marks a task failed (`ddb_replicator_task_failed` 1) for as long as the process runs. */
+  taskFailed(task: string): void {
+    this.#failed.add(task);
   }
 
   /** Feeds the metrics from one task's events; the returned function detaches it (its gauges go, counters stay). */

@@ -55,6 +55,30 @@ describe('taskState', () => {
   test('starting: live workers, no shard lease yet', () => {
     assert.equal(taskState({ fleet: fleet([], [presence('w1')]) }), 'starting');
   });
+  test('failed: a failure recorded and no live worker, before finished (a deleted table ends its shards)', () => {
+    const failures = [{ workerId: 'w1', error: 'source table gone', failedAt: NOW - 5_000 }];
+    assert.equal(taskState({ fleet: fleetStatus([lease('a')], NOW, [], { failures }) }), 'failed');
+    assert.equal(
+      taskState({ fleet: fleetStatus([lease('a', { checkpoint: SHARD_END })], NOW, [], { failures }) }),
+      'failed',
+    );
+    assert.equal(taskState({ fleet: fleetStatus([], NOW, [], { failures }) }), 'failed');
+  });
+  test('running elsewhere: the workers whose run failed are counted, not hidden', () => {
+    const failures = [
+      { workerId: 'w2', error: 'x', failedAt: NOW - 5_000 },
+      { workerId: 'w3', error: 'y', failedAt: NOW - 9_000 },
+    ];
+    const leases = [lease('a', { leaseOwner: 'w1' })];
+    assert.equal(
+      taskState({ fleet: fleetStatus(leases, NOW, [presence('w1')], { failures }) }),
+      'running, failed on 2 workers',
+    );
+    assert.equal(
+      taskState({ fleet: fleetStatus([], NOW, [presence('w1')], { failures: failures.slice(1) }) }),
+      'running, failed on 1 worker',
+    );
+  });
   test('running, with the shards nobody reads', () => {
     assert.equal(taskState({ fleet: fleet([lease('a', { leaseOwner: 'w1' })]) }), 'running');
     assert.equal(
@@ -115,27 +139,29 @@ const running = task(
 const other = task(
   'items',
   fleetStatus([lease('a', { leaseOwner: 'w1' })], NOW, [presence('w1', 100)], {
-    task: {
-      state: 'copying',
-      startedAt: NOW - 10_000,
-      segments: 1,
-      estimatedItems: 100,
-      estimatedBytes: 0,
-      streamArn: 'arn',
-      positionsRecordedAt: NOW - 9_000,
-      doneAt: undefined,
-    },
-    segments: [
-      {
-        segment: 0,
-        leaseOwner: 'w1',
-        leaseCounter: 1,
-        lastEvaluatedKey: undefined,
-        done: false,
-        itemsCopied: 50,
-        bytesCopied: 0,
+    copy: {
+      task: {
+        state: 'copying',
+        startedAt: NOW - 10_000,
+        segments: 1,
+        estimatedItems: 100,
+        estimatedBytes: 0,
+        streamArn: 'arn',
+        positionsRecordedAt: NOW - 9_000,
+        doneAt: undefined,
       },
-    ],
+      segments: [
+        {
+          segment: 0,
+          leaseOwner: 'w1',
+          leaseCounter: 1,
+          lastEvaluatedKey: undefined,
+          done: false,
+          itemsCopied: 50,
+          bytesCopied: 0,
+        },
+      ],
+    },
   }),
 );
 const fresh = task('users', undefined);
@@ -170,6 +196,20 @@ describe('formatPlanStatus', () => {
         '  w3: 0 leases (standby) (task-orders: 0)',
         'replications[0] (source carts): not allowed to dynamodb:Scan on the lease table ...',
       ].join('\n'),
+    );
+  });
+  test("a task's failures, each on a line of its own under the table", () => {
+    const failed = task(
+      'gone',
+      fleetStatus([lease('a')], NOW, [], {
+        failures: [{ workerId: 'w1', error: 'source table gone: ...', failedAt: NOW - 65_000 }],
+      }),
+    );
+    const text = formatPlanStatus([failed]);
+    assert.match(text, /^task-gone .* failed$/m);
+    assert.match(
+      text,
+      /^replications\[0\] \(source gone\): failed on w1 1:05 ago: source table gone: \.\.\.$/m,
     );
   });
   test('no live worker, one task, none', () => {

@@ -29,20 +29,25 @@ export interface FleetWorker {
 }
 
 /**
- * not started (no lease table), stopped (no live worker), starting (workers, no shard yet), running (with the
- * shards nobody reads, if any), finished (every shard read to its end: stream disabled or table deleted), error.
+ * not started (no lease table), failed (a worker recorded a failure and none runs the task now), stopped (no
+ * live worker), starting (workers, no shard yet), running (with the shards nobody reads and the workers whose
+ * run failed, if any), finished (every shard read to its end: stream disabled or table deleted), error.
  */
 export function taskState(status: Pick<TaskStatus, 'fleet' | 'error'>): string {
   if (status.error !== undefined) return 'error';
   const fleet = status.fleet;
   if (fleet === undefined) return 'not started';
+  const failed = fleet.failures?.length ?? 0;
+  // Before "finished": a deleted table ends its shards and fails the task, and the failure says more.
+  if (failed > 0 && fleet.workers.length === 0) return 'failed';
   const live = fleet.shards.filter((s) => s.state !== 'finished');
   if (fleet.shards.length > 0 && live.length === 0) return 'finished';
   if (fleet.workers.length === 0) return 'stopped';
-  if (fleet.shards.length === 0) return 'starting';
+  if (fleet.shards.length === 0 && failed === 0) return 'starting';
   const idle = [
     fleet.totals.expired === 0 ? '' : `${fleet.totals.expired} expired`,
     fleet.totals.unowned === 0 ? '' : `${fleet.totals.unowned} unowned`,
+    failed === 0 ? '' : `failed on ${failed} worker${failed === 1 ? '' : 's'}`,
   ].filter((s) => s !== '');
   return idle.length === 0 ? 'running' : `running, ${idle.join(', ')}`;
 }
@@ -102,7 +107,12 @@ export function formatPlanStatus(tasks: readonly TaskStatus[]): string {
     ];
   });
   const workers = fleetWorkers(tasks);
-  const errors = tasks.flatMap((t) => (t.error === undefined ? [] : [`${t.label}: ${t.error}`]));
+  const errors = tasks.flatMap((t) => [
+    ...(t.error === undefined ? [] : [`${t.label}: ${t.error}`]),
+    ...(t.fleet?.failures ?? []).map(
+      (f) => `${t.label}: failed on ${f.workerId} ${lagText(f.sinceMs)} ago: ${f.error}`,
+    ),
+  ]);
   return [
     ...columns([['TASK', 'SOURCE -> DESTINATION', 'SHARDS', 'OWNERS', 'LAG', 'COPY', 'STATE'], ...rows]),
     '',

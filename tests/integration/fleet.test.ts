@@ -136,8 +136,39 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
   assert.equal(taken.previousOwner, undefined);
   await writeBacklog(fixture.source, fixture.sourceTable, 200, 'after');
   await assertTablesConverge(fixture);
+  const healthy = await check(fixture, ['--max-lag-ms', '60000']);
+  assert.deepEqual([healthy.code, healthy.stdout], [0, `ok: task ${fixture.taskName} healthy\n`]);
   assert.equal((await second.stop()).code, 0, second.describe());
+  // Nobody runs the task now: a check for cron and monitoring says so, exit 1.
+  const stopped = await check(fixture);
+  assert.equal(stopped.code, 1, stopped.stdout);
+  assert.match(
+    stopped.stdout,
+    new RegExp(`^task ${fixture.taskName}: no live worker: nothing replicates$`, 'm'),
+  );
+  const misuse = await check(fixture, ['--no-check', '--max-lag-ms', '5']);
+  assert.equal(misuse.code, 2);
 });
+
+/** `status --check` of the fixture's task, as a monitoring script runs it. */
+async function check(
+  fixture: { taskName: string },
+  extra: string[] = [],
+): Promise<{ code: number | null; stdout: string }> {
+  const status = new ReplicatorProcess([
+    'status',
+    '--task-name',
+    fixture.taskName,
+    '--lease-region',
+    SOURCE_REGION,
+    '--lease-endpoint',
+    sourceEndpoint(),
+    '--check',
+    ...extra,
+  ]);
+  const { code } = await status.waitForExit();
+  return { code, stdout: status.stdout };
+}
 
 test('a worker frozen mid-flush writes nothing after it wakes up without its lease', async () => {
   const fixture = await fixtureFor('fleet-stop');

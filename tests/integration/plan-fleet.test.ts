@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { defaultTaskName, leaseTableName } from '../../src/config/task-name.js';
+import { fleetStatus } from '../../src/app/fleet-status.js';
 import { DynamoLeaseStore } from '../../src/lease/dynamo-lease-store.js';
+import { taskState } from '../../src/plan/plan-status-report.js';
 import { createTable, deleteTableIfExists, type TableKey } from '../../src/local/local-tables.js';
 import { deleteItem, keyValues, putItems, setValue } from '../support/attribute-items.js';
 import {
@@ -233,6 +235,16 @@ test('a plan shared by a fleet: one fair share over every task, a late joiner, a
   for (const worker of [a, b, c]) {
     await worker.waitForLog('task failed', { match: (l) => l.task === taskOf(deleted), timeoutMs: 60_000 });
   }
+  // Each worker recorded the failure in the task's lease table, so status shows the task failed, with its line.
+  const failedTask = await new DynamoLeaseStore(source, leaseTableName(taskOf(deleted))).listFleet();
+  assert.deepEqual(failedTask.failures.map((f) => f.workerId).sort(), ['worker-a', 'worker-b', 'worker-c']);
+  for (const failure of failedTask.failures) {
+    const worker = { 'worker-a': a, 'worker-b': b, 'worker-c': c }[failure.workerId];
+    const line = worker?.logs.find((l) => l.msg === 'task failed' && l.task === taskOf(deleted));
+    assert.equal(failure.error, line?.err, 'the line the worker logged');
+  }
+  const { leases, workers, failures } = failedTask;
+  assert.equal(taskState({ fleet: fleetStatus(leases, Date.now(), workers, { failures }) }), 'failed');
   await Promise.all(alive.map((pair) => writeRound(pair, 'r2')));
   await converge(alive);
 

@@ -76,7 +76,7 @@ export function leaseTable(taskName: string): string {
 export function shardLeaseItems<T extends { leaseKey?: { S?: string } }>(items: readonly T[]): T[] {
   return items.filter((item) => {
     const key = item.leaseKey?.S ?? '';
-    return !key.startsWith('bootstrap#') && !key.startsWith('worker#');
+    return !key.startsWith('bootstrap#') && !key.startsWith('worker#') && !key.startsWith('failure#');
   });
 }
 
