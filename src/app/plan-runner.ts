@@ -3,13 +3,16 @@
 // slots (each task within a limit of its own, so one hot table cannot starve the others) and one fair share over
 // the whole plan. A task's failure is its own: it is logged with its line and the others go on. The plan is
 // resolved again every refresh interval, so a new table that a glob selects starts replicating. `run()` ends when
-// stopped, or once every task has ended on its own; its outcome lists the tasks that failed.
+// stopped, or once every task has ended on its own; its outcome lists the tasks that failed. Its health (/healthz,
+// /readyz and the stall log) is over every task: stuck when any running task is, ready once one task takes part.
 import type { Logger } from 'pino';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { PlanShare } from '../lease/plan-share.js';
 import { EventBus } from '../observability/events.js';
+import type { HealthVerdict } from '../observability/health-check.js';
+import { HealthMonitor } from '../observability/health-monitor.js';
 import { logEvents } from '../observability/log-events.js';
 import type { ReplicatorMetrics } from '../observability/metrics.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
@@ -71,9 +74,25 @@ export class PlanRunner {
   readonly #failures: TaskFailure[] = [];
   readonly #stop = new AbortController();
   readonly #changed = new Wakeup();
+  readonly #health: HealthMonitor;
+  /** The plan's first resolution was handled: every task it selected was started or skipped. */
+  #resolved = false;
 
   constructor(deps: PlanRunnerDeps) {
     this.#deps = deps;
+    this.#health = new HealthMonitor({
+      snapshot: () => ({
+        tasks: [...this.#tasks.values()].map((task) => task.replicator.health()),
+        stopping: this.stopping,
+        plan: { resolved: this.#resolved },
+      }),
+      logger: deps.logger,
+    });
+  }
+
+  /** Liveness and readiness over every task (observability/health-check.ts), for /healthz and /readyz. */
+  health(): HealthVerdict {
+    return this.#health.verdict();
   }
 
   /** Every task's progress, for the progress line and the metrics. */
@@ -101,10 +120,12 @@ export class PlanRunner {
     const signal = this.#stop.signal;
     const { logger, refreshIntervalMs } = this.#deps;
     let stopped: boolean;
+    const checking = this.#health.run(signal);
     try {
       for (let first = true; !signal.aborted; first = false) {
         try {
           await this.#refresh(signal);
+          this.#resolved = true;
         } catch (err) {
           if (signal.aborted) break;
           // The first resolution is the plan's startup check: its mistakes end the run (exit 2). Later ones are
@@ -120,6 +141,7 @@ export class PlanRunner {
       stopped = signal.aborted;
       this.stop();
       await Promise.all([...this.#tasks.values()].map((task) => task.done));
+      await checking;
     }
     return { tasks: this.#tasks.size, failures: [...this.#failures], stopped };
   }
@@ -161,6 +183,7 @@ export class PlanRunner {
         writeSlots: new NestedSlots(new Semaphore(this.#deps.taskWriteConcurrency), shared.writeSlots),
       },
       plan: { share: this.#share, task: taskName },
+      tracker,
     });
     const detach = this.#deps.metrics?.attach(
       taskName,

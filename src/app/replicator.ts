@@ -13,6 +13,7 @@ import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import type { LeaseStore } from '../lease/lease-store.js';
 import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
+import type { TaskHealth } from '../observability/health-check.js';
 import { ShardReader } from '../stream/shard-reader.js';
 import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
 import { prepareLeaseTable, recordFailure } from './lease-table-setup.js';
@@ -61,6 +62,8 @@ export class Replicator {
   #status: ReplicatorStatus = 'STARTING';
   #failure: Error | undefined;
   #coordinator: LeaseCoordinator | undefined;
+  /** The start-up checks passed (tables, stream, permissions, lease table): for readiness. */
+  #checked = false;
 
   constructor(deps: ReplicatorDeps) {
     this.#config = deps.config;
@@ -78,6 +81,24 @@ export class Replicator {
 
   get status(): ReplicatorStatus {
     return this.#status;
+  }
+
+  /** What the health check (observability/health-check.ts) needs of this task now. */
+  health(): TaskHealth {
+    const config = this.#config;
+    const renewals = this.#coordinator?.renewals;
+    return {
+      task: config.taskName,
+      status: this.#status,
+      checked: this.#checked,
+      copying: this.#bootstrap !== undefined,
+      joined: renewals?.hasJoined ?? false,
+      shards: this.#tracker.stalls(),
+      renewalsFailingForMs: renewals?.failingForMs(),
+      leaseTable: config.lease.tableName,
+      failoverMs: config.failoverMs,
+      stallTimeoutMs: config.stallTimeoutMs,
+    };
   }
 
   /** Shards this worker reads now. */
@@ -122,6 +143,7 @@ export class Replicator {
       });
       await prepareLeaseTable(store, tables.streamArn, config, this.#logger, this.#stop.signal);
       leaseTable = store;
+      this.#checked = true;
       if (this.#stop.signal.aborted) return;
       // Bootstrap copy (src/bootstrap/): records the stream positions as the leases the first shard sync would
       // create, copies the table, and only then lets the worker replicate from those positions. Without

@@ -60,6 +60,7 @@ export async function runPlan(
     shardSyncIntervalMs: args['shard-sync-interval-ms'],
     shutdownTimeoutMs: args['shutdown-timeout-ms'],
     metricsPort: args['metrics-port'],
+    stallTimeoutMs: args['stall-timeout-ms'],
     // One progress line for the whole plan (and the copies' own lines), not one per task.
     progressIntervalMs: 0,
   };
@@ -194,7 +195,7 @@ async function runWithSignals(
     const port = args['metrics-port'];
     if (port !== undefined && metrics !== undefined) {
       const { serveMetrics } = await import('../observability/metrics.js');
-      const served = await serveMetrics(metrics.registry, port, () => !runner.stopping);
+      const served = await serveMetrics(metrics.registry, port, () => runner.health());
       metricsServer = served.server;
       logger.info({ port: served.port }, 'serving /metrics and /healthz');
     }

@@ -7,10 +7,12 @@ import { Replicator } from '../app/replicator.js';
 import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import {
   buildReplicationConfig,
+  DEFAULT_STALL_TIMEOUT_MS,
   STREAM_VIEW_TYPES,
   type ReplicationConfig,
 } from '../config/replication-config.js';
 import { EventBus } from '../observability/events.js';
+import { HealthMonitor } from '../observability/health-monitor.js';
 import { logEvents } from '../observability/log-events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { reportProgress } from '../observability/progress-reporter.js';
@@ -132,7 +134,13 @@ export function replicateFlags<T>(yargs: Argv<T>) {
     })
     .option('metrics-port', {
       type: 'number',
-      describe: 'Serve Prometheus /metrics and /healthz on this port',
+      describe: 'Serve Prometheus /metrics, /healthz (liveness) and /readyz (readiness) on this port',
+    })
+    .option('stall-timeout-ms', {
+      type: 'number',
+      default: DEFAULT_STALL_TIMEOUT_MS,
+      describe:
+        'A held shard behind and without progress for this long makes the worker stuck: /healthz answers 503 and a warning names it every minute',
     })
     .option('log-level', {
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const,
@@ -205,6 +213,7 @@ export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationCo
       progressIntervalMs: args['progress-interval-ms'],
       shutdownTimeoutMs: args['shutdown-timeout-ms'],
       metricsPort: args['metrics-port'],
+      stallTimeoutMs: args['stall-timeout-ms'],
       leaseCredentials: credentialArgs(args, 'lease'),
       createDestTable: args['create-dest-table'],
       destStreamViewType: args['dest-stream-view-type'],
@@ -260,6 +269,10 @@ export async function replicate(
   logEvents(events, logger);
   const tracker = new ProgressTracker(events);
   const replicator = new Replicator({ config, events, logger, bootstrap, tracker });
+  const health = new HealthMonitor({
+    snapshot: () => ({ tasks: [replicator.health()], stopping: replicator.status === 'STOPPING' }),
+    logger,
+  });
   const background = new AbortController();
   const removeSignals = onStopSignals(
     logger,
@@ -273,20 +286,17 @@ export async function replicate(
       const { ReplicatorMetrics, serveMetrics } = await import('../observability/metrics.js');
       const metrics = new ReplicatorMetrics();
       metrics.attach(config.taskName, events, tracker, () => replicator.heldShards().length);
-      const served = await serveMetrics(
-        metrics.registry,
-        config.metricsPort,
-        () => replicator.status === 'RUNNING',
-      );
+      const served = await serveMetrics(metrics.registry, config.metricsPort, () => health.verdict());
       metricsServer = served.server;
       logger.info({ port: served.port }, 'serving /metrics and /healthz');
     }
     const progress = reportProgress(tracker, logger, config.progressIntervalMs, background.signal);
+    const checking = health.run(background.signal);
     try {
       await replicator.run();
     } finally {
       background.abort();
-      await progress;
+      await Promise.all([progress, checking]);
     }
     logger.info({ recordsWritten: tracker.snapshot().recordsWritten }, 'stopped');
     return EXIT_OK;

@@ -34,7 +34,8 @@ type NumericFlag =
   | 'shardSyncIntervalMs'
   | 'progressIntervalMs'
   | 'shutdownTimeoutMs'
-  | 'metricsPort';
+  | 'metricsPort'
+  | 'stallTimeoutMs';
 
 /** One flag set to a value, for tables of cases. */
 function flag<K extends keyof ReplicationFlags>(
@@ -97,6 +98,7 @@ describe('buildReplicationConfig: defaults', () => {
     assert.equal(config.metricsPort, undefined);
     assert.equal(config.workerId, 'worker-1');
     assert.equal(config.batchSize, 1000);
+    assert.equal(config.stallTimeoutMs, 60_000, 'without --stall-timeout-ms');
   });
 
   test('the lease table and the stream follow the source endpoint', () => {
@@ -201,6 +203,7 @@ describe('buildReplicationConfig: validation', () => {
     ['progressIntervalMs', '--progress-interval-ms', 0, 3_600_000],
     ['shutdownTimeoutMs', '--shutdown-timeout-ms', 0, 3_600_000],
     ['metricsPort', '--metrics-port', 0, 65_535],
+    ['stallTimeoutMs', '--stall-timeout-ms', 1_000, 86_400_000],
   ];
   for (const [key, name, min, max] of ranges) {
     test(`${name} accepts ${min}..${max} and refuses the rest`, () => {

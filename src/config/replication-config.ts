@@ -62,6 +62,8 @@ export interface ReplicationConfig extends TaskSides {
   /** How long a stop may spend on the final flush before it gives up (the checkpoint then stays put). */
   readonly shutdownTimeoutMs: number;
   readonly metricsPort: number | undefined;
+  /** A held shard behind and without progress for this long makes the worker stuck (/healthz 503). */
+  readonly stallTimeoutMs: number;
 }
 
 export interface TaskFlags extends TableFlags {
@@ -90,7 +92,12 @@ export interface ReplicationFlags extends TaskFlags {
   readonly progressIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   readonly metricsPort?: number | undefined;
+  /** Undefined: DEFAULT_STALL_TIMEOUT_MS. */
+  readonly stallTimeoutMs?: number | undefined;
 }
+
+/** `--stall-timeout-ms`'s default: a minute without progress is no hiccup (a throttled burst, a slow page). */
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** The task's sides from its flags: shared by `replicate`, `bootstrap` and `policy`, so they name the same task. */
 export function buildTaskSides(
@@ -157,6 +164,9 @@ export function buildReplicationConfig(
   checkRange(flags.progressIntervalMs, 0, 3_600_000, '--progress-interval-ms');
   checkRange(flags.shutdownTimeoutMs, 0, 3_600_000, '--shutdown-timeout-ms');
   if (flags.metricsPort !== undefined) checkRange(flags.metricsPort, 0, 65_535, '--metrics-port');
+  const stallTimeoutMs = flags.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  // At least a second: shorter would call every GetRecords round trip or slow flush a stall.
+  checkRange(stallTimeoutMs, 1_000, 86_400_000, '--stall-timeout-ms');
   if (flags.workerId.trim() === '')
     throw new ConfigError('--worker-id is empty: give each worker a unique name');
 
@@ -174,6 +184,7 @@ export function buildReplicationConfig(
     progressIntervalMs: flags.progressIntervalMs,
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     metricsPort: flags.metricsPort,
+    stallTimeoutMs,
   };
 }
 

@@ -13,6 +13,7 @@ import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { taskLook, type PlanShare, type TaskLook } from './plan-share.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
+import { RenewalHealth } from './renewal-health.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
 
 export interface LeaseCoordinatorDeps {
@@ -57,6 +58,8 @@ export class LeaseCoordinator {
   #lastLook: TaskLook | undefined;
   /** Takes sent and not yet answered: already this worker's for the plan's other tasks. */
   #taking = 0;
+  /** How the lease table answers heartbeats and renewals, for the health check. */
+  readonly renewals: RenewalHealth;
 
   constructor(deps: LeaseCoordinatorDeps) {
     this.#deps = deps;
@@ -64,6 +67,7 @@ export class LeaseCoordinator {
     this.#timing = leaseTiming(deps.failoverMs);
     this.#expiry = new ExpiryTracker(deps.failoverMs);
     this.#presence = new ExpiryTracker(deps.failoverMs);
+    this.renewals = new RenewalHealth(this.#clock);
   }
 
   get timing(): LeaseTiming {
@@ -173,11 +177,15 @@ export class LeaseCoordinator {
 
   async #heartbeat(signal: AbortSignal): Promise<void> {
     if (this.#leaving) return;
-    const sending = this.#deps.store.heartbeat(this.#deps.workerId, signal).catch((err: unknown) => {
-      if (signal.aborted) return;
-      // Not fatal on its own: a lease table that refuses this worker for good refuses its renewals too.
-      this.#deps.logger.warn({ err: errorMessage(err) }, 'heartbeat failed; retrying');
-    });
+    const sending = this.#deps.store.heartbeat(this.#deps.workerId, signal).then(
+      () => this.renewals.joined(),
+      (err: unknown) => {
+        if (signal.aborted) return;
+        this.renewals.failed();
+        // Not fatal on its own: a lease table that refuses this worker for good refuses its renewals too.
+        this.#deps.logger.warn({ err: errorMessage(err) }, 'heartbeat failed; retrying');
+      },
+    );
     this.#heartbeating = sending;
     await sending;
   }
@@ -187,6 +195,7 @@ export class LeaseCoordinator {
     const sentAt = this.#clock();
     try {
       const renewed = await this.#deps.store.renew(lease.lease, signal, this.#deps.behindMs?.(lease.shardId));
+      this.renewals.answered();
       if (renewed === undefined) {
         this.#lose(lease, 'another worker took the lease');
         return;
@@ -199,6 +208,7 @@ export class LeaseCoordinator {
       }
     } catch (err) {
       if (signal.aborted) return;
+      this.renewals.failed();
       this.#deps.logger.warn(
         { shardId: lease.shardId, err: errorMessage(err) },
         'lease renewal failed; retrying',

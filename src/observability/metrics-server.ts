@@ -1,14 +1,19 @@
-// The optional HTTP endpoint (--metrics-port): /metrics for Prometheus and /healthz (200 while the worker runs).
-import { createServer, type Server } from 'node:http';
+// The optional HTTP endpoint (--metrics-port): /metrics for Prometheus, /healthz (liveness: 200 "ok", or 503 with
+// why the worker is stuck, one reason a line) and /readyz (readiness: 200 once start-up checks passed and the
+// worker takes part in the fleet, else 503 with what it waits for). The verdict is health-check.ts's.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { HealthVerdict } from './health-check.js';
 
 export async function serveMetrics(
   registry: Registry,
   port: number,
-  healthy: () => boolean,
+  health: () => HealthVerdict,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
+    // Probes may add a query string (?verbose); the path decides.
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
       registry.metrics().then(
         (body) => {
           res.writeHead(200, { 'content-type': registry.contentType });
@@ -21,10 +26,14 @@ export async function serveMetrics(
       );
       return;
     }
-    if (req.url === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'not running\n');
+    if (path === '/healthz') {
+      const verdict = health();
+      answer(res, verdict.live, verdict.live ? ['ok'] : verdict.reasons);
+      return;
+    }
+    if (path === '/readyz') {
+      const verdict = health();
+      answer(res, verdict.ready, verdict.ready ? ['ready'] : verdict.notReady);
       return;
     }
     res.writeHead(404);
@@ -36,4 +45,10 @@ export async function serveMetrics(
   });
   const address = server.address();
   return { server, port: typeof address === 'object' && address !== null ? address.port : port };
+}
+
+function answer(res: ServerResponse, ok: boolean, lines: readonly string[]): void {
+  // Never cached: a probe must see the state now.
+  res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${lines.join('\n')}\n`);
 }

@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventBus } from './events.js';
-import { ProgressTracker, type ShardProgress } from './progress-tracker.js';
+import { ProgressTracker, type ShardProgress, type ShardStall } from './progress-tracker.js';
 
+/** One clock for the lag and the stalls: the tests move both together. */
 function setup(start = 1_000_000): { bus: EventBus; tracker: ProgressTracker; clock: { now: number } } {
   const bus = new EventBus((err) => {
     throw err;
   });
   const clock = { now: start };
-  const tracker = new ProgressTracker(bus, () => clock.now);
+  const tracker = new ProgressTracker(
+    bus,
+    () => clock.now,
+    () => clock.now,
+  );
   return { bus, tracker, clock };
+}
+
+function stall(tracker: ProgressTracker, shardId: string): ShardStall | undefined {
+  return tracker.stalls().find((s) => s.shardId === shardId);
 }
 
 function shard(tracker: ProgressTracker, shardId: string): ShardProgress | undefined {
@@ -183,5 +192,129 @@ describe('ProgressTracker', () => {
     const snapshot = tracker.snapshot();
     assert.equal(snapshot.writeRetries, 2);
     assert.equal(snapshot.readRetries, 1);
+  });
+
+  describe('stalls', () => {
+    test('a shard just started has made no progress yet, and is not caught up', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      clock.now += 4_000;
+      assert.deepEqual(stall(tracker, 's1'), {
+        shardId: 's1',
+        caughtUp: false,
+        behindMs: undefined,
+        pending: 0,
+        sinceProgressMs: 4_000,
+        readsFailingForMs: undefined,
+      });
+    });
+
+    test('a flush is progress; records read and not written are pending', () => {
+      const { bus, tracker, clock } = setup(1_000_000);
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      read(bus, 's1', 10, false);
+      clock.now += 5_000;
+      flushed(bus, 's1', 4, 990_000);
+      clock.now += 2_000;
+      assert.deepEqual(stall(tracker, 's1'), {
+        shardId: 's1',
+        caughtUp: false,
+        behindMs: 17_000,
+        pending: 6,
+        sinceProgressMs: 2_000,
+        readsFailingForMs: undefined,
+      });
+    });
+
+    test('a checkpoint is progress', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      clock.now += 5_000;
+      bus.emit('checkpoint.moved', { shardId: 's1', checkpoint: '7' });
+      clock.now += 1_000;
+      assert.equal(stall(tracker, 's1')?.sinceProgressMs, 1_000);
+    });
+
+    test('a read that finds the shard caught up is progress, so an idle shard never stalls', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'LATEST' });
+      for (let i = 0; i < 5; i++) {
+        clock.now += 60_000;
+        read(bus, 's1', 0, true);
+      }
+      assert.deepEqual(
+        { caughtUp: stall(tracker, 's1')?.caughtUp, since: stall(tracker, 's1')?.sinceProgressMs },
+        { caughtUp: true, since: 0 },
+      );
+      // New records after an hour at the tip: the stall is timed from the last read, not the last flush.
+      clock.now += 1_000;
+      read(bus, 's1', 3, false);
+      clock.now += 2_000;
+      assert.deepEqual(
+        { caughtUp: stall(tracker, 's1')?.caughtUp, since: stall(tracker, 's1')?.sinceProgressMs },
+        { caughtUp: false, since: 3_000 },
+      );
+    });
+
+    test('reads at the tip while records wait to be written are no progress (the destination may be gone)', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      read(bus, 's1', 5, true);
+      for (let i = 0; i < 3; i++) {
+        clock.now += 10_000;
+        read(bus, 's1', 0, true);
+      }
+      assert.deepEqual(stall(tracker, 's1'), {
+        shardId: 's1',
+        caughtUp: false,
+        behindMs: undefined,
+        pending: 5,
+        sinceProgressMs: 30_000,
+        readsFailingForMs: undefined,
+      });
+    });
+
+    test('read retries are timed from the first one until a read succeeds', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'LATEST' });
+      read(bus, 's1', 0, true);
+      clock.now += 1_000;
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        bus.emit('read.retried', { shardId: 's1', reason: 'network', attempt, delayMs: 100 });
+        clock.now += 2_000;
+      }
+      assert.equal(stall(tracker, 's1')?.readsFailingForMs, 6_000);
+      assert.equal(stall(tracker, 's1')?.caughtUp, true, 'as of the last read that succeeded');
+      read(bus, 's1', 0, true);
+      assert.equal(stall(tracker, 's1')?.readsFailingForMs, undefined);
+      bus.emit('read.retried', { shardId: 'unknown', reason: 'network', attempt: 1, delayMs: 100 });
+      assert.deepEqual(
+        tracker.stalls().map((s) => s.shardId),
+        ['s1'],
+      );
+    });
+
+    test('a restarted shard is timed afresh, a forgotten one is gone', () => {
+      const { bus, tracker, clock } = setup();
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      bus.emit('read.retried', { shardId: 's1', reason: 'network', attempt: 1, delayMs: 100 });
+      clock.now += 30_000;
+      bus.emit('shard.started', { shardId: 's1', position: 'after 5' });
+      assert.deepEqual(
+        { since: stall(tracker, 's1')?.sinceProgressMs, failing: stall(tracker, 's1')?.readsFailingForMs },
+        { since: 0, failing: undefined },
+      );
+      bus.emit('lease.lost', { shardId: 's1', reason: 'test' });
+      assert.deepEqual(tracker.stalls(), []);
+    });
+
+    test('the lag shown by snapshot() is unchanged by the stall view', () => {
+      const { bus, tracker, clock } = setup(1_000_000);
+      bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
+      read(bus, 's1', 2, false);
+      flushed(bus, 's1', 2, 950_000);
+      clock.now += 1_000;
+      assert.equal(stall(tracker, 's1')?.behindMs, shard(tracker, 's1')?.behindMs);
+    });
   });
 });
