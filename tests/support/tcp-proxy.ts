@@ -19,10 +19,11 @@ export class TcpProxy {
           client.destroy();
           upstream.destroy();
         });
-        if (this.#frozen) socket.pause();
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      // After pipe(), which resumes its source: paused before it, a connection opened while frozen flowed anyway.
+      if (this.#frozen) for (const socket of [client, upstream]) socket.pause();
     });
   }
 
