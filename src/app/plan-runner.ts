@@ -88,6 +88,7 @@ export class PlanRunner {
       }),
       logger: deps.logger,
     });
+    deps.metrics?.watchProcess({ health: () => this.health(), buffer: deps.resources.memory });
   }
 
   /** Liveness and readiness over every task (observability/health-check.ts), for /healthz and /readyz. */
@@ -190,6 +191,7 @@ export class PlanRunner {
       events,
       tracker,
       () => replicator.heldShards().length,
+      { unownedShards: () => replicator.unownedShards() },
     );
     logger.info(
       { source: config.source.tableName, destination: config.destination.tableName },

@@ -106,6 +106,16 @@ export class Replicator {
     return this.#coordinator?.held().map((lease) => lease.shardId) ?? [];
   }
 
+  /** For the metrics: shards of this task nobody reads, as the last look at the lease table saw them. */
+  unownedShards(): number | undefined {
+    return this.#coordinator?.unownedShards;
+  }
+
+  /** For the metrics: the memory budget of records read and not yet written (a plan's is shared). */
+  get bufferMemory(): Semaphore {
+    return this.#resources.memory;
+  }
+
   /** Asks for a clean stop; `run()` resolves once it is done. Safe to call more than once. */
   stop(): void {
     if (this.#status === 'RUNNING' || this.#status === 'STARTING') this.#status = 'STOPPING';

@@ -55,6 +55,7 @@ export async function copyTable(
     elapsedMs: Date.now() - recordedAt,
   });
   progress.start(segments);
+  events.emit('copy.started', { estimatedItems: task.estimatedItems, segments: task.segments });
   const atStart = retentionWarning(
     projection(Math.min(options.maxReadRate, options.maxWriteRate)),
     'chosen rate',
@@ -85,7 +86,10 @@ export async function copyTable(
           writeRate,
           writeRequestMs,
           onWritten: (segment, items) => progress.written(segment, items),
-          onPage: (page) => progress.page(page),
+          onPage: (page) => {
+            progress.page(page);
+            events.emit('copy.page', { items: page.items, fleetItems: progress.fleetItems });
+          },
           onRetry: (side, count) => progress.retry(side, count),
         },
         copySignal,

@@ -285,7 +285,10 @@ export async function replicate(
       // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
       const { ReplicatorMetrics, serveMetrics } = await import('../observability/metrics.js');
       const metrics = new ReplicatorMetrics();
-      metrics.attach(config.taskName, events, tracker, () => replicator.heldShards().length);
+      metrics.attach(config.taskName, events, tracker, () => replicator.heldShards().length, {
+        unownedShards: () => replicator.unownedShards(),
+      });
+      metrics.watchProcess({ health: () => health.verdict(), buffer: replicator.bufferMemory });
       const served = await serveMetrics(metrics.registry, config.metricsPort, () => health.verdict());
       metricsServer = served.server;
       logger.info({ port: served.port }, 'serving /metrics and /healthz');

@@ -7,8 +7,8 @@ import { errorMessage } from '../errors/replicator-error.js';
 import type { EventBus } from '../observability/events.js';
 import { sleep } from '../util/sleep.js';
 import { Wakeup } from '../util/wakeup.js';
-import { chooseLeasesToTake } from './lease-decision.js';
-import type { Lease } from './lease.js';
+import { chooseLeasesToTake, isReady } from './lease-decision.js';
+import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { taskLook, type PlanShare, type TaskLook } from './plan-share.js';
@@ -54,6 +54,8 @@ export class LeaseCoordinator {
   readonly #takeNow = new Wakeup();
   readonly #handingOver = new Set<string>();
   #lastLeases: readonly Lease[] = [];
+  /** The leases the last look judged expired, for unownedShards. */
+  #lastExpired: ReadonlySet<string> = new Set();
   /** What the last look saw besides this worker's leases, for the plan's other tasks. */
   #lastLook: TaskLook | undefined;
   /** Takes sent and not yet answered: already this worker's for the plan's other tasks. */
@@ -81,6 +83,23 @@ export class LeaseCoordinator {
   /** The lease table as last read by the take loop. */
   get lastLeases(): readonly Lease[] {
     return this.#lastLeases;
+  }
+
+  /**
+   * Shards nobody reads as the last look saw them (no owner or an expired lease; not finished; parents done, so
+   * a child waiting for its parent is not counted), for the metrics; undefined before the first look.
+   */
+  get unownedShards(): number | undefined {
+    if (this.#lastLook === undefined) return undefined;
+    const leases = this.#lastLeases;
+    const byKey = new Map(leases.map((lease) => [lease.leaseKey, lease]));
+    const streamShardIds = this.#deps.streamShardIds();
+    return leases.filter(
+      (lease) =>
+        !isFinished(lease) &&
+        (lease.leaseOwner === undefined || this.#lastExpired.has(lease.leaseKey)) &&
+        isReady(lease, byKey, streamShardIds),
+    ).length;
   }
 
   /** Asks the take loop to look again now (a shard ended, new shards were found). */
@@ -269,6 +288,7 @@ export class LeaseCoordinator {
     this.#lastLeases = leases;
     const now = this.#clock();
     const expired = this.#expiry.observe(leases, now);
+    this.#lastExpired = expired;
     const gone = this.#presence.observe(
       workers.map((w) => ({ leaseKey: w.workerId, leaseOwner: w.workerId, leaseCounter: w.heartbeat })),
       now,

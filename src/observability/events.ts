@@ -29,6 +29,10 @@ export interface ReplicatorEvents {
   'lease.taken': { shardId: string; previousOwner: string | undefined; checkpoint: string };
   'lease.lost': { shardId: string; reason: string };
   'lease.released': { shardId: string; to?: string };
+  /** A bootstrap copy starts (or resumes) on this worker: the estimate fixed at the copy's first start. */
+  'copy.started': { estimatedItems: number; segments: number };
+  /** A page this worker copied was saved; fleetItems: items the whole fleet copied, as this worker sees them. */
+  'copy.page': { items: number; fleetItems: number };
 }
 
 export type EventName = keyof ReplicatorEvents;

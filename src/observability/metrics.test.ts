@@ -64,3 +64,57 @@ test('a failed task shows as failed for as long as the process runs; a running o
   text = await metrics.registry.metrics();
   assert.doesNotMatch(text, /ddb_replicator_task_failed\{task="orders-task"\}/, 'an ended task is no series');
 });
+
+test("a bootstrap copy: this worker's items counted, the estimate and the fleet's items as last seen", async () => {
+  const metrics = new ReplicatorMetrics();
+  const orders = task(metrics, 'orders-task', 0);
+  let text = await metrics.registry.metrics();
+  assert.doesNotMatch(text, /ddb_replicator_copy_estimated_items\{/, 'no copy, no estimate');
+  orders.events.emit('copy.started', { estimatedItems: 1000, segments: 4 });
+  orders.events.emit('copy.page', { items: 100, fleetItems: 250 });
+  orders.events.emit('copy.page', { items: 50, fleetItems: 400 });
+  text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_copy_items_total\{task="orders-task"\} 150/);
+  assert.match(text, /ddb_replicator_copy_estimated_items\{task="orders-task"\} 1000/);
+  assert.match(text, /ddb_replicator_copy_fleet_items\{task="orders-task"\} 400/);
+  orders.detach();
+  text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_copy_items_total\{task="orders-task"\} 150/, 'the counter stays');
+  assert.doesNotMatch(text, /ddb_replicator_copy_estimated_items\{task="orders-task"\}/);
+  assert.doesNotMatch(text, /ddb_replicator_copy_fleet_items\{task="orders-task"\}/);
+});
+
+test('unowned shards per task as the last look saw them; none before the first look', async () => {
+  const metrics = new ReplicatorMetrics();
+  let unowned: number | undefined;
+  const events = new EventBus();
+  metrics.attach('orders-task', events, new ProgressTracker(events), () => 0, {
+    unownedShards: () => unowned,
+  });
+  let text = await metrics.registry.metrics();
+  assert.doesNotMatch(text, /ddb_replicator_fleet_unowned_shards\{/);
+  unowned = 3;
+  text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_fleet_unowned_shards\{task="orders-task"\} 3/);
+  unowned = 0;
+  text = await metrics.registry.metrics();
+  assert.match(text, /ddb_replicator_fleet_unowned_shards\{task="orders-task"\} 0/);
+});
+
+test('stuck and ready follow the health verdict; the buffer its budget', async () => {
+  const metrics = new ReplicatorMetrics();
+  let verdict = { live: true, ready: false, reasons: [], notReady: ['task orders-task starting'] };
+  const buffer = { used: 4096, capacity: 64 * 1024 * 1024 };
+  metrics.watchProcess({ health: () => verdict, buffer });
+  let text = await metrics.registry.metrics();
+  assert.match(text, /^ddb_replicator_stuck 0$/m);
+  assert.match(text, /^ddb_replicator_ready 0$/m);
+  assert.match(text, /^ddb_replicator_buffer_bytes 4096$/m);
+  assert.match(text, /^ddb_replicator_buffer_limit_bytes 67108864$/m);
+  verdict = { live: false, ready: true, reasons: [], notReady: [] };
+  buffer.used = 0;
+  text = await metrics.registry.metrics();
+  assert.match(text, /^ddb_replicator_stuck 1$/m);
+  assert.match(text, /^ddb_replicator_ready 1$/m);
+  assert.match(text, /^ddb_replicator_buffer_bytes 0$/m);
+});

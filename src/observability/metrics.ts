@@ -1,16 +1,34 @@
 // Prometheus metrics fed by the core's events (served by metrics-server.ts). Counters carry the task but no shard
 // label: shards come and go every few hours and would grow the series without bound; the per-shard lag gauge is
-// rebuilt at each scrape.
+// rebuilt at each scrape. Gauges read their values through callbacks when scraped: no I/O of their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from './events.js';
+import type { HealthVerdict } from './health-check.js';
 import type { ProgressTracker } from './progress-tracker.js';
 
 export { serveMetrics } from './metrics-server.js';
 
 /** What the per-task gauges read when they are collected. */
-interface TaskGauges {
+interface TaskGauges extends TaskSources {
   readonly tracker: ProgressTracker;
   readonly heldLeases: () => number;
+}
+
+/** More of a task, read at each scrape. */
+export interface TaskSources {
+  /**
+   * Shards of the task that no worker reads, as this worker's last look at the lease table saw them (no owner or
+   * an expired lease, not finished, parents done); undefined before the first look.
+   */
+  readonly unownedShards?: (() => number | undefined) | undefined;
+}
+
+/** What the whole process shares, read at each scrape. */
+export interface ProcessSources {
+  /** The verdict /healthz and /readyz answer (over every task of a plan). */
+  readonly health: () => HealthVerdict;
+  /** The memory budget of stream records read and not yet written (--max-buffer-mb), shared by a plan's tasks. */
+  readonly buffer?: { readonly used: number; readonly capacity: number } | undefined;
 }
 
 /**
@@ -28,6 +46,10 @@ export class ReplicatorMetrics {
   readonly #retries: Counter;
   readonly #flushSeconds: Histogram;
   readonly #leaseChanges: Counter;
+  readonly #copied: Counter;
+  readonly #copyEstimated: Gauge;
+  readonly #copyFleet: Gauge;
+  #process: ProcessSources | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -69,8 +91,79 @@ export class ReplicatorMetrics {
       labelNames: ['task', 'change'],
       registers,
     });
+    // A bootstrap copy: this worker's items (a counter, summed over the fleet by the dashboard), the copy's
+    // estimate and the fleet's saved items as this worker last saw them (the same on every worker: max()).
+    this.#copied = new Counter({
+      name: 'ddb_replicator_copy_items_total',
+      help: 'Items this worker copied in a bootstrap copy',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#copyEstimated = new Gauge({
+      name: 'ddb_replicator_copy_estimated_items',
+      help: "The bootstrap copy's estimate of the source table's items (DescribeTable's ItemCount at its start)",
+      labelNames: ['task'],
+      registers,
+    });
+    this.#copyFleet = new Gauge({
+      name: 'ddb_replicator_copy_fleet_items',
+      help: 'Items the whole fleet copied in the bootstrap copy, as this worker last saw the lease table',
+      labelNames: ['task'],
+      registers,
+    });
     const tasks = this.#tasks;
     const failed = this.#failed;
+    // Process-wide like /healthz: the probe restarts the process, not one task.
+    const shared = (): ProcessSources | undefined => this.#process;
+    new Gauge({
+      name: 'ddb_replicator_stuck',
+      help: 'The worker is stuck (1) as /healthz says with a 503 and its reasons; 0 while live',
+      registers,
+      collect() {
+        const sources = shared();
+        if (sources !== undefined) this.set(sources.health().live ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'ddb_replicator_ready',
+      help: 'The worker is ready (1) as /readyz says: start-up checks passed and it takes part in the fleet',
+      registers,
+      collect() {
+        const sources = shared();
+        if (sources !== undefined) this.set(sources.health().ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ddb_replicator_buffer_bytes',
+      help: 'Bytes of stream records read and not yet written, over every task of the process',
+      registers,
+      collect() {
+        const buffer = shared()?.buffer;
+        if (buffer !== undefined) this.set(buffer.used);
+      },
+    });
+    new Gauge({
+      name: 'ddb_replicator_buffer_limit_bytes',
+      help: 'The memory budget of stream records read and not yet written (--max-buffer-mb)',
+      registers,
+      collect() {
+        const buffer = shared()?.buffer;
+        if (buffer !== undefined) this.set(buffer.capacity);
+      },
+    });
+    new Gauge({
+      name: 'ddb_replicator_fleet_unowned_shards',
+      help: "Shards to read that no worker holds (no owner or expired), as this worker's last look at the lease table saw them",
+      labelNames: ['task'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [task, gauges] of tasks) {
+          const unowned = gauges.unownedShards?.();
+          if (unowned !== undefined) this.set({ task }, unowned);
+        }
+      },
+    });
     new Gauge({
       name: 'ddb_replicator_task_failed',
       help: 'A task of this worker stopped with an error (1) while the others go on; 0 while it runs',
@@ -113,9 +206,20 @@ export class ReplicatorMetrics {
     this.#failed.add(task);
   }
 
+  /** The health verdict and the memory budget of the process, once per process (the last call counts). */
+  watchProcess(sources: ProcessSources): void {
+    this.#process = sources;
+  }
+
   /** Feeds the metrics from one task's events; the returned function detaches it (its gauges go, counters stay). */
-  attach(task: string, events: EventBus, tracker: ProgressTracker, heldLeases: () => number): () => void {
-    this.#tasks.set(task, { tracker, heldLeases });
+  attach(
+    task: string,
+    events: EventBus,
+    tracker: ProgressTracker,
+    heldLeases: () => number,
+    sources: TaskSources = {},
+  ): () => void {
+    this.#tasks.set(task, { tracker, heldLeases, ...sources });
     const off = [
       events.on('records.read', (e) => this.#read.inc({ task }, e.count)),
       events.on('batch.flushed', (e) => {
@@ -129,10 +233,17 @@ export class ReplicatorMetrics {
       events.on('lease.taken', () => this.#leaseChanges.inc({ task, change: 'taken' })),
       events.on('lease.lost', () => this.#leaseChanges.inc({ task, change: 'lost' })),
       events.on('lease.released', () => this.#leaseChanges.inc({ task, change: 'released' })),
+      events.on('copy.started', (e) => this.#copyEstimated.set({ task }, e.estimatedItems)),
+      events.on('copy.page', (e) => {
+        this.#copied.inc({ task }, e.items);
+        this.#copyFleet.set({ task }, e.fleetItems);
+      }),
     ];
     return () => {
       for (const stop of off) stop();
       this.#tasks.delete(task);
+      this.#copyEstimated.remove({ task });
+      this.#copyFleet.remove({ task });
     };
   }
 }
