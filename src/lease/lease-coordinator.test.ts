@@ -1,0 +1,106 @@
+// LeaseCoordinator.unownedShards over a lease table that changes only as the test says: the take loop's last look
+// counts shards nobody reads (no owner, or a lease expired by this worker's clock), not finished ones, and not a
+// child whose parent is still being read.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EventBus } from '../observability/events.js';
+import { silentLogger } from '../observability/logger.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SHARD_END, type Lease } from './lease.js';
+import { LeaseCoordinator } from './lease-coordinator.js';
+import type { Fleet, LeaseStore } from './lease-store.js';
+
+function lease(leaseKey: string, fields: Partial<Lease> = {}): Lease {
+  return {
+    leaseKey,
+    leaseOwner: undefined,
+    leaseCounter: 1,
+    checkpoint: 'TRIM_HORIZON',
+    checkpointSubSequenceNumber: 0,
+    ownerSwitchesSinceCheckpoint: 0,
+    parentShardIds: [],
+    streamArn: undefined,
+    pendingOwner: undefined,
+    lastRenewedAt: undefined,
+    failoverMs: undefined,
+    behindMs: undefined,
+    startingSequenceNumber: undefined,
+    ...fields,
+  };
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (const deadline = performance.now() + 5_000; !check(); await sleep(10)) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+  }
+}
+
+/** A lease table whose takes and hand-over requests always lose: what the test lists stays as it is. */
+function store(list: () => Lease[]): LeaseStore {
+  const refused = (): Promise<false> => Promise.resolve(false);
+  const fleet = (): Promise<Fleet> =>
+    Promise.resolve({ leases: list(), workers: [], copyItems: [], failures: [] });
+  return {
+    tableName: 'leases',
+    ensureTable: () => Promise.resolve({ created: false }),
+    list: () => Promise.resolve(list()),
+    listFleet: fleet,
+    heartbeat: () => Promise.resolve(),
+    removeWorker: refused,
+    create: refused,
+    take: () => Promise.resolve(undefined),
+    renew: () => Promise.resolve(undefined),
+    checkpoint: refused,
+    release: refused,
+    requestHandover: refused,
+    handOver: refused,
+    recordFailure: () => Promise.resolve(),
+    clearFailures: () => Promise.resolve(),
+    deleteFinished: refused,
+  };
+}
+
+test('unowned shards: no owner or expired, not finished, parents done; undefined before the first look', async () => {
+  let now = 0;
+  let looks = 0;
+  let renewals = 0;
+  const coordinator = new LeaseCoordinator({
+    store: store(() => {
+      looks += 1;
+      renewals += 1;
+      return [
+        lease('free'),
+        lease('finished', { checkpoint: SHARD_END }),
+        // Read by a live worker: its counter moves at every look.
+        lease('parent', { leaseOwner: 'other', leaseCounter: renewals }),
+        lease('child', { parentShardIds: ['parent'] }),
+        // Its owner stopped renewing: expired once this worker's clock has seen it still for the failover time.
+        lease('stale', { leaseOwner: 'gone', leaseCounter: 7 }),
+      ];
+    }),
+    workerId: 'me',
+    failoverMs: 500,
+    events: new EventBus(),
+    logger: silentLogger(),
+    clock: () => now,
+    streamShardIds: () => undefined,
+    onAcquired: () => undefined,
+    onHandoverRequested: () => Promise.resolve(),
+    onFatal: (err) => assert.fail(String(err)),
+  });
+  assert.equal(coordinator.unownedShards, undefined);
+  const stop = new AbortController();
+  const running = coordinator.run(stop.signal, stop.signal);
+  try {
+    // The second look has begun once the first has ended.
+    await until('the first look', () => looks > 1);
+    assert.equal(coordinator.unownedShards, 1, 'only the free one: the stale lease is not expired yet');
+    now = 1_000;
+    const seen = looks;
+    await until('a look after the failover time', () => looks > seen + 1);
+    assert.equal(coordinator.unownedShards, 2, 'the free one and the expired one');
+  } finally {
+    stop.abort();
+    await running;
+  }
+});
