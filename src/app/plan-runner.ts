@@ -61,6 +61,7 @@ export interface PlanRunnerDeps {
 
 interface RunningTask {
   readonly taskName: string;
+  readonly config: ReplicationConfig;
   readonly replicator: Replicator;
   readonly tracker: ProgressTracker;
   state: PlanTaskState;
@@ -99,6 +100,11 @@ export class PlanRunner {
   /** Every task's progress, for the progress line and the metrics. */
   trackers(): ReadonlyMap<string, ProgressTracker> {
     return new Map([...this.#tasks].map(([name, task]) => [name, task.tracker]));
+  }
+
+  /** The tasks started (running or not), for the status page's lease-table reads. */
+  configs(): ReadonlyMap<string, ReplicationConfig> {
+    return new Map([...this.#tasks].map(([name, task]) => [name, task.config]));
   }
 
   /** Tasks by state, for the progress line and the health check. */
@@ -199,6 +205,7 @@ export class PlanRunner {
     );
     const entry: RunningTask = {
       taskName,
+      config,
       replicator,
       tracker,
       state: 'running',

@@ -7,12 +7,21 @@ import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { PlanCopyProgress } from '../bootstrap/plan-copy-progress.js';
 import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
 import { Semaphore } from '../util/semaphore.js';
-import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
+import {
+  buildReplicationConfig,
+  checkMetricsHost,
+  type ReplicationFlags,
+} from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
 import { createLogger, silentLogger, type Logger } from '../observability/logger.js';
 import type { ReplicatorMetrics } from '../observability/metrics.js';
 import { reportPlanProgress } from '../observability/progress-reporter.js';
-import { checkStreams } from '../plan/check-streams.js';
+import {
+  serveWithStatusPage,
+  taskTables,
+  writtenPerShard,
+} from '../observability/status-page/status-wiring.js';
+import { checkStreams, taskLabel } from '../plan/check-streams.js';
 import { loadPlan } from '../plan/load-plan.js';
 import type { PlanTask } from '../plan/plan-task.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
@@ -50,6 +59,7 @@ export async function runPlan(
   const profiles = await loadKnownProfiles(planNamesProfile(plan));
   checkRange(args['plan-refresh-interval-ms'], 1_000, 86_400_000, '--plan-refresh-interval-ms');
   checkRange(args['task-write-concurrency'] ?? 1, 1, 256, '--task-write-concurrency');
+  checkMetricsHost(args['metrics-host']);
   const environment = { env: process.env, profiles, logger, sessionName: commandSessionName('replicate') };
   // The process's own settings, the same for every task; each task adds its tables and options from the plan.
   const processFlags = {
@@ -60,10 +70,13 @@ export async function runPlan(
     shardSyncIntervalMs: args['shard-sync-interval-ms'],
     shutdownTimeoutMs: args['shutdown-timeout-ms'],
     metricsPort: args['metrics-port'],
+    metricsHost: args['metrics-host'],
     stallTimeoutMs: args['stall-timeout-ms'],
     // One progress line for the whole plan (and the copies' own lines), not one per task.
     progressIntervalMs: 0,
   };
+  // Each task's name in the plan's words, for the status page (as `status --plan` shows it).
+  const labels = new Map<string, string>();
   const setup = (task: PlanTask): PlanTaskSetup => {
     // The plan's value for the task, else the command line's (its own default included).
     const own = task.flags;
@@ -78,6 +91,7 @@ export async function runPlan(
       copyTags: own.copyTags === true || args['copy-tags'],
     };
     const config = buildReplicationConfig(flags, process.env, profiles);
+    labels.set(config.taskName, taskLabel(plan, task));
     const copy = copyOnly || own.bootstrap === true || args.bootstrap;
     return {
       config,
@@ -143,7 +157,7 @@ export async function runPlan(
     logger,
     metrics,
   });
-  return runWithSignals(runner, { logger, metrics, copies: copies?.display }, args);
+  return runWithSignals(runner, { logger, metrics, copies: copies?.display, labels }, args);
 }
 
 /**
@@ -177,10 +191,12 @@ async function runWithSignals(
     logger,
     metrics,
     copies,
+    labels,
   }: {
     readonly logger: Logger;
     readonly metrics: ReplicatorMetrics | undefined;
     readonly copies: PlanCopyProgress | undefined;
+    readonly labels: ReadonlyMap<string, string>;
   },
   args: ReplicateArgs,
 ): Promise<number> {
@@ -191,13 +207,26 @@ async function runWithSignals(
   );
   const background = new AbortController();
   let metricsServer: { close(): void } | undefined;
+  let polling: Promise<void> = Promise.resolve();
   try {
     const port = args['metrics-port'];
     if (port !== undefined && metrics !== undefined) {
-      const { serveMetrics } = await import('../observability/metrics.js');
-      const served = await serveMetrics(metrics.registry, port, () => runner.health());
+      const served = await serveWithStatusPage({
+        registry: metrics.registry,
+        port,
+        host: args['metrics-host'],
+        health: () => runner.health(),
+        mode: 'plan',
+        tasks: () =>
+          [...runner.configs()].map(([name, config]) => taskTables(config, labels.get(name) ?? name)),
+        written: () =>
+          new Map([...runner.trackers()].map(([name, tracker]) => [name, writtenPerShard(tracker)])),
+        logger,
+        sessionName: commandSessionName('replicate'),
+        signal: background.signal,
+      });
       metricsServer = served.server;
-      logger.info({ port: served.port }, 'serving /metrics and /healthz');
+      polling = served.polling;
     }
     // `bootstrap --plan` replicates nothing: the copies' display is its only progress.
     copies?.start(runner);
@@ -224,6 +253,8 @@ async function runWithSignals(
     await copies?.stop(outcome);
     return exitCode(outcome, logger);
   } finally {
+    background.abort();
+    await polling;
     metricsServer?.close();
     removeSignals();
   }

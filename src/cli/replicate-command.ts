@@ -25,6 +25,12 @@ import { onStopSignals } from './stop-signals.js';
 import { runPlan } from './plan-run.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
 import { EXIT_OK } from './exit-codes.js';
+import { commandSessionName } from './session-name.js';
+import {
+  serveWithStatusPage,
+  taskTables,
+  writtenPerShard,
+} from '../observability/status-page/status-wiring.js';
 
 export function defaultWorkerId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -134,7 +140,12 @@ export function replicateFlags<T>(yargs: Argv<T>) {
     })
     .option('metrics-port', {
       type: 'number',
-      describe: 'Serve Prometheus /metrics, /healthz (liveness) and /readyz (readiness) on this port',
+      describe:
+        'Serve Prometheus /metrics, /healthz (liveness), /readyz (readiness) and the live status page (/, /status.json) on this port',
+    })
+    .option('metrics-host', {
+      type: 'string',
+      describe: 'The interface --metrics-port listens on (127.0.0.1: this machine only) [default: all]',
     })
     .option('stall-timeout-ms', {
       type: 'number',
@@ -213,6 +224,7 @@ export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationCo
       progressIntervalMs: args['progress-interval-ms'],
       shutdownTimeoutMs: args['shutdown-timeout-ms'],
       metricsPort: args['metrics-port'],
+      metricsHost: args['metrics-host'],
       stallTimeoutMs: args['stall-timeout-ms'],
       leaseCredentials: credentialArgs(args, 'lease'),
       createDestTable: args['create-dest-table'],
@@ -280,18 +292,30 @@ export async function replicate(
     'stopping: flushing and checkpointing',
   );
   let metricsServer: { close(): void } | undefined;
+  let polling: Promise<void> = Promise.resolve();
   try {
     if (config.metricsPort !== undefined) {
       // Loaded only when asked for: prom-client costs start-up time every worker would otherwise pay.
-      const { ReplicatorMetrics, serveMetrics } = await import('../observability/metrics.js');
+      const { ReplicatorMetrics } = await import('../observability/metrics.js');
       const metrics = new ReplicatorMetrics();
       metrics.attach(config.taskName, events, tracker, () => replicator.heldShards().length, {
         unownedShards: () => replicator.unownedShards(),
       });
       metrics.watchProcess({ health: () => health.verdict(), buffer: replicator.bufferMemory });
-      const served = await serveMetrics(metrics.registry, config.metricsPort, () => health.verdict());
+      const served = await serveWithStatusPage({
+        registry: metrics.registry,
+        port: config.metricsPort,
+        host: config.metricsHost,
+        health: () => health.verdict(),
+        mode: 'task',
+        tasks: () => [taskTables(config)],
+        written: () => new Map([[config.taskName, writtenPerShard(tracker)]]),
+        logger,
+        sessionName: commandSessionName('replicate'),
+        signal: background.signal,
+      });
       metricsServer = served.server;
-      logger.info({ port: served.port }, 'serving /metrics and /healthz');
+      polling = served.polling;
     }
     const progress = reportProgress(tracker, logger, config.progressIntervalMs, background.signal);
     const checking = health.run(background.signal);
@@ -299,11 +323,14 @@ export async function replicate(
       await replicator.run();
     } finally {
       background.abort();
-      await Promise.all([progress, checking]);
+      await Promise.all([progress, checking, polling]);
     }
     logger.info({ recordsWritten: tracker.snapshot().recordsWritten }, 'stopped');
     return EXIT_OK;
   } finally {
+    // Also when the server could not start: the poller stops with the rest.
+    background.abort();
+    await polling;
     metricsServer?.close();
     removeSignals();
   }

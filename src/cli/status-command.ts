@@ -2,25 +2,20 @@
 // checkpoint and parents; per worker its lease count; a bootstrap copy's progress), as a table or, with --json,
 // for scripts. With --plan, one line per task of the plan (a task without a lease table yet is "not started")
 // and the workers of all.
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
-import { STARTUP } from '../app/aws-clients.js';
-import { bootstrapItemsFrom } from '../bootstrap/bootstrap-items.js';
-import { SideClients } from '../app/side-clients.js';
-import { fleetStatus, formatFleetStatus, type FleetStatus } from '../app/fleet-status.js';
-import { describeFailure, where } from '../app/startup-checks.js';
+import { readFleet, readTaskStatus, taskFleetJson } from '../app/fleet-reader.js';
+import { formatFleetStatus } from '../app/fleet-status.js';
+import { where } from '../app/startup-checks.js';
 import { credentialSource, leaseCredentialSource } from '../config/credential-source.js';
 import { checkEndpoint, checkRange } from '../config/flag-checks.js';
 import { fleetProblems, type CheckOptions } from '../app/fleet-check.js';
-import { buildTaskSides, type TableLocation } from '../config/replication-config.js';
+import { buildTaskSides } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
-import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { checkStreams, taskLabel } from '../plan/check-streams.js';
 import { loadPlan } from '../plan/load-plan.js';
-import { inPlanWords } from '../plan/plan-fields.js';
 import { formatPlanStatus, planStatusJson, type TaskStatus } from '../plan/plan-status-report.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
@@ -131,7 +126,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       tableName: leaseTableName(taskName),
       credentials,
     };
-    const status = await readFleet(location, logger);
+    const status = await readFleet(location, logger, commandSessionName('status'));
     if (status === undefined) {
       throw new ConfigError(
         `no lease table ${location.tableName} in ${where(location)}: check --task-name and --lease-region (has a worker of this task run yet?)`,
@@ -141,7 +136,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
     if (args.json) {
       const verdict = problems === undefined ? {} : { ok: problems.length === 0, problems };
       process.stdout.write(
-        `${JSON.stringify({ taskName, leaseTable: location.tableName, ...verdict, ...status }, null, 2)}\n`,
+        `${JSON.stringify(taskFleetJson(taskName, location.tableName, status, verdict), null, 2)}\n`,
       );
     } else if (problems !== undefined) {
       process.stdout.write(`${checkText([{ label: `task ${taskName}`, problems }])}\n`);
@@ -153,33 +148,6 @@ export async function runStatus(args: StatusArgs): Promise<number> {
   } catch (err) {
     reportFailure(err, logger);
     return exitCodeFor(err);
-  }
-}
-
-/** The fleet a lease table shows; undefined when there is no such table (no worker has started the task). */
-async function readFleet(location: TableLocation, logger: Logger): Promise<FleetStatus | undefined> {
-  const clients = new SideClients({ lease: location }, { logger, sessionName: commandSessionName('status') });
-  const client = clients.dynamo('lease', STARTUP);
-  try {
-    await clients.checkCredentials(['lease']);
-    try {
-      await client.send(new DescribeTableCommand({ TableName: location.tableName }));
-    } catch (err) {
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-      throw describeFailure(err, 'lease', location, 'dynamodb:DescribeTable');
-    }
-    let fleet;
-    try {
-      fleet = await new DynamoLeaseStore(client, location.tableName).listFleet();
-    } catch (err) {
-      throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
-    }
-    return fleetStatus(fleet.leases, Date.now(), fleet.workers, {
-      copy: bootstrapItemsFrom(fleet.copyItems),
-      failures: fleet.failures,
-    });
-  } finally {
-    client.destroy();
   }
 }
 
@@ -207,14 +175,13 @@ async function statusOfPlan(
       destination: sides.destination,
       leaseTable: sides.lease,
     };
-    try {
-      statuses.push({ ...common, fleet: await readFleet(sides.lease, logger) });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      const error = inPlanWords(err.message);
-      logger.error(`${common.label}: ${error}`);
-      statuses.push({ ...common, fleet: undefined, error });
-    }
+    statuses.push(
+      await readTaskStatus(
+        common,
+        () => readFleet(sides.lease, logger, commandSessionName('status')),
+        logger,
+      ),
+    );
   }
   const unreadable = statuses.some((s) => s.error !== undefined);
   if (check === undefined) {

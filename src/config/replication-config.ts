@@ -1,5 +1,6 @@
 // The validated settings of one `replicate` run. Built once from flags (cli/) and handed to each component as
 // the few values it needs; nothing downstream reads flags or the environment.
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors/replicator-error.js';
 import {
   DEFAULT_CREDENTIALS,
@@ -62,6 +63,8 @@ export interface ReplicationConfig extends TaskSides {
   /** How long a stop may spend on the final flush before it gives up (the checkpoint then stays put). */
   readonly shutdownTimeoutMs: number;
   readonly metricsPort: number | undefined;
+  /** The interface the metrics port listens on; undefined: all of them. */
+  readonly metricsHost: string | undefined;
   /** A held shard behind and without progress for this long makes the worker stuck (/healthz 503). */
   readonly stallTimeoutMs: number;
 }
@@ -92,6 +95,7 @@ export interface ReplicationFlags extends TaskFlags {
   readonly progressIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   readonly metricsPort?: number | undefined;
+  readonly metricsHost?: string | undefined;
   /** Undefined: DEFAULT_STALL_TIMEOUT_MS. */
   readonly stallTimeoutMs?: number | undefined;
 }
@@ -164,6 +168,7 @@ export function buildReplicationConfig(
   checkRange(flags.progressIntervalMs, 0, 3_600_000, '--progress-interval-ms');
   checkRange(flags.shutdownTimeoutMs, 0, 3_600_000, '--shutdown-timeout-ms');
   if (flags.metricsPort !== undefined) checkRange(flags.metricsPort, 0, 65_535, '--metrics-port');
+  checkMetricsHost(flags.metricsHost);
   const stallTimeoutMs = flags.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   // At least a second: shorter would call every GetRecords round trip or slow flush a stall.
   checkRange(stallTimeoutMs, 1_000, 86_400_000, '--stall-timeout-ms');
@@ -184,6 +189,7 @@ export function buildReplicationConfig(
     progressIntervalMs: flags.progressIntervalMs,
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
     stallTimeoutMs,
   };
 }
@@ -213,4 +219,14 @@ function createDestinationOptions(flags: TaskFlags): CreateDestinationOptions | 
     throw new ConfigError('--dest-kms-key is empty: name a KMS key id, ARN or alias of the destination');
   }
   return { streamViewType: known, kmsKey: flags.destKmsKey, copyTags: flags.copyTags === true };
+}
+
+/** An IP address or a host name: a typo is a start-up error, not a server listening somewhere unexpected. */
+export function checkMetricsHost(host: string | undefined): void {
+  if (host === undefined) return;
+  if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
+    throw new ConfigError(
+      `--metrics-host ${JSON.stringify(host)} is neither an IP address nor a host name (e.g. 127.0.0.1, ::, localhost)`,
+    );
+  }
 }

@@ -56,3 +56,53 @@ describe('serveMetrics', async () => {
     assert.deepEqual([status, type], [200, registry.contentType]);
   });
 });
+
+describe('serveMetrics with the status page', async () => {
+  let status: unknown = undefined;
+  const { server, port } = await serveMetrics(new Registry(), 0, () => LIVE, {
+    host: '127.0.0.1',
+    status: { statusJson: () => status, historyJson: () => ({ polledAt: 1, intervalMs: 2000, tasks: {} }) },
+  });
+  after(() => server.close());
+
+  test('listens on the host asked for', () => {
+    const address = server.address();
+    assert.ok(typeof address === 'object' && address !== null);
+    assert.equal(address.address, '127.0.0.1');
+  });
+
+  test('/ is the page: HTML with its script inline and a policy that lets it fetch only from here', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'.*connect-src 'self'/);
+    const html = await res.text();
+    assert.match(html, /<script>[\s\S]*status\.json[\s\S]*<\/script>/);
+    // Nothing from outside: no src= or href= to another origin.
+    assert.doesNotMatch(html, /(src|href)=["']?(https?:)?\/\//);
+    // Data reaches the DOM as text, never as markup.
+    assert.doesNotMatch(html, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  });
+
+  test('/status.json: 503 before the first poll, then the source JSON', async () => {
+    status = undefined;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/status.json`)).status, 503);
+    status = { taskName: 't', leaseTable: 'DynamoDBCrossRegionReplicationt', shards: [] };
+    const res = await fetch(`http://127.0.0.1:${port}/status.json`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(await res.json(), status);
+    const history = await fetch(`http://127.0.0.1:${port}/history.json`);
+    assert.deepEqual(await history.json(), { polledAt: 1, intervalMs: 2000, tasks: {} });
+  });
+});
+
+test('without a status source there is no page', async () => {
+  const { server, port } = await serveMetrics(new Registry(), 0, () => LIVE);
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/status.json`)).status, 404);
+  } finally {
+    server.close();
+  }
+});

@@ -1,0 +1,93 @@
+// Reads the fleet from a task's lease table: shared by `status` (one read) and the live status page's poller (a
+// read every few seconds with one client kept open, so the credentials are checked once, not on every poll).
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { bootstrapItemsFrom } from '../bootstrap/bootstrap-items.js';
+import type { TableLocation } from '../config/replication-config.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
+import type { Logger } from '../observability/logger.js';
+import { inPlanWords } from '../plan/plan-fields.js';
+import type { TaskStatus } from '../plan/plan-status-report.js';
+import { STARTUP } from './aws-clients.js';
+import { fleetStatus, type FleetStatus } from './fleet-status.js';
+import { SideClients } from './side-clients.js';
+import { describeFailure } from './startup-checks.js';
+
+export interface FleetReader {
+  /** The fleet now; undefined when there is no such table (no worker has started the task). */
+  read(): Promise<FleetStatus | undefined>;
+  close(): void;
+}
+
+export function openFleetReader(location: TableLocation, logger: Logger, sessionName: string): FleetReader {
+  const clients = new SideClients({ lease: location }, { logger, sessionName });
+  const client: DynamoDBClient = clients.dynamo('lease', STARTUP);
+  let checked = false;
+  return {
+    async read() {
+      if (!checked) {
+        await clients.checkCredentials(['lease']);
+        checked = true;
+      }
+      try {
+        await client.send(new DescribeTableCommand({ TableName: location.tableName }));
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+        throw describeFailure(err, 'lease', location, 'dynamodb:DescribeTable');
+      }
+      let fleet;
+      try {
+        fleet = await new DynamoLeaseStore(client, location.tableName).listFleet();
+      } catch (err) {
+        throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
+      }
+      return fleetStatus(fleet.leases, Date.now(), fleet.workers, {
+        copy: bootstrapItemsFrom(fleet.copyItems),
+        failures: fleet.failures,
+      });
+    },
+    close() {
+      client.destroy();
+    },
+  };
+}
+
+/** One read of the fleet a lease table shows; undefined when there is no such table. */
+export async function readFleet(
+  location: TableLocation,
+  logger: Logger,
+  sessionName: string,
+): Promise<FleetStatus | undefined> {
+  const reader = openFleetReader(location, logger, sessionName);
+  try {
+    return await reader.read();
+  } finally {
+    reader.close();
+  }
+}
+
+/** A task of a plan as `status --plan` shows it: its fleet, or the one line why its lease table cannot be read. */
+export async function readTaskStatus(
+  task: Omit<TaskStatus, 'fleet' | 'error'>,
+  read: () => Promise<FleetStatus | undefined>,
+  logger: Logger,
+): Promise<TaskStatus> {
+  try {
+    return { ...task, fleet: await read() };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const error = inPlanWords(err.message);
+    logger.error(`${task.label}: ${error}`);
+    return { ...task, fleet: undefined, error };
+  }
+}
+
+/** `status --json` for one task (`verdict`: --check's), also the status page's /status.json. */
+export function taskFleetJson(
+  taskName: string,
+  leaseTableName: string,
+  fleet: FleetStatus | undefined,
+  verdict: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { taskName, leaseTable: leaseTableName, ...verdict, ...fleet };
+}

@@ -1,0 +1,121 @@
+// dynamodb-local: shared
+// The live status page in a real browser (headless Chromium): a running replication's page shows its shard with
+// a lag value and a chart, then a second worker of the task as it joins; a screenshot is kept under
+// test-artifacts/. /status.json has the shape of `status --json`.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromiumPath, dumpDom, screenshot } from '../support/headless-chromium.js';
+import {
+  assertTablesConverge,
+  createFixture,
+  type ReplicationFixture,
+} from '../support/replication-fixture.js';
+import { ReplicatorProcess } from '../support/replicator-process.js';
+import { waitFor } from '../support/wait-for.js';
+import { writeBacklog } from '../support/workload.js';
+
+const ARTIFACTS = resolve(fileURLToPath(new URL('../../../test-artifacts', import.meta.url)));
+
+const fixtures: ReplicationFixture[] = [];
+const workers: ReplicatorProcess[] = [];
+after(async () => {
+  await Promise.all(workers.map((w) => w.kill()));
+  await Promise.all(fixtures.map((f) => f.cleanup()));
+});
+
+async function startWorker(
+  fixture: ReplicationFixture,
+  workerId: string,
+): Promise<{ worker: ReplicatorProcess; url: string }> {
+  const worker = new ReplicatorProcess(
+    fixture.args([
+      ...['--worker-id', workerId, '--failover-ms', '3000'],
+      ...['--metrics-port', '0', '--metrics-host', '127.0.0.1'],
+    ]),
+  );
+  workers.push(worker);
+  const page = await worker.waitForLog('status page');
+  return { worker, url: String(page.url) };
+}
+
+/** The text of the cell of `cls` in the row whose attribute `attr` is `value`, if the DOM has that row. */
+function rowOf(dom: string, attr: string, value: string): string | undefined {
+  const start = dom.indexOf(`<tr ${attr}="${value}"`);
+  if (start < 0) return undefined;
+  const end = dom.indexOf('</tr>', start);
+  return dom.slice(start, end < 0 ? undefined : end);
+}
+
+test('the status page shows the shard with its lag and a chart, then a second worker joining', async () => {
+  // First: a missing browser fails here, with how to install it, before anything starts.
+  await chromiumPath();
+  const fixture = await createFixture({ prefix: 'page' });
+  fixtures.push(fixture);
+  const first = await startWorker(fixture, 'page-worker-1');
+  assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const reading = await first.worker.waitForLog('shard reading');
+  const shardId = String(reading.shardId);
+  await writeBacklog(fixture.source, fixture.sourceTable, 60, 'page');
+  await assertTablesConverge(fixture);
+
+  // The page's own data: the shape of `status --json`, and no credentials in it.
+  // (The poller may have read before the worker created the lease table: the next poll, 2 s on, sees it.)
+  const json = await waitFor('/status.json with the shard', async () => {
+    const body = (await (await fetch(new URL('status.json', first.url))).json()) as Record<string, unknown>;
+    return Array.isArray(body.shards) && body.shards.length > 0 ? body : undefined;
+  });
+  assert.equal(json.taskName, fixture.taskName);
+  assert.equal(json.leaseTable, `DynamoDBCrossRegionReplication${fixture.taskName}`);
+  assert.ok(
+    Array.isArray(json.shards) && Array.isArray(json.workers) && typeof json.totals === 'object',
+    JSON.stringify(json),
+  );
+  assert.doesNotMatch(JSON.stringify(json), /secret|accessKey|sessionToken|externalId/i);
+
+  // The shard's row with a lag (a number of ms, once the owner's renewal recorded one) and a chart with a line.
+  let dom = '';
+  await waitFor(
+    'the shard row with a lag value and a chart',
+    async () => {
+      dom = await dumpDom(first.url);
+      const row = rowOf(dom, 'data-shard', shardId);
+      return (
+        row !== undefined &&
+        /class="num lag"[^>]*>\d[\d,]*<\/td>/.test(row) &&
+        /<svg[^>]*class="chart"[\s\S]*<polyline/.test(row) &&
+        row.includes('page-worker-1')
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; last DOM: ${dom.slice(0, 4000)}`, { cause: err });
+  });
+
+  // A second worker of the task joins (a standby: one shard, already held): the first worker's page shows it.
+  const second = await startWorker(fixture, 'page-worker-2');
+  await waitFor(
+    "the second worker on the first worker's page",
+    async () => {
+      dom = await dumpDom(first.url);
+      return (
+        rowOf(dom, 'data-worker', 'page-worker-2') !== undefined &&
+        rowOf(dom, 'data-worker', 'page-worker-1') !== undefined
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; last DOM: ${dom.slice(0, 4000)}`, { cause: err });
+  });
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  const shot = resolve(ARTIFACTS, 'status-page.png');
+  await screenshot(first.url, shot);
+  process.stdout.write(`# status page screenshot: ${shot}\n`);
+
+  assert.equal((await second.worker.stop()).code, 0, second.worker.describe());
+  assert.equal((await first.worker.stop()).code, 0, first.worker.describe());
+  assert.deepEqual([...first.worker.errors(), ...second.worker.errors()], []);
+});
