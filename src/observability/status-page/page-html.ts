@@ -101,7 +101,7 @@ function copyBlock(copy) {
 }
 function taskSection(task, history) {
   const section = el('section', { 'data-task': task.taskName });
-  section.append(el('h2', {}, 'Task ' + task.taskName, task.label && task.label !== task.taskName ? ' (' + task.label + ')' : ''));
+  section.append(el('h2', {}, 'Task ' + task.taskName, task.label && task.label !== task.taskName ? ' — ' + task.label : ''));
   const fleet = task.fleet;
   const state = task.state || (fleet ? (fleet.shards.length === 0 ? 'starting' : 'running') : 'not started');
   section.append(el('p', { class: 'meta' }, 'state: ' + state, task.leaseTable ? ' · lease table ' + task.leaseTable : ''));
@@ -142,7 +142,7 @@ function workersTable(workers) {
 }
 function render(status, history) {
   const tasks = Array.isArray(status.tasks)
-    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.tableName }))
+    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.table }))
     : [{ taskName: status.taskName, error: status.error, leaseTable: status.leaseTable, fleet: status.shards ? status : undefined }];
   const byTask = (history && history.tasks) || {};
   document.getElementById('tasks').replaceChildren(...tasks.map((t) => taskSection(t, byTask[t.taskName])));
