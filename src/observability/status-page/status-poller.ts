@@ -31,6 +31,8 @@ export interface StatusPollerDeps {
   readonly sessionName: string;
   readonly intervalMs?: number;
   readonly windowMs?: number;
+  /** Tests give a stand-in; by default each lease table's own client (app/fleet-reader.ts). */
+  readonly openReader?: (location: TableLocation) => FleetReader;
 }
 
 export const POLL_INTERVAL_MS = 2_000;
@@ -110,7 +112,9 @@ export class StatusPoller {
   async #read(task: PolledTask): Promise<TaskStatus> {
     let reader = this.#readers.get(task.taskName);
     if (reader === undefined) {
-      reader = openFleetReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName);
+      reader =
+        this.#deps.openReader?.(task.leaseTable) ??
+        openFleetReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName);
       this.#readers.set(task.taskName, reader);
     }
     const read = reader;

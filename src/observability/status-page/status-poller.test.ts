@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fleetStatus, type FleetStatus } from '../../app/fleet-status.js';
+import { taskFleetJson, type FleetReader } from '../../app/fleet-reader.js';
+import type { TableLocation } from '../../config/replication-config.js';
+import { ConfigError } from '../../errors/replicator-error.js';
+import type { Lease } from '../../lease/lease.js';
+import { planStatusJson } from '../../plan/plan-status-report.js';
+import { silentLogger } from '../logger.js';
+import { StatusPoller, type PolledTask } from './status-poller.js';
+
+function table(tableName: string): TableLocation {
+  return { region: 'us-east-1', endpoint: undefined, tableName, credentials: undefined };
+}
+
+function task(name: string): PolledTask {
+  return {
+    label: `entry ${name}`,
+    taskName: name,
+    source: table(`${name}-src`),
+    destination: table(`${name}-dst`),
+    leaseTable: table(`DynamoDBCrossRegionReplication${name}`),
+  };
+}
+
+function lease(shardId: string, behindMs: number): Lease {
+  return {
+    leaseKey: shardId,
+    leaseOwner: 'w1',
+    leaseCounter: 1,
+    checkpoint: '100',
+    checkpointSubSequenceNumber: 0,
+    ownerSwitchesSinceCheckpoint: 0,
+    parentShardIds: [],
+    streamArn: undefined,
+    pendingOwner: undefined,
+    lastRenewedAt: Date.now(),
+    failoverMs: 10_000,
+    behindMs,
+    startingSequenceNumber: undefined,
+  };
+}
+
+/** Readers by lease table name, each answering from `fleets` (an Error is thrown). */
+function readers(fleets: Map<string, FleetStatus | Error | undefined>): (l: TableLocation) => FleetReader {
+  return (location) => ({
+    read: () => {
+      const fleet = fleets.get(location.tableName);
+      return fleet instanceof Error ? Promise.reject(fleet) : Promise.resolve(fleet);
+    },
+    close: () => undefined,
+  });
+}
+
+test('one task: /status.json is `status --json`; undefined before the first poll', async () => {
+  const fleet = fleetStatus([lease('s1', 250)], Date.now());
+  const written = new Map([['a', new Map([['s1', 10]])]]);
+  const poller = new StatusPoller({
+    mode: 'task',
+    tasks: () => [task('a')],
+    written: () => written,
+    logger: silentLogger(),
+    sessionName: 'test',
+    openReader: readers(new Map([['DynamoDBCrossRegionReplicationa', fleet]])),
+  });
+  assert.equal(poller.statusJson(), undefined);
+  await poller.pollOnce();
+  assert.deepEqual(poller.statusJson(), taskFleetJson('a', 'DynamoDBCrossRegionReplicationa', fleet));
+  written.set('a', new Map([['s1', 30]]));
+  await poller.pollOnce();
+  const samples = poller.historyJson().tasks.a?.s1 ?? [];
+  assert.equal(samples.length, 2);
+  assert.equal(samples[0]?.lagMs, 250);
+  assert.equal(samples[0]?.itemsPerSec, null);
+  assert.ok((samples[1]?.itemsPerSec ?? 0) > 0);
+});
+
+test("a plan: /status.json is `status --plan --json`; an unreadable lease table is its task's error", async () => {
+  const fleet = fleetStatus([lease('s1', 0)], Date.now());
+  const poller = new StatusPoller({
+    mode: 'plan',
+    tasks: () => [task('a'), task('b'), task('c')],
+    written: () => new Map(),
+    logger: silentLogger(),
+    sessionName: 'test',
+    openReader: readers(
+      new Map<string, FleetStatus | Error | undefined>([
+        ['DynamoDBCrossRegionReplicationa', fleet],
+        ['DynamoDBCrossRegionReplicationb', new ConfigError('AccessDenied on the lease table')],
+        ['DynamoDBCrossRegionReplicationc', undefined],
+      ]),
+    ),
+  });
+  await poller.pollOnce();
+  assert.deepEqual(
+    poller.statusJson(),
+    planStatusJson([
+      { ...task('a'), fleet },
+      { ...task('b'), fleet: undefined, error: 'AccessDenied on the lease table' },
+      { ...task('c'), fleet: undefined },
+    ]),
+  );
+});
+
+test('a read that fails otherwise (throttling, network) is shown and tried again at the next poll', async () => {
+  const fleets = new Map<string, FleetStatus | Error | undefined>([
+    ['DynamoDBCrossRegionReplicationa', new Error('socket hang up')],
+  ]);
+  const poller = new StatusPoller({
+    mode: 'task',
+    tasks: () => [task('a')],
+    written: () => new Map(),
+    logger: silentLogger(),
+    sessionName: 'test',
+    openReader: readers(fleets),
+  });
+  await poller.pollOnce();
+  assert.equal(poller.statusJson()?.error, 'socket hang up');
+  const fleet = fleetStatus([lease('s1', 5)], Date.now());
+  fleets.set('DynamoDBCrossRegionReplicationa', fleet);
+  await poller.pollOnce();
+  assert.deepEqual(poller.statusJson(), taskFleetJson('a', 'DynamoDBCrossRegionReplicationa', fleet));
+});
+
+test('run() stops when its signal aborts', async () => {
+  const stop = new AbortController();
+  let reads = 0;
+  const poller = new StatusPoller({
+    mode: 'task',
+    tasks: () => [task('a')],
+    written: () => new Map(),
+    logger: silentLogger(),
+    sessionName: 'test',
+    intervalMs: 10,
+    openReader: () => ({
+      read: () => {
+        reads += 1;
+        if (reads === 3) stop.abort();
+        return Promise.resolve(undefined);
+      },
+      close: () => undefined,
+    }),
+  });
+  await poller.run(stop.signal);
+  assert.equal(reads, 3);
+});
