@@ -18,8 +18,12 @@ export interface SummaryFigures {
   readonly heartbeats: number;
   readonly recordsReplicated: number;
   readonly itemsWritten: number;
-  readonly firstReplicatedAfterMs: number | undefined;
+  /** When the first batch reached the destination, on the clock of performance.now() (process start). */
+  readonly firstReplicatedAt: number | undefined;
+  /** When the replicator was started, on the same clock. */
+  readonly replicatorStartedAt: number;
   readonly startupMs: number;
+  readonly warmUpMs: number;
   readonly comparison: TableComparison | undefined;
 }
 
@@ -40,6 +44,14 @@ export class DemoDisplay {
 
   line(text = ''): void {
     this.#write(`${text}\n`);
+  }
+
+  /**
+   * The start of a line for a step that takes seconds, so that the wait is explained while it lasts; `line`
+   * finishes it. A message that comes in between (a Ctrl-C, a failure) opens with `line()`, which ends it.
+   */
+  begin(text: string): void {
+    this.#write(`${text} ...`);
   }
 
   tableHeader(): void {
@@ -81,10 +93,12 @@ export class DemoDisplay {
     this.line(
       `  replicated             ${count(figures.recordsReplicated)} stream records, as ${count(figures.itemsWritten)} item writes to the destination (changes to one key within a batch are merged)`,
     );
-    const first =
-      figures.firstReplicatedAfterMs === undefined ? 'never' : seconds(figures.firstReplicatedAfterMs);
+    // Timed from the replicator's start: what it measures is the replicator, not the JVMs' start or the backlog.
+    const at = figures.firstReplicatedAt;
     this.line(
-      `  first item replicated  ${first} after the demo started (${seconds(figures.startupMs)} of it starting DynamoDB Local)`,
+      at === undefined
+        ? '  first item replicated  never'
+        : `  first item replicated  ${seconds(at - figures.replicatorStartedAt)} after the replicator started (${seconds(at)} after the demo started: ${seconds(figures.startupMs)} starting DynamoDB Local, ${seconds(figures.warmUpMs)} warming it up)`,
     );
     const c = figures.comparison;
     if (c === undefined) return;

@@ -1,6 +1,6 @@
-// The demo from start to end: two DynamoDB Local "regions", the tables, a backlog, then the replicator (in this
-// process, as `replicate` runs it) under a live workload with a line of figures a second. At the end: stop
-// writing, wait for the replicator to catch up, stop it cleanly, compare the tables item by item, report.
+// The demo from start to end: two DynamoDB Local "regions" (warmed up), the tables, a backlog, then the replicator
+// (in this process, as `replicate` runs it) under a live workload with a line of figures a second. At the end:
+// stop writing, wait for the replicator to catch up, stop it cleanly, compare the tables item by item, report.
 // Whatever happens, cleanup runs its steps in reverse order of setup, each on its own, so DynamoDB Local is
 // always stopped. `interrupt()` ends the current phase early; when that was already asked, the caller forces.
 import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { sleep } from '../util/sleep.js';
 import { DemoRegions } from './demo-regions.js';
+import { warmUpRegions } from './demo-warm-up.js';
 import { count, duration, seconds, type DemoDisplay } from './demo-display.js';
 import { LagProbe } from './lag-probe.js';
 import { mismatches, verifyTables } from './verify-tables.js';
@@ -117,6 +118,20 @@ export class DemoRun {
     );
     if (interrupted.aborted) return this.#interruptedEarly();
 
+    // Before the clock starts: cold JVMs answer the first few thousand requests several times slower, which the
+    // figures below would show as a slow, laggy replicator (see demo-warm-up.ts).
+    display.begin(
+      'Warming up DynamoDB Local (writes and stream reads on scratch tables, so that the figures below show the replicator, not a cold JVM)',
+    );
+    let warmUpMs: number;
+    try {
+      warmUpMs = await warmUpRegions(regions, interrupted);
+    } catch (err) {
+      if (interrupted.aborted) return this.#interruptedEarly();
+      throw err;
+    }
+    display.line(` done in ${seconds(warmUpMs)}.`);
+
     await Promise.all([
       createTable(
         regions.source.client,
@@ -145,6 +160,7 @@ export class DemoRun {
     let firstReplicatedAt: number | undefined;
     events.on('batch.flushed', () => (firstReplicatedAt ??= performance.now()));
     const replicator = new Replicator({ config: this.#config(regions), events, logger, tracker });
+    const replicatorStartedAt = performance.now();
     const replicatorEnded = new AbortController();
     let replicatorError: unknown;
     const replicating = replicator
@@ -217,8 +233,10 @@ export class DemoRun {
       heartbeats: probe.writes,
       recordsReplicated: snapshot.recordsWritten,
       itemsWritten: snapshot.itemsWritten,
-      firstReplicatedAfterMs: firstReplicatedAt,
+      firstReplicatedAt,
+      replicatorStartedAt,
       startupMs,
+      warmUpMs,
       comparison,
     });
     const equal = mismatches(comparison) === 0 && comparison.compared > 0;

@@ -21,7 +21,7 @@ import { sleep } from '../util/sleep.js';
 
 export type Item = Record<string, AttributeValue>;
 
-type UpdateParts = Pick<
+export type UpdateParts = Pick<
   UpdateItemCommandInput,
   'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
 >;
@@ -225,35 +225,11 @@ export class Workload {
   }
 
   async #update(key: string): Promise<void> {
-    const now = { N: String(Date.now()) };
-    const one = { N: '1' };
-    const variants: UpdateParts[] = [
-      {
-        UpdateExpression: 'SET #status = :status, writtenAt = :now ADD version :one, tags :tag',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': { S: pick(STATUSES) },
-          ':now': now,
-          ':one': one,
-          ':tag': { SS: [pick(TAGS)] },
-        },
-      },
-      {
-        UpdateExpression: 'SET #total = #total + :delta, writtenAt = :now ADD version :one REMOVE note',
-        ExpressionAttributeNames: { '#total': 'total' },
-        ExpressionAttributeValues: { ':delta': { N: money() }, ':now': now, ':one': one },
-      },
-      {
-        UpdateExpression: 'SET #lines = list_append(#lines, :line), writtenAt = :now ADD version :one',
-        ExpressionAttributeNames: { '#lines': 'lines' },
-        ExpressionAttributeValues: { ':line': { L: [orderLine()] }, ':now': now, ':one': one },
-      },
-    ];
     await this.#deps.client.send(
       new UpdateItemCommand({
         TableName: this.#deps.tableName,
         Key: { [KEY_NAME]: { S: key } },
-        ...pick(variants),
+        ...orderUpdate(),
       }),
     );
     this.#updates += 1;
@@ -267,26 +243,58 @@ export class Workload {
     this.#untrack(key);
   }
 
-  /** A new order with a spread of attribute types: S, N, BOOL, NULL, B, SS, NS, L and M. */
   #newOrder(): Item {
-    const id = this.#nextId++;
-    return {
-      [KEY_NAME]: { S: `order-${String(id).padStart(6, '0')}` },
-      customer: { S: `customer-${Math.floor(Math.random() * 500)}` },
-      status: { S: 'placed' },
-      total: { N: money() },
-      lines: { L: [orderLine(), orderLine()] },
-      tags: { SS: [pick(TAGS), 'new'] },
-      ratings: { NS: [String(1 + Math.floor(Math.random() * 5)), '0'] },
-      shipping: {
-        M: { country: { S: pick(['DE', 'FR', 'US', 'JP']) }, express: { BOOL: Math.random() < 0.2 } },
-      },
-      note: Math.random() < 0.5 ? { S: 'leave at the door' } : { NULL: true },
-      receipt: { B: randomBytes(8) },
-      version: { N: '1' },
-      writtenAt: { N: String(Date.now()) },
-    };
+    return orderItem(`order-${String(this.#nextId++).padStart(6, '0')}`);
   }
+}
+
+/** A new order with a spread of attribute types: S, N, BOOL, NULL, B, SS, NS, L and M. */
+export function orderItem(key: string): Item {
+  return {
+    [KEY_NAME]: { S: key },
+    customer: { S: `customer-${Math.floor(Math.random() * 500)}` },
+    status: { S: 'placed' },
+    total: { N: money() },
+    lines: { L: [orderLine(), orderLine()] },
+    tags: { SS: [pick(TAGS), 'new'] },
+    ratings: { NS: [String(1 + Math.floor(Math.random() * 5)), '0'] },
+    shipping: {
+      M: { country: { S: pick(['DE', 'FR', 'US', 'JP']) }, express: { BOOL: Math.random() < 0.2 } },
+    },
+    note: Math.random() < 0.5 ? { S: 'leave at the door' } : { NULL: true },
+    receipt: { B: randomBytes(8) },
+    version: { N: '1' },
+    writtenAt: { N: String(Date.now()) },
+  };
+}
+
+/** One of the workload's updates of an order, at random: SET, ADD on numbers and sets, list_append, REMOVE. */
+export function orderUpdate(): UpdateParts {
+  const now = { N: String(Date.now()) };
+  const one = { N: '1' };
+  const variants: UpdateParts[] = [
+    {
+      UpdateExpression: 'SET #status = :status, writtenAt = :now ADD version :one, tags :tag',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': { S: pick(STATUSES) },
+        ':now': now,
+        ':one': one,
+        ':tag': { SS: [pick(TAGS)] },
+      },
+    },
+    {
+      UpdateExpression: 'SET #total = #total + :delta, writtenAt = :now ADD version :one REMOVE note',
+      ExpressionAttributeNames: { '#total': 'total' },
+      ExpressionAttributeValues: { ':delta': { N: money() }, ':now': now, ':one': one },
+    },
+    {
+      UpdateExpression: 'SET #lines = list_append(#lines, :line), writtenAt = :now ADD version :one',
+      ExpressionAttributeNames: { '#lines': 'lines' },
+      ExpressionAttributeValues: { ':line': { L: [orderLine()] }, ':now': now, ':one': one },
+    },
+  ];
+  return pick(variants);
 }
 
 function pick<T>(values: readonly T[]): T {

@@ -23,6 +23,8 @@ export interface DynamoDbLocalOptions {
   /** Where the database lives; a fresh directory on tmpfs by default. */
   readonly dbPath?: string;
   readonly startTimeoutMs?: number;
+  /** Options for the JVM (before -jar), e.g. compiler settings; none by default. */
+  readonly javaOptions?: readonly string[];
 }
 
 /** Credentials DynamoDB Local accepts (it checks none); the region picks one of its per-region databases. */
@@ -77,6 +79,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const child = spawn(
     'java',
     [
+      ...(options.javaOptions ?? []),
       `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(jarDir, 'DynamoDBLocal.jar'),
