@@ -203,6 +203,8 @@ async function main(): Promise<number> {
   process.env.AWS_SECRET_ACCESS_KEY = 'bench';
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  // The SDK's Node-20 notice, silenced as bin/ddb-replicator.js does (children inherit it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const lifetime = new Lifetime();
   try {
     if (options.isolateDestination) isolateDestination();
