@@ -46,6 +46,11 @@ export function demoFlags<T>(yargs: Argv<T>) {
       default: false,
       describe: 'After the comparison, keep DynamoDB Local running with both tables until Ctrl-C',
     })
+    .option('status-port', {
+      type: 'number',
+      default: 0,
+      describe: 'Port of the live status page on 127.0.0.1 (0: a free one; its address is printed)',
+    })
     .option('log-level', {
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const,
       default: 'warn' as const,
@@ -68,6 +73,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     checkRange(args['duration-s'], 0, 86_400, '--duration-s');
     checkRange(args.rate, 1, 5_000, '--rate');
     checkRange(args.items, 0, 1_000_000, '--items');
+    checkRange(args['status-port'], 0, 65_535, '--status-port');
     checkJava();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -81,6 +87,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     rate: args.rate,
     items: args.items,
     keep: args.keep,
+    statusPort: args['status-port'],
     logger: createLogger({ level: args['log-level'] }),
     display,
   });

@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { sleep } from '../util/sleep.js';
 import { DemoRegions } from './demo-regions.js';
+import { serveDemoStatusPage } from './demo-status-page.js';
 import { warmUpRegions } from './demo-warm-up.js';
 import { count, duration, seconds, type DemoDisplay } from './demo-display.js';
 import { LagProbe } from './lag-probe.js';
@@ -27,6 +28,8 @@ export interface DemoOptions {
   readonly keep: boolean;
   readonly logger: Logger;
   readonly display: DemoDisplay;
+  /** The live status page's port on 127.0.0.1 (0: a free one). */
+  readonly statusPort: number;
 }
 
 export const SOURCE_REGION = 'us-east-1';
@@ -159,7 +162,8 @@ export class DemoRun {
     const tracker = new ProgressTracker(events);
     let firstReplicatedAt: number | undefined;
     events.on('batch.flushed', () => (firstReplicatedAt ??= performance.now()));
-    const replicator = new Replicator({ config: this.#config(regions), events, logger, tracker });
+    const config = this.#config(regions);
+    const replicator = new Replicator({ config, events, logger, tracker });
     const replicatorStartedAt = performance.now();
     const replicatorEnded = new AbortController();
     let replicatorError: unknown;
@@ -174,6 +178,17 @@ export class DemoRun {
       await within(replicating, REPLICATOR_STOP_TIMEOUT_MS);
     };
     cleanups.push(stopReplicator);
+    // The page `replicate --metrics-port` serves: the fleet, its lag and a chart, live in a browser.
+    const page = await serveDemoStatusPage({
+      config,
+      replicator,
+      events,
+      tracker,
+      logger,
+      port: this.#options.statusPort,
+    });
+    cleanups.push(() => page.close());
+    display.line(`Status page: ${page.url} (open it in a browser to watch the replication live).`);
 
     // The live phase: workload, heartbeat and the line a second, until the duration, a Ctrl-C or a failure.
     // `background` ends every loop of the demo's own, also when an error skips the normal end.
