@@ -144,3 +144,24 @@ test('run() stops when its signal aborts', async () => {
   await poller.run(stop.signal);
   assert.equal(reads, 3);
 });
+
+test('a stop does not wait for a read that does not answer', async () => {
+  const stop = new AbortController();
+  let closed = false;
+  const poller = new StatusPoller({
+    mode: 'task',
+    tasks: () => [task('a')],
+    written: () => new Map(),
+    logger: silentLogger(),
+    sessionName: 'test',
+    openReader: () => ({
+      read: () => new Promise<undefined>(() => undefined),
+      close: () => (closed = true),
+    }),
+  });
+  const running = poller.run(stop.signal);
+  await new Promise((resolve) => setImmediate(resolve));
+  stop.abort();
+  await running;
+  assert.equal(closed, true);
+});

@@ -72,9 +72,15 @@ export class StatusPoller {
 
   /** Polls until `signal` aborts; never rejects (a failed read is that task's error line until the next). */
   async run(signal: AbortSignal): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
     try {
       while (!signal.aborted) {
-        await this.pollOnce();
+        // A stop does not wait for a read in flight (a lease table that does not answer would hold the worker's
+        // exit up to the SDK's timeouts): closing the readers below ends it, and #read turns that into an error.
+        await Promise.race([this.pollOnce(), stopped]);
         await sleep(this.#intervalMs, signal);
       }
     } finally {
