@@ -58,6 +58,7 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
   progressIntervalMs: '--progress-interval-ms',
   shutdownTimeoutMs: '--shutdown-timeout-ms',
   metricsPort: '--metrics-port',
+  metricsHost: '--metrics-host',
   stallTimeoutMs: '--stall-timeout-ms',
   logLevel: '--log-level',
   logFormat: '--log-format',
