@@ -99,13 +99,14 @@ test('the status page shows the shard with its lag and a chart, then a second wo
   });
 
   // A second worker of the task joins (a standby: one shard, already held): the first worker's page shows it.
-  const second = await startWorker(fixture, 'page-worker-2');
+  // Its id has markup in it: the page shows it as text, never as an element.
+  const second = await startWorker(fixture, 'page-worker-2<b>bold</b>');
   await waitFor(
     "the second worker on the first worker's page",
     async () => {
       dom = await dumpDom(first.url);
       return (
-        rowOf(dom, 'data-worker', 'page-worker-2') !== undefined &&
+        dom.includes('<td>page-worker-2&lt;b&gt;bold&lt;/b&gt;</td>') &&
         rowOf(dom, 'data-worker', 'page-worker-1') !== undefined
       );
     },
@@ -113,6 +114,8 @@ test('the status page shows the shard with its lag and a chart, then a second wo
   ).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; last DOM: ${dom.slice(0, 4000)}`, { cause: err });
   });
+
+  assert.doesNotMatch(dom, /<b>bold<\/b>/);
 
   await mkdir(ARTIFACTS, { recursive: true });
   const shot = resolve(ARTIFACTS, 'status-page.png');
