@@ -4,13 +4,8 @@
 // `replicate --bootstrap`) with the same task then replicates from those positions. Same flags as `replicate`.
 import type { Argv } from 'yargs';
 import { createLogger } from '../observability/logger.js';
-import {
-  bootstrapOptionsFromArgs,
-  configFromArgs,
-  replicate,
-  replicateFlags,
-  type ReplicateArgs,
-} from './replicate-command.js';
+import { bootstrapOptionsFromArgs, configFromArgs, replicate } from './replicate-command.js';
+import { replicateFlags, type ReplicateArgs } from './replicate-flags.js';
 import { runPlan } from './plan-run.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 

@@ -3,7 +3,8 @@
 import yargs from 'yargs';
 import { EXIT_CONFIG } from './exit-codes.js';
 import { demoFlags, runDemo } from './demo-command.js';
-import { replicateFlags, runReplicate } from './replicate-command.js';
+import { runReplicate } from './replicate-command.js';
+import { replicateFlags } from './replicate-flags.js';
 import { runStatus, statusFlags } from './status-command.js';
 import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';

@@ -29,7 +29,7 @@ import { resolvePlan } from '../plan/resolve-plan.js';
 import { loadKnownProfiles } from './credential-flags.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import { refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
-import type { ReplicateArgs } from './replicate-command.js';
+import type { ReplicateArgs } from './replicate-flags.js';
 import { commandSessionName } from './session-name.js';
 import { onStopSignals } from './stop-signals.js';
 

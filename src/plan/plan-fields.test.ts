@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import yargs from 'yargs';
-import { replicateFlags } from '../cli/replicate-command.js';
+import { replicateFlags } from '../cli/replicate-flags.js';
 import {
   camelCase,
   FLAG_FIELDS,
