@@ -3,7 +3,6 @@
 // stop writing, wait for the replicator to catch up, stop it cleanly, compare the tables item by item, report.
 // Whatever happens, cleanup runs its steps in reverse order of setup, each on its own, so DynamoDB Local is
 // always stopped. `interrupt()` ends the current phase early; when that was already asked, the caller forces.
-import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
 import { Replicator } from '../app/replicator.js';
 import { ConfigError, ReplicatorError, errorMessage } from '../errors/replicator-error.js';
 import { createTable } from '../local/local-tables.js';
@@ -13,6 +12,9 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import { sleep } from '../util/sleep.js';
 import { DemoRegions } from './demo-regions.js';
+import { DEST_REGION, SOURCE_REGION, TABLE_NAME, demoConfig } from './demo-config.js';
+import { CATCH_UP_TIMEOUT_MS, catchUp } from './demo-catch-up.js';
+import { tickLoop } from './demo-tick-loop.js';
 import { serveDemoStatusPage } from './demo-status-page.js';
 import { warmUpRegions } from './demo-warm-up.js';
 import { count, duration, seconds, type DemoDisplay } from './demo-display.js';
@@ -32,11 +34,6 @@ export interface DemoOptions {
   readonly statusPort: number;
 }
 
-export const SOURCE_REGION = 'us-east-1';
-export const DEST_REGION = 'us-west-2';
-/** The same name in both regions, as a global table would have it. */
-export const TABLE_NAME = 'demo-orders';
-const CATCH_UP_TIMEOUT_MS = 30_000;
 const REPLICATOR_STOP_TIMEOUT_MS = 20_000;
 
 /** How the demo ended; the command maps it to an exit code. */
@@ -162,7 +159,7 @@ export class DemoRun {
     const tracker = new ProgressTracker(events);
     let firstReplicatedAt: number | undefined;
     events.on('batch.flushed', () => (firstReplicatedAt ??= performance.now()));
-    const config = this.#config(regions);
+    const config = demoConfig(regions);
     const replicator = new Replicator({ config, events, logger, tracker });
     const replicatorStartedAt = performance.now();
     const replicatorEnded = new AbortController();
@@ -200,7 +197,7 @@ export class DemoRun {
     const probe = new LagProbe({ source, destination, logger });
     const reading = probe.readLoop(background.signal);
     const liveStarted = performance.now();
-    const ticking = this.#tickLoop({ workload, probe, tracker, since: liveStarted }, background.signal);
+    const ticking = tickLoop({ workload, probe, tracker, since: liveStarted }, display, background.signal);
     const forHowLong = this.#options.durationS > 0 ? `for ${this.#options.durationS} s` : 'until Ctrl-C';
     display.line(
       `Replicating ${SOURCE_REGION} -> ${DEST_REGION} under a live workload of ${count(this.#options.rate)} writes/s (about 50% puts, 35% updates, 15% deletes) ${forHowLong}.${this.#options.durationS > 0 ? ' Ctrl-C stops early.' : ''}`,
@@ -211,7 +208,7 @@ export class DemoRun {
 
     // Catch-up: one more heartbeat after the last write; once the destination shows it and every record read
     // is written, the destination has every write the source acknowledged.
-    const caughtUp = await this.#catchUp({
+    const caughtUp = await catchUp({
       workload,
       probe,
       tracker,
@@ -264,87 +261,6 @@ export class DemoRun {
     if (this.#options.keep) await this.#keep(regions);
     if (replicatorError !== undefined) return 'failed';
     return equal ? 'equal' : 'different';
-  }
-
-  #config(regions: DemoRegions): ReplicationConfig {
-    // The replicate command's defaults; only the places differ. The empty environment keeps AWS_REGION out.
-    return buildReplicationConfig(
-      {
-        sourceTable: TABLE_NAME,
-        sourceRegion: SOURCE_REGION,
-        sourceEndpoint: regions.source.endpoint,
-        destTable: TABLE_NAME,
-        destRegion: DEST_REGION,
-        destEndpoint: regions.destination.endpoint,
-        taskName: 'demo',
-        workerId: `demo-${process.pid}`,
-        startPosition: 'trim-horizon',
-        batchSize: 1000,
-        writeConcurrency: 16,
-        maxBufferMb: 32,
-        pollIntervalMs: 100,
-        checkpointIntervalMs: 1_000,
-        failoverMs: 10_000,
-        shardSyncIntervalMs: 10_000,
-        progressIntervalMs: 0,
-        shutdownTimeoutMs: 5_000,
-      },
-      {},
-    );
-  }
-
-  async #tickLoop(
-    state: { workload: Workload; probe: LagProbe; tracker: ProgressTracker; since: number },
-    signal: AbortSignal,
-  ): Promise<void> {
-    const { workload, probe, tracker, since } = state;
-    let before = { at: since, written: workload.writes + probe.writes, replicated: 0 };
-    for (let second = 1; !signal.aborted; second++) {
-      await sleep(since + second * 1000 - performance.now(), signal);
-      if (signal.aborted) return;
-      const now = {
-        at: performance.now(),
-        written: workload.writes + probe.writes,
-        replicated: tracker.snapshot().recordsWritten,
-      };
-      const elapsedS = Math.max(now.at - before.at, 1) / 1000;
-      this.#options.display.tick({
-        elapsedS: second,
-        sourceWritesPerS: (now.written - before.written) / elapsedS,
-        replicatedPerS: (now.replicated - before.replicated) / elapsedS,
-        behind: Math.max(0, now.written - now.replicated),
-        lagMs: probe.takeLag(),
-      });
-      before = now;
-    }
-  }
-
-  async #catchUp(state: {
-    workload: Workload;
-    probe: LagProbe;
-    tracker: ProgressTracker;
-    regions: DemoRegions;
-    replicatorEnded: AbortSignal;
-  }): Promise<
-    { kind: 'caught-up'; afterMs: number } | { kind: 'timeout' | 'instances-gone' | 'replicator-ended' }
-  > {
-    const { workload, probe, tracker, regions, replicatorEnded } = state;
-    const lastWriteAt = performance.now();
-    const marker = await probe.beat();
-    const deadline = lastWriteAt + CATCH_UP_TIMEOUT_MS;
-    while (performance.now() < deadline) {
-      // A Ctrl-C from a terminal goes to the whole process group, DynamoDB Local's JVMs included.
-      if (!regions.bothRunning()) return { kind: 'instances-gone' };
-      if (replicatorEnded.aborted) return { kind: 'replicator-ended' };
-      const s = tracker.snapshot();
-      // Without the marker (its write failed), fall back on the counts: exact while no write failed.
-      const arrived =
-        marker === undefined ? s.recordsWritten >= workload.writes + probe.writes : probe.hasSeen(marker);
-      if (arrived && s.recordsRead === s.recordsWritten)
-        return { kind: 'caught-up', afterMs: performance.now() - lastWriteAt };
-      await sleep(10);
-    }
-    return { kind: 'timeout' };
   }
 
   async #keep(regions: DemoRegions): Promise<void> {
