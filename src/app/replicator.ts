@@ -8,26 +8,23 @@ import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator } from '../lease/lease-coordinator.js';
-import { leaseTiming, type FleetTiming } from '../lease/lease-timing.js';
+import { leaseTiming } from '../lease/lease-timing.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import type { LeaseStore } from '../lease/lease-store.js';
-import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import type { TaskHealth } from '../observability/health-check.js';
-import { ShardReader } from '../stream/shard-reader.js';
-import { SdkStreamApi, type StreamApi } from '../stream/stream-api.js';
+import { SdkStreamApi } from '../stream/stream-api.js';
 import { prepareLeaseTable, recordFailure } from './lease-table-setup.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanShare } from '../lease/plan-share.js';
 import { retrying } from '../util/retry.js';
-import { sleep } from '../util/sleep.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { roleSessionName } from '../config/credential-source.js';
 import { DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { processResources, type ProcessResources } from './process-resources.js';
 import { SideClients } from './side-clients.js';
-import { ShardPipeline } from './shard-pipeline.js';
+import { ShardPipelines } from './shard-pipelines.js';
 import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
 
@@ -57,8 +54,7 @@ export class Replicator {
   readonly #plan: ReplicatorDeps['plan'];
   readonly #tracker: ProgressTracker;
   readonly #stop = new AbortController();
-  readonly #abandon = new AbortController();
-  readonly #pipelines = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
+  readonly #pipelines: ShardPipelines;
   #status: ReplicatorStatus = 'STARTING';
   #failure: Error | undefined;
   #coordinator: LeaseCoordinator | undefined;
@@ -73,6 +69,13 @@ export class Replicator {
     this.#resources = deps.resources ?? processResources(deps.config);
     this.#plan = deps.plan;
     this.#tracker = deps.tracker ?? new ProgressTracker(deps.events);
+    this.#pipelines = new ShardPipelines({
+      config: deps.config,
+      events: deps.events,
+      logger: deps.logger,
+      stop: this.#stop.signal,
+      onFail: (err) => this.#fail(err),
+    });
     this.#clients = new SideClients(deps.config, {
       logger: deps.logger,
       sessionName: roleSessionName(deps.config.workerId),
@@ -236,12 +239,10 @@ export class Replicator {
       streamShardIds: () => shardSync.shardIds(),
       behindMs: (shardId) => this.#tracker.behindMs(shardId),
       onAcquired: (lease) => {
-        this.#startPipeline(lease, { streams, writer, memory, tables, coordinator, shardSync, timing });
+        this.#pipelines.start(lease, { streams, writer, memory, tables, coordinator, shardSync, timing });
       },
       onHandoverRequested: async (lease) => {
-        const pipeline = this.#pipelines.get(lease.shardId);
-        pipeline?.stop.abort();
-        await pipeline?.done;
+        await this.#pipelines.stopOne(lease.shardId);
       },
       onFatal: (err) => this.#fail(describeFailure(err, 'lease', config.lease, 'use the lease table')),
       plan: this.#plan,
@@ -266,7 +267,7 @@ export class Replicator {
         this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       take.abort();
-      await this.#drainPipelines();
+      await this.#pipelines.drain();
       await coordinator.releaseAll();
       renew.abort();
       await Promise.all([coordinating, syncing]);
@@ -276,81 +277,6 @@ export class Replicator {
       destination.destroy();
       streamsClient.destroy();
     }
-  }
-
-  #startPipeline(
-    lease: ShardLease,
-    deps: {
-      streams: StreamApi;
-      writer: TableWriter;
-      memory: Semaphore;
-      tables: CheckedTables;
-      coordinator: LeaseCoordinator;
-      shardSync: ShardSync;
-      timing: FleetTiming;
-    },
-  ): void {
-    const config = this.#config;
-    const shardId = lease.shardId;
-    const logger = this.#logger.child({ shardId });
-    const reader = new ShardReader({
-      api: deps.streams,
-      streamArn: deps.tables.streamArn,
-      shardId,
-      batchSize: config.batchSize,
-      pollIntervalMs: config.pollIntervalMs,
-      events: this.#events,
-      logger,
-    });
-    const pipeline = new ShardPipeline({
-      lease,
-      reader,
-      writer: deps.writer,
-      keyAttributes: deps.tables.keyAttributes,
-      memory: deps.memory,
-      writeRequestTimeoutMs: deps.timing.writeRequestTimeoutMs,
-      checkpointIntervalMs: config.checkpointIntervalMs,
-      events: this.#events,
-      logger,
-    });
-    const stop = new AbortController();
-    // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is
-    // still winding down (its lease lost mid-checkpoint), the new one starts only once the old one has ended.
-    const previous = this.#pipelines.get(shardId)?.done ?? Promise.resolve();
-    const running: Promise<void> = previous
-      .then(() => pipeline.run(AbortSignal.any([this.#stop.signal, stop.signal]), this.#abandon.signal))
-      .then(
-        async (outcome) => {
-          // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
-          if (outcome === 'ended') {
-            await deps.coordinator.finish(lease);
-            deps.shardSync.notify();
-          } else if (outcome === 'lost') {
-            deps.coordinator.drop(lease);
-          }
-        },
-        (err: unknown) => this.#fail(err),
-      )
-      .finally(() => {
-        if (this.#pipelines.get(shardId)?.done === running) this.#pipelines.delete(shardId);
-      });
-    this.#pipelines.set(shardId, { stop, done: running });
-  }
-
-  async #drainPipelines(): Promise<void> {
-    const all = Promise.all([...this.#pipelines.values()].map((p) => p.done));
-    const timeout = sleep(this.#config.shutdownTimeoutMs, this.#abandon.signal).then(
-      () => 'timeout' as const,
-    );
-    const first = await Promise.race([all.then(() => 'done' as const), timeout]);
-    if (first === 'timeout') {
-      this.#logger.warn(
-        { shards: [...this.#pipelines.keys()], timeoutMs: this.#config.shutdownTimeoutMs },
-        'final flush did not finish in time; its records stay after the checkpoint and will be replayed',
-      );
-    }
-    this.#abandon.abort();
-    await all;
   }
 
   #fail(err: unknown): void {
