@@ -55,7 +55,9 @@ function readers(fleets: Map<string, FleetStatus | Error | undefined>): (l: Tabl
 test('one task: /status.json is `status --json`; undefined before the first poll', async () => {
   const fleet = fleetStatus([lease('s1', 250)], Date.now());
   const written = new Map([['a', new Map([['s1', 10]])]]);
+  let clock = Date.now();
   const poller = new StatusPoller({
+    now: () => clock,
     mode: 'task',
     tasks: () => [task('a')],
     written: () => written,
@@ -67,12 +69,13 @@ test('one task: /status.json is `status --json`; undefined before the first poll
   await poller.pollOnce();
   assert.deepEqual(poller.statusJson(), taskFleetJson('a', 'DynamoDBCrossRegionReplicationa', fleet));
   written.set('a', new Map([['s1', 30]]));
+  clock += 2_000;
   await poller.pollOnce();
   const samples = poller.historyJson().tasks.a?.s1 ?? [];
   assert.equal(samples.length, 2);
   assert.equal(samples[0]?.lagMs, 250);
   assert.equal(samples[0]?.itemsPerSec, null);
-  assert.ok((samples[1]?.itemsPerSec ?? 0) > 0);
+  assert.equal(samples[1]?.itemsPerSec, 10, '20 items in 2 s');
 });
 
 test("a plan: /status.json is `status --plan --json`; an unreadable lease table is its task's error", async () => {

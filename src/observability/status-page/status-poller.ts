@@ -33,6 +33,8 @@ export interface StatusPollerDeps {
   readonly windowMs?: number;
   /** Tests give a stand-in; by default each lease table's own client (app/fleet-reader.ts). */
   readonly openReader?: (location: TableLocation) => FleetReader;
+  /** Wall-clock ms; tests give their own, as two polls may fall in one millisecond. */
+  readonly now?: () => number;
 }
 
 export const POLL_INTERVAL_MS = 2_000;
@@ -92,7 +94,7 @@ export class StatusPoller {
   async pollOnce(): Promise<void> {
     const tasks = this.#deps.tasks();
     const statuses = await Promise.all(tasks.map((task) => this.#read(task)));
-    const at = Date.now();
+    const at = (this.#deps.now ?? Date.now)();
     const written = this.#deps.written();
     const points: SeriesPoint[] = statuses.flatMap((status) =>
       (status.fleet?.shards ?? []).map((shard) => ({
