@@ -11,7 +11,7 @@ import { chooseLeasesToTake, isReady } from './lease-decision.js';
 import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
-import { taskLook, type PlanShare, type TaskLook } from './plan-share.js';
+import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
@@ -60,6 +60,11 @@ export class LeaseCoordinator {
   #lastLook: TaskLook | undefined;
   /** Takes sent and not yet answered: already this worker's for the plan's other tasks. */
   #taking = 0;
+  /**
+   * Leases this worker asked for (hand-overs on their way, and requests chosen but not yet sent): already its for
+   * the plan's other tasks, or each task would ask for the whole shortfall at once and the fleet would swing.
+   */
+  #asked = 0;
   /** How the lease table answers heartbeats and renewals, for the health check. */
   readonly renewals: RenewalHealth;
 
@@ -113,7 +118,7 @@ export class LeaseCoordinator {
     const plan = this.#deps.plan;
     const leave = plan?.share.join(plan.task, {
       lastLook: () => this.#lastLook,
-      heldNow: () => this.#held.size + this.#taking,
+      heldNow: () => this.#held.size + this.#taking + this.#asked,
     });
     try {
       // Present before the first look, so that workers starting together see each other as early as they can.
@@ -307,6 +312,7 @@ export class LeaseCoordinator {
     });
     // Counted as this worker's by the plan's other tasks from now on, before any answer comes.
     this.#taking = choice.take.length;
+    this.#asked = onTheirWay(leases, expired, workerId) + choice.steals.length;
     try {
       await this.#takeChosen(choice.take, signal);
     } finally {
@@ -314,7 +320,9 @@ export class LeaseCoordinator {
     }
     for (const victim of choice.steals) {
       if (signal.aborted) return;
-      if (await store.requestHandover(victim, workerId, signal)) {
+      const asked = await store.requestHandover(victim, workerId, signal);
+      if (!asked) this.#asked = Math.max(0, this.#asked - 1);
+      if (asked) {
         this.#deps.logger.info(
           { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
           'asked for a lease to balance the fleet',

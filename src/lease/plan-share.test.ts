@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './lease.js';
-import { PlanShare, taskLook, type TaskLook } from './plan-share.js';
+import { onTheirWay, PlanShare, taskLook, type TaskLook } from './plan-share.js';
 
 const ME = 'me';
 
@@ -77,4 +77,19 @@ describe('PlanShare', () => {
     first();
     assert.equal(share.elsewhere('t2', ME).active, 2);
   });
+});
+
+test('onTheirWay: leases a live owner is handing over to this worker, not its own, free, finished or expired ones', () => {
+  const leases = [
+    lease('a', 'w2', { pending: 'w1' }),
+    lease('b', 'w3', { pending: 'w1' }),
+    lease('c', 'w2', { pending: 'w3' }),
+    lease('d', 'w1', { pending: 'w1' }),
+    lease('e', undefined, { pending: 'w1' }),
+    lease('f', 'w2', { pending: 'w1', finished: true }),
+    lease('g', 'w4', { pending: 'w1' }),
+  ];
+  assert.equal(onTheirWay(leases, new Set(['g']), 'w1'), 2);
+  assert.equal(onTheirWay(leases, new Set(), 'w3'), 1);
+  assert.equal(onTheirWay([], new Set(), 'w1'), 0);
 });

@@ -77,3 +77,15 @@ export function taskLook(
   }
   return { active, loads, live };
 }
+
+/** Leases another live worker is handing over to `workerId` (it asked for them): on their way to it. */
+export function onTheirWay(leases: readonly Lease[], expired: ReadonlySet<string>, workerId: string): number {
+  return leases.filter(
+    (lease) =>
+      lease.pendingOwner === workerId &&
+      lease.leaseOwner !== workerId &&
+      lease.leaseOwner !== undefined &&
+      !isFinished(lease) &&
+      !expired.has(lease.leaseKey),
+  ).length;
+}
