@@ -1,7 +1,10 @@
 // What the stages that start several worker processes together (shards, plan) share: waiting until the fleet has
 // drained a backlog of N records (the flush logs of all workers add up to N, then a COUNT of the destination
 // confirms, since a record written twice after a lease moved makes the logs run ahead of the keys), when the
-// first write began, and each worker's warn-level lines (lost leases and retries explain re-read records).
+// first write began, each worker's warn-level lines (lost leases and retries explain re-read records), and the
+// workers' JSON logs kept in files when a run needs explaining.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sleep } from '../src/util/sleep.js';
 import type { Lifetime } from './lifetime.js';
 import { now, type ReplicatorChild } from './replicator-child.js';
@@ -75,4 +78,14 @@ export function warnings(child: ReplicatorChild): Record<string, number> {
     counts[what] = (counts[what] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Writes each worker's JSON log lines to `<dir>/<runName>-w<i>.log`; returns the pattern of their paths. */
+export function keepWorkerLogs(children: readonly ReplicatorChild[], dir: string, runName: string): string {
+  mkdirSync(dir, { recursive: true });
+  children.forEach((c, i) => {
+    const lines = c.logs.map((e) => JSON.stringify(e.fields)).join('\n');
+    writeFileSync(join(dir, `${runName}-w${i + 1}.log`), `${lines}\n`);
+  });
+  return `${join(dir, runName)}-w*.log`;
 }

@@ -16,11 +16,14 @@ import { DynamoLeaseStore } from '../src/lease/dynamo-lease-store.js';
 import { sleep } from '../src/util/sleep.js';
 import { prepareBacklog, type BacklogTable } from './backlog.js';
 import { countItems } from './catch-up.js';
-import { awaitFleetDrain, firstWriteAt, warnings } from './fleet-drain.js';
-import { DEST_REGION, SOURCE_REGION } from './items.js';
+import { awaitFleetDrain, firstWriteAt, keepWorkerLogs, warnings } from './fleet-drain.js';
+import { benchClient, DEST_REGION, SOURCE_REGION } from './items.js';
 import type { Lifetime } from './lifetime.js';
 import { CpuMeter, cpuMsPer1k } from './proc-stats.js';
 import { childEnv, now, ReplicatorChild } from './replicator-child.js';
+
+/** Lease tables read at once for the spread. */
+const SPREAD_READS_IN_FLIGHT = 10;
 
 export interface PlanDrainOptions {
   readonly tables: number;
@@ -30,11 +33,14 @@ export interface PlanDrainOptions {
   readonly warmupItems: number;
   /** When the lease tables are read, in ms from the start. */
   readonly spreadAfterMs: number;
+  /** Where the workers' logs go when the drain fails. */
+  readonly logDir: string;
 }
 
 export interface LeaseSpread {
-  /** ms from the start at which the lease tables were read. */
+  /** ms from the start at which the read of the lease tables began, and how long it took. */
   readonly atMs: number;
+  readonly readMs: number;
   /** Unfinished leases each worker owns, over every task of the plan. */
   readonly perWorker: Record<string, number>;
   /** Leases without an owner or whose owner let them expire. */
@@ -57,6 +63,8 @@ export interface PlanWorkerFigures {
   readonly written: number;
   readonly leasesTaken: number;
   readonly handedOver: number;
+  /** ms from the start until it logged "task starting" for the last of the plan's tasks. */
+  readonly allTasksStartedMs: number | undefined;
   readonly cores: number;
   readonly warnings: Record<string, number>;
 }
@@ -70,6 +78,8 @@ export interface PlanDrainResult extends PlanDrainOptions {
   readonly drainItemsPerSec: number;
   readonly confirmedCount: number;
   readonly spread: LeaseSpread;
+  /** Read again at the end of a drain that ended more than 5 s after the first read. */
+  readonly spreadAtEnd?: LeaseSpread;
   readonly workerFigures: readonly PlanWorkerFigures[];
   /** Cores from the start to the end of the drain: destination JVM, source JVM, all workers. */
   readonly cores: Record<string, number>;
@@ -98,7 +108,7 @@ export async function measurePlanDrain(
   // Destination tables made here, not by the plan's createTable: as in the single-table catch-up, the time
   // measured is replication alone, not table creation (and no two workers race to create the same table).
   const backlog = await prepareBacklog(`plan w${options.workers}`, { ...options, tables }, lifetime, log);
-  const { source, dest, sourceClient, destClient } = backlog;
+  const { source, dest, destClient } = backlog;
   const dir = mkdtempSync(join(tmpdir(), 'ddb-bench-plan-'));
   const children: ReplicatorChild[] = [];
   try {
@@ -130,39 +140,61 @@ export async function measurePlanDrain(
         ...children.map((c, i): [string, number] => [`w${i + 1}`, c.pid]),
       ]),
     );
-    const spreading = (async (): Promise<LeaseSpread> => {
-      await sleep(Math.max(0, t0 + options.spreadAfterMs - now()), lifetime.signal);
+    // A client of its own for each read: the stage's source client has been idle since the backlog was loaded, and
+    // a read on its kept-alive connection at 30 s ended in "socket hang up" (the server had closed it; one attempt).
+    const spreadNow = async (): Promise<LeaseSpread> => {
       const gone = children.find((c) => !c.running);
       if (gone !== undefined) throw new Error(`a worker exited before the lease spread was read`);
-      return readSpread(sourceClient, tables, children, t0);
+      const client = benchClient(source.endpoint, SOURCE_REGION);
+      try {
+        return await readSpread(client, tables, children, t0);
+      } finally {
+        client.destroy();
+      }
+    };
+    const spreading = (async (): Promise<LeaseSpread> => {
+      await sleep(Math.max(0, t0 + options.spreadAfterMs - now()), lifetime.signal);
+      return spreadNow();
     })();
     // Read after the drain: until then a failure of the drain is the one to report.
     spreading.catch(() => undefined);
 
-    // Once a table holds its backlog it keeps it: only the others are counted again.
+    // Once a table holds its backlog it keeps it: only the others are counted again. `short` is what the last
+    // count found missing, for a failure message.
     const complete = new Set<string>();
+    let short: string[] = [];
     const countAll = async (signal: AbortSignal): Promise<number> => {
       let total = 0;
+      short = [];
       for (const [i, t] of tables.entries()) {
         const want = backlog.perTable[i] ?? 0;
-        if (complete.has(t.dest)) {
-          total += want;
-          continue;
-        }
-        const count = await countItems(destClient, t.dest, signal);
+        const count = complete.has(t.dest) ? want : await countItems(destClient, t.dest, signal);
         if (count >= want) complete.add(t.dest);
+        else short.push(`${t.dest} ${count}/${want}`);
         total += count;
       }
       return total;
     };
-    const { confirmedAt, confirmedCount } = await awaitFleetDrain(children, {
+    const drained = await awaitFleetDrain(children, {
       records: options.records,
       deadline: performance.now() + 120_000 + options.records * 5,
       count: countAll,
       lifetime,
+    }).catch(async (err: unknown) => {
+      if (lifetime.signal.aborted) throw err;
+      // Which tables, and the workers' own story, so that a stuck task can be told from a slow machine.
+      await countAll(lifetime.signal).catch(() => undefined);
+      const logs = keepWorkerLogs(children, options.logDir, `plan-w${options.workers}-${Date.now()}`);
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}; short: ${short.join(', ') || 'none'}; worker logs: ${logs}`,
+        { cause: err },
+      );
     });
+    const { confirmedAt, confirmedCount } = drained;
     const cpu = meter.read();
     const spread = await spreading;
+    // A drain that outlasts the read shows the spread once more, when every task has had longer to start.
+    const spreadAtEnd = confirmedAt - t0 > options.spreadAfterMs + 5_000 ? await spreadNow() : undefined;
     const totalMs = confirmedAt - t0;
     const drainMs = confirmedAt - firstWriteAt(children);
     const workerFigures = children.map((c, i): PlanWorkerFigures => ({
@@ -170,6 +202,7 @@ export async function measurePlanDrain(
       written: c.written,
       leasesTaken: c.logs.filter((e) => e.msg === 'lease taken').length,
       handedOver: c.logs.filter((e) => e.msg === 'handing lease over').length,
+      allTasksStartedMs: allStarted(c, options.tables, t0),
       cores: cpu.cores[`w${i + 1}`] ?? 0,
       warnings: warnings(c),
     }));
@@ -183,6 +216,7 @@ export async function measurePlanDrain(
       drainItemsPerSec: Math.round((options.records * 1000) / drainMs),
       confirmedCount,
       spread,
+      ...(spreadAtEnd === undefined ? {} : { spreadAtEnd }),
       workerFigures,
       cores: {
         destJvm: cpu.cores.destJvm ?? 0,
@@ -218,7 +252,7 @@ async function readSpread(
   const perWorker: Record<string, number> = Object.fromEntries(children.map((_, i) => [`w${i + 1}`, 0]));
   const states: Record<string, number> = {};
   let missingLeaseTables = 0;
-  for (const t of tables) {
+  const readOne = async (t: PlanTable): Promise<void> => {
     const task = defaultTaskName(SOURCE_REGION, t.source, DEST_REGION, t.dest);
     const leases = await new DynamoLeaseStore(client, leaseTableName(task)).list().catch((err: unknown) => {
       if (err instanceof ResourceNotFoundException) return undefined;
@@ -226,11 +260,16 @@ async function readSpread(
     });
     if (leases === undefined) {
       missingLeaseTables += 1;
-      continue;
+      return;
     }
     const fleet = fleetStatus(leases, Date.now());
     for (const w of fleet.workers) perWorker[w.workerId] = (perWorker[w.workerId] ?? 0) + w.leases;
     for (const [state, n] of Object.entries(fleet.totals)) states[state] = (states[state] ?? 0) + n;
+  };
+  // Several at once: one after another, the 50 scans of the 4-worker run took ~27 s of the saturated source
+  // instance (the read after the drain could only begin at 57 s), so the "spread at 30 s" was one from 30 to 57 s.
+  for (let i = 0; i < tables.length; i += SPREAD_READS_IN_FLIGHT) {
+    await Promise.all(tables.slice(i, i + SPREAD_READS_IN_FLIGHT).map(readOne));
   }
   const fairShare = Math.ceil(tables.length / children.length);
   const lastTaken = Math.max(
@@ -240,6 +279,7 @@ async function readSpread(
   );
   return {
     atMs: Math.round(readAt - t0),
+    readMs: Math.round(now() - readAt),
     perWorker,
     unowned: (states.unowned ?? 0) + (states.expired ?? 0),
     states,
@@ -248,4 +288,11 @@ async function readSpread(
     maxAboveFair: Math.max(0, ...Object.values(perWorker).map((n) => n - fairShare)),
     lastLeaseTakenMs: Number.isFinite(lastTaken) ? Math.round(lastTaken - t0) : undefined,
   };
+}
+
+/** The plan runner checks and starts its tasks one after another: when this worker had started all of them. */
+function allStarted(child: ReplicatorChild, tasks: number, t0: number): number | undefined {
+  const started = child.logs.filter((e) => e.msg === 'task starting');
+  const last = started[tasks - 1];
+  return last === undefined ? undefined : Math.round(last.at - t0);
 }

@@ -4,12 +4,10 @@
 // logs of all workers add up to N, then a COUNT confirms). Also: CPU per process, items each worker wrote,
 // leases each one took, and who owns which lease at the end (from the lease table).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createTable, scanAll } from '../src/local/local-tables.js';
 import { DEST_TABLE, SOURCE_TABLE } from './backlog.js';
 import { countItems } from './catch-up.js';
-import { awaitFleetDrain, firstWriteAt, warnings } from './fleet-drain.js';
+import { awaitFleetDrain, firstWriteAt, keepWorkerLogs, warnings } from './fleet-drain.js';
 import { startInstance, warmUp, type BenchInstance } from './instances.js';
 import { benchClient, DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
 import type { Lifetime } from './lifetime.js';
@@ -140,12 +138,7 @@ export async function measureShardRun(
     });
     const runName = `shards-${runLabel(options)}-${task}`.replace(/ /g, '-');
     if (workerFigures.some((w) => Object.keys(w.warnings).length > 0)) {
-      mkdirSync(options.logDir, { recursive: true });
-      children.forEach((c, i) => {
-        const lines = c.logs.map((e) => JSON.stringify(e.fields)).join('\n');
-        writeFileSync(join(options.logDir, `${runName}-w${i + 1}.log`), `${lines}\n`);
-      });
-      log(`worker logs of this run written to ${join(options.logDir, runName)}-w*.log`);
+      log(`worker logs of this run written to ${keepWorkerLogs(children, options.logDir, runName)}`);
     }
     const workersCores = workerFigures.reduce((sum, w) => sum + w.cores, 0);
     const streamCalls: Record<string, number> = {};
