@@ -14,10 +14,10 @@ import type { BenchStage, StageContext, StageResult } from './stage.js';
 const TABLES = 50;
 /**
  * The stage's backlog is --records over this: DynamoDB Local writes into a table with a stream get slower with
- * every other stream table on the instance and every record they hold (scratch probes, 2026-12-02: 10,000 items
- * into one stream table 8.6 s, the same 10,000 over 50 stream tables 48-123 s, over 50 tables without streams
- * 7.4 s; at 1,000 per table a single BatchWriteItem passed 30 s by the 20th table). 50,000 records would take
- * 5-20 minutes to load per row; 10,000 keeps the stage within about ten.
+ * every other stream table on the instance and every record they hold (scratch probes, 2026-12-02, on a busy
+ * machine: 10,000 items into one stream table 8.6 s, the same 10,000 over 50 stream tables 48-123 s, over 50
+ * tables without streams 7.4 s; 1,000 per table went from 4.7 s for the first table to 43 s for the 21st, and a
+ * full-size run failed on a BatchWriteItem past its 30 s timeout). 10,000 keeps the stage under ten minutes.
  */
 const RECORDS_DIVISOR = 5;
 const WORKERS = [1, 2, 4] as const;
