@@ -60,7 +60,7 @@ const STAGES: readonly (readonly [string, (frame: CallFrame) => boolean])[] = [
   ],
   ['toChangeRecord', (f) => f.functionName === 'toChangeRecord'],
   ['SquashBuffer.add/addAll', (f) => f.url.includes('squash-buffer') && f.functionName.startsWith('add')],
-  ['planBatches', (f) => f.functionName === 'planBatches'],
+  ['batchesOf', (f) => f.functionName === 'batchesOf'],
   ['TableWriter #writeBatch', (f) => f.url.includes('table-writer') && f.functionName === '#writeBatch'],
   ['logging (pino)', (f) => f.url.includes('/node_modules/pino')],
   [

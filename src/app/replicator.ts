@@ -27,6 +27,8 @@ import { SideClients } from './side-clients.js';
 import { ShardPipelines } from './shard-pipelines.js';
 import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
+import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
 
 export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
@@ -46,6 +48,8 @@ export interface ReplicatorDeps {
 
 export class Replicator {
   readonly #config: ReplicationConfig;
+  /** The task's rules, built at start once the tables are known. */
+  #rules: DestinationRules | undefined;
   readonly #events: EventBus;
   readonly #logger: Logger;
   readonly #bootstrap: BootstrapOptions | undefined;
@@ -141,6 +145,7 @@ export class Replicator {
     try {
       await clients.checkCredentials(['source', 'destination', 'lease']);
       if (this.#stop.signal.aborted) return;
+      const loaded = await loadRuleTransform(config.rules);
       const tables = await checkTables(
         {
           sourceClient: sourceStartup,
@@ -148,9 +153,20 @@ export class Replicator {
           streams: streamsStartup,
           ...config,
           logger: this.#logger,
+          expectedDestinationKey: (key) => expectedDestinationKey(key, config.rules, loaded),
         },
         this.#stop.signal,
       );
+      this.#rules =
+        config.rules === undefined
+          ? undefined
+          : destinationRules(config.rules, loaded, {
+              sourceTable: config.source.tableName,
+              destinationTable: config.destination.tableName,
+              viewType: tables.viewType,
+              sourceKey: tables.keySchema,
+              destinationKey: tables.destinationKeySchema,
+            });
       const store = new DynamoLeaseStore(leaseClient, config.lease.tableName, {
         failoverMs: config.failoverMs,
       });
@@ -239,7 +255,16 @@ export class Replicator {
       streamShardIds: () => shardSync.shardIds(),
       behindMs: (shardId) => this.#tracker.behindMs(shardId),
       onAcquired: (lease) => {
-        this.#pipelines.start(lease, { streams, writer, memory, tables, coordinator, shardSync, timing });
+        this.#pipelines.start(lease, {
+          streams,
+          writer,
+          memory,
+          tables,
+          coordinator,
+          shardSync,
+          timing,
+          rules: this.#rules,
+        });
       },
       onHandoverRequested: async (lease) => {
         await this.#pipelines.stopOne(lease.shardId);

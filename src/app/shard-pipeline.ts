@@ -11,10 +11,12 @@ import { LATEST, SHARD_END, TRIM_HORIZON } from '../lease/lease.js';
 import type { ShardLease } from '../lease/shard-lease.js';
 import type { EventBus } from '../observability/events.js';
 import { describePosition, type ReadPosition } from '../stream/shard-info.js';
+import type { ChangeRecord } from '../stream/change-record.js';
 import type { ShardReader } from '../stream/shard-reader.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
-import { FlushChain } from '../writer/flush-chain.js';
+import { planDestinationWrites, type DestinationRules } from '../rules/destination-writes.js';
+import { FlushChain, type WriteChanges } from '../writer/flush-chain.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
 import { Checkpointer } from './checkpointer.js';
 
@@ -33,6 +35,8 @@ export interface ShardPipelineDeps {
   readonly checkpointIntervalMs: number;
   readonly events: EventBus;
   readonly logger: Logger;
+  /** Filter, transform and TTL rules for the destination; undefined: every change is written as it is. */
+  readonly rules?: DestinationRules | undefined;
 }
 
 /**
@@ -82,7 +86,7 @@ export class ShardPipeline {
 
   constructor(deps: ShardPipelineDeps) {
     this.#deps = deps;
-    this.#buffer = new SquashBuffer(deps.keyAttributes);
+    this.#buffer = new SquashBuffer(deps.keyAttributes, deps.rules !== undefined);
   }
 
   get shardId(): string {
@@ -174,6 +178,7 @@ export class ShardPipeline {
           this.#buffer.addAll(batch.records);
           this.#wake.notify();
         }
+        this.#countTtlDeletes(batch.records);
         const newest = batch.records.at(-1)?.createdAtMs;
         events.emit('records.read', {
           shardId: this.shardId,
@@ -208,11 +213,7 @@ export class ShardPipeline {
       onFailure: () => this.#wake.notify(),
     });
     const flushes = new FlushChain({
-      write: (changes, options) =>
-        this.#deps.writer.write(changes, {
-          ...options,
-          beforeSend: () => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal),
-        }),
+      write: this.#writeChanges(signal),
       signal,
       onWritten: (flush, outcome, durationMs) => {
         this.#flushed(flush, outcome, durationMs);
@@ -253,6 +254,32 @@ export class ShardPipeline {
       await checkpoints.finish(clean || !signal.aborted);
     }
     checkpoints.throwIfFailed();
+  }
+
+  /** Writes a flush's changes, through the rules when there are any, fenced by the lease. */
+  #writeChanges(signal: AbortSignal): WriteChanges {
+    const { writer, rules, lease, events } = this.#deps;
+    const beforeSend = (): Promise<number> => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal);
+    if (rules === undefined) return (changes, options) => writer.write(changes, { ...options, beforeSend });
+    return async (changes, options) => {
+      const planned = await planDestinationWrites(changes, rules);
+      if (planned.filteredOut > 0) {
+        events.emit('records.filtered', {
+          shardId: this.shardId,
+          destination: writer.tableName,
+          count: planned.filteredOut,
+        });
+      }
+      return writer.writeRequests(planned.requests, { ...options, beforeSend });
+    };
+  }
+
+  #countTtlDeletes(records: readonly ChangeRecord[]): void {
+    let count = 0;
+    for (const record of records) if (record.ttlDelete === true) count += 1;
+    if (count === 0) return;
+    const action = this.#deps.rules?.ttlDeletes === 'skip' ? 'skipped' : 'replicated';
+    this.#deps.events.emit('ttl.deletes', { shardId: this.shardId, count, action });
   }
 
   #holdAtTip(atTip: boolean, pageSize: number): boolean {

@@ -10,6 +10,7 @@ import { ShardReader } from '../stream/shard-reader.js';
 import type { StreamApi } from '../stream/stream-api.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
 import type { TableWriter } from '../writer/table-writer.js';
 import { ShardPipeline } from './shard-pipeline.js';
 import type { ShardSync } from './shard-sync.js';
@@ -24,6 +25,7 @@ export interface PipelineDeps {
   readonly coordinator: LeaseCoordinator;
   readonly shardSync: ShardSync;
   readonly timing: FleetTiming;
+  readonly rules: DestinationRules | undefined;
 }
 
 export class ShardPipelines {
@@ -63,6 +65,7 @@ export class ShardPipelines {
       pollIntervalMs: config.pollIntervalMs,
       events: this.#events,
       logger,
+      withOldImages: deps.rules !== undefined,
     });
     const pipeline = new ShardPipeline({
       lease,
@@ -74,6 +77,7 @@ export class ShardPipelines {
       checkpointIntervalMs: config.checkpointIntervalMs,
       events: this.#events,
       logger,
+      rules: deps.rules,
     });
     const stop = new AbortController();
     // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is

@@ -27,6 +27,8 @@ export interface CheckedTables {
   readonly keySchema: readonly KeyAttribute[];
   /** Key attribute names, hash key first. */
   readonly keyAttributes: readonly string[];
+  /** The destination's key: the source's, unless rules rename or change keys. */
+  readonly destinationKeySchema: readonly KeyAttribute[];
 }
 
 /** How long the startup checks wait out throttling and server errors before they report them. */
@@ -160,6 +162,13 @@ export async function checkTables(
     /** Undefined: the destination must exist. */
     readonly createDestTable: CreateDestinationOptions | undefined;
     readonly logger: Pick<Logger, 'info' | 'warn'>;
+    /**
+     * The destination key the rules lead to (renamed key attributes); undefined: any (a transform module that
+     * changes keys). Without it the destination must have the source's key schema.
+     */
+    readonly expectedDestinationKey?: (
+      source: readonly KeyAttribute[],
+    ) => readonly KeyAttribute[] | undefined;
   },
   signal?: AbortSignal,
 ): Promise<CheckedTables> {
@@ -222,9 +231,13 @@ export async function checkTables(
   }
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
-  if (!sameKeySchema(sourceKeys, destinationKeys)) {
+  const expected =
+    deps.expectedDestinationKey === undefined ? sourceKeys : deps.expectedDestinationKey(sourceKeys);
+  if (expected !== undefined && !sameKeySchema(expected, destinationKeys)) {
+    const renamed =
+      expected === sourceKeys ? '' : ` (renamed by --rename-attributes: ${formatKeySchema(expected)})`;
     throw new ConfigError(
-      `key schemas differ: source table ${source.tableName} has (${formatKeySchema(sourceKeys)}) but destination table ${destination.tableName} has (${formatKeySchema(destinationKeys)}); create the destination with the source's key schema`,
+      `key schemas differ: source table ${source.tableName} has (${formatKeySchema(sourceKeys)})${renamed} but destination table ${destination.tableName} has (${formatKeySchema(destinationKeys)}); create the destination with the ${renamed === '' ? "source's" : 'renamed'} key schema`,
     );
   }
   const differences = describeIndexDifferences(
@@ -233,5 +246,11 @@ export async function checkTables(
     destination.tableName,
   );
   if (differences !== undefined) deps.logger.warn({ table: destination.tableName }, differences);
-  return { streamArn, viewType, keySchema: sourceKeys, keyAttributes: sourceKeys.map((k) => k.name) };
+  return {
+    streamArn,
+    viewType,
+    keySchema: sourceKeys,
+    keyAttributes: sourceKeys.map((k) => k.name),
+    destinationKeySchema: destinationKeys,
+  };
 }

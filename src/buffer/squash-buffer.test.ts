@@ -178,4 +178,28 @@ describe('SquashBuffer', () => {
     assert.equal(buffer.recordCount, 1);
     assert.equal(buffer.size, 1);
   });
+
+  test('with keepEarlier, the surviving change carries the ones it replaced, oldest first, flat', () => {
+    const buffer = new SquashBuffer(['pk'], true);
+    const first = record('INSERT', pk('a'), { value: 'one' });
+    const second = record('MODIFY', pk('a'), { value: 'two' });
+    const other = record('INSERT', pk('b'));
+    const third = record('REMOVE', pk('a'));
+    buffer.addAll([first, second, other, third]);
+    const flush = drained(buffer);
+    const survivor = flush.changes.find((c) => c.keys.pk?.S === 'a');
+    assert.equal(survivor?.sequenceNumber, third.sequenceNumber);
+    assert.deepEqual(
+      survivor?.earlier?.map((c) => c.sequenceNumber),
+      [first.sequenceNumber, second.sequenceNumber],
+    );
+    assert.ok(survivor?.earlier?.every((c) => c.earlier === undefined));
+    assert.equal(flush.changes.find((c) => c.keys.pk?.S === 'b')?.earlier, undefined);
+  });
+
+  test('without keepEarlier, nothing of the replaced changes is kept', () => {
+    const buffer = new SquashBuffer(['pk']);
+    buffer.addAll([record('INSERT', pk('a')), record('MODIFY', pk('a'))]);
+    assert.equal(drained(buffer).changes[0]?.earlier, undefined);
+  });
 });

@@ -21,15 +21,21 @@ export interface Flush {
 
 export class SquashBuffer {
   readonly #keyAttributes: readonly string[];
+  readonly #keepEarlier: boolean;
   #latest = new Map<string, ChangeRecord>();
   #recordCount = 0;
   #bytes = 0;
   #lastSequenceNumber: string | undefined;
   #newestCreatedAtMs: number | undefined;
 
-  constructor(keyAttributes: readonly string[]) {
+  /**
+   * `keepEarlier`: the surviving change carries the ones it replaced (ChangeRecord.earlier), which rules need
+   * to know every image the destination may hold for the key; without rules only the latest is kept.
+   */
+  constructor(keyAttributes: readonly string[], keepEarlier = false) {
     if (keyAttributes.length === 0) throw new RangeError('a table key has at least one attribute');
     this.#keyAttributes = keyAttributes;
+    this.#keepEarlier = keepEarlier;
   }
 
   /** Records absorbed since the last drain. */
@@ -48,10 +54,14 @@ export class SquashBuffer {
 
   add(record: ChangeRecord): void {
     const key = itemKey(record.keys, this.#keyAttributes);
+    const replaced = this.#latest.get(key);
     // Delete first so the key moves to the end: map order then follows the latest change, which keeps flush
     // order stable and makes the squash visible in tests.
     this.#latest.delete(key);
-    this.#latest.set(key, record);
+    this.#latest.set(
+      key,
+      replaced !== undefined && this.#keepEarlier ? withEarlier(record, replaced) : record,
+    );
     this.#recordCount += 1;
     this.#bytes += record.sizeBytes;
     this.#lastSequenceNumber = record.sequenceNumber;
@@ -81,4 +91,9 @@ export class SquashBuffer {
     this.#newestCreatedAtMs = undefined;
     return flush;
   }
+}
+
+function withEarlier(record: ChangeRecord, replaced: ChangeRecord): ChangeRecord {
+  const { earlier, ...plain } = replaced;
+  return { ...record, earlier: [...(earlier ?? []), plain] };
 }

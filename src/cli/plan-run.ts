@@ -3,6 +3,7 @@
 // Until SIGTERM/SIGINT (exit 0, or 1 listing the tasks that failed), or until every task has ended on its own
 // (exit 1 when any failed; `bootstrap` ends once every copy is done); a mistake in the plan is exit 2, one line.
 // `bootstrap --plan` shows one progress display for all its copies (bootstrap/plan-copy-progress.ts).
+import { dirname, resolve as resolvePath } from 'node:path';
 import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { PlanCopyProgress } from '../bootstrap/plan-copy-progress.js';
 import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
@@ -45,6 +46,10 @@ const TASK_FLAGS = [
   'lease-external-id',
   'dest-stream-view-type',
   'dest-kms-key',
+  'filter',
+  'transform',
+  'exclude-attributes',
+  'rename-attributes',
 ] as const;
 
 export async function runPlan(
@@ -75,6 +80,7 @@ export async function runPlan(
     // One progress line for the whole plan (and the copies' own lines), not one per task.
     progressIntervalMs: 0,
   };
+  const besidePlan = (path: string): string => resolvePath(dirname(resolvePath(file)), path);
   // Each task's name in the plan's words, for the status page (as `status --plan` shows it).
   const labels = new Map<string, string>();
   const setup = (task: PlanTask): PlanTaskSetup => {
@@ -89,6 +95,10 @@ export async function runPlan(
       checkpointIntervalMs: own.checkpointIntervalMs ?? args['checkpoint-interval-ms'],
       createDestTable: own.createDestTable === true || args['create-dest-table'],
       copyTags: own.copyTags === true || args['copy-tags'],
+      // A plan's files are found beside it, wherever the command runs.
+      filter: own.filter?.startsWith('@') === true ? `@${besidePlan(own.filter.slice(1))}` : own.filter,
+      transform: own.transform === undefined ? undefined : besidePlan(own.transform),
+      ttlDeletes: own.ttlDeletes ?? args['ttl-deletes'],
     };
     const config = buildReplicationConfig(flags, process.env, profiles);
     labels.set(config.taskName, taskLabel(plan, task));

@@ -15,6 +15,7 @@ import { anyProfile, credentialArgs, loadKnownProfiles } from './credential-flag
 import { onStopSignals } from './stop-signals.js';
 import { runPlan } from './plan-run.js';
 import { tableFlagValues } from './table-flags.js';
+import { ruleFlagValues } from './rule-flags.js';
 import type { ReplicateArgs } from './replicate-flags.js';
 import { EXIT_OK } from './exit-codes.js';
 import { commandSessionName } from './session-name.js';
@@ -53,6 +54,7 @@ export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationCo
       destStreamViewType: args['dest-stream-view-type'],
       destKmsKey: args['dest-kms-key'],
       copyTags: args['copy-tags'],
+      ...ruleFlagValues(args),
     },
     process.env,
     profiles,

@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { DEFAULT_STALL_TIMEOUT_MS, STREAM_VIEW_TYPES } from '../config/replication-config.js';
 import { credentialFlags } from './credential-flags.js';
 import { planFlag } from './plan-flag.js';
+import { ruleFlags } from './rule-flags.js';
 import { tableFlags } from './table-flags.js';
 
 export function defaultWorkerId(): string {
@@ -13,7 +14,7 @@ export function defaultWorkerId(): string {
 }
 
 export function replicateFlags<T>(yargs: Argv<T>) {
-  return planFlag(credentialFlags(tableFlags(yargs), ['lease']))
+  return ruleFlags(planFlag(credentialFlags(tableFlags(yargs), ['lease'])))
     .option('source-streams-endpoint', {
       type: 'string',
       describe: "Endpoint of the source's DynamoDB Streams API [default: --source-endpoint]",

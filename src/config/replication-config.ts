@@ -8,6 +8,7 @@ import {
   type CredentialFlags,
   type KnownProfiles,
 } from './credential-source.js';
+import { buildRuleOptions, type RuleFlags, type RuleOptions } from '../rules/rule-options.js';
 import { checkEndpoint, checkRange } from './flag-checks.js';
 import { plainTableName } from './table-arn.js';
 import { tableLocations, type TableFlags, type TableLocation } from './table-locations.js';
@@ -67,6 +68,8 @@ export interface ReplicationConfig extends TaskSides {
   readonly metricsHost: string | undefined;
   /** A held shard behind and without progress for this long makes the worker stuck (/healthz 503). */
   readonly stallTimeoutMs: number;
+  /** Filter, transform and TTL rules; undefined: every change is written as it is. */
+  readonly rules: RuleOptions | undefined;
 }
 
 export interface TaskFlags extends TableFlags {
@@ -82,7 +85,7 @@ export interface TaskFlags extends TableFlags {
   readonly copyTags?: boolean | undefined;
 }
 
-export interface ReplicationFlags extends TaskFlags {
+export interface ReplicationFlags extends TaskFlags, RuleFlags {
   readonly workerId: string;
   readonly startPosition: StartPosition;
   readonly batchSize: number;
@@ -191,6 +194,7 @@ export function buildReplicationConfig(
     metricsPort: flags.metricsPort,
     metricsHost: flags.metricsHost,
     stallTimeoutMs,
+    rules: buildRuleOptions(flags),
   };
 }
 

@@ -18,6 +18,10 @@ export interface ReplicatorEvents {
     lastSequenceNumber: string;
     newestCreatedAtMs?: number;
   };
+  /** Changes of a flush that a destination's filter (or a transform returning null) kept out. */
+  'records.filtered': { shardId: string; destination: string; count: number };
+  /** Deletes made by the source's TTL in a batch read, and what --ttl-deletes does with them. */
+  'ttl.deletes': { shardId: string; count: number; action: 'replicated' | 'skipped' };
   'write.retried': { table: string; reason: string; attempt: number; items: number; delayMs: number };
   'read.retried': { shardId: string; reason: string; attempt: number; delayMs: number };
   'iterator.renewed': { shardId: string; position: string };

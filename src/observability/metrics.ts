@@ -43,6 +43,8 @@ export class ReplicatorMetrics {
   readonly #read: Counter;
   readonly #written: Counter;
   readonly #applied: Counter;
+  readonly #filtered: Counter;
+  readonly #ttlDeletes: Counter;
   readonly #retries: Counter;
   readonly #flushSeconds: Histogram;
   readonly #leaseChanges: Counter;
@@ -64,6 +66,18 @@ export class ReplicatorMetrics {
       name: 'ddb_replicator_items_written_total',
       help: 'Items written to the destination after squashing',
       labelNames: ['task', 'op'],
+      registers,
+    });
+    this.#filtered = new Counter({
+      name: 'ddb_replicator_records_filtered_total',
+      help: 'Changes kept out of a destination by its filter or transform (after squashing)',
+      labelNames: ['task', 'destination'],
+      registers,
+    });
+    this.#ttlDeletes = new Counter({
+      name: 'ddb_replicator_ttl_deletes_total',
+      help: "Deletes made by the source's TTL, by what --ttl-deletes does with them (replicated or skipped)",
+      labelNames: ['task', 'action'],
       registers,
     });
     this.#applied = new Counter({
@@ -228,6 +242,8 @@ export class ReplicatorMetrics {
         this.#applied.inc({ task }, e.records);
         this.#flushSeconds.observe({ task }, e.durationMs / 1000);
       }),
+      events.on('records.filtered', (e) => this.#filtered.inc({ task, destination: e.destination }, e.count)),
+      events.on('ttl.deletes', (e) => this.#ttlDeletes.inc({ task, action: e.action }, e.count)),
       events.on('write.retried', (e) => this.#retries.inc({ task, side: 'destination', reason: e.reason })),
       events.on('read.retried', (e) => this.#retries.inc({ task, side: 'stream', reason: e.reason })),
       events.on('lease.taken', () => this.#leaseChanges.inc({ task, change: 'taken' })),

@@ -81,6 +81,11 @@ export function mergeEntry(
     maxWriteRate: pick(entry.maxWriteRate, d.maxWriteRate),
     maxReadRate: pick(entry.maxReadRate, d.maxReadRate),
     copyConcurrency: pick(entry.copyConcurrency, d.copyConcurrency),
+    filter: pick(entry.filter, d.filter),
+    transform: pick(entry.transform, d.transform),
+    excludeAttributes: pick(entry.excludeAttributes, d.excludeAttributes),
+    renameAttributes: pick(entry.renameAttributes, d.renameAttributes),
+    ttlDeletes: pick(entry.ttlDeletes, d.ttlDeletes),
   });
   return {
     index,

@@ -37,6 +37,11 @@ export const FLAG_FIELDS: Readonly<Record<string, string>> = {
   '--max-write-rate': 'maxWriteRate',
   '--max-read-rate': 'maxReadRate',
   '--copy-concurrency': 'copyConcurrency',
+  '--filter': 'filter',
+  '--transform': 'transform',
+  '--exclude-attributes': 'excludeAttributes',
+  '--rename-attributes': 'renameAttributes',
+  '--ttl-deletes': 'ttlDeletes',
 };
 
 /** The seed library's flag spellings (aliases of replicate's) that name a plan field. */

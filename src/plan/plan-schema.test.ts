@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
 import { parsePlan } from './parse-plan.js';
-import { TASK_OPTION_FIELDS, WHOLE_RANGES } from './plan-schema.js';
+import { planSchema, TASK_OPTION_FIELDS, WHOLE_RANGES } from './plan-schema.js';
 import type { PlanTaskOptions } from './plan-task.js';
 
 const FLAGS: ReplicationFlags = {
@@ -89,6 +89,45 @@ test('the task options are exactly PlanTaskOptions', () => {
     maxWriteRate: true,
     maxReadRate: true,
     copyConcurrency: true,
+    filter: true,
+    transform: true,
+    excludeAttributes: true,
+    renameAttributes: true,
+    ttlDeletes: true,
   };
   assert.deepEqual([...TASK_OPTION_FIELDS].sort(), Object.keys(expected).sort());
+});
+
+test('rule fields: a pattern object or list is kept as JSON text, lists and maps as the flags write them', () => {
+  const parsed = planSchema.parse({
+    defaults: { filter: { dynamodb: { NewImage: { status: { S: ['active'] } } } } },
+    replications: [
+      {
+        source: { table: 'a' },
+        filter: [{ eventName: ['INSERT'] }, { eventName: ['MODIFY'] }],
+        excludeAttributes: ['email', 'phone'],
+        renameAttributes: { name: 'fullName', city: 'town' },
+        ttlDeletes: 'skip',
+      },
+      {
+        source: { table: 'b' },
+        filter: '@pattern.json',
+        excludeAttributes: 'email',
+        renameAttributes: 'a=b',
+      },
+    ],
+  });
+  assert.equal(parsed.defaults?.filter, '{"dynamodb":{"NewImage":{"status":{"S":["active"]}}}}');
+  const [a, b] = parsed.replications;
+  assert.equal(a?.filter, '[{"eventName":["INSERT"]},{"eventName":["MODIFY"]}]');
+  assert.equal(a?.excludeAttributes, 'email,phone');
+  assert.equal(a?.renameAttributes, 'name=fullName,city=town');
+  assert.equal(a?.ttlDeletes, 'skip');
+  assert.equal(b?.filter, '@pattern.json');
+  assert.equal(b?.excludeAttributes, 'email');
+  assert.equal(b?.renameAttributes, 'a=b');
+  assert.equal(
+    planSchema.safeParse({ replications: [{ source: { table: 'a' }, ttlDeletes: 'keep' }] }).success,
+    false,
+  );
 });

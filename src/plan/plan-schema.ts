@@ -26,6 +26,29 @@ const whole = (name: keyof typeof WHOLE_RANGES) =>
   optional(z.int().min(WHOLE_RANGES[name].min).max(WHOLE_RANGES[name].max));
 const rate = optional(z.number().positive());
 
+/** A pattern written into the plan (an object, or a list of them) is kept as the JSON text --filter takes. */
+const filterField = optional(
+  z
+    .union([z.string().min(1), z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))])
+    .transform((value) => (typeof value === 'string' ? value : JSON.stringify(value))),
+);
+/** A list, or the flag's comma-separated text. */
+const nameList = optional(
+  z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .transform((value) => (typeof value === 'string' ? value : value.join(','))),
+);
+/** A map of old name to new name, or the flag's old=new text. */
+const renameMap = optional(
+  z.union([z.string().min(1), z.record(z.string().min(1), z.string().min(1))]).transform((value) =>
+    typeof value === 'string'
+      ? value
+      : Object.entries(value)
+          .map(([from, to]) => `${from}=${to}`)
+          .join(','),
+  ),
+);
+
 const credentialShape = { profile: text, roleArn: text, externalId: text };
 
 const sourceShape = {
@@ -59,6 +82,11 @@ const taskOptionShape = {
   maxWriteRate: rate,
   maxReadRate: rate,
   copyConcurrency: whole('copyConcurrency'),
+  filter: filterField,
+  transform: text,
+  excludeAttributes: nameList,
+  renameAttributes: renameMap,
+  ttlDeletes: optional(z.enum(['replicate', 'skip'])),
 } satisfies Record<keyof PlanTaskOptions, z.ZodType>;
 
 const defaultsSchema = z.strictObject({

@@ -17,6 +17,15 @@ export interface PlanTaskOptions {
   readonly maxWriteRate?: number | undefined;
   readonly maxReadRate?: number | undefined;
   readonly copyConcurrency?: number | undefined;
+  /** A filter pattern as JSON text, or `@file` (the plan may give the pattern itself; it is kept as JSON). */
+  readonly filter?: string | undefined;
+  /** A transform module's path, relative to the plan file. */
+  readonly transform?: string | undefined;
+  /** Comma-separated, as the flag. */
+  readonly excludeAttributes?: string | undefined;
+  /** old=new comma-separated, as the flag. */
+  readonly renameAttributes?: string | undefined;
+  readonly ttlDeletes?: 'replicate' | 'skip' | undefined;
 }
 
 export type PlanTaskFlags = TaskFlags & PlanTaskOptions;

@@ -38,6 +38,8 @@ export interface ShardReaderDeps {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly backoff?: BackoffPolicy;
+  /** Keep each record's old image (rules read it). */
+  readonly withOldImages?: boolean;
 }
 
 export class ShardReader {
@@ -88,7 +90,8 @@ export class ShardReader {
         }
         throw this.#stopError(err, verdict.kind, resumeFrom);
       }
-      const records = page.records.map(toChangeRecord);
+      const withOld = this.#deps.withOldImages === true;
+      const records = page.records.map((record) => toChangeRecord(record, withOld));
       let bytes = 0;
       for (const record of records) bytes += record.sizeBytes;
       const last = records.at(-1);

@@ -14,7 +14,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backo
 import type { Slots } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
 import { RequestDeadlines } from './request-deadlines.js';
-import { planBatches } from './write-plan.js';
+import { batchesOf, toWriteRequest } from './write-plan.js';
 
 export class WriteFailedError extends ReplicatorError {
   override readonly name = 'WriteFailedError';
@@ -78,9 +78,14 @@ export class TableWriter {
   }
 
   async write(changes: readonly ChangeRecord[], options: WriteOptions): Promise<WriteOutcome> {
+    return this.writeRequests(changes.map(toWriteRequest), options);
+  }
+
+  /** Writes puts and deletes at most one per key (what rules planned for this destination). */
+  async writeRequests(writes: readonly WriteRequest[], options: WriteOptions): Promise<WriteOutcome> {
     const stats = { puts: 0, deletes: 0, requests: 0, retries: 0 };
-    for (const change of changes) {
-      if (change.eventName === 'REMOVE') stats.deletes += 1;
+    for (const write of writes) {
+      if (write.PutRequest === undefined) stats.deletes += 1;
       else stats.puts += 1;
     }
     // One failed batch stops its siblings: no point writing on when the flush cannot be checkpointed.
@@ -89,9 +94,11 @@ export class TableWriter {
     // Every batch waiting for a request slot or a backoff listens to this one signal.
     setMaxListeners(0, signal);
     const deadlines = new RequestDeadlines(signal);
-    const batches = planBatches(changes);
+    const batches = batchesOf(writes);
     let unsent = batches.length;
     const onAllSent = options.onAllSent;
+    // Rules may leave nothing to write: the flush has then sent all it will.
+    if (unsent === 0) onAllSent?.();
     const firstSent =
       onAllSent === undefined
         ? undefined

@@ -13,11 +13,15 @@ export function toWriteRequest(change: ChangeRecord): WriteRequest {
 }
 
 export function planBatches(changes: readonly ChangeRecord[], size = MAX_BATCH_WRITE): WriteRequest[][] {
+  return batchesOf(changes.map(toWriteRequest), size);
+}
+
+export function batchesOf(writes: readonly WriteRequest[], size = MAX_BATCH_WRITE): WriteRequest[][] {
   if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_WRITE)
     throw new RangeError(`batch size must be 1..${MAX_BATCH_WRITE}`);
   const batches: WriteRequest[][] = [];
-  for (let start = 0; start < changes.length; start += size) {
-    batches.push(changes.slice(start, start + size).map(toWriteRequest));
+  for (let start = 0; start < writes.length; start += size) {
+    batches.push(writes.slice(start, start + size));
   }
   return batches;
 }
