@@ -4,6 +4,9 @@
 // removes), one that throws; kill -9 in the middle of each, and the replacement worker loses nothing. The
 // mistakes a user can make with rules end with exit 2 and one line.
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BatchWriteItemCommand, DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -15,6 +18,7 @@ import {
   type Item,
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
+import { DEST_REGION, destEndpoint, SOURCE_REGION, sourceEndpoint } from '../support/local-env.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { reportedErrors, runUntilExit } from '../support/run-replicator.js';
 import { scanAll } from '../../src/local/local-tables.js';
@@ -265,6 +269,76 @@ describe('rules', () => {
       }
     } finally {
       await throwing.cleanup();
+    }
+  });
+});
+
+describe('rules per plan entry', () => {
+  test('a pattern written as YAML, an attribute list, a transform beside the plan and a rename map', async () => {
+    const [a, b] = await Promise.all([
+      createFixture({ prefix: 'plan-a' }),
+      createFixture({ prefix: 'plan-b' }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'rules-plan-'));
+    try {
+      copyFileSync(`${FIXTURES}drop-email.mjs`, join(dir, 'drop-email.mjs'));
+      const file = join(dir, 'plan.yaml');
+      writeFileSync(
+        file,
+        `defaults:
+  source: { region: ${SOURCE_REGION}, endpoint: "${sourceEndpoint()}" }
+  destination: { region: ${DEST_REGION}, endpoint: "${destEndpoint()}" }
+replications:
+  - source: { table: ${a.sourceTable} }
+    destination: { table: ${a.destTable} }
+    taskName: ${a.taskName}
+    filter: { dynamodb: { NewImage: { status: { S: [active] } } } }
+    excludeAttributes: [email]
+  - source: { table: ${b.sourceTable} }
+    destination: { table: ${b.destTable} }
+    taskName: ${b.taskName}
+    transform: ./drop-email.mjs
+    renameAttributes: { name: fullName }
+`,
+      );
+      const person = (i: number): Item => ({
+        pk: { S: `p-${i}` },
+        status: { S: i % 3 === 0 ? 'active' : 'idle' },
+        name: { S: `name ${i}` },
+        email: { S: `p${i}@example.com` },
+      });
+      const items = Array.from({ length: 30 }, (_, i) => person(i));
+      await Promise.all([putAll(a, items), putAll(b, items)]);
+      const withoutEmail = (item: Item): Item => {
+        const copy = { ...item };
+        delete copy.email;
+        return copy;
+      };
+      const worker = new ReplicatorProcess(['replicate', '--plan', file, '--progress-interval-ms', '1000']);
+      try {
+        const first = await assertDestination(
+          a,
+          (item) => (item.status?.S === 'active' ? withoutEmail(item) : null),
+          worker,
+        );
+        assert.equal(first.expected, 10);
+        const second = await assertDestination(
+          b,
+          (item) => {
+            const { name, ...rest } = withoutEmail(item);
+            return name === undefined ? rest : { ...rest, fullName: name };
+          },
+          worker,
+        );
+        assert.equal(second.expected, 30);
+        assert.equal((await worker.stop()).code, 0, worker.describe());
+        assert.deepEqual(worker.errors(), []);
+      } finally {
+        await worker.kill();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await Promise.all([a.cleanup(), b.cleanup()]);
     }
   });
 });
