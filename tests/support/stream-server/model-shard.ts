@@ -8,6 +8,15 @@ import { formatSequenceNumber } from './sequence-number.js';
 
 export type ChangeEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
+/**
+ * Who made a change, on the records of DynamoDB's own TTL deletes only. The GetRecords JSON has the model's
+ * member names, PrincipalId and Type (Lambda's event format spells them principalId and type).
+ */
+export interface WireIdentity {
+  readonly PrincipalId: string;
+  readonly Type: string;
+}
+
 /** A stream record exactly as GetRecords serves it. */
 export interface WireRecord {
   readonly eventID: string;
@@ -24,6 +33,7 @@ export interface WireRecord {
     readonly SizeBytes: number;
     readonly StreamViewType: string;
   };
+  readonly userIdentity?: WireIdentity;
 }
 
 export interface StoredRecord {

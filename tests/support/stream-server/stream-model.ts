@@ -37,6 +37,8 @@ export interface ChangeInput {
   readonly newImage?: Item | undefined;
   readonly oldImage?: Item | undefined;
   readonly createdAt?: Date | undefined;
+  /** A REMOVE made by the table's TTL (the record carries the service's user identity). */
+  readonly ttl?: boolean | undefined;
 }
 
 export interface Appended {
@@ -192,6 +194,9 @@ export class StreamModel {
 
   /** A change as a stream record carries it (the feeder's path: images as the source stream gave them). */
   appendChange(change: ChangeInput): Appended {
+    if (change.ttl === true && change.eventName !== 'REMOVE') {
+      throw new RangeError(`a TTL change is a REMOVE, not ${change.eventName}`);
+    }
     const keys = toWireItem(change.keys);
     const shard = this.shardFor(change.keys);
     const keyString = this.#keyString(keys);
@@ -210,6 +215,7 @@ export class StreamModel {
       createdAtMs: change.createdAt?.getTime() ?? this.now(),
       region: this.region,
       viewType: this.viewType,
+      ttl: change.ttl,
     });
     shard.append(record);
     this.#appended += 1;

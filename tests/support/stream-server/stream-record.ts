@@ -1,9 +1,10 @@
 // Builds one stream record as DynamoDB Streams serves it: the images the stream's view type carries (none for
 // KEYS_ONLY, no new image on REMOVE, no old image on INSERT), ApproximateCreationDateTime in epoch seconds (the
-// JSON protocol's timestamp format), and SizeBytes measured on what is served.
+// JSON protocol's timestamp format), SizeBytes measured on what is served, and on a delete made by the table's TTL
+// the service's user identity.
 import { randomBytes } from 'node:crypto';
 import { wireSizeBytes, type WireItem } from './attribute-wire.js';
-import type { ChangeEventName, StoredRecord } from './model-shard.js';
+import type { ChangeEventName, StoredRecord, WireIdentity } from './model-shard.js';
 import { formatSequenceNumber } from './sequence-number.js';
 
 export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
@@ -17,7 +18,12 @@ export interface RecordInput {
   readonly createdAtMs: number;
   readonly region: string;
   readonly viewType: StreamViewType;
+  /** A REMOVE made by the table's TTL: the record carries TTL_IDENTITY. */
+  readonly ttl?: boolean | undefined;
 }
+
+/** The user identity of DynamoDB's TTL deletes (API reference: Identity, Record.userIdentity). */
+export const TTL_IDENTITY: WireIdentity = { PrincipalId: 'dynamodb.amazonaws.com', Type: 'Service' };
 
 export function buildStreamRecord(input: RecordInput): StoredRecord {
   const { viewType, eventName } = input;
@@ -44,6 +50,7 @@ export function buildStreamRecord(input: RecordInput): StoredRecord {
         SizeBytes: sizeBytes,
         StreamViewType: viewType,
       },
+      ...(input.ttl === true ? { userIdentity: TTL_IDENTITY } : {}),
     },
   };
 }
