@@ -343,7 +343,7 @@ replications:
   });
 });
 
-describe('rule mistakes end with exit 2 and one line', () => {
+describe('rule mistakes end with exit 2 and one line', { concurrency: 5 }, () => {
   const cases: [string, string[], RegExp][] = [
     [
       'a pattern that does not parse names the position',
