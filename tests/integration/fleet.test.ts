@@ -92,16 +92,7 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
     (await leases.list()).every((l) => l.behindMs === 0),
   );
 
-  const status = new ReplicatorProcess([
-    'status',
-    '--task-name',
-    fixture.taskName,
-    '--lease-region',
-    SOURCE_REGION,
-    '--lease-endpoint',
-    sourceEndpoint(),
-    '--json',
-  ]);
+  const status = statusProcess(fixture, ['--json']);
   assert.equal((await status.waitForExit()).code, 0, status.describe());
   const fleet = JSON.parse(status.stdout) as {
     shards: { state: string; owner: string; behindMs?: number }[];
@@ -150,22 +141,22 @@ test('SIGTERM of the owner hands the shard to the other worker at once, and stat
   assert.equal(misuse.code, 2);
 });
 
+/** `status` of the fixture's task, read from its lease table. */
+function statusProcess(fixture: { taskName: string }, extra: readonly string[]): ReplicatorProcess {
+  return new ReplicatorProcess([
+    'status',
+    ...['--task-name', fixture.taskName],
+    ...['--lease-region', SOURCE_REGION, '--lease-endpoint', sourceEndpoint()],
+    ...extra,
+  ]);
+}
+
 /** `status --check` of the fixture's task, as a monitoring script runs it. */
 async function check(
   fixture: { taskName: string },
   extra: string[] = [],
 ): Promise<{ code: number | null; stdout: string }> {
-  const status = new ReplicatorProcess([
-    'status',
-    '--task-name',
-    fixture.taskName,
-    '--lease-region',
-    SOURCE_REGION,
-    '--lease-endpoint',
-    sourceEndpoint(),
-    '--check',
-    ...extra,
-  ]);
+  const status = statusProcess(fixture, ['--check', ...extra]);
   const { code } = await status.waitForExit();
   return { code, stdout: status.stdout };
 }
