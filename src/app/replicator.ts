@@ -182,6 +182,7 @@ export class Replicator {
           config,
           tables,
           options: this.#bootstrap,
+          rules: this.#rules,
           clients,
           writeSlots: this.#resources.writeSlots,
           leaseClient,

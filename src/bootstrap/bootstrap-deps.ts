@@ -6,6 +6,7 @@ import type { SideClients } from '../app/side-clients.js';
 import type { CheckedTables } from '../app/startup-checks.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import type { EventBus } from '../observability/events.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
 import { retrying } from '../util/retry.js';
 import type { Slots } from '../util/semaphore.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
@@ -15,6 +16,8 @@ export interface BootstrapDeps {
   readonly tables: CheckedTables;
   /** Undefined: no bootstrap was asked for (only the guard runs). */
   readonly options: BootstrapOptions | undefined;
+  /** The task's rules: each scanned item is written as they make it (or not at all); undefined: as it is. */
+  readonly rules?: DestinationRules | undefined;
   /** Builds the copy's clients of each side. */
   readonly clients: SideClients;
   /** The write slots the copy's requests take (the process's, shared with its other tasks). */

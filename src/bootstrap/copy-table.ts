@@ -31,7 +31,8 @@ export async function copyTable(
   const writer = new TableWriter({
     client: destination,
     tableName: config.destination.tableName,
-    keyAttributes: tables.keyAttributes,
+    // The destination's key names (renamed by rules), for naming an item the destination refuses.
+    keyAttributes: deps.rules?.destinationKeyAttributes ?? tables.keyAttributes,
     requestSlots: deps.writeSlots,
     events,
     requestTimeoutMs: writeRequestMs,
@@ -79,6 +80,7 @@ export async function copyTable(
           sourceTable: config.source.tableName,
           totalSegments: task.segments,
           keyAttributes: tables.keyAttributes,
+          rules: deps.rules,
           writer,
           store,
           workerId: config.workerId,

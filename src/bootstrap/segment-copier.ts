@@ -1,12 +1,16 @@
 // Copies one scan segment: reads its pages from the saved position on (consistent reads, paced), writes each
 // page to the destination with BatchWriteItem (paced, fenced by the segment lease), and only then saves the
 // page's LastEvaluatedKey, so that a restart redoes at most the page in flight. The last page marks the segment
-// done. A lost segment stops at once (another worker resumes it from the saved position).
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// done. A lost segment stops at once (another worker resumes it from the saved position). With rules, each page
+// is written as they make it (rules/scanned-items.ts): filtered-out items are not written, the others shaped; a
+// transform that fails stops the copy with its one line.
+import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyError } from '../errors/classify-error.js';
-import { LeaseLostError, StoppedError } from '../errors/replicator-error.js';
+import { LeaseLostError, ReplicatorError, StoppedError } from '../errors/replicator-error.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
+import { planScannedItems, scannedChange } from '../rules/scanned-items.js';
+import { TransformError } from '../rules/transform-call.js';
 import { scanSegment } from '../scan/scan-segment.js';
-import type { ChangeRecord } from '../stream/change-record.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import type { TableWriter } from '../writer/table-writer.js';
@@ -33,6 +37,8 @@ export interface SegmentCopierDeps {
   readonly sourceTable: string;
   readonly totalSegments: number;
   readonly keyAttributes: readonly string[];
+  /** The task's rules; undefined: every item is written as it is. */
+  readonly rules?: DestinationRules | undefined;
   readonly writer: TableWriter;
   readonly store: SegmentStore;
   readonly workerId: string;
@@ -112,35 +118,40 @@ async function writePage(
   const slice = Math.min(1000, Math.max(25, Math.floor(deps.writeRate.perWorker / 4 / 25) * 25));
   let retries = 0;
   for (let from = 0; from < items.length; from += slice) {
-    const chunk = items.slice(from, from + slice).map((item) => asPut(item, deps.keyAttributes));
-    await deps.writeRate.take(chunk.length, signal);
+    const scanned = items.slice(from, from + slice);
+    // Without rules a put of each whole item (keys are unique within a page), as the writer's input.
+    const planned = deps.rules === undefined ? undefined : await ruleWrites(scanned, deps.rules);
+    await deps.writeRate.take(planned?.length ?? scanned.length, signal);
     if (signal.aborted) throw new StoppedError();
-    const outcome = await deps.writer.write(chunk, {
-      signal,
-      beforeSend: () => lease.waitWritable(deps.writeRequestMs, signal),
-    });
+    const options = { signal, beforeSend: () => lease.waitWritable(deps.writeRequestMs, signal) };
+    const outcome =
+      planned === undefined
+        ? await deps.writer.write(
+            scanned.map((item) => scannedChange(item, deps.keyAttributes)),
+            options,
+          )
+        : await deps.writer.writeRequests(planned, options);
     retries += outcome.retries;
     if (outcome.retries > 0) deps.onRetry('write', outcome.retries);
-    deps.onWritten(lease.number, chunk.length);
+    // Items copied count the source's items, written or left out by the rules.
+    deps.onWritten(lease.number, scanned.length);
   }
   return retries;
 }
 
-/** A scanned item as the writer's input: a put of the whole item (keys are unique within a page). */
-function asPut(item: Record<string, AttributeValue>, keyAttributes: readonly string[]): ChangeRecord {
-  const keys: Record<string, AttributeValue> = {};
-  for (const name of keyAttributes) {
-    const value = item[name];
-    if (value !== undefined) keys[name] = value;
+/** A slice's writes through the rules; a transform's failure ends the copy as one line (exit 1). */
+async function ruleWrites(
+  items: readonly Record<string, AttributeValue>[],
+  rules: DestinationRules,
+): Promise<WriteRequest[]> {
+  try {
+    return (await planScannedItems(items, rules)).requests;
+  } catch (err) {
+    if (!(err instanceof TransformError)) throw err;
+    throw new ReplicatorError(`bootstrap copy of ${rules.sourceTable} stopped: ${err.message}`, {
+      cause: err,
+    });
   }
-  return {
-    sequenceNumber: '',
-    eventName: 'INSERT',
-    keys,
-    newImage: item,
-    createdAtMs: undefined,
-    sizeBytes: 0,
-  };
 }
 
 /** Saves the position, retrying an unreachable lease table until it answers (true) or refuses (false). */
