@@ -1,7 +1,8 @@
 // `ddb-replicator verify`: compares the source and destination tables item by item and prints what differs
 // (--json for scripts); --repair fixes it. Exit 0 when the tables are equal (or, with --repair, when every
 // difference found was written), 1 when differences remain, 2 for a configuration mistake (one line). With
-// --plan, every pair of the plan in turn, and one line per pair at the end.
+// --plan, every pair of the plan in turn, and one line per pair at the end. With the replication's rule flags (or
+// a plan entry's rule fields), the destination is compared with the source as the rules make it.
 import type { Argv } from 'yargs';
 import { DATA_PATH, STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
@@ -21,9 +22,13 @@ import {
   type PairOutcome,
 } from '../plan/plan-verify-report.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
+import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
+import type { RuleOptions } from '../rules/rule-options.js';
+import type { LoadedTransform } from '../rules/transform-module.js';
 import { defaultSegments } from '../scan/scan-segment.js';
 import { buildVerifyConfig, type VerifyConfig, type VerifyFlags } from '../verify/verify-config.js';
-import { verifyPreflight } from '../verify/verify-preflight.js';
+import { verifyPreflight, type VerifyTables } from '../verify/verify-preflight.js';
 import { VerifyRun } from '../verify/verify-run.js';
 import {
   formatVerifySummary,
@@ -36,11 +41,16 @@ import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { planFlag, refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, loadKnownProfiles } from './credential-flags.js';
+import { planRuleFlags } from './plan-rule-flags.js';
+import { ruleFlags, ruleFlagValues } from './rule-flags.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
 
+/** The rule flags that name one pair's rules: with --plan, its entries say them (--ttl-deletes is a default). */
+const PAIR_RULE_FLAGS = ['filter', 'transform', 'exclude-attributes', 'rename-attributes'] as const;
+
 export function verifyFlags<T>(yargs: Argv<T>) {
-  return planFlag(tableFlags(yargs))
+  return ruleFlags(planFlag(tableFlags(yargs)))
     .option('segments', {
       type: 'number',
       describe: 'Parallel scan segments per table [default: from the table size, one per 256 MiB, 4 to 1000]',
@@ -88,12 +98,12 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   const logger = createLogger();
   try {
     if (args.plan !== undefined) {
-      refuseWithPlan(args, TABLE_PAIR_FLAGS);
+      refuseWithPlan(args, [...TABLE_PAIR_FLAGS, ...PAIR_RULE_FLAGS]);
       return await verifyPlan(args.plan, args, logger);
     }
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
     const config = buildVerifyConfig(
-      { ...tableFlagValues(args), ...verifyOptions(args) },
+      { ...tableFlagValues(args), ...ruleFlagValues(args), ...verifyOptions(args) },
       process.env,
       profiles,
     );
@@ -155,15 +165,27 @@ export async function verifyPair(
   let bar: ProgressBar | undefined;
   try {
     await clients.checkCredentials(['source', 'destination']);
+    const loaded = await loadRuleTransform(config.rules);
+    if (loaded?.changesKey === true) {
+      // A destination item's source cannot be found from its key, so an extra item could not be told apart.
+      throw new ConfigError(
+        `transform module ${loaded.path} changes keys (changesKey = true): verify cannot find a destination item's source item from its key, so it cannot compare ${config.source.tableName} with ${config.destination.tableName} through this transform`,
+      );
+    }
     const tables = await verifyPreflight(
       {
         sourceClient: startup.source,
         destinationClient: startup.destination,
         source: config.source,
         destination: config.destination,
+        ...(config.rules === undefined
+          ? {}
+          : { expectedDestinationKey: (key) => expectedDestinationKey(key, config.rules, loaded) ?? key }),
       },
       signal,
     );
+    const rules =
+      config.rules === undefined ? undefined : verifyRules(config, config.rules, loaded, tables, logger);
     const segments = {
       source: config.segments ?? defaultSegments(tables.sourceSizeBytes),
       destination: config.segments ?? defaultSegments(tables.destinationSizeBytes),
@@ -183,6 +205,7 @@ export async function verifyPair(
       sourceClient,
       destinationClient,
       keyAttributes: tables.keyAttributes,
+      rules,
       segments,
       estimatedItems: tables.sourceItemCount,
       onCompared: (n) => progress.add(n),
@@ -195,6 +218,35 @@ export async function verifyPair(
       client.destroy();
     }
   }
+}
+
+/** The rules verify compares with (a transform that keeps keys); says what it cannot see. */
+function verifyRules(
+  config: VerifyConfig,
+  options: RuleOptions,
+  loaded: LoadedTransform | undefined,
+  tables: VerifyTables,
+  logger: Logger,
+): DestinationRules {
+  const rules = destinationRules(options, loaded, {
+    sourceTable: config.source.tableName,
+    destinationTable: config.destination.tableName,
+    // Only a key-changing transform needs old images, and verifyPair refused it.
+    viewType: 'NEW_AND_OLD_IMAGES',
+    sourceKey: tables.keySchema,
+    destinationKey: tables.destinationKeySchema,
+  });
+  if (rules.filter !== undefined && !rules.filter.imageOnly) {
+    logger.warn(
+      `--filter reads more than the item (eventName, OldImage or other record fields): verify tests each source item as an INSERT, the way the bootstrap copy writes it, so items that replication let through by their changes may show as extra or missing`,
+    );
+  }
+  if (rules.ttlDeletes === 'skip') {
+    logger.info(
+      "--ttl-deletes skip: destination items whose source item is gone are not counted as extra (the source's TTL may have deleted them)",
+    );
+  }
+  return rules;
 }
 
 /**
@@ -214,7 +266,16 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
       task,
       label: taskLabel(plan, task),
       taskName: buildTaskSides(task.flags, process.env, profiles).taskName,
-      config: buildVerifyConfig({ ...tablesOf(task.flags), ...verifyOptions(args) }, process.env, profiles),
+      config: buildVerifyConfig(
+        {
+          ...tablesOf(task.flags),
+          // A plan's rule files are found beside it, wherever the command runs.
+          ...planRuleFlags(task.flags, file, args['ttl-deletes']),
+          ...verifyOptions(args),
+        },
+        process.env,
+        profiles,
+      ),
     }));
     const outcomes: PairOutcome[] = [];
     for (const pair of pairs) {

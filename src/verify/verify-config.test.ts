@@ -71,3 +71,20 @@ test('the same table name in another region or endpoint is another table', () =>
     buildVerifyConfig({ ...base, destTable: 'orders', destEndpoint: 'http://localhost:8001' }, {}),
   );
 });
+
+test('no rule flags: no rules; rule flags: checked like replicate (a bad pattern is one ConfigError line)', () => {
+  assert.equal(buildVerifyConfig(base, {}).rules, undefined);
+  const rules = buildVerifyConfig(
+    {
+      ...base,
+      filter: JSON.stringify({ dynamodb: { NewImage: { status: { S: ['active'] } } } }),
+      excludeAttributes: 'email',
+      renameAttributes: 'name=fullName',
+    },
+    {},
+  ).rules;
+  assert.deepEqual(rules?.excludeAttributes, ['email']);
+  assert.equal(rules?.renameAttributes.get('name'), 'fullName');
+  assert.ok(rules?.filter !== undefined);
+  assert.throws(() => buildVerifyConfig({ ...base, filter: '{"dynamodb": 3' }, {}), ConfigError);
+});

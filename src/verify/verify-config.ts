@@ -3,6 +3,7 @@
 import type { KnownProfiles } from '../config/credential-source.js';
 import { checkRange } from '../config/flag-checks.js';
 import { tableLocations, type TableFlags, type TableLocation } from '../config/table-locations.js';
+import { buildRuleOptions, type RuleFlags, type RuleOptions } from '../rules/rule-options.js';
 
 export interface VerifyConfig {
   readonly source: TableLocation;
@@ -20,9 +21,11 @@ export interface VerifyConfig {
   readonly repair: boolean;
   readonly recheckDelayMs: number;
   readonly recheckRounds: number;
+  /** The replication's rules: the destination is compared with the source as they make it; undefined: as it is. */
+  readonly rules: RuleOptions | undefined;
 }
 
-export interface VerifyFlags extends TableFlags {
+export interface VerifyFlags extends TableFlags, RuleFlags {
   readonly segments?: number | undefined;
   readonly maxReadRate?: number | undefined;
   readonly maxWriteRate?: number | undefined;
@@ -57,5 +60,6 @@ export function buildVerifyConfig(
     repair: flags.repair,
     recheckDelayMs: flags.recheckDelayMs,
     recheckRounds: flags.recheckRounds,
+    rules: buildRuleOptions(flags),
   };
 }

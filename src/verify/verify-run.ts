@@ -8,12 +8,19 @@
 //  - the rechecker: each key that differed is read again on both sides with consistent reads, and counts only
 //    if it still differs (changes in flight are settled); with --repair, confirmed drift is written.
 // Reads on both sides share one --max-read-rate limiter. The first failure stops the other loops.
+// With rules (--filter, --transform, attribute rules), each page of source items is first made into what the
+// destination should hold (rules/scanned-items.ts): the items the rules keep, shaped and keyed by their destination
+// key, are paired as above; the keys of those left out are looked up in the destination, where an item is extra.
+// The re-check and --repair see the source the same way. Without rules, none of this is on the path.
 import { setMaxListeners } from 'node:events';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeFailure, type Side } from '../app/startup-checks.js';
 import { itemKey } from '../buffer/item-key.js';
 import { classifyError } from '../errors/classify-error.js';
 import { ReplicatorError, StoppedError } from '../errors/replicator-error.js';
+import type { DestinationRules } from '../rules/destination-writes.js';
+import { expectedItems, sourceKeyOf } from '../rules/scanned-items.js';
+import { TransformError } from '../rules/transform-call.js';
 import { EventBus } from '../observability/events.js';
 import { scanSegment } from '../scan/scan-segment.js';
 import { Semaphore } from '../util/semaphore.js';
@@ -46,7 +53,13 @@ export interface VerifyRunDeps {
   readonly config: VerifyConfig;
   readonly sourceClient: DynamoDBClient;
   readonly destinationClient: DynamoDBClient;
+  /** The source's key attributes, hash key first. */
   readonly keyAttributes: readonly string[];
+  /**
+   * The replication's rules (for a transform that keeps keys): the destination is compared with the source as
+   * they make it. Undefined: with the source as it is.
+   */
+  readonly rules?: DestinationRules | undefined;
   /** Segments per table; the larger is used for both, so that segment i of each holds the same keys. */
   readonly segments: { readonly source: number; readonly destination: number };
   readonly estimatedItems: number | undefined;
@@ -69,6 +82,9 @@ export class VerifyRun {
   readonly #writeLimiter: MeteredRateLimiter;
   readonly #rechecker: Rechecker;
   readonly #repairer: Repairer | undefined;
+  readonly #rules: DestinationRules | undefined;
+  /** Key attributes of each table (the destination's renamed by rules). */
+  readonly #keys: Record<PairSide, readonly string[]>;
   #sourceItems = 0;
   #destinationItems = 0;
   #retries = 0;
@@ -79,12 +95,24 @@ export class VerifyRun {
     this.#deps = deps;
     this.#now = deps.now ?? (() => performance.now());
     const { config } = deps;
+    const rules = deps.rules;
+    if (rules?.changesKey === true)
+      throw new RangeError('VerifyRun: rules that change keys cannot be verified');
+    this.#rules = rules;
+    this.#keys = {
+      source: deps.keyAttributes,
+      destination: rules?.destinationKeyAttributes ?? deps.keyAttributes,
+    };
     this.#readLimiter = new MeteredRateLimiter(config.maxReadRate);
     this.#writeLimiter = new MeteredRateLimiter(config.maxWriteRate);
     this.#rechecker = new Rechecker({
       reads: {
+        // Keys are the destination's; with rules, the source's item is read by its own key and compared as the
+        // rules make it.
         read: async (keys, signal) => {
-          const source = await this.#get('source', keys, { consistent: true, keysOnly: false }, signal);
+          const sourceKeys = rules === undefined ? keys : keys.map((key) => sourceKeyOf(key, rules));
+          const read = await this.#get('source', sourceKeys, { consistent: true, keysOnly: false }, signal);
+          const source = rules === undefined ? read : await this.#expectedByKey(read, rules);
           const destination = await this.#get(
             'destination',
             keys,
@@ -104,7 +132,7 @@ export class VerifyRun {
       const writer = new TableWriter({
         client: deps.destinationClient,
         tableName: config.destination.tableName,
-        keyAttributes: deps.keyAttributes,
+        keyAttributes: this.#keys.destination,
         requestSlots: new Semaphore(REPAIR_CONCURRENCY),
         events,
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
@@ -156,8 +184,12 @@ export class VerifyRun {
 
   /** Segment `segment` of both tables, read together and paired; what finds no partner is looked up. */
   async #scanSegmentPair(segment: number, total: number, signal: AbortSignal): Promise<void> {
-    const { config, keyAttributes } = this.#deps;
-    const pairer = new SegmentPairer(keyAttributes, { items: config.pageSize, bytes: PAIR_LIMIT_BYTES });
+    const { config } = this.#deps;
+    const rules = this.#rules;
+    const pairer = new SegmentPairer(this.#keys.destination, {
+      items: config.pageSize,
+      bytes: PAIR_LIMIT_BYTES,
+    });
     const wakeups: Record<PairSide, Wakeup> = { source: new Wakeup(), destination: new Wakeup() };
     const readSide = async (side: PairSide): Promise<void> => {
       const other: PairSide = side === 'source' ? 'destination' : 'source';
@@ -170,15 +202,18 @@ export class VerifyRun {
         readLimiter: this.#readLimiter,
         signal,
       });
-      await this.#eachPage(side, pages, async (items) => {
+      await this.#eachPage(side, pages, async (read) => {
+        // With rules, the source's page as the destination should hold it; those left out are checked at once.
+        const items =
+          side === 'source' && rules !== undefined ? await this.#expectedPage(read, rules, signal) : read;
         const paired = pairer.add(side, items);
         wakeups[other].notify();
         await this.#settle(paired, signal);
         if (side === 'source') {
-          this.#sourceItems += items.length;
-          this.#deps.onCompared?.(items.length);
+          this.#sourceItems += read.length;
+          this.#deps.onCompared?.(read.length);
         } else {
-          this.#destinationItems += items.length;
+          this.#destinationItems += read.length;
         }
         // A side that ran a page ahead waits for the other to catch up, so that few items wait for partners.
         while (pairer.ahead(side)) {
@@ -195,7 +230,7 @@ export class VerifyRun {
 
   /** Compares the pairs; looks up the items without a partner on the other side. */
   async #settle(paired: Paired, signal: AbortSignal): Promise<void> {
-    const { keyAttributes } = this.#deps;
+    const keyAttributes = this.#keys.destination;
     for (const [source, destination] of paired.pairs) {
       if (identicalAsRead(source, destination)) continue;
       const sourceImage = canonicalImage(source);
@@ -221,7 +256,7 @@ export class VerifyRun {
 
   /** Source items read from the destination and compared (missing, different). */
   async #lookUpSourceItems(items: readonly Item[], signal: AbortSignal): Promise<void> {
-    const { keyAttributes } = this.#deps;
+    const keyAttributes = this.#keys.destination;
     const keys = items.map((item) => keyOfItem(item, keyAttributes));
     const found = await this.#get('destination', keys, { consistent: false, keysOnly: false }, signal);
     for (const item of items) {
@@ -238,9 +273,14 @@ export class VerifyRun {
 
   /** Destination keys looked up in the source (keys only): those not there are extra. */
   async #lookUpDestinationItems(items: readonly Item[], signal: AbortSignal): Promise<void> {
-    const { keyAttributes } = this.#deps;
+    const keyAttributes = this.#keys.destination;
+    const rules = this.#rules;
+    // --ttl-deletes skip: the destination keeps items the source's TTL deleted, which verify cannot tell apart.
+    if (rules?.ttlDeletes === 'skip') return;
     const keys = items.map((item) => keyOfItem(item, keyAttributes));
-    const found = await this.#get('source', keys, { consistent: false, keysOnly: true }, signal);
+    // A source key and its renamed destination key have the same itemKey (values only, in key order).
+    const sourceKeys = rules === undefined ? keys : keys.map((key) => sourceKeyOf(key, rules));
+    const found = await this.#get('source', sourceKeys, { consistent: false, keysOnly: true }, signal);
     for (const item of items) {
       const id = itemKey(item, keyAttributes);
       if (found.has(id)) continue;
@@ -253,6 +293,49 @@ export class VerifyRun {
         },
         signal,
       );
+    }
+  }
+
+  /**
+   * A page of source items as the destination should hold them. The keys of the items the rules leave out are
+   * looked up in the destination here: any item found there is extra (a source item the rules keep is looked up
+   * by the pairing, as without rules).
+   */
+  async #expectedPage(items: readonly Item[], rules: DestinationRules, signal: AbortSignal): Promise<Item[]> {
+    const expected = await this.#throughRules(items, rules);
+    if (expected.absent.length > 0) await this.#lookUpLeftOut(expected.absent, signal);
+    return expected.present;
+  }
+
+  /** Destination keys that should hold no item, read there: those found are extra. */
+  async #lookUpLeftOut(keys: readonly Item[], signal: AbortSignal): Promise<void> {
+    const keyAttributes = this.#keys.destination;
+    const found = await this.#get('destination', keys, { consistent: false, keysOnly: false }, signal);
+    if (found.size === 0) return;
+    for (const key of keys) {
+      const id = itemKey(key, keyAttributes);
+      const item = found.get(id);
+      if (item === undefined) continue;
+      await this.#rechecker.add(
+        { id, key, sourceImage: canonicalImage(undefined), destinationImage: canonicalImage(item) },
+        signal,
+      );
+    }
+  }
+
+  /** Source items read by key, as the destination should hold them, by itemKey (the same for both keys). */
+  async #expectedByKey(read: Map<string, Item>, rules: DestinationRules): Promise<Map<string, Item>> {
+    const { present } = await this.#throughRules([...read.values()], rules);
+    return new Map(present.map((item) => [itemKey(item, this.#keys.destination), item]));
+  }
+
+  /** The rules applied; a transform's failure ends the run with its one line (exit 1). */
+  async #throughRules(items: readonly Item[], rules: DestinationRules) {
+    try {
+      return await expectedItems(items, rules);
+    } catch (err) {
+      if (!(err instanceof TransformError)) throw err;
+      throw new ReplicatorError(`verify stopped: ${err.message}`, { cause: err });
     }
   }
 
@@ -286,7 +369,7 @@ export class VerifyRun {
       return await batchGet(keys, {
         client: side === 'source' ? this.#deps.sourceClient : this.#deps.destinationClient,
         tableName: location.tableName,
-        keyAttributes: this.#deps.keyAttributes,
+        keyAttributes: side === 'source' ? this.#keys.source : this.#keys.destination,
         consistentRead: mode.consistent,
         keysOnly: mode.keysOnly,
         readLimiter: this.#readLimiter,
