@@ -2,6 +2,7 @@
 import { FAILOVER_STAGE } from './failover.js';
 import { LAG_STAGE } from './lag.js';
 import { PLAN_STAGE } from './plan.js';
+import { RULES_STAGE } from './rules.js';
 import { SHARDS_STAGE } from './shards.js';
 import type { BenchStage } from './stage.js';
 import { TABLE_COPY_STAGE } from './table-copy.js';
@@ -14,4 +15,5 @@ export const EXTRA_STAGES: readonly BenchStage[] = [
   LAG_STAGE,
   FAILOVER_STAGE,
   PLAN_STAGE,
+  RULES_STAGE,
 ];
