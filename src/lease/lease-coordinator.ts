@@ -12,6 +12,7 @@ import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
+import { heartbeatDue, isSettled, lookIntervalMs } from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
@@ -50,6 +51,10 @@ export class LeaseCoordinator {
   /** The heartbeat in flight; none is sent any more once this worker is leaving. */
   #heartbeating: Promise<void> | undefined;
   #leaving = false;
+  /** Renewal rounds since the last answered heartbeat (lease-pace.ts). */
+  #roundsSinceHeartbeat = 0;
+  /** Looks in a row that found the table settled (lease-pace.ts). */
+  #settledLooks = 0;
   readonly #held = new Map<string, ShardLease>();
   readonly #takeNow = new Wakeup();
   readonly #handingOver = new Set<string>();
@@ -192,8 +197,11 @@ export class LeaseCoordinator {
     while (!signal.aborted) {
       await sleep(this.#timing.renewIntervalMs, signal);
       if (signal.aborted) return;
+      this.#roundsSinceHeartbeat += 1;
+      // A worker holding leases here is alive to the others by them: its heartbeat can wait a round.
+      const beat = heartbeatDue(this.#roundsSinceHeartbeat, this.#held.size);
       await Promise.all([
-        this.#heartbeat(signal),
+        beat ? this.#heartbeat(signal) : undefined,
         ...[...this.#held.values()].map((lease) => this.#renew(lease, signal)),
       ]);
     }
@@ -202,7 +210,10 @@ export class LeaseCoordinator {
   async #heartbeat(signal: AbortSignal): Promise<void> {
     if (this.#leaving) return;
     const sending = this.#deps.store.heartbeat(this.#deps.workerId, signal).then(
-      () => this.renewals.joined(),
+      () => {
+        this.#roundsSinceHeartbeat = 0;
+        this.renewals.joined();
+      },
       (err: unknown) => {
         if (signal.aborted) return;
         this.renewals.failed();
@@ -277,13 +288,15 @@ export class LeaseCoordinator {
         await this.#takeShare(signal);
       } catch (err) {
         if (signal.aborted) return;
+        this.#settledLooks = 0;
         if (classifyError(err).kind !== 'retriable') {
           this.#deps.onFatal(err);
           return;
         }
         this.#deps.logger.warn({ err: errorMessage(err) }, 'reading the lease table failed; retrying');
       }
-      await this.#takeNow.wait(signal, this.#timing.takeIntervalMs);
+      // Less often while the table has nothing for this worker to act on; a wake-up still looks at once.
+      await this.#takeNow.wait(signal, lookIntervalMs(this.#timing, this.#settledLooks));
     }
   }
 
@@ -310,6 +323,14 @@ export class LeaseCoordinator {
       liveWorkers,
       ...(plan === undefined ? {} : { elsewhere: plan.share.elsewhere(plan.task, workerId) }),
     });
+    const settled = isSettled({
+      leases,
+      workerId,
+      held: new Set(this.#held.keys()),
+      liveWorkers,
+      chosen: choice.take.length + choice.steals.length,
+    });
+    this.#settledLooks = settled ? this.#settledLooks + 1 : 0;
     // Counted as this worker's by the plan's other tasks from now on, before any answer comes.
     this.#taking = choice.take.length;
     this.#asked = onTheirWay(leases, expired, workerId) + choice.steals.length;

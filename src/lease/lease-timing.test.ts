@@ -11,16 +11,18 @@ test('every failover time leaves a write several renewal rounds of slack before 
     const writeWindowMs = failoverMs - t.safetyMs - t.writeRequestTimeoutMs;
     assert.ok(writeWindowMs >= 3 * t.renewIntervalMs, label);
     assert.ok(t.takeIntervalMs < failoverMs && t.renewIntervalMs < t.takeIntervalMs, label);
+    assert.ok(t.takeIntervalMs < t.settledLookIntervalMs && t.settledLookIntervalMs < failoverMs, label);
     assert.ok(t.safetyMs > 0 && t.writeRequestTimeoutMs > 0, label);
   }
 });
 
-test('the default failover time of 10 s: renew every 1.7 s, look every 2 s, 1 s margin, 3 s write deadline', () => {
+test('the default failover time of 10 s: renew every 1.7 s, look every 2 s (5 s settled), 1 s margin, 3 s write deadline', () => {
   assert.deepEqual(leaseTiming(10_000), {
     failoverMs: 10_000,
     safetyMs: 1_000,
     renewIntervalMs: 1_667,
     takeIntervalMs: 2_000,
+    settledLookIntervalMs: 5_000,
     writeRequestTimeoutMs: 3_000,
   });
 });

@@ -36,7 +36,8 @@ export interface Lease {
 
 /**
  * A live worker announces itself in the lease table (worker-presence.ts) whether or not it holds a
- * lease: `heartbeat` grows on every renewal round, so others judge it gone the way they judge a lease expired.
+ * lease: `heartbeat` grows on every renewal round (every 2nd while it holds leases there: lease-pace.ts), so others
+ * judge it gone the way they judge a lease expired.
  */
 export interface WorkerPresence {
   readonly workerId: string;

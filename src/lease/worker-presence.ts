@@ -1,6 +1,7 @@
 // A worker's presence item in the lease table (key `worker#<worker id>`): written on every renewal round whether
-// or not the worker holds a lease, so that the others count it in the fair share and `status` lists it. It holds
-// no state: deleting it is always safe, and a live worker writes it again with its next heartbeat.
+// or not the worker holds a lease (every 2nd round while it holds one, lease-pace.ts), so that the others count it
+// in the fair share and `status` lists it. It holds no state: deleting it is always safe, and a live worker writes
+// it again with its next heartbeat.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
