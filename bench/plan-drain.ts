@@ -290,7 +290,7 @@ async function readSpread(
   };
 }
 
-/** The plan runner checks and starts its tasks one after another: when this worker had started all of them. */
+/** When this worker had started all the plan's tasks (the plan runner checks 8 at once, starts them in order). */
 function allStarted(child: ReplicatorChild, tasks: number, t0: number): number | undefined {
   const started = child.logs.filter((e) => e.msg === 'task starting');
   const last = started[tasks - 1];

@@ -179,7 +179,7 @@ function describe(figures: {
       ),
     '',
     'Per row: written by each worker (flush logs), leases taken / handed over by each, ms from start until each had',
-    'started all 50 tasks (a worker checks and starts them one after another), ms until the last lease taken before the',
+    'started all 50 tasks (a worker checks 8 at once and starts them in order), ms until the last lease taken before the',
     'read, every lease by state at the read (as `status` tells them; "not held" above adds the tasks without a lease',
     'table yet); cores from start to drained: destination JVM, source JVM (streams, lease tables), all workers, other;',
     'CPU ms per 1,000 items (all workers, source JVM, all of ours). Single table: startup to first item, then drain',
@@ -252,7 +252,7 @@ function describe(figures: {
   };
 }
 
-/** When the workers had started every task of the plan (each starts them one after another). */
+/** When the workers had started every task of the plan (each checks 8 at once and starts them in order). */
 function startedText(r: PlanDrainResult): string {
   const last = Math.max(...r.workerFigures.map((w) => w.allTasksStartedMs ?? Infinity));
   return Number.isFinite(last)
