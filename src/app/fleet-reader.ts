@@ -3,7 +3,8 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { bootstrapItemsFrom } from '../bootstrap/bootstrap-items.js';
 import type { TableLocation } from '../config/replication-config.js';
-import { ConfigError } from '../errors/replicator-error.js';
+import { DeadLetterStore } from '../deadletter/dead-letter-store.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import type { Logger } from '../observability/logger.js';
 import { inPlanWords } from '../plan/plan-fields.js';
@@ -19,7 +20,13 @@ export interface FleetReader {
   close(): void;
 }
 
-export function openFleetReader(location: TableLocation, logger: Logger, sessionName: string): FleetReader {
+/** `deadLetterTable`: the task's (--on-reject dead-letter), whose waiting dead letters the fleet then counts. */
+export function openFleetReader(
+  location: TableLocation,
+  logger: Logger,
+  sessionName: string,
+  deadLetterTable?: string,
+): FleetReader {
   const clients = new SideClients({ lease: location }, { logger, sessionName });
   const client: DynamoDBClient = clients.dynamo('lease', STARTUP);
   let checked = false;
@@ -41,10 +48,13 @@ export function openFleetReader(location: TableLocation, logger: Logger, session
       } catch (err) {
         throw describeFailure(err, 'lease', location, 'dynamodb:Scan');
       }
-      return fleetStatus(fleet.leases, Date.now(), fleet.workers, {
+      const status = fleetStatus(fleet.leases, Date.now(), fleet.workers, {
         copy: bootstrapItemsFrom(fleet.copyItems),
         failures: fleet.failures,
       });
+      if (deadLetterTable === undefined) return status;
+      const deadLetters = await countDeadLetters(client, deadLetterTable, logger);
+      return deadLetters === undefined ? status : { ...status, deadLetters };
     },
     close() {
       client.destroy();
@@ -52,13 +62,28 @@ export function openFleetReader(location: TableLocation, logger: Logger, session
   };
 }
 
+/** The dead letters waiting (a COUNT scan); undefined when the table does not exist or cannot be read. */
+async function countDeadLetters(
+  client: DynamoDBClient,
+  tableName: string,
+  logger: Logger,
+): Promise<number | undefined> {
+  try {
+    return await new DeadLetterStore(client, tableName).count();
+  } catch (err) {
+    logger.debug({ err: errorMessage(err) }, 'could not count the dead letters');
+    return undefined;
+  }
+}
+
 /** One read of the fleet a lease table shows; undefined when there is no such table. */
 export async function readFleet(
   location: TableLocation,
   logger: Logger,
   sessionName: string,
+  deadLetterTable?: string,
 ): Promise<FleetStatus | undefined> {
-  const reader = openFleetReader(location, logger, sessionName);
+  const reader = openFleetReader(location, logger, sessionName, deadLetterTable);
   try {
     return await reader.read();
   } finally {

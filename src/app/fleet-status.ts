@@ -45,6 +45,8 @@ export interface FleetStatus {
   readonly copy?: CopyStatus;
   /** Workers whose run of the task failed since it last started (newest first), when any. */
   readonly failures?: readonly FailureStatus[];
+  /** Dead letters waiting in the task's dead-letter table (--on-reject dead-letter), when it has one. */
+  readonly deadLetters?: number;
 }
 
 export interface FailureStatus {
@@ -181,8 +183,14 @@ export function formatFleetStatus(status: FleetStatus, header: string): string {
     '',
     `shards: ${totals || 'none'}`,
     ...(status.copy === undefined ? [] : [`bootstrap copy: ${copyStatusText(status.copy)}`]),
+    ...(status.deadLetters === undefined ? [] : [deadLettersText(status.deadLetters)]),
     'workers:',
     ...workers.map((w) => `  ${w}`),
     ...(status.failures ?? []).map((f) => `failed on ${f.workerId} ${lagText(f.sinceMs)} ago: ${f.error}`),
   ].join('\n');
+}
+
+export function deadLettersText(count: number): string {
+  if (count === 0) return 'dead letters: none';
+  return `dead letters: ${count} waiting (ddb-replicator dead-letters list, then replay once the cause is fixed)`;
 }

@@ -15,6 +15,7 @@ import type { EventBus } from '../observability/events.js';
 import type { TaskHealth } from '../observability/health-check.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
 import { prepareLeaseTable, recordFailure } from './lease-table-setup.js';
+import { deadLetterLane, prepareDeadLetterTable } from './dead-letter-setup.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanShare } from '../lease/plan-share.js';
 import { retrying } from '../util/retry.js';
@@ -172,6 +173,7 @@ export class Replicator {
       });
       await prepareLeaseTable(store, tables.streamArn, config, this.#logger, this.#stop.signal);
       leaseTable = store;
+      await prepareDeadLetterTable(leaseClient, config, this.#logger, this.#stop.signal);
       this.#checked = true;
       if (this.#stop.signal.aborted) return;
       // Bootstrap copy (src/bootstrap/): records the stream positions as the leases the first shard sync would
@@ -233,6 +235,17 @@ export class Replicator {
       // Short enough that a request never outlives the lease it was sent under (see ShardLease).
       requestTimeoutMs: timing.writeRequestTimeoutMs,
     });
+    const deadLetterClient =
+      config.deadLetters === undefined ? undefined : this.#clients.dynamo('lease', DATA_PATH);
+    const deadLetters =
+      deadLetterClient === undefined
+        ? undefined
+        : deadLetterLane(deadLetterClient, config, tables, {
+            writer,
+            rules: this.#rules,
+            events: this.#events,
+            logger: this.#logger,
+          });
     const memory = this.#resources.memory;
     const take = new AbortController();
     const renew = new AbortController();
@@ -265,6 +278,7 @@ export class Replicator {
           shardSync,
           timing,
           rules: this.#rules,
+          deadLetters,
         });
       },
       onHandoverRequested: async (lease) => {
@@ -302,6 +316,7 @@ export class Replicator {
       renew.abort();
       destination.destroy();
       streamsClient.destroy();
+      deadLetterClient?.destroy();
     }
   }
 

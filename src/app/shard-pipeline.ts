@@ -18,6 +18,7 @@ import { Wakeup } from '../util/wakeup.js';
 import { planDestinationWrites, type DestinationRules } from '../rules/destination-writes.js';
 import { FlushChain, type WriteChanges } from '../writer/flush-chain.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
+import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
 import { Checkpointer } from './checkpointer.js';
 
 export type PipelineOutcome = 'ended' | 'stopped' | 'lost';
@@ -37,6 +38,8 @@ export interface ShardPipelineDeps {
   readonly logger: Logger;
   /** Filter, transform and TTL rules for the destination; undefined: every change is written as it is. */
   readonly rules?: DestinationRules | undefined;
+  /** `--on-reject dead-letter`: the task's lane, which writes the flushes and keeps refused changes apart. */
+  readonly deadLetters?: DeadLetterLane | undefined;
 }
 
 /**
@@ -102,6 +105,7 @@ export class ShardPipeline {
     const { lease, events } = this.#deps;
     const position = positionOf(lease.lease.checkpoint, lease.lease.startingSequenceNumber);
     if (position === 'finished') return 'ended';
+    this.#deps.deadLetters?.shardStarted();
     events.emit('shard.started', { shardId: this.shardId, position: describePosition(position) });
 
     const failed = new AbortController();
@@ -258,8 +262,10 @@ export class ShardPipeline {
 
   /** Writes a flush's changes, through the rules when there are any, fenced by the lease. */
   #writeChanges(signal: AbortSignal): WriteChanges {
-    const { writer, rules, lease, events } = this.#deps;
+    const { writer, rules, lease, events, deadLetters } = this.#deps;
     const beforeSend = (): Promise<number> => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal);
+    if (deadLetters !== undefined)
+      return (changes, options) => deadLetters.write(this.shardId, changes, { ...options, beforeSend });
     if (rules === undefined) return (changes, options) => writer.write(changes, { ...options, beforeSend });
     return async (changes, options) => {
       const planned = await planDestinationWrites(changes, rules);

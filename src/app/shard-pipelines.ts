@@ -10,6 +10,7 @@ import { ShardReader } from '../stream/shard-reader.js';
 import type { StreamApi } from '../stream/stream-api.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
+import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import type { TableWriter } from '../writer/table-writer.js';
 import { ShardPipeline } from './shard-pipeline.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly shardSync: ShardSync;
   readonly timing: FleetTiming;
   readonly rules: DestinationRules | undefined;
+  /** `--on-reject dead-letter`: the task's lane, shared by its shards. */
+  readonly deadLetters: DeadLetterLane | undefined;
 }
 
 export class ShardPipelines {
@@ -78,6 +81,7 @@ export class ShardPipelines {
       events: this.#events,
       logger,
       rules: deps.rules,
+      deadLetters: deps.deadLetters,
     });
     const stop = new AbortController();
     // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is

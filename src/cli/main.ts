@@ -9,6 +9,7 @@ import { runStatus, statusFlags } from './status-command.js';
 import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
 import { policyFlags, runPolicy } from './policy-command.js';
+import { deadLettersFlags, runDeadLetters } from './dead-letters-command.js';
 
 class UsageError extends Error {}
 
@@ -58,6 +59,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'dead-letters <action>',
+      'The dead letters of a task run with --on-reject dead-letter: list them, replay them to the destination in order once the cause is fixed, or purge them (same flags as replicate)',
+      (y) => deadLettersFlags(y),
+      async (args) => {
+        exitCode = await runDeadLetters(args);
+      },
+    )
+    .command(
       'demo',
       'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
       (y) => demoFlags(y),
@@ -65,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await runDemo(args);
       },
     )
-    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, policy, demo')
+    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, policy, dead-letters, demo')
     .strict()
     .help()
     .alias('help', 'h')

@@ -50,6 +50,7 @@ const TASK_FLAGS = [
   'transform',
   'exclude-attributes',
   'rename-attributes',
+  'dead-letter-table',
 ] as const;
 
 export async function runPlan(
@@ -99,6 +100,9 @@ export async function runPlan(
       filter: own.filter?.startsWith('@') === true ? `@${besidePlan(own.filter.slice(1))}` : own.filter,
       transform: own.transform === undefined ? undefined : besidePlan(own.transform),
       ttlDeletes: own.ttlDeletes ?? args['ttl-deletes'],
+      onReject: own.onReject ?? args['on-reject'],
+      // One table name for every task would mix their keys: the plan names it per entry, if at all.
+      deadLetterTable: own.deadLetterTable,
     };
     const config = buildReplicationConfig(flags, process.env, profiles);
     labels.set(config.taskName, taskLabel(plan, task));

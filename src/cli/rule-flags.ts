@@ -1,6 +1,8 @@
 // The rule flags of `replicate` and `bootstrap` (README "Rules"): which changes reach the destination and in
-// which shape. Checked by buildRuleOptions; the plan's fields of the same names carry them per table pair.
+// which shape, and what becomes of a change the destination refuses (--on-reject). Checked by buildRuleOptions
+// and buildDeadLetterOptions; the plan's fields of the same names carry them per table pair.
 import type { Argv } from 'yargs';
+import type { RejectFlags } from '../deadletter/dead-letter-options.js';
 import type { RuleFlags } from '../rules/rule-options.js';
 
 export function ruleFlags<T>(yargs: Argv<T>) {
@@ -29,6 +31,17 @@ export function ruleFlags<T>(yargs: Argv<T>) {
       choices: ['replicate', 'skip'],
       describe:
         "Deletes made by the source's TTL: delete at the destination too, or keep the destination's copy (with --plan: for entries that do not say) [default: replicate]",
+    })
+    .option('on-reject', {
+      type: 'string',
+      choices: ['stop', 'dead-letter'],
+      describe:
+        'A change the destination refuses for good (validation, index key type, item too large) or the transform throws on: stop the shard before it, or store it in the dead-letter table and go on (later changes of its key follow it there until `dead-letters replay`) [default: stop]',
+    })
+    .option('dead-letter-table', {
+      type: 'string',
+      describe:
+        'With --on-reject dead-letter: the dead-letter table, beside the lease table (created if missing) [default: <lease table>-dead-letters]',
     });
 }
 
@@ -38,12 +51,16 @@ export function ruleFlagValues(args: {
   readonly 'exclude-attributes'?: string | undefined;
   readonly 'rename-attributes'?: string | undefined;
   readonly 'ttl-deletes'?: string | undefined;
-}): RuleFlags {
+  readonly 'on-reject'?: string | undefined;
+  readonly 'dead-letter-table'?: string | undefined;
+}): RuleFlags & RejectFlags {
   return {
     filter: args.filter,
     transform: args.transform,
     excludeAttributes: args['exclude-attributes'],
     renameAttributes: args['rename-attributes'],
     ttlDeletes: args['ttl-deletes'],
+    onReject: args['on-reject'],
+    deadLetterTable: args['dead-letter-table'],
   };
 }

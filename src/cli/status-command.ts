@@ -1,7 +1,8 @@
 // `ddb-replicator status`: reads the task's lease table and prints the fleet (per shard its state, owner, lag,
 // checkpoint and parents; per worker its lease count; a bootstrap copy's progress), as a table or, with --json,
 // for scripts. With --plan, one line per task of the plan (a task without a lease table yet is "not started")
-// and the workers of all.
+// and the workers of all. A task run with --on-reject dead-letter (given here too, or in the plan) also shows
+// how many dead letters wait.
 import type { Argv } from 'yargs';
 import { readFleet, readTaskStatus, taskFleetJson } from '../app/fleet-reader.js';
 import { formatFleetStatus } from '../app/fleet-status.js';
@@ -12,6 +13,7 @@ import { fleetProblems, type CheckOptions } from '../app/fleet-check.js';
 import { buildTaskSides } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { defaultTaskName, leaseTableName } from '../config/task-name.js';
+import { buildDeadLetterOptions } from '../deadletter/dead-letter-options.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { checkStreams, taskLabel } from '../plan/check-streams.js';
@@ -65,6 +67,15 @@ export function statusFlags<T>(yargs: Argv<T>) {
       alias: ['kclEndpoint'],
       describe: 'Endpoint of the lease table',
     })
+    .option('on-reject', {
+      type: 'string',
+      choices: ['stop', 'dead-letter'],
+      describe: "As given to replicate: with dead-letter, the count of the task's waiting dead letters too",
+    })
+    .option('dead-letter-table', {
+      type: 'string',
+      describe: 'As given to replicate [default: <lease table>-dead-letters]',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' })
     .option('check', {
       type: 'boolean',
@@ -89,6 +100,8 @@ const TASK_FLAGS = [
   'dest-region',
   'lease-region',
   'lease-endpoint',
+  'on-reject',
+  'dead-letter-table',
   ...(['source', 'dest', 'lease'] as const).flatMap((side) =>
     ['profile', 'role-arn', 'external-id'].map((name) => `${side}-${name}`),
   ),
@@ -126,7 +139,11 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       tableName: leaseTableName(taskName),
       credentials,
     };
-    const status = await readFleet(location, logger, commandSessionName('status'));
+    const deadLetters = buildDeadLetterOptions(
+      { onReject: args['on-reject'], deadLetterTable: args['dead-letter-table'] },
+      location.tableName,
+    );
+    const status = await readFleet(location, logger, commandSessionName('status'), deadLetters?.tableName);
     if (status === undefined) {
       throw new ConfigError(
         `no lease table ${location.tableName} in ${where(location)}: check --task-name and --lease-region (has a worker of this task run yet?)`,
@@ -178,7 +195,13 @@ async function statusOfPlan(
     statuses.push(
       await readTaskStatus(
         common,
-        () => readFleet(sides.lease, logger, commandSessionName('status')),
+        () =>
+          readFleet(
+            sides.lease,
+            logger,
+            commandSessionName('status'),
+            buildDeadLetterOptions(task.flags, sides.lease.tableName)?.tableName,
+          ),
         logger,
       ),
     );

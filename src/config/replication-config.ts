@@ -9,6 +9,11 @@ import {
   type KnownProfiles,
 } from './credential-source.js';
 import { buildRuleOptions, type RuleFlags, type RuleOptions } from '../rules/rule-options.js';
+import {
+  buildDeadLetterOptions,
+  type DeadLetterOptions,
+  type RejectFlags,
+} from '../deadletter/dead-letter-options.js';
 import { checkEndpoint, checkRange } from './flag-checks.js';
 import { plainTableName } from './table-arn.js';
 import { tableLocations, type TableFlags, type TableLocation } from './table-locations.js';
@@ -70,6 +75,8 @@ export interface ReplicationConfig extends TaskSides {
   readonly stallTimeoutMs: number;
   /** Filter, transform and TTL rules; undefined: every change is written as it is. */
   readonly rules: RuleOptions | undefined;
+  /** `--on-reject dead-letter`: where refused changes go; undefined: a refusal stops the shard. */
+  readonly deadLetters: DeadLetterOptions | undefined;
 }
 
 export interface TaskFlags extends TableFlags {
@@ -85,7 +92,7 @@ export interface TaskFlags extends TableFlags {
   readonly copyTags?: boolean | undefined;
 }
 
-export interface ReplicationFlags extends TaskFlags, RuleFlags {
+export interface ReplicationFlags extends TaskFlags, RuleFlags, RejectFlags {
   readonly workerId: string;
   readonly startPosition: StartPosition;
   readonly batchSize: number;
@@ -195,6 +202,7 @@ export function buildReplicationConfig(
     metricsHost: flags.metricsHost,
     stallTimeoutMs,
     rules: buildRuleOptions(flags),
+    deadLetters: buildDeadLetterOptions(flags, sides.lease.tableName),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ReplicatorEvents {
   };
   /** Changes of a flush that a destination's filter (or a transform returning null) kept out. */
   'records.filtered': { shardId: string; destination: string; count: number };
+  /** Changes of a flush stored in the task's dead-letter table (refused, or behind a refused change of their key). */
+  'records.dead-lettered': { shardId: string; count: number };
   /** Deletes made by the source's TTL in a batch read, and what --ttl-deletes does with them. */
   'ttl.deletes': { shardId: string; count: number; action: 'replicated' | 'skipped' };
   'write.retried': { table: string; reason: string; attempt: number; items: number; delayMs: number };

@@ -45,6 +45,7 @@ export class ReplicatorMetrics {
   readonly #applied: Counter;
   readonly #filtered: Counter;
   readonly #ttlDeletes: Counter;
+  readonly #deadLettered: Counter;
   readonly #retries: Counter;
   readonly #flushSeconds: Histogram;
   readonly #leaseChanges: Counter;
@@ -78,6 +79,12 @@ export class ReplicatorMetrics {
       name: 'ddb_replicator_ttl_deletes_total',
       help: "Deletes made by the source's TTL, by what --ttl-deletes does with them (replicated or skipped)",
       labelNames: ['task', 'action'],
+      registers,
+    });
+    this.#deadLettered = new Counter({
+      name: 'ddb_replicator_dead_letters_total',
+      help: 'Changes stored in the dead-letter table (--on-reject dead-letter): refused, or behind a refused change of their key',
+      labelNames: ['task'],
       registers,
     });
     this.#applied = new Counter({
@@ -244,6 +251,7 @@ export class ReplicatorMetrics {
       }),
       events.on('records.filtered', (e) => this.#filtered.inc({ task, destination: e.destination }, e.count)),
       events.on('ttl.deletes', (e) => this.#ttlDeletes.inc({ task, action: e.action }, e.count)),
+      events.on('records.dead-lettered', (e) => this.#deadLettered.inc({ task }, e.count)),
       events.on('write.retried', (e) => this.#retries.inc({ task, side: 'destination', reason: e.reason })),
       events.on('read.retried', (e) => this.#retries.inc({ task, side: 'stream', reason: e.reason })),
       events.on('lease.taken', () => this.#leaseChanges.inc({ task, change: 'taken' })),

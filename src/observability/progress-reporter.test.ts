@@ -172,3 +172,12 @@ describe('planProgressLine', () => {
     assert.equal(Object.keys(line.behind)[0], 't14');
   });
 });
+
+test('the line says how many changes were dead-lettered, only when there are any', () => {
+  assert.equal('deadLetters' in progressLine(snapshot(0, 0), snapshot(1, 1), 1_000), false);
+  const events = new EventBus();
+  const tracker = new ProgressTracker(events);
+  events.emit('records.dead-lettered', { shardId: 's', count: 2 });
+  events.emit('records.dead-lettered', { shardId: 's', count: 1 });
+  assert.equal(progressLine(snapshot(0, 0), tracker.snapshot(), 1_000).deadLetters, 3);
+});

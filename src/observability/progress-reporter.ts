@@ -13,6 +13,8 @@ export interface ProgressLine {
   readonly shards: number;
   readonly maxBehindMs: number | undefined;
   readonly behind: Record<string, number | null>;
+  /** Changes stored in the dead-letter table since the start; shown only when there are any. */
+  readonly deadLetters?: number;
 }
 
 export function progressLine(
@@ -36,6 +38,9 @@ export function progressLine(
     shards: after.shards.length,
     maxBehindMs,
     behind,
+    ...(after.deadLettered === undefined || after.deadLettered === 0
+      ? {}
+      : { deadLetters: after.deadLettered }),
   };
 }
 
@@ -83,6 +88,7 @@ export function planProgressLine(
       itemsWritten: total((s) => s.itemsWritten),
       writeRetries: total((s) => s.writeRetries),
       readRetries: total((s) => s.readRetries),
+      deadLettered: total((s) => s.deadLettered ?? 0),
       shards: all.flatMap((s) => s.shards),
     };
   };

@@ -56,6 +56,7 @@ describe('ProgressTracker', () => {
       itemsWritten: 0,
       writeRetries: 0,
       readRetries: 0,
+      deadLettered: 0,
       shards: [],
     });
   });

@@ -47,6 +47,8 @@ export interface ProgressSnapshot {
   readonly itemsWritten: number;
   readonly writeRetries: number;
   readonly readRetries: number;
+  /** Changes this process stored in the dead-letter table (--on-reject dead-letter). */
+  readonly deadLettered?: number;
   readonly shards: readonly ShardProgress[];
 }
 
@@ -59,6 +61,7 @@ export class ProgressTracker {
   #itemsWritten = 0;
   #writeRetries = 0;
   #readRetries = 0;
+  #deadLettered = 0;
 
   /**
    * `now` is the wall clock the stream's creation times are on (for the lag); `monotonic` times progress, so that
@@ -117,6 +120,7 @@ export class ProgressTracker {
     });
     events.on('write.retried', () => (this.#writeRetries += 1));
     events.on('read.retried', () => (this.#readRetries += 1));
+    events.on('records.dead-lettered', ({ count }) => (this.#deadLettered += count));
     const forget = ({ shardId }: { shardId: string }): void => {
       this.#shards.delete(shardId);
     };
@@ -166,6 +170,7 @@ export class ProgressTracker {
       itemsWritten: this.#itemsWritten,
       writeRetries: this.#writeRetries,
       readRetries: this.#readRetries,
+      deadLettered: this.#deadLettered,
       shards,
     };
   }

@@ -86,6 +86,8 @@ export function mergeEntry(
     excludeAttributes: pick(entry.excludeAttributes, d.excludeAttributes),
     renameAttributes: pick(entry.renameAttributes, d.renameAttributes),
     ttlDeletes: pick(entry.ttlDeletes, d.ttlDeletes),
+    onReject: pick(entry.onReject, d.onReject),
+    deadLetterTable: pick(entry.deadLetterTable, d.deadLetterTable),
   });
   return {
     index,

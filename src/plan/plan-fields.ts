@@ -42,6 +42,8 @@ export const FLAG_FIELDS: Readonly<Record<string, string>> = {
   '--exclude-attributes': 'excludeAttributes',
   '--rename-attributes': 'renameAttributes',
   '--ttl-deletes': 'ttlDeletes',
+  '--on-reject': 'onReject',
+  '--dead-letter-table': 'deadLetterTable',
 };
 
 /** The seed library's flag spellings (aliases of replicate's) that name a plan field. */

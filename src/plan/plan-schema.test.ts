@@ -94,6 +94,8 @@ test('the task options are exactly PlanTaskOptions', () => {
     excludeAttributes: true,
     renameAttributes: true,
     ttlDeletes: true,
+    onReject: true,
+    deadLetterTable: true,
   };
   assert.deepEqual([...TASK_OPTION_FIELDS].sort(), Object.keys(expected).sort());
 });

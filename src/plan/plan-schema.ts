@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MAX_SEGMENTS } from '../bootstrap/bootstrap-options.js';
 import { STREAM_VIEW_TYPES } from '../config/replication-config.js';
+import { ON_REJECT } from '../deadletter/dead-letter-options.js';
 import type { PlanTaskOptions } from './plan-task.js';
 
 /** Whole-number options and their ranges, as replicate checks them. */
@@ -87,6 +88,8 @@ const taskOptionShape = {
   excludeAttributes: nameList,
   renameAttributes: renameMap,
   ttlDeletes: optional(z.enum(['replicate', 'skip'])),
+  onReject: optional(z.enum(ON_REJECT)),
+  deadLetterTable: text,
 } satisfies Record<keyof PlanTaskOptions, z.ZodType>;
 
 const defaultsSchema = z.strictObject({

@@ -2,7 +2,7 @@
 // state) from each task's lease table as fleet-status.ts reads it, then the fleet's workers over every lease
 // table (a worker of a plan runs many tasks), or the same as JSON. A task whose lease table does not exist yet
 // is "not started", not an error.
-import type { FleetStatus } from '../app/fleet-status.js';
+import { deadLettersText, type FleetStatus } from '../app/fleet-status.js';
 import { copyStatusCell } from '../bootstrap/copy-status.js';
 import { lagText } from '../observability/lag-text.js';
 import type { TableLocation } from '../config/replication-config.js';
@@ -112,6 +112,7 @@ export function formatPlanStatus(tasks: readonly TaskStatus[]): string {
     ...(t.fleet?.failures ?? []).map(
       (f) => `${t.label}: failed on ${f.workerId} ${lagText(f.sinceMs)} ago: ${f.error}`,
     ),
+    ...((t.fleet?.deadLetters ?? 0) > 0 ? [`${t.label}: ${deadLettersText(t.fleet?.deadLetters ?? 0)}`] : []),
   ]);
   return [
     ...columns([['TASK', 'SOURCE -> DESTINATION', 'SHARDS', 'OWNERS', 'LAG', 'COPY', 'STATE'], ...rows]),

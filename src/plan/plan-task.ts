@@ -4,6 +4,7 @@
 // uses). The process-wide settings (worker id, memory budget, write slots, metrics, logs, timings of the fleet)
 // stay flags of the command; the plan holds only what belongs to a table pair.
 import type { StartPosition, TaskFlags } from '../config/replication-config.js';
+import type { OnReject } from '../deadletter/dead-letter-options.js';
 
 /** A task's own settings besides its tables: the `replicate` options that may differ from pair to pair. */
 export interface PlanTaskOptions {
@@ -26,6 +27,10 @@ export interface PlanTaskOptions {
   /** old=new comma-separated, as the flag. */
   readonly renameAttributes?: string | undefined;
   readonly ttlDeletes?: 'replicate' | 'skip' | undefined;
+  /** What a refused change does: stop the shard, or go to the dead-letter table. */
+  readonly onReject?: OnReject | undefined;
+  /** The dead-letter table's name, beside the task's lease table. */
+  readonly deadLetterTable?: string | undefined;
 }
 
 export type PlanTaskFlags = TaskFlags & PlanTaskOptions;

@@ -64,6 +64,57 @@ export async function planDestinationWrites(
   return { requests, puts, deletes: requests.length - puts, ...tally };
 }
 
+export interface RefusedChange {
+  readonly change: ChangeRecord;
+  readonly error: TransformError;
+}
+
+export interface OwnedWrites extends PlannedWrites {
+  /** The source change each request comes from, so that a refused write names the change to dead-letter. */
+  readonly owners: Map<WriteRequest, ChangeRecord>;
+  /** Changes the transform threw on, or whose key it moved illegally: none of their writes is planned. */
+  readonly refused: RefusedChange[];
+}
+
+/**
+ * planDestinationWrites for dead-letter mode: a TransformError refuses its change only, and each request
+ * remembers its change. The same merge as one shared map: a later put wins, a delete never replaces a put.
+ */
+export async function planOwnedWrites(
+  changes: readonly ChangeRecord[],
+  rules: DestinationRules,
+): Promise<OwnedWrites> {
+  const writes = new Map<string, WriteRequest>();
+  const owners = new Map<WriteRequest, ChangeRecord>();
+  const refused: RefusedChange[] = [];
+  const tally: Tally = { filteredOut: 0, ttlReplicated: 0, ttlSkipped: 0 };
+  for (const change of changes) {
+    const own = new Map<string, WriteRequest>();
+    const ownTally: Tally = { filteredOut: 0, ttlReplicated: 0, ttlSkipped: 0 };
+    try {
+      await planKey(change, rules, own, ownTally);
+    } catch (err) {
+      if (!(err instanceof TransformError)) throw err;
+      refused.push({ change, error: err });
+      continue;
+    }
+    tally.filteredOut += ownTally.filteredOut;
+    tally.ttlReplicated += ownTally.ttlReplicated;
+    tally.ttlSkipped += ownTally.ttlSkipped;
+    for (const [text, request] of own) {
+      if (request.PutRequest === undefined && writes.get(text)?.PutRequest !== undefined) continue;
+      const replaced = writes.get(text);
+      if (replaced !== undefined) owners.delete(replaced);
+      writes.set(text, request);
+      owners.set(request, change);
+    }
+  }
+  const requests = [...writes.values()];
+  let puts = 0;
+  for (const request of requests) if (request.PutRequest !== undefined) puts += 1;
+  return { requests, puts, deletes: requests.length - puts, ...tally, owners, refused };
+}
+
 async function planKey(
   change: ChangeRecord,
   rules: DestinationRules,

@@ -34,6 +34,12 @@ export interface WriteOutcome {
   readonly retries: number;
 }
 
+/** A single write the destination refused for good (a validation error), with the error's one line. */
+export interface RefusedWrite {
+  readonly request: WriteRequest;
+  readonly error: WriteFailedError;
+}
+
 export interface TableWriterDeps {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -57,6 +63,11 @@ export interface WriteOptions {
    * answers and retries, and the request slots it leaves free are the next flush's to fill.
    */
   readonly onAllSent?: () => void;
+  /**
+   * Dead-letter mode: a write the destination refuses with a validation error (isolated by bisection) is added
+   * here instead of failing the write; every other error still fails it.
+   */
+  readonly refused?: RefusedWrite[];
 }
 
 /** What every batch of one flush shares. */
@@ -64,6 +75,7 @@ interface FlushScope {
   readonly signal: AbortSignal;
   readonly deadlines: RequestDeadlines;
   readonly beforeSend: WriteOptions['beforeSend'];
+  readonly refused: RefusedWrite[] | undefined;
 }
 
 export class TableWriter {
@@ -111,7 +123,7 @@ export class TableWriter {
         try {
           await this.#writeBatch(
             batch,
-            { signal, deadlines, beforeSend: options.beforeSend },
+            { signal, deadlines, beforeSend: options.beforeSend, refused: options.refused },
             stats,
             firstSent,
           );
@@ -170,6 +182,13 @@ export class TableWriter {
           await this.#writeBatch(pending.slice(0, half), flush, stats);
           await this.#writeBatch(pending.slice(half), flush, stats);
           return;
+        }
+        if (verdict.kind === 'fatal' && verdict.reason === 'validation' && flush.refused !== undefined) {
+          const request = pending[0];
+          if (request !== undefined) {
+            flush.refused.push({ request, error: this.#fatal(err, 'validation', pending) });
+            return;
+          }
         }
         if (verdict.kind !== 'retriable') {
           throw this.#fatal(err, verdict.kind === 'fatal' ? verdict.reason : 'programmer', pending);
