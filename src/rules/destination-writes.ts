@@ -228,8 +228,25 @@ async function transformed(image: Item, record: ChangeRecord, rules: Destination
     eventName: record.eventName,
     oldImage: record.oldImage,
   };
-  const out = callTransform(transform, image, context, JSON.stringify(record.keys));
+  // The key is described only when the call fails: no JSON per record on the way.
+  const out = callTransform(transform, image, context, () => JSON.stringify(record.keys));
   return out instanceof Promise ? await out : out;
+}
+
+/**
+ * Whether each destination key value plainly equals the source key's (what a transform that leaves the key alone,
+ * and a rename, hand on): the common case, checked without encoding either key.
+ */
+function sameValues(key: Item, sourceKeys: Item, rules: DestinationRules): boolean {
+  for (const name of rules.sourceKeyAttributes) {
+    const value = key[rules.keyRenames.get(name) ?? name];
+    const source = sourceKeys[name];
+    if (value === source) continue;
+    // Same text is the same key; anything else (binary, a number spelt otherwise) takes the full comparison.
+    if (value?.S !== undefined ? value.S !== source?.S : value?.N === undefined || value.N !== source?.N)
+      return false;
+  }
+  return true;
 }
 
 function renamedKey(keys: Item, rules: DestinationRules): Item {
@@ -254,7 +271,7 @@ function destinationKey(image: Item, record: ChangeRecord, rules: DestinationRul
     }
     key[name] = value;
   }
-  if (!rules.changesKey && rules.transform !== undefined) {
+  if (!rules.changesKey && rules.transform !== undefined && !sameValues(key, record.keys, rules)) {
     const expected = renamedKey(record.keys, rules);
     if (itemKey(expected, rules.destinationKeyAttributes) !== itemKey(key, rules.destinationKeyAttributes)) {
       throw new TransformError(
