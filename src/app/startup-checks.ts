@@ -234,8 +234,9 @@ export async function checkTables(
   const expected =
     deps.expectedDestinationKey === undefined ? sourceKeys : deps.expectedDestinationKey(sourceKeys);
   if (expected !== undefined && !sameKeySchema(expected, destinationKeys)) {
-    const renamed =
-      expected === sourceKeys ? '' : ` (renamed by --rename-attributes: ${formatKeySchema(expected)})`;
+    const renamed = sameKeySchema(expected, sourceKeys)
+      ? ''
+      : ` (renamed by --rename-attributes: ${formatKeySchema(expected)})`;
     throw new ConfigError(
       `key schemas differ: source table ${source.tableName} has (${formatKeySchema(sourceKeys)})${renamed} but destination table ${destination.tableName} has (${formatKeySchema(destinationKeys)}); create the destination with the ${renamed === '' ? "source's" : 'renamed'} key schema`,
     );
