@@ -12,6 +12,7 @@ import { buildTaskSides, type TaskSides } from '../config/replication-config.js'
 import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
 import { parseTableArn } from '../config/table-arn.js';
 import { ConfigError } from '../errors/replicator-error.js';
+import { buildDeadLetterOptions, ON_REJECT } from '../deadletter/dead-letter-options.js';
 import { parseStreamArn } from '../iam/aws-arns.js';
 import type { IamFeature } from '../iam/iam-permissions.js';
 import { planPolicySet } from '../iam/plan-policy-set.js';
@@ -43,6 +44,8 @@ const TASK_FLAGS = [
   'lease-role-arn',
   'lease-external-id',
   'source-stream-arn',
+  // One table name for every task would mix their keys: a plan names it per entry (as replicate --plan refuses it).
+  'dead-letter-table',
 ] as const;
 
 export function policyFlags<T>(yargs: Argv<T>) {
@@ -91,6 +94,16 @@ export function policyFlags<T>(yargs: Argv<T>) {
       default: false,
       describe: 'Also cover --copy-tags (with --create-dest-table)',
     })
+    .option('on-reject', {
+      choices: ON_REJECT,
+      describe:
+        "Also cover --on-reject dead-letter: the dead-letter table beside the lease table (a worker's, dead-letters list|replay|purge and status --on-reject dead-letter) [default: stop; with --plan, for entries that do not say]",
+    })
+    .option('dead-letter-table', {
+      type: 'string',
+      describe:
+        'With --on-reject dead-letter: the dead-letter table, as replicate names it [default: <lease table>-dead-letters]',
+    })
     .option('lookup', {
       type: 'boolean',
       default: true,
@@ -126,9 +139,15 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
       profiles,
     );
     const source = sourceTable(args, config);
+    // The table replicate --on-reject dead-letter would use, named by the same function.
+    const deadLetters = buildDeadLetterOptions(
+      { onReject: args['on-reject'], deadLetterTable: args['dead-letter-table'] },
+      config.lease.tableName,
+    );
     const set = policySet({
       setup: args.setup,
-      features: features(args),
+      features: [...features(args), ...(deadLetters === undefined ? [] : ['dead-letter' as const])],
+      deadLetterTable: deadLetters?.tableName,
       sourceRegion: config.source.region,
       tables: {
         source: { region: config.source.region, table: source.table },
@@ -172,6 +191,7 @@ async function planPolicy(file: string, args: PolicyArgs, logger: Logger): Promi
     createDestTable: args['create-dest-table'],
     copyTags: args['copy-tags'],
     features: args.verify ? ['verify', 'repair'] : [],
+    onReject: args['on-reject'],
   });
   const set = planPolicySet({
     file,

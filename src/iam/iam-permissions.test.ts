@@ -34,11 +34,18 @@ test('each feature and each resource has permissions; the base covers every reso
       `${feature} has no permission`,
     );
   }
-  // The table list is a plan's alone: only its globs list tables.
-  for (const resource of IAM_RESOURCES.filter((r) => r !== 'table-list')) {
+  // The table list is a plan's alone: only its globs list tables; the dead-letter table only --on-reject
+  // dead-letter's.
+  for (const resource of IAM_RESOURCES.filter((r) => r !== 'table-list' && r !== 'dead-letter-table')) {
     assert.ok(actionsFor(BASE_FEATURES, resource).length > 0, `${resource} has nothing in the base`);
   }
   assert.deepEqual(actionsFor(BASE_FEATURES, 'table-list'), []);
+  assert.deepEqual(actionsFor(BASE_FEATURES, 'dead-letter-table'), []);
+  assert.deepEqual(
+    IAM_PERMISSIONS.filter((p) => p.resource === 'dead-letter-table').flatMap((p) => p.features),
+    IAM_PERMISSIONS.filter((p) => p.resource === 'dead-letter-table').map(() => 'dead-letter'),
+    'the dead-letter table is --on-reject dead-letter’s alone',
+  );
 });
 
 test('what the commands call: the actions the code sends, per resource', () => {
@@ -94,6 +101,31 @@ test('what the commands call: the actions the code sends, per resource', () => {
   ]);
   for (const resource of IAM_RESOURCES.filter((r) => r !== 'source-table' && r !== 'table-list')) {
     assert.deepEqual(actionsFor(['plan-glob', 'enable-stream'], resource), [], resource);
+  }
+  // --on-reject dead-letter (dead-letter-store.ts): a worker creates and describes the table (ensureTable), counts
+  // it (Scan COUNT), puts refused changes, queries a key (hasKey) and scans its keys when a shard starts;
+  // `dead-letters` describes it (exists), list/purge scan it (all), replay scans keys and queries each (ofKey),
+  // replay and purge delete; status counts it (Scan COUNT). Replay also writes to the destination after reading
+  // its key schema, and with rules the source's description.
+  assert.deepEqual(actionsFor(['dead-letter'], 'dead-letter-table'), [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:DeleteItem',
+  ]);
+  assert.deepEqual(actionsFor(['dead-letter'], 'destination-table'), [
+    'dynamodb:DescribeTable',
+    'dynamodb:BatchWriteItem',
+  ]);
+  assert.deepEqual(actionsFor(['dead-letter'], 'source-table'), ['dynamodb:DescribeTable']);
+  assert.deepEqual(actionsFor(['dead-letter'], 'lease-table'), [], 'dead-letters reads no lease');
+  for (const resource of ['source-stream', 'table-list'] as const) {
+    assert.deepEqual(actionsFor(['dead-letter'], resource), [], resource);
+  }
+  for (const feature of IAM_FEATURES.filter((f) => f !== 'dead-letter')) {
+    assert.deepEqual(actionsFor([feature], 'dead-letter-table'), [], feature);
   }
 });
 

@@ -3,11 +3,13 @@
 // their statements from this list alone, so they cannot drift apart; tests/integration/policy-coverage.test.ts
 // fails when a command calls an action that is not here. An action belongs to one resource; the one action that
 // names no table at all (ListTables) is on the `table-list` resource, "*", because IAM accepts nothing narrower.
+import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 
 /**
  * What a policy can be asked to cover: `replicate` and `status` always, the rest by `policy`'s flags; a plan's
- * entries add theirs (`bootstrap`, `createTable`, `copyTags`), and `plan-glob` and `enable-stream` come from the
- * plan alone.
+ * entries add theirs (`bootstrap`, `createTable`, `copyTags`, `onReject: dead-letter`), and `plan-glob` and
+ * `enable-stream` come from the plan alone. `dead-letter` (`--on-reject dead-letter`) covers a worker's dead-letter
+ * table, the `dead-letters` command and `status --on-reject dead-letter`.
  */
 export const IAM_FEATURES = [
   'replicate',
@@ -19,6 +21,7 @@ export const IAM_FEATURES = [
   'copy-tags',
   'plan-glob',
   'enable-stream',
+  'dead-letter',
 ] as const;
 export type IamFeature = (typeof IAM_FEATURES)[number];
 
@@ -30,6 +33,7 @@ export const IAM_RESOURCES = [
   'source-stream',
   'destination-table',
   'lease-table',
+  'dead-letter-table',
   'table-list',
 ] as const;
 export type IamResource = (typeof IAM_RESOURCES)[number];
@@ -46,8 +50,8 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'source-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'bootstrap', 'verify', 'plan-glob', 'enable-stream'],
-    why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size; a plan's look at the stream of each table a glob selects or enableStream names",
+    features: ['replicate', 'bootstrap', 'verify', 'plan-glob', 'enable-stream', 'dead-letter'],
+    why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size; a plan's look at the stream of each table a glob selects or enableStream names; `dead-letters replay`'s rules (key schema and view type)",
   },
   {
     resource: 'source-table',
@@ -100,14 +104,14 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'destination-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'bootstrap', 'verify', 'create-dest-table'],
-    why: 'startup checks (the table exists with the same key schema); a new table is waited for until active',
+    features: ['replicate', 'bootstrap', 'verify', 'create-dest-table', 'dead-letter'],
+    why: 'startup checks (the table exists with the same key schema); a new table is waited for until active; `dead-letters replay` reads its key schema',
   },
   {
     resource: 'destination-table',
     action: 'dynamodb:BatchWriteItem',
-    features: ['replicate', 'bootstrap', 'repair'],
-    why: 'writes each change (a put of the new image or a delete), the copied items and the repairs',
+    features: ['replicate', 'bootstrap', 'repair', 'dead-letter'],
+    why: 'writes each change (a put of the new image or a delete), the copied items, the repairs and the replayed dead letters',
   },
   {
     resource: 'destination-table',
@@ -188,6 +192,42 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     why: "records each shard's position in one transaction (TransactWriteItems) with a check of the copy's control item",
   },
   {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:CreateTable',
+    features: ['dead-letter'],
+    why: 'creates the dead-letter table at the first start of a worker with --on-reject dead-letter (not needed when it is created beforehand: hash key pk, range key sk, both type S)',
+  },
+  {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['dead-letter'],
+    why: 'a worker finds the dead-letter table and waits until it is active; `dead-letters` checks that it exists',
+  },
+  {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:PutItem',
+    features: ['dead-letter'],
+    why: 'a worker stores each refused change (and every later change of its key)',
+  },
+  {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:Query',
+    features: ['dead-letter'],
+    why: "a worker checks that a key still has dead letters before putting its change aside; `dead-letters replay` reads each key's dead letters in order",
+  },
+  {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:Scan',
+    features: ['dead-letter'],
+    why: 'a worker counts the dead letters at start and reads their keys when a shard starts; `dead-letters list`, `replay` and `purge` read them; `status --on-reject dead-letter` counts them',
+  },
+  {
+    resource: 'dead-letter-table',
+    action: 'dynamodb:DeleteItem',
+    features: ['dead-letter'],
+    why: 'removes each dead letter once `dead-letters replay` has written it, and every one `dead-letters purge` removes',
+  },
+  {
     resource: 'table-list',
     action: 'dynamodb:ListTables',
     features: ['plan-glob'],
@@ -218,6 +258,7 @@ export const FEATURE_LABELS: Record<IamFeature, string> = {
   'copy-tags': '`--copy-tags`',
   'plan-glob': "a plan's glob",
   'enable-stream': '`enableStream: true`',
+  'dead-letter': '`--on-reject dead-letter`',
 };
 
 /** How the README names a resource, and the form of its ARN. */
@@ -232,6 +273,11 @@ export const RESOURCE_LABELS: Record<
     name: 'lease table',
     arn: '…:table/DynamoDBCrossRegionReplication<task>',
     where: "in the lease region and the lease side's account",
+  },
+  'dead-letter-table': {
+    name: 'dead-letter table',
+    arn: `…:table/${deadLetterTableName('DynamoDBCrossRegionReplication<task>')}`,
+    where: 'beside the lease table, or the table `--dead-letter-table` names there',
   },
   'table-list': { name: 'table list', arn: '*', where: 'ListTables names no table' },
 };

@@ -5,6 +5,7 @@
 // external ids as a condition). An action is granted on exactly the ARNs of the tasks whose features need it, so
 // actions that not every task needs (a plan entry's createTable or enableStream) get statements of their own.
 // Actions come from IAM_PERMISSIONS only.
+import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 import { streamArn, tableArn } from './aws-arns.js';
 import {
   BASE_FEATURES,
@@ -43,13 +44,19 @@ export interface PolicyTask extends AccountInputs {
   /** The features asked for; replicate and status are always covered. */
   readonly features: readonly IamFeature[];
   readonly tables: Readonly<Record<PolicySide, PolicyTable>>;
+  /**
+   * `--on-reject dead-letter`'s table, beside the lease table (its region, account and credentials), as
+   * buildDeadLetterOptions names it; undefined: `<lease table>-dead-letters`. Granted only with the `dead-letter`
+   * feature.
+   */
+  readonly deadLetterTable?: string | undefined;
 }
 
 /** The resources each side's credentials act on, in the order statements are printed. */
 export const SIDE_RESOURCES: Record<PolicySide, readonly IamResource[]> = {
   source: ['source-table', 'source-stream', 'table-list'],
   destination: ['destination-table'],
-  lease: ['lease-table'],
+  lease: ['lease-table', 'dead-letter-table'],
 };
 
 export const RESOURCE_SIDS: Record<IamResource, string> = {
@@ -57,6 +64,7 @@ export const RESOURCE_SIDS: Record<IamResource, string> = {
   'source-stream': 'SourceStream',
   'destination-table': 'DestinationTable',
   'lease-table': 'LeaseTable',
+  'dead-letter-table': 'DeadLetterTable',
   'table-list': 'ListTables',
 };
 
@@ -79,6 +87,10 @@ export function taskArns(task: PolicyTask): {
       'source-stream': streamArn(at('source')),
       'destination-table': tableArn(at('destination')),
       'lease-table': tableArn(at('lease')),
+      'dead-letter-table': tableArn({
+        ...at('lease'),
+        table: task.deadLetterTable ?? deadLetterTableName(task.tables.lease.table),
+      }),
       'table-list': '*',
     },
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CredentialSource, KnownProfiles } from '../config/credential-source.js';
+import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 import { parsePlan } from '../plan/parse-plan.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { planTasks } from '../plan/plan-tasks.js';
@@ -40,6 +41,8 @@ interface EntryShape {
   readonly createTable: boolean;
   readonly copyTags: boolean;
   readonly bootstrap: boolean;
+  /** onReject: dead-letter (a named table: deadLetterTable too). */
+  readonly deadLetter?: false | 'default' | 'named';
   readonly destination?: string;
 }
 
@@ -72,6 +75,8 @@ function entryYaml(e: EntryShape, index: number): string {
     ...(e.taskName === undefined ? [] : [`    taskName: "${e.taskName}"`]),
     ...(e.enableStream ? ['    enableStream: true'] : []),
     ...(e.bootstrap ? ['    bootstrap: true'] : []),
+    ...(e.deadLetter === 'default' || e.deadLetter === 'named' ? ['    onReject: dead-letter'] : []),
+    ...(e.deadLetter === 'named' ? [`    deadLetterTable: refused-${index}`] : []),
   ].join('\n');
 }
 
@@ -97,14 +102,20 @@ function* entryShapes(): Generator<EntryShape> {
         [true, true],
       ] as const) {
         for (const bootstrap of [false, true]) {
-          yield {
-            source,
-            ...(taskName === undefined ? {} : { taskName }),
-            enableStream,
-            createTable,
-            copyTags,
-            bootstrap,
-          };
+          // Dead letters with every source and credentials, not with every option (the options are independent).
+          const deadLetters: readonly EntryShape['deadLetter'][] =
+            enableStream || createTable ? [false] : [false, 'default', 'named'];
+          for (const deadLetter of deadLetters) {
+            yield {
+              source,
+              ...(taskName === undefined ? {} : { taskName }),
+              enableStream,
+              createTable,
+              copyTags,
+              bootstrap,
+              deadLetter,
+            };
+          }
         }
       }
     }
@@ -147,6 +158,7 @@ function* everyCase(): Generator<Case> {
           createTable: !shape.createTable,
           copyTags: false,
           bootstrap: !shape.bootstrap,
+          deadLetter: shape.deadLetter === false ? 'default' : false,
         };
         yield build(
           planOf([named, shape], credentials),
@@ -164,6 +176,7 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'table-list': 'source',
   'destination-table': 'destination',
   'lease-table': 'lease',
+  'dead-letter-table': 'lease',
 };
 
 /** The ARN a task's policies name for a resource. */
@@ -175,6 +188,8 @@ function arnOf(set: PlanPolicySet, index: number, resource: IamResource): string
     'source-stream': r.sourceStream,
     'destination-table': r.destinationTable,
     'lease-table': r.leaseTable,
+    // Named only for a task with dead letters (no action is granted on it otherwise).
+    'dead-letter-table': r.deadLetterTable ?? '(no dead-letter table)',
     'table-list': '*',
   }[resource];
 }
@@ -340,6 +355,117 @@ test('placeholders in the plan’s words, each one in the documents explained; n
   }
 });
 
+test('onReject: dead-letter grants the dead-letter table beside each such task’s lease table, and nothing else does', () => {
+  const c = build(
+    parsePlan(
+      `defaults:
+  source: { region: us-east-1 }
+  destination: { region: eu-west-1 }
+  lease: { region: us-west-2, roleArn: "${LEASE_ROLE}" }
+replications:
+  - source: { table: orders }
+    destination: { table: orders-dr }
+    onReject: dead-letter
+  - source: { table: items }
+    destination: { table: items-dr }
+    onReject: dead-letter
+    deadLetterTable: items-refused
+  - source: { table: plain }
+    destination: { table: plain-dr }
+  - source: { table: "audit-*" }
+    destination: { table: "{name}-copy" }
+    onReject: dead-letter
+  - source: { table: "eu-*" }
+    destination: { table: "{name}" }
+    taskName: "{name}-repl"
+    onReject: dead-letter
+`,
+      'p.yaml',
+    ),
+    { source: '111111111111' },
+    'dead letters',
+  );
+  const lease = (name: string) => `arn:aws:dynamodb:us-west-2:333333333333:table/${name}`;
+  const leaseTable = (i: number) => c.tasks[i]?.sides.lease.tableName ?? '?';
+  assert.deepEqual(
+    c.tasks.map((t) => t.deadLetterTable),
+    [
+      deadLetterTableName(leaseTable(0)),
+      'items-refused',
+      undefined,
+      'DynamoDBCrossRegionReplication*-dead-letters',
+      'DynamoDBCrossRegionReplicationeu-*-repl-dead-letters',
+    ],
+  );
+  assert.deepEqual(
+    c.tasks.map((t) => t.features.includes('dead-letter')),
+    [true, true, false, true, true],
+  );
+  assert.equal(c.set.tasks[2]?.resources.deadLetterTable, undefined);
+  const role = c.set.policies.find((p) => p.attachTo === `role ${LEASE_ROLE}`);
+  const statement = role?.document.Statement.find((s) => s.Sid === 'DeadLetterTable');
+  // The pattern of the glob without a task name covers the other tasks' default-named tables: left out.
+  assert.deepEqual(statement?.Resource, [
+    lease('items-refused'),
+    lease('DynamoDBCrossRegionReplication*-dead-letters'),
+  ]);
+  assert.deepEqual(statement?.Action, actionsFor(['dead-letter'], 'dead-letter-table'));
+  for (const table of [
+    deadLetterTableName(leaseTable(0)),
+    'items-refused',
+    'DynamoDBCrossRegionReplicationeu-1-repl-dead-letters',
+  ]) {
+    assert.ok(
+      statement !== undefined && policyAllows(role!.document, 'dynamodb:PutItem', lease(table)),
+      table,
+    );
+  }
+  assert.ok(!policyAllows(role!.document, 'dynamodb:PutItem', lease('items-refused-2')));
+  for (const policy of c.set.policies.filter((p) => p !== role)) {
+    assert.ok(!JSON.stringify(policy.document).includes('dead-letters'), policy.name);
+    assert.ok(!JSON.stringify(policy.document).includes('items-refused'), policy.name);
+  }
+
+  // The command line's --on-reject for entries that do not say; an entry's onReject: stop keeps its own.
+  const plan = parsePlan(
+    `defaults:
+  source: { region: us-east-1 }
+replications:
+  - source: { table: orders }
+    destination: { table: orders-dr }
+  - source: { table: items }
+    destination: { table: items-dr }
+    onReject: stop
+`,
+    'p.yaml',
+  );
+  const given = planPolicyTasks(plan, { ...OPTIONS, onReject: 'dead-letter' });
+  assert.deepEqual(
+    given.map((t) => t.deadLetterTable),
+    [deadLetterTableName(given[0]?.sides.lease.tableName ?? '?'), undefined],
+  );
+  assert.deepEqual(
+    planPolicyTasks(plan, OPTIONS).map((t) => t.deadLetterTable),
+    [undefined, undefined],
+  );
+  // deadLetterTable without onReject: dead-letter is the plan mistake replicate --plan makes of it.
+  assert.throws(
+    () =>
+      planPolicyTasks(
+        parsePlan(
+          `replications:
+  - source: { table: orders, region: us-east-1 }
+    destination: { table: orders-dr }
+    deadLetterTable: refused
+`,
+          'p.yaml',
+        ),
+        OPTIONS,
+      ),
+    /replications\[0\].*deadLetterTable only applies with onReject dead-letter/s,
+  );
+});
+
 test('a plan of one named pair has the policies of that pair alone (the same code)', () => {
   for (const credentials of CREDENTIALS) {
     for (const shape of [...entryShapes()].filter((s) => s.source === 'orders' && !s.enableStream)) {
@@ -351,6 +477,7 @@ test('a plan of one named pair has the policies of that pair alone (the same cod
         features: task.features,
         sourceRegion: 'us-east-1',
         tables: task.tables,
+        deadLetterTable: task.deadLetterTable,
         credentials: {
           source: credentialsOf(task, 'source'),
           destination: credentialsOf(task, 'destination'),

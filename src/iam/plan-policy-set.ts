@@ -54,6 +54,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
       features: task.features,
       sourceRegion: source.region,
       tables: task.tables,
+      deadLetterTable: task.deadLetterTable,
       credentials: {
         source: source.credentials ?? DEFAULT_CREDENTIALS,
         destination: destination.credentials ?? DEFAULT_CREDENTIALS,
@@ -77,6 +78,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
         sourceStream: arns['source-stream'],
         destinationTable: arns['destination-table'],
         leaseTable: arns['lease-table'],
+        ...(task.features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
       },
     };
   });

@@ -8,6 +8,7 @@
 import { buildTaskSides, type TaskFlags, type TaskSides } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { LEASE_TABLE_PREFIX, leaseTableName } from '../config/task-name.js';
+import { buildDeadLetterOptions, type OnReject } from '../deadletter/dead-letter-options.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { mergeEntry, NAME_PLACEHOLDER, taskFlags, type MergedEntry } from '../plan/plan-entry.js';
 import { entryLabel, planError, type PlanMistake } from '../plan/plan-error.js';
@@ -27,6 +28,8 @@ export interface PlanPolicyOptions extends PlanEnvironment {
   readonly copyTags: boolean;
   /** Further features for every task (verify, repair). */
   readonly features: readonly IamFeature[];
+  /** The command line's --on-reject: every task's unless its entry says (as replicate --plan applies it). */
+  readonly onReject?: OnReject | undefined;
 }
 
 export interface PlanPolicyTask {
@@ -39,6 +42,8 @@ export interface PlanPolicyTask {
   /** The account of a source table the plan names by ARN. */
   readonly sourceAccount: string | undefined;
   readonly features: readonly IamFeature[];
+  /** With `onReject: dead-letter`: the dead-letter table beside the lease table (a glob's by pattern). */
+  readonly deadLetterTable: string | undefined;
   /**
    * A glob's lease tables under the default task name (the MD5 of the pair, which no pattern of table names can
    * predict): named by the lease table prefix alone.
@@ -84,13 +89,16 @@ export function planPolicyTasks(plan: Plan, options: PlanPolicyOptions): PlanPol
         },
         taskName: taskName ?? '*',
       };
+      const deadLetters = deadLettersOf(label, entry.options, sides, options, mistakes);
+      if (deadLetters === false) return;
       tasks.push({
         label,
         selectedBy: 'glob',
         sides,
         tables: tablesOf(sides, pattern),
         sourceAccount: undefined,
-        features: featuresOf(entry, sides, entry.options.bootstrap, options),
+        features: featuresOf(entry, sides, entry.options.bootstrap, options, deadLetters),
+        deadLetterTable: deadLetters,
         leaseByPrefix: taskName === undefined,
       });
     }
@@ -129,15 +137,42 @@ function resolvedTask(
   const label = entryLabel(entry.index, entry.table, selected);
   const sides = sidesOf(label, task.flags, options, mistakes);
   if (sides === undefined) return undefined;
+  const deadLetters = deadLettersOf(label, task.flags, sides, options, mistakes);
+  if (deadLetters === false) return undefined;
   return {
     label,
     selectedBy: task.selectedBy,
     sides,
     tables: tablesOf(sides, plainTableName(sides.source.tableName)),
     sourceAccount: parseTableArn(sides.source.tableName)?.account,
-    features: featuresOf(entry, sides, task.flags.bootstrap, options),
+    features: featuresOf(entry, sides, task.flags.bootstrap, options, deadLetters),
+    deadLetterTable: deadLetters,
     leaseByPrefix: false,
   };
+}
+
+/**
+ * The task's dead-letter table as replicate --plan names it (buildDeadLetterOptions: the entry's onReject, else the
+ * command line's; the entry's deadLetterTable, else `<lease table>-dead-letters`), undefined with onReject stop,
+ * false after a mistake.
+ */
+function deadLettersOf(
+  label: string,
+  own: { readonly onReject?: OnReject | undefined; readonly deadLetterTable?: string | undefined },
+  sides: TaskSides,
+  options: PlanPolicyOptions,
+  mistakes: PlanMistake[],
+): string | undefined | false {
+  try {
+    return buildDeadLetterOptions(
+      { onReject: own.onReject ?? options.onReject, deadLetterTable: own.deadLetterTable },
+      sides.lease.tableName,
+    )?.tableName;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    mistakes.push({ where: label, what: inPlanWords(err.message) });
+    return false;
+  }
 }
 
 /** A task's sides by buildTaskSides, or its mistake in the plan's words (a glob's table named by the glob). */
@@ -189,6 +224,7 @@ function featuresOf(
   sides: TaskSides,
   bootstrap: boolean | undefined,
   options: PlanPolicyOptions,
+  deadLetterTable: string | undefined,
 ): IamFeature[] {
   const asked: [boolean, IamFeature][] = [
     [bootstrap === true || options.bootstrap, 'bootstrap'],
@@ -196,6 +232,7 @@ function featuresOf(
     [sides.createDestTable?.copyTags === true, 'copy-tags'],
     [entry.glob, 'plan-glob'],
     [entry.enableStream, 'enable-stream'],
+    [deadLetterTable !== undefined, 'dead-letter'],
   ];
   return [...options.features, ...asked.flatMap(([on, feature]) => (on ? [feature] : []))];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CredentialSource } from '../config/credential-source.js';
+import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 import { parseStreamArn } from './aws-arns.js';
 import {
   actionsFor,
@@ -47,6 +48,8 @@ const FEATURE_SETS: readonly (readonly IamFeature[])[] = [
   ['create-dest-table', 'copy-tags'],
   ['bootstrap', 'verify', 'repair'],
   ['bootstrap', 'verify', 'repair', 'create-dest-table', 'copy-tags'],
+  ['dead-letter'],
+  ['bootstrap', 'verify', 'repair', 'create-dest-table', 'copy-tags', 'dead-letter'],
 ];
 
 const CREDENTIALS: readonly Record<PolicySide, CredentialSource>[] = [
@@ -88,6 +91,7 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'source-stream': 'source',
   'destination-table': 'destination',
   'lease-table': 'lease',
+  'dead-letter-table': 'lease',
   'table-list': 'source',
 };
 
@@ -108,7 +112,10 @@ function policyName(given: PolicyInputs, side: PolicySide): string {
   return first === 'source' ? 'replicator' : `${first}-credentials`;
 }
 
-/** The ARN (or pattern) the set declares for a resource. */
+/**
+ * The ARN (or pattern) the set declares for a resource; the dead-letter table, declared only with the feature,
+ * else where it would be (beside the lease table), for checking that nothing names it.
+ */
 function declaredArn(set: PolicySet, resource: IamResource): string {
   const r = set.resources;
   return {
@@ -116,6 +123,9 @@ function declaredArn(set: PolicySet, resource: IamResource): string {
     'source-stream': r.sourceStream,
     'destination-table': r.destinationTable,
     'lease-table': r.leaseTable,
+    'dead-letter-table':
+      r.deadLetterTable ??
+      r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${deadLetterTableName(t)}`),
     'table-list': '*',
   }[resource];
 }
@@ -177,7 +187,7 @@ test('whoever acts on a side is allowed exactly what the features need there, on
       );
       assert.deepEqual(
         holders.map((p) => p.name),
-        [policy.name],
+        actionsFor(features, resource).length === 0 ? [] : [policy.name],
         `${resource}: only whoever acts on it`,
       );
       assert.deepEqual(
@@ -194,6 +204,7 @@ const SIDS: Record<IamResource, string> = {
   'source-stream': 'SourceStream',
   'destination-table': 'DestinationTable',
   'lease-table': 'LeaseTable',
+  'dead-letter-table': 'DeadLetterTable',
   'table-list': 'ListTables',
 };
 
@@ -228,6 +239,57 @@ test('each feature adds exactly its actions', () => {
     ),
     ['dynamodb:Scan', 'dynamodb:BatchGetItem'],
   );
+});
+
+test('--on-reject dead-letter: the dead-letter table beside the lease table, with its credentials, only then', () => {
+  const lease = { region: 'eu-central-1', table: 'DynamoDBCrossRegionReplicationtask1' };
+  const tables = { ...inputs().tables, lease };
+  const credentials = { source: {}, destination: { roleArn: DEST_ROLE }, lease: { roleArn: LEASE_ROLE } };
+  const without = policySet(inputs({ tables, credentials }));
+  assert.equal(without.resources.deadLetterTable, undefined);
+  assert.ok(
+    !JSON.stringify(without.policies.map((p) => p.document)).includes('dead-letters'),
+    'no statement names the dead-letter table',
+  );
+  assert.ok(without.policies.every((p) => p.document.Statement.every((s) => s.Sid !== 'DeadLetterTable')));
+  const leaseOnly = (set: PolicySet) => set.policies.find((p) => p.attachTo === `role ${LEASE_ROLE}`);
+  const withDefault = policySet(inputs({ tables, credentials, features: ['dead-letter'] }));
+  const arn = `arn:aws:dynamodb:eu-central-1:333333333333:table/${deadLetterTableName(lease.table)}`;
+  assert.equal(withDefault.resources.deadLetterTable, arn);
+  assert.equal(
+    arn,
+    'arn:aws:dynamodb:eu-central-1:333333333333:table/DynamoDBCrossRegionReplicationtask1-dead-letters',
+  );
+  const statement = leaseOnly(withDefault)?.document.Statement.find((s) => s.Sid === 'DeadLetterTable');
+  assert.deepEqual(statement, {
+    Sid: 'DeadLetterTable',
+    Effect: 'Allow',
+    Action: [
+      'dynamodb:CreateTable',
+      'dynamodb:DescribeTable',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:DeleteItem',
+    ],
+    Resource: arn,
+  });
+  assert.ok(withDefault.notes.some((n) => n.includes('dead-letter table can be left out')));
+  const named = policySet(
+    inputs({ tables, credentials, features: ['dead-letter'], deadLetterTable: 'refused-orders' }),
+  );
+  assert.equal(
+    named.resources.deadLetterTable,
+    'arn:aws:dynamodb:eu-central-1:333333333333:table/refused-orders',
+  );
+  assert.deepEqual(
+    leaseOnly(named)?.document.Statement.find((s) => s.Sid === 'DeadLetterTable')?.Resource,
+    named.resources.deadLetterTable,
+  );
+  // The other sides get nothing of it.
+  for (const policy of named.policies.filter((p) => p.attachTo !== `role ${LEASE_ROLE}`)) {
+    assert.ok(!JSON.stringify(policy.document).includes('refused-orders'), policy.name);
+  }
 });
 
 test('roles: the credentials assume exactly their roles, and each role trusts them', () => {

@@ -37,6 +37,8 @@ export interface PolicySet {
     readonly sourceStream: string;
     readonly destinationTable: string;
     readonly leaseTable: string;
+    /** With the `dead-letter` feature (`--on-reject dead-letter`) only. */
+    readonly deadLetterTable?: string;
   };
   readonly policies: readonly PrintedPolicy[];
   /** Each placeholder that occurs in the documents, with what to put there. */
@@ -72,6 +74,7 @@ export function policySet(inputs: PolicyInputs): PolicySet {
     sourceStream: arns['source-stream'],
     destinationTable: arns['destination-table'],
     leaseTable: arns['lease-table'],
+    ...(features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
   };
   return {
     setup: inputs.setup,
@@ -113,6 +116,11 @@ export function notesFor(
 ): string[] {
   const notes = [
     'dynamodb:CreateTable on the lease table can be left out when the lease table is created beforehand (hash key leaseKey, type S).',
+    ...(features.includes('dead-letter')
+      ? [
+          'dynamodb:CreateTable on the dead-letter table can be left out when it is created beforehand (hash key pk, range key sk, both type S).',
+        ]
+      : []),
     'A table encrypted with a customer managed KMS key also needs permissions on that key (not printed here).',
   ];
   const trusted = policies.some((p) => p.kind === 'trust');

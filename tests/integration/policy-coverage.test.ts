@@ -7,12 +7,15 @@
 // the source table and stream also by their resource-based policies, for the printed principal. The same for a
 // plan: what `policy --plan` prints before anything runs (and before a table its glob selects exists) must allow
 // everything `replicate --plan` (ListTables, enableStream's UpdateTable, createTable, a bootstrap), `verify --plan
-// --repair` and `status --plan` then call, the late table included. An action the code calls that src/iam does
-// not list fails here.
+// --repair` and `status --plan` then call, the late table included. And for `--on-reject dead-letter`: what a
+// worker that dead-letters (a refusal and a throwing transform), `dead-letters list|replay|purge` and `status
+// --on-reject dead-letter` call is allowed by `policy --on-reject dead-letter`, and the policy without it grants
+// nothing on the dead-letter table. An action the code calls that src/iam does not list fails here.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import {
   DeleteItemCommand,
@@ -21,9 +24,11 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { defaultTaskName } from '../../src/config/task-name.js';
+import { EXIT_FAILED } from '../../src/cli/exit-codes.js';
+import { defaultTaskName, leaseTableName } from '../../src/config/task-name.js';
+import { deadLetterTableName } from '../../src/deadletter/dead-letter-item.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
-import { createTable, deleteTableIfExists, type TableKey } from '../../src/local/local-tables.js';
+import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import { policyAllows } from '../../src/iam/policy-allows.js';
 import type { PolicyDocument } from '../../src/iam/policy-set.js';
 import { putItems } from '../support/attribute-items.js';
@@ -47,6 +52,7 @@ import {
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { convergedWhileRunning, runUntilExit } from '../support/run-replicator.js';
 import { StsStandIn } from '../support/sts-stand-in.js';
+import { dropIndex, replaceWithIndexedTable } from '../support/table-with-index.js';
 import { waitFor } from '../support/wait-for.js';
 import { writeBacklog } from '../support/workload.js';
 
@@ -58,7 +64,9 @@ const LOCAL_ARN_PREFIX = 'arn:aws:dynamodb:ddblocal:000000000000:';
 
 interface PrintedSet {
   readonly setup: string;
-  readonly resources: Record<'sourceTable' | 'sourceStream' | 'destinationTable' | 'leaseTable', string>;
+  readonly resources: Record<'sourceTable' | 'sourceStream' | 'destinationTable' | 'leaseTable', string> & {
+    readonly deadLetterTable?: string;
+  };
   readonly policies: readonly { name: string; kind: string; document: PolicyDocument }[];
 }
 
@@ -147,8 +155,12 @@ function policyArn(seen: Seen, fixture: ReplicationFixture, set: PrintedSet): st
   }
   const table = name.slice('table/'.length);
   if (seen.via === 'source' && table === fixture.sourceTable) return resources.sourceTable;
-  if (seen.via === 'source' && table === `DynamoDBCrossRegionReplication${fixture.taskName}`) {
+  if (seen.via === 'source' && table === leaseTableName(fixture.taskName)) {
     return resources.leaseTable;
+  }
+  // Undefined (a resource the policy does not name) for a policy printed without --on-reject dead-letter.
+  if (seen.via === 'source' && table === deadLetterTableName(leaseTableName(fixture.taskName))) {
+    return resources.deadLetterTable;
   }
   if (seen.via === 'destination' && table === fixture.destTable) return resources.destinationTable;
   return undefined;
@@ -527,4 +539,153 @@ test('the policies policy --plan prints beforehand allow every action replicate,
     }
   }
   assert.deepEqual(problems, []);
+});
+
+const THROWS = fileURLToPath(new URL('../../../tests/fixtures/transforms/throws.mjs', import.meta.url));
+
+test('policy --on-reject dead-letter allows what a dead-lettering worker, dead-letters list|replay|purge and status call; without it nothing on the dead-letter table', async (t) => {
+  const fixture = await createFixture({ prefix: 'pold' });
+  const deadLetters = deadLetterTableName(leaseTableName(fixture.taskName));
+  cleanups.push(async () => {
+    await deleteTableIfExists(fixture.source, deadLetters);
+    await fixture.cleanup();
+  });
+  // The destination's index types `group` as S: an item carrying it as N is refused; the transform throws on `bad`.
+  await replaceWithIndexedTable(fixture.destination, fixture.destTable, 'by-group', 'group');
+  const sourceProxy = await OperationRecorder.start(sourceEndpoint());
+  const destProxy = await OperationRecorder.start(destEndpoint());
+  cleanups.push(
+    () => sourceProxy.close(),
+    () => destProxy.close(),
+  );
+  const endpoints = { source: sourceProxy.endpoint, destination: destProxy.endpoint };
+  const args = (extra: readonly string[]) =>
+    through(
+      fixture.args(['--on-reject', 'dead-letter', '--transform', THROWS, ...extra]),
+      sourceProxy,
+      destProxy,
+    );
+  await putItems(fixture.source, fixture.sourceTable, [
+    ...someItems(6, 'good'),
+    { pk: { S: 'refused' }, group: { N: '1' } },
+    { pk: { S: 'throws' }, bad: { BOOL: true } },
+  ]);
+
+  const worker = new ReplicatorProcess(args(['--failover-ms', '3000']));
+  try {
+    await waitFor(
+      'the good items written, the refused and the throwing one dead-lettered',
+      async () => {
+        assert.equal(worker.child.exitCode, null, worker.describe());
+        const [letters, written] = await Promise.all([
+          scanAll(fixture.source, deadLetters).catch(() => []),
+          scanAll(fixture.destination, fixture.destTable),
+        ]);
+        return letters.length === 2 && written.length === 6 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const exit = await worker.stop();
+    assert.equal(exit.code, 0, worker.describe());
+  } finally {
+    await worker.kill();
+  }
+  const command = (action: string) => ['dead-letters', action, ...args([]).slice(1)];
+  const list = await runUntilExit(command('list'));
+  assert.equal(list.code, 0, list.worker.describe());
+  assert.match(list.worker.stdout, /2 dead letters in /);
+  // The fix for the refusal; the transform still throws: one replayed (written, deleted), one still refused.
+  await dropIndex(fixture.destination, fixture.destTable, 'by-group');
+  const replay = await runUntilExit(command('replay'), 60_000);
+  assert.equal(replay.code, EXIT_FAILED, `${replay.worker.stdout}\n${replay.worker.describe()}`);
+  assert.match(replay.worker.stdout, /replayed 1 dead letters/);
+  const purge = await runUntilExit(command('purge'));
+  assert.equal(purge.code, 0, purge.worker.describe());
+  assert.match(purge.worker.stdout, /purged 1 dead letters/);
+  const status = await runUntilExit([
+    'status',
+    ...['--task-name', fixture.taskName, '--lease-region', SOURCE_REGION],
+    ...['--lease-endpoint', sourceProxy.endpoint, '--on-reject', 'dead-letter', '--json'],
+  ]);
+  assert.equal(status.code, 0, status.worker.describe());
+  assert.equal((JSON.parse(status.worker.stdout) as { deadLetters?: number }).deadLetters, 0);
+
+  const seen = distinct([
+    ...sourceProxy.permissions.map((p): Seen => ({ ...p, via: 'source' })),
+    ...destProxy.permissions.map((p): Seen => ({ ...p, via: 'destination' })),
+  ]);
+  const onDeadLetters = new Set(seen.filter((s) => s.resource.endsWith(deadLetters)).map((s) => s.action));
+  // The runs did what the test means to cover (else a policy would pass for lack of requests).
+  for (const action of [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:DeleteItem',
+  ]) {
+    assert.ok(
+      onDeadLetters.has(action),
+      `no ${action} on the dead-letter table: ${[...onDeadLetters].join(', ')}`,
+    );
+  }
+  t.diagnostic(
+    `recorded: ${seen
+      .map((s) => `${s.via}:${s.action}${s.resource.endsWith(deadLetters) ? '(dead letters)' : ''}`)
+      .sort()
+      .join(' ')}`,
+  );
+
+  const common = [
+    ...tableArgs(fixture, endpoints),
+    '--task-name',
+    fixture.taskName,
+    '--no-lookup',
+    '--source-account',
+    SOURCE_ACCOUNT,
+    '--dest-account',
+    DEST_ACCOUNT,
+    '--dest-role-arn',
+    DEST_ROLE,
+  ];
+  const withDeadLetters = await printPolicy([...common, '--on-reject', 'dead-letter']);
+  assert.equal(
+    withDeadLetters.resources.deadLetterTable,
+    `arn:aws:dynamodb:${SOURCE_REGION}:${SOURCE_ACCOUNT}:table/${deadLetters}`,
+  );
+  assert.deepEqual(refused(seen, fixture, withDeadLetters), []);
+
+  // Without --on-reject dead-letter: the same runs are refused on the dead-letter table, and only there.
+  const without = await printPolicy(common);
+  assert.equal(without.resources.deadLetterTable, undefined);
+  const problems = refused(seen, fixture, without);
+  assert.ok(problems.length > 0);
+  assert.deepEqual(
+    problems.filter((p) => !p.includes(deadLetters)),
+    [],
+    'everything else is allowed',
+  );
+  const deadLetterArn = deadLetterTableName(without.resources.leaseTable);
+  assert.equal(deadLetterArn, withDeadLetters.resources.deadLetterTable);
+  for (const policy of without.policies) {
+    for (const action of onDeadLetters) {
+      assert.ok(!policyAllows(policy.document, action, deadLetterArn), `${policy.name} allows ${action}`);
+    }
+  }
+
+  // --dead-letter-table names the table the policy grants, in the lease table's region and account.
+  const named = await printPolicy([
+    ...common,
+    '--on-reject',
+    'dead-letter',
+    '--dead-letter-table',
+    'refused-orders',
+  ]);
+  assert.equal(
+    named.resources.deadLetterTable,
+    `arn:aws:dynamodb:${SOURCE_REGION}:${SOURCE_ACCOUNT}:table/refused-orders`,
+  );
+  const replicator = documentNamed(named, 'replicator');
+  assert.ok(policyAllows(replicator, 'dynamodb:PutItem', named.resources.deadLetterTable ?? ''));
+  assert.ok(!policyAllows(replicator, 'dynamodb:PutItem', deadLetterArn));
 });
