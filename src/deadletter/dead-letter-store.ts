@@ -2,19 +2,17 @@
 // workers: "already being created" is fine), one item per refused change (dead-letter-item.ts). Every call is
 // retried while its errors are retriable: a dead letter not stored would hold its flush's checkpoint back.
 import {
-  CreateTableCommand,
   DeleteItemCommand,
   DescribeTableCommand,
   PutItemCommand,
   QueryCommand,
-  ResourceInUseException,
   ResourceNotFoundException,
   ScanCommand,
-  waitUntilTableExists,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { classifyError } from '../errors/classify-error.js';
+import { ensureTable } from '../util/ensure-table.js';
 import { retrying } from '../util/retry.js';
 import { fromDeadLetterItem, sortKeyOf, toDeadLetterItem, type DeadLetter } from './dead-letter-item.js';
 
@@ -29,39 +27,22 @@ export class DeadLetterStore {
 
   /** Creates the table (pk S, sk S, on demand) if missing and waits until it is active. */
   async ensureTable(signal?: AbortSignal): Promise<{ created: boolean }> {
-    const client = this.#client;
-    const TableName = this.tableName;
-    let created = false;
-    try {
-      await client.send(new DescribeTableCommand({ TableName }), { abortSignal: signal });
-    } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
-      try {
-        await client.send(
-          new CreateTableCommand({
-            TableName,
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'sk', KeyType: 'RANGE' },
-            ],
-            AttributeDefinitions: [
-              { AttributeName: 'pk', AttributeType: 'S' },
-              { AttributeName: 'sk', AttributeType: 'S' },
-            ],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-          { abortSignal: signal },
-        );
-        created = true;
-      } catch (createErr) {
-        if (!(createErr instanceof ResourceInUseException)) throw createErr;
-      }
-    }
-    await waitUntilTableExists(
-      { client, maxWaitTime: 300, minDelay: 1, maxDelay: 5, abortSignal: signal },
-      { TableName },
+    return ensureTable(
+      this.#client,
+      {
+        TableName: this.tableName,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      },
+      signal,
     );
-    return { created };
   }
 
   /** Whether the table exists (status, list on a task that never dead-lettered). */
