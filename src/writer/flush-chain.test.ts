@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SquashBuffer, type Flush } from '../buffer/squash-buffer.js';
+import type { Flush } from '../buffer/squash-buffer.js';
 import { StoppedError } from '../errors/replicator-error.js';
-import type { ChangeRecord } from '../stream/change-record.js';
+import { flushOf, settled } from '../../tests/support/flushes.js';
 import { FlushChain, MAX_FLUSHES_IN_FLIGHT } from './flush-chain.js';
 import type { WriteOutcome } from './table-writer.js';
 
@@ -14,29 +14,6 @@ interface Call {
   readonly succeed: () => void;
   readonly fail: (error: unknown) => void;
 }
-
-let sequence = 0;
-
-function flushOf(...keys: string[]): Flush {
-  const buffer = new SquashBuffer(['pk']);
-  for (const key of keys) {
-    sequence += 1;
-    const record: ChangeRecord = {
-      sequenceNumber: String(sequence),
-      eventName: 'MODIFY',
-      keys: { pk: { S: key } },
-      newImage: { pk: { S: key } },
-      createdAtMs: undefined,
-      sizeBytes: 10,
-    };
-    buffer.add(record);
-  }
-  const flush = buffer.drain();
-  assert.ok(flush !== undefined);
-  return flush;
-}
-
-const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function harness(signal = new AbortController().signal) {
   const calls: Call[] = [];
