@@ -66,6 +66,7 @@ export class ShardPipelines {
       shardId,
       batchSize: config.batchSize,
       pollIntervalMs: config.pollIntervalMs,
+      maxPollIntervalMs: config.maxPollIntervalMs,
       events: this.#events,
       logger,
       withOldImages: deps.rules !== undefined,

@@ -74,6 +74,7 @@ export async function runPlan(
     maxBufferMb: args['max-buffer-mb'],
     failoverMs: args['failover-ms'],
     shardSyncIntervalMs: args['shard-sync-interval-ms'],
+    maxPollIntervalMs: args['max-poll-interval-ms'],
     shutdownTimeoutMs: args['shutdown-timeout-ms'],
     metricsPort: args['metrics-port'],
     metricsHost: args['metrics-host'],

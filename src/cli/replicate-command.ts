@@ -41,6 +41,7 @@ export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationCo
       writeConcurrency: args['write-concurrency'],
       maxBufferMb: args['max-buffer-mb'],
       pollIntervalMs: args['poll-interval-ms'],
+      maxPollIntervalMs: args['max-poll-interval-ms'],
       checkpointIntervalMs: args['checkpoint-interval-ms'],
       failoverMs: args['failover-ms'],
       shardSyncIntervalMs: args['shard-sync-interval-ms'],

@@ -3,7 +3,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
-import { DEFAULT_STALL_TIMEOUT_MS, STREAM_VIEW_TYPES } from '../config/replication-config.js';
+import {
+  DEFAULT_MAX_POLL_INTERVAL_MS,
+  DEFAULT_STALL_TIMEOUT_MS,
+  STREAM_VIEW_TYPES,
+} from '../config/replication-config.js';
 import { credentialFlags } from './credential-flags.js';
 import { planFlag } from './plan-flag.js';
 import { ruleFlags } from './rule-flags.js';
@@ -87,6 +91,12 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       type: 'number',
       default: 100,
       describe: 'Wait before polling a shard that had no new records',
+    })
+    .option('max-poll-interval-ms', {
+      type: 'number',
+      default: DEFAULT_MAX_POLL_INTERVAL_MS,
+      describe:
+        'The longest wait between reads of a shard that stays quiet: the wait doubles from --poll-interval-ms with every empty read (the first change after a quiet spell waits up to this long)',
     })
     .option('checkpoint-interval-ms', {
       type: 'number',

@@ -57,8 +57,10 @@ export interface ReplicationConfig extends TaskSides {
   readonly writeConcurrency: number;
   /** Bytes of stream records held in buffers and flushes at once, over all shards of the worker. */
   readonly maxBufferBytes: number;
-  /** Idle wait between GetRecords calls on a shard that returned nothing. */
+  /** Wait between GetRecords calls on a shard at its tip. */
   readonly pollIntervalMs: number;
+  /** The longest wait between GetRecords calls on a shard that stays quiet (the back-off's cap). */
+  readonly maxPollIntervalMs: number;
   /** Least time between two checkpoint writes of a shard: what a crash may make the next owner replay. */
   readonly checkpointIntervalMs: number;
   /** A lease not renewed for this long is expired and another worker may take it. */
@@ -99,6 +101,8 @@ export interface ReplicationFlags extends TaskFlags, RuleFlags, RejectFlags {
   readonly writeConcurrency: number;
   readonly maxBufferMb: number;
   readonly pollIntervalMs: number;
+  /** Undefined: DEFAULT_MAX_POLL_INTERVAL_MS. */
+  readonly maxPollIntervalMs?: number | undefined;
   readonly checkpointIntervalMs: number;
   readonly failoverMs: number;
   readonly shardSyncIntervalMs: number;
@@ -109,6 +113,9 @@ export interface ReplicationFlags extends TaskFlags, RuleFlags, RejectFlags {
   /** Undefined: DEFAULT_STALL_TIMEOUT_MS. */
   readonly stallTimeoutMs?: number | undefined;
 }
+
+/** `--max-poll-interval-ms`'s default: a quiet shard costs about one read a second; a change after a quiet spell waits up to that. */
+export const DEFAULT_MAX_POLL_INTERVAL_MS = 1_000;
 
 /** `--stall-timeout-ms`'s default: a minute without progress is no hiccup (a throttled burst, a slow page). */
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
@@ -172,6 +179,8 @@ export function buildReplicationConfig(
   checkRange(flags.writeConcurrency, 1, 256, '--write-concurrency');
   checkRange(flags.maxBufferMb, 1, 16_384, '--max-buffer-mb');
   checkRange(flags.pollIntervalMs, 0, 60_000, '--poll-interval-ms');
+  const maxPollIntervalMs = flags.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
+  checkRange(maxPollIntervalMs, 0, 60_000, '--max-poll-interval-ms');
   checkRange(flags.checkpointIntervalMs, 0, 60_000, '--checkpoint-interval-ms');
   checkRange(flags.failoverMs, 1_000, 3_600_000, '--failover-ms');
   checkRange(flags.shardSyncIntervalMs, 100, 3_600_000, '--shard-sync-interval-ms');
@@ -193,6 +202,7 @@ export function buildReplicationConfig(
     writeConcurrency: flags.writeConcurrency,
     maxBufferBytes: flags.maxBufferMb * 1024 * 1024,
     pollIntervalMs: flags.pollIntervalMs,
+    maxPollIntervalMs,
     checkpointIntervalMs: flags.checkpointIntervalMs,
     failoverMs: flags.failoverMs,
     shardSyncIntervalMs: flags.shardSyncIntervalMs,

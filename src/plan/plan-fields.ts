@@ -62,6 +62,7 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
   writeConcurrency: '--write-concurrency',
   failoverMs: '--failover-ms',
   shardSyncIntervalMs: '--shard-sync-interval-ms',
+  maxPollIntervalMs: '--max-poll-interval-ms',
   progressIntervalMs: '--progress-interval-ms',
   shutdownTimeoutMs: '--shutdown-timeout-ms',
   metricsPort: '--metrics-port',

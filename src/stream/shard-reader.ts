@@ -9,6 +9,7 @@ import type { EventBus } from '../observability/events.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import { toChangeRecord, type ChangeRecord } from './change-record.js';
+import { nextEmptyReads, readIntervalMs } from './poll-pace.js';
 import { describePosition, type ReadPosition } from './shard-info.js';
 import type { StreamApi } from './stream-api.js';
 
@@ -35,6 +36,8 @@ export interface ShardReaderDeps {
   readonly shardId: string;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
+  /** The longest wait between reads of a quiet shard (poll-pace.ts); undefined: pollIntervalMs, no back-off. */
+  readonly maxPollIntervalMs?: number | undefined;
   readonly events: EventBus;
   readonly logger: Logger;
   readonly backoff?: BackoffPolicy;
@@ -61,6 +64,8 @@ export class ShardReader {
     let iterator: string | undefined = await this.#iteratorFor(resumeFrom, signal);
     let attempt = 0;
     let horizonRetries = 0;
+    let emptyReads = 0;
+    const pace = { pollIntervalMs, maxPollIntervalMs: this.#deps.maxPollIntervalMs ?? pollIntervalMs };
     while (iterator !== undefined && !signal.aborted) {
       let page: Awaited<ReturnType<StreamApi['getRecords']>>;
       const calledAt = performance.now();
@@ -105,11 +110,13 @@ export class ShardReader {
       // Only a full page (the batch size, or close to GetRecords' 1 MB) suggests more records waiting: read on at
       // once. After any other page the reader is at the tip, and asking again at once would only find the few
       // records written meanwhile, many calls a second per shard, which loads the source and costs stream read
-      // requests for nothing. The interval runs from the start of the call, not its end: a shard is asked at most
-      // once per interval, and a change made just after a call waits one interval, not one plus a round trip.
-      if (!fullPage(records.length, bytes, batchSize)) {
-        await sleep(calledAt + pollIntervalMs - performance.now(), signal);
-      }
+      // requests for nothing; a shard that stays quiet is asked less and less often (poll-pace.ts). The interval
+      // runs from the start of the call, not its end: a shard is asked at most once per interval, and a change made
+      // just after a call waits one interval, not one plus a round trip.
+      const read = { records: records.length, full: fullPage(records.length, bytes, batchSize) };
+      emptyReads = nextEmptyReads(emptyReads, read);
+      const intervalMs = readIntervalMs(pace, read, emptyReads);
+      if (intervalMs > 0) await sleep(calledAt + intervalMs - performance.now(), signal);
     }
     if (iterator === undefined && !signal.aborted) {
       // GetShardIterator on a closed shard whose records were all read before returns no iterator.
