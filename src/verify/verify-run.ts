@@ -89,6 +89,8 @@ export class VerifyRun {
   #destinationItems = 0;
   #retries = 0;
   readonly #counts: Record<DiffKind, number> = { missing: 0, extra: 0, different: 0 };
+  /** Source items the rules left out (with rules only). */
+  #leftOut = 0;
   readonly #examples: Record<DiffKind, KeyExample[]> = { missing: [], extra: [], different: [] };
 
   constructor(deps: VerifyRunDeps) {
@@ -303,6 +305,7 @@ export class VerifyRun {
    */
   async #expectedPage(items: readonly Item[], rules: DestinationRules, signal: AbortSignal): Promise<Item[]> {
     const expected = await this.#throughRules(items, rules);
+    this.#leftOut += expected.absent.length;
     if (expected.absent.length > 0) await this.#lookUpLeftOut(expected.absent, signal);
     return expected.present;
   }
@@ -422,6 +425,7 @@ export class VerifyRun {
         segments: this.#totalSegments,
       },
       compared: this.#sourceItems,
+      ...(this.#rules === undefined ? {} : { leftOut: this.#leftOut }),
       ...this.#counts,
       keys: this.#examples,
       recheck: { ...this.#rechecker.stats(), delayMs: config.recheckDelayMs, rounds: config.recheckRounds },

@@ -82,6 +82,13 @@ describe('formatVerifySummary', () => {
     assert.match(text, /re-checked +none/);
     assert.match(text, /took +0:04 \(4,321 ms\), 2 retries, 4\+4 segments$/m);
     assert.doesNotMatch(text, /first keys/);
+    assert.doesNotMatch(text, /left out by the rules/, 'no rules, no line about them');
+  });
+
+  test('with rules: the source items they left out are counted', () => {
+    const text = formatVerifySummary(summary({ leftOut: 1234 }));
+    assert.match(text, /rules +1,234 source items left out by the rules \(absent at the destination\)/);
+    assert.equal(summaryJson(summary({ leftOut: 1234 })).leftOut, 1234);
   });
 
   test('differences: counts, re-check figures, the keys shown, with the differing attributes', () => {

@@ -32,6 +32,8 @@ export interface VerifySummary {
   readonly destination: TableReport;
   /** Source items looked up on the destination. */
   readonly compared: number;
+  /** With rules: source items the rules leave out (their destination keys must hold nothing). */
+  readonly leftOut?: number;
   readonly missing: number;
   readonly extra: number;
   readonly different: number;
@@ -115,6 +117,11 @@ export function formatVerifySummary(summary: VerifySummary): string {
     `verify: source table ${source.table} (${where(source)}) against destination table ${destination.table} (${where(destination)})`,
     verdict(summary, result),
     `  compared    ${n(summary.compared)} source items (destination: ${n(destination.items)} items scanned)`,
+    ...(summary.leftOut === undefined
+      ? []
+      : [
+          `  rules       ${n(summary.leftOut)} source items left out by the rules (absent at the destination)`,
+        ]),
     `  missing     ${n(summary.missing)}   (in the source, not in the destination)`,
     `  extra       ${n(summary.extra)}   (in the destination, not in the source)`,
     `  different   ${n(summary.different)}`,

@@ -160,6 +160,7 @@ describe('bootstrap and verify with rules', () => {
       [ITEMS, 0, 0, 0],
     );
     assert.equal(equal.summary.destination.items, ITEMS - ITEMS / 3);
+    assert.equal(equal.summary.leftOut, ITEMS / 3, 'the idle items, left out by the filter');
 
     // The rule flags matter: compared as they are, every idle item is missing and every active one differs.
     const plain = await verify(fixture, []);
@@ -168,6 +169,7 @@ describe('bootstrap and verify with rules', () => {
       [plain.summary.missing, plain.summary.extra, plain.summary.different],
       [ITEMS / 3, 0, ITEMS - ITEMS / 3],
     );
+    assert.equal(plain.summary.leftOut, undefined, 'without rules nothing is left out');
 
     // Drift: p-0 (idle, so filtered out) and ghost-1 (no source item) extra, p-1 deleted, p-2 changed.
     const shaped = (i: number): Item => expected({ ...person(i), status: { S: 'active' } }) ?? {};
