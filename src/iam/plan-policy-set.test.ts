@@ -76,7 +76,8 @@ function entryYaml(e: EntryShape, index: number): string {
     ...(e.enableStream ? ['    enableStream: true'] : []),
     ...(e.bootstrap ? ['    bootstrap: true'] : []),
     ...(e.deadLetter === 'default' || e.deadLetter === 'named' ? ['    onReject: dead-letter'] : []),
-    ...(e.deadLetter === 'named' ? [`    deadLetterTable: refused-${index}`] : []),
+    // A glob's tables each need their own (the plan refuses one table for all of them).
+    ...(e.deadLetter === 'named' ? [`    deadLetterTable: "${glob ? '{name}-' : ''}refused-${index}"`] : []),
   ].join('\n');
 }
 

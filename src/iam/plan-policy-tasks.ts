@@ -89,8 +89,15 @@ export function planPolicyTasks(plan: Plan, options: PlanPolicyOptions): PlanPol
         },
         taskName: taskName ?? '*',
       };
-      const deadLetters = deadLettersOf(label, entry.options, sides, options, mistakes);
-      if (deadLetters === false) return;
+      // A dead-letter table named per selected table ({name}) is checked with the stand-in name, then given the
+      // glob's pattern, as the destination table is.
+      const own = {
+        ...entry.options,
+        deadLetterTable: entry.options.deadLetterTable?.replaceAll(NAME_PLACEHOLDER, SELECTED),
+      };
+      const checked = deadLettersOf(label, own, sides, options, mistakes);
+      if (checked === false) return;
+      const deadLetters = checked?.replaceAll(SELECTED, pattern);
       tasks.push({
         label,
         selectedBy: 'glob',

@@ -471,6 +471,21 @@ describe('parsePlan refuses, naming the file, the entry and the field', () => {
       glob({ table: 'orders' }, 'x', { taskName: '{name}-{region}' }),
       'plan p.yaml: replications[0] (source orders): taskName "{name}-{region}" holds {region}: only {name} (the source table\'s name) is replaced',
     );
+    assert.equal(
+      glob({ table: 'a*' }, '{name}', { onReject: 'dead-letter', deadLetterTable: 'refused' }),
+      'plan p.yaml: replications[0] (source a*): deadLetterTable "refused" has no {name}: every table the glob selects would get the same dead-letter table (their keys would mix); write e.g. "{name}" or "{name}-copy"',
+    );
+  });
+
+  test('a dead-letter table in defaults must hold {name}: one table for every task would mix their keys', () => {
+    assert.equal(
+      refused({ defaults: { deadLetterTable: 'refused' }, ...entry({}) }),
+      'plan p.yaml: defaults: deadLetterTable "refused" has no {name}: every task would share one dead-letter table and their keys would mix; write e.g. "{name}-dead-letters", or name it per entry',
+    );
+    assert.doesNotThrow(() =>
+      parsePlan(JSON.stringify({ defaults: { deadLetterTable: '{name}-refused' }, ...entry({}) }), 'p.yaml'),
+    );
+    assert.doesNotThrow(() => parsePlan(JSON.stringify(entry({ deadLetterTable: 'refused' })), 'p.yaml'));
   });
 
   test('the file as a whole: not a mapping, empty', () => {

@@ -3,8 +3,8 @@
 // (globs, excludes, {name}) name the entry and the field. Nothing here reads a file or calls AWS, so the whole
 // of it is tested without either.
 import { parseDocument } from 'yaml';
-import { mergeEntry, entryMistakes } from './plan-entry.js';
-import { planError } from './plan-error.js';
+import { mergeEntry, entryMistakes, NAME_PLACEHOLDER } from './plan-entry.js';
+import { planError, type PlanMistake } from './plan-error.js';
 import { describeIssues } from './plan-issues.js';
 import { planSchema, type Plan } from './plan-schema.js';
 
@@ -21,11 +21,24 @@ export function parsePlan(text: string, file: string): Plan {
   const parsed = planSchema.safeParse(document);
   if (!parsed.success) throw planError(file, describeIssues(parsed.error.issues, document));
   const plan: Plan = { ...parsed.data, file };
-  const mistakes = plan.replications.flatMap((entry, index) =>
-    entryMistakes(mergeEntry(plan.defaults, entry, index)),
-  );
+  const mistakes = [
+    ...defaultsMistakes(plan),
+    ...plan.replications.flatMap((entry, index) => entryMistakes(mergeEntry(plan.defaults, entry, index))),
+  ];
   if (mistakes.length > 0) throw planError(file, mistakes);
   return plan;
+}
+
+/** A dead-letter table in defaults is every task's unless it holds {name}: their keys would mix in one table. */
+function defaultsMistakes(plan: Plan): PlanMistake[] {
+  const table = plan.defaults?.deadLetterTable;
+  if (table === undefined || table === null || table.includes(NAME_PLACEHOLDER)) return [];
+  return [
+    {
+      where: 'defaults',
+      what: `deadLetterTable ${JSON.stringify(table)} has no {name}: every task would share one dead-letter table and their keys would mix; write e.g. "{name}-dead-letters", or name it per entry`,
+    },
+  ];
 }
 
 function readYaml(text: string, file: string): unknown {

@@ -232,4 +232,15 @@ describe('entryMistakes', () => {
       },
     ]);
   });
+
+  test("a dead-letter table's {name} becomes each selected table's name", () => {
+    const entry = mergeEntry(
+      { deadLetterTable: '{name}-refused' },
+      { source: { table: 'audit-*' }, destination: { table: '{name}-copy' }, onReject: 'dead-letter' },
+      0,
+    );
+    assert.deepEqual(entryMistakes(entry), []);
+    assert.equal(taskFlags(entry, 'audit-eu').deadLetterTable, 'audit-eu-refused');
+    assert.equal(taskFlags(entry, 'audit-us').deadLetterTable, 'audit-us-refused');
+  });
 });

@@ -155,6 +155,10 @@ export function entryMistakes(entry: MergedEntry): PlanMistake[] {
   if (entry.taskName !== undefined) {
     found.push(...placeholderMistakes(entry.taskName, 'taskName', entry.glob));
   }
+  const deadLetterTable = entry.options.deadLetterTable;
+  if (deadLetterTable !== undefined) {
+    found.push(...placeholderMistakes(deadLetterTable, 'deadLetterTable', entry.glob));
+  }
   return found.map((what) => ({ where: label, what }));
 }
 
@@ -180,8 +184,15 @@ export function taskFlags(entry: MergedEntry, sourceTable: string): PlanTaskFlag
     destKmsKey: entry.destination.kmsKey,
     copyTags: entry.destination.copyTags,
     ...entry.options,
+    deadLetterTable: entry.options.deadLetterTable?.replaceAll(NAME_PLACEHOLDER, name),
   });
 }
+
+/** What a field without {name} would make the tables of a glob share. */
+const SHARED: Readonly<Record<string, string>> = {
+  taskName: 'task name',
+  deadLetterTable: 'dead-letter table (their keys would mix)',
+};
 
 function placeholderMistakes(value: string, field: string, glob: boolean): string[] {
   const others = [...value.matchAll(/\{[^}]*\}/g)].map((m) => m[0]).filter((p) => p !== NAME_PLACEHOLDER);
@@ -192,7 +203,7 @@ function placeholderMistakes(value: string, field: string, glob: boolean): strin
   }
   if (glob && !value.includes(NAME_PLACEHOLDER)) {
     return [
-      `${field} ${JSON.stringify(value)} has no {name}: every table the glob selects would get the same ${field === 'taskName' ? 'task name' : 'destination'}; write e.g. "{name}" or "{name}-copy"`,
+      `${field} ${JSON.stringify(value)} has no {name}: every table the glob selects would get the same ${SHARED[field] ?? 'destination'}; write e.g. "{name}" or "{name}-copy"`,
     ];
   }
   return [];
