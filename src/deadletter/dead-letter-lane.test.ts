@@ -10,6 +10,7 @@ import { WriteFailedError } from '../writer/table-writer.js';
 import { deadLetterOf, type DeadLetter } from './dead-letter-item.js';
 import { BLOCKED_ERROR, DeadLetterLane } from './dead-letter-lane.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
+import { pkRules } from '../../tests/support/destination-rules.js';
 
 const change = (id: string, seq: string, bad = false): ChangeRecord => ({
   sequenceNumber: seq,
@@ -162,20 +163,12 @@ describe('DeadLetterLane', () => {
   test('with rules: a change the transform throws on is dead-lettered, the others written', async () => {
     const store = new FakeStore();
     const writer = new FakeWriter();
-    const rules: DestinationRules = {
-      sourceTable: 's',
-      destinationTable: 'd',
-      filter: undefined,
+    const rules = pkRules({
       transform: (image) => {
         if (image.boom !== undefined) throw new TypeError('boom');
         return image;
       },
-      changesKey: false,
-      ttlDeletes: 'replicate',
-      sourceKeyAttributes: ['pk'],
-      destinationKeyAttributes: ['pk'],
-      keyRenames: new Map(),
-    };
+    });
     const { instance } = lane(store, writer, rules);
     const boom: ChangeRecord = { ...change('t', '7'), newImage: { pk: { S: 't' }, boom: { S: '1' } } };
     await instance.write('s1', [change('a', '6'), boom], { signal });

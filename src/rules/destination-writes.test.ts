@@ -6,6 +6,7 @@ import { planDestinationWrites, type DestinationRules } from './destination-writ
 import { compileFilter, parseFilterPattern, patternFields } from './filter-pattern.js';
 import { TransformError } from './transform-call.js';
 import type { ImageTransform } from './transform-module.js';
+import { pkRules } from '../../tests/support/destination-rules.js';
 
 let sequence = 0;
 const key = (id: string): Item => ({ pk: { S: id } });
@@ -51,20 +52,7 @@ function filterOf(pattern: object) {
 
 const ACTIVE = filterOf({ dynamodb: { NewImage: { status: { S: ['active'] } } } });
 
-function rules(overrides: Partial<DestinationRules> = {}): DestinationRules {
-  return {
-    sourceTable: 'src',
-    destinationTable: 'dst',
-    filter: undefined,
-    transform: undefined,
-    changesKey: false,
-    ttlDeletes: 'replicate',
-    sourceKeyAttributes: ['pk'],
-    destinationKeyAttributes: ['pk'],
-    keyRenames: new Map(),
-    ...overrides,
-  };
-}
+const rules = pkRules;
 
 function described(requests: readonly WriteRequest[]): string[] {
   return requests.map((r) =>

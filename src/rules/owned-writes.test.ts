@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ChangeEvent, ChangeRecord, Item } from '../stream/change-record.js';
-import { planDestinationWrites, planOwnedWrites, type DestinationRules } from './destination-writes.js';
+import { planDestinationWrites, planOwnedWrites } from './destination-writes.js';
 import type { ImageTransform } from './transform-module.js';
+import { pkRules } from '../../tests/support/destination-rules.js';
 
 let sequence = 0;
 function change(eventName: ChangeEvent, id: string, newImage?: Item, oldImage?: Item): ChangeRecord {
@@ -21,20 +22,7 @@ function change(eventName: ChangeEvent, id: string, newImage?: Item, oldImage?: 
   };
 }
 
-function rules(overrides: Partial<DestinationRules> = {}): DestinationRules {
-  return {
-    sourceTable: 'src',
-    destinationTable: 'dst',
-    filter: undefined,
-    transform: undefined,
-    changesKey: false,
-    ttlDeletes: 'replicate',
-    sourceKeyAttributes: ['pk'],
-    destinationKeyAttributes: ['pk'],
-    keyRenames: new Map(),
-    ...overrides,
-  };
-}
+const rules = pkRules;
 
 const text = (requests: readonly WriteRequest[]): string[] => requests.map((r) => JSON.stringify(r)).sort();
 
