@@ -12,6 +12,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { classifyError } from '../errors/classify-error.js';
+import { unlessConditionFailed } from '../lease/unless-condition-failed.js';
 import { ensureTable } from '../util/ensure-table.js';
 import { retrying } from '../util/retry.js';
 import { fromDeadLetterItem, sortKeyOf, toDeadLetterItem, type DeadLetter } from './dead-letter-item.js';
@@ -58,14 +59,26 @@ export class DeadLetterStore {
     }
   }
 
-  /** Stores one dead letter; a record too large whole is stored without its replaced changes and old image. */
+  /**
+   * Stores one dead letter; a record too large whole is stored without its replaced changes and old image. A letter
+   * already stored for the same change (a flush replayed after a crash) is kept as it is: it holds the change's
+   * own error, where the replay would only say that the key is blocked by it.
+   */
   async put(letter: DeadLetter, signal?: AbortSignal): Promise<void> {
     const send = (trim: boolean): Promise<unknown> =>
       retrying(
         () =>
-          this.#client.send(
-            new PutItemCommand({ TableName: this.tableName, Item: toDeadLetterItem(letter, trim) }),
-            { abortSignal: signal },
+          unlessConditionFailed(
+            () =>
+              this.#client.send(
+                new PutItemCommand({
+                  TableName: this.tableName,
+                  Item: toDeadLetterItem(letter, trim),
+                  ConditionExpression: 'attribute_not_exists(sk)',
+                }),
+                { abortSignal: signal },
+              ),
+            undefined,
           ),
         { signal },
       );
