@@ -185,7 +185,7 @@ describe('parsePlan refuses, naming the file, the entry and the field', () => {
     );
     assert.equal(
       refused(entry({ colour: 'red' })),
-      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, taskName, enableStream',
+      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, destinations, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, taskName, enableStream',
     );
     assert.equal(
       refused({ defaults: { colour: 'red' }, replications: [PAIR] }),

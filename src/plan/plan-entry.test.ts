@@ -244,3 +244,164 @@ describe('entryMistakes', () => {
     assert.equal(taskFlags(entry, 'audit-us').deadLetterTable, 'audit-us-refused');
   });
 });
+
+describe('a fan-out (destinations)', () => {
+  test("the first destination is the task's own, the rest its fanOut; defaults.destination under each", () => {
+    const entry = mergeEntry(
+      DEFAULTS,
+      {
+        source: { table: 'orders' },
+        destinations: [
+          { table: '{name}-a' },
+          { table: '{name}-b', region: 'us-west-2', profile: 'bp', createTable: null, kmsKey: 'alias/b' },
+        ],
+      },
+      0,
+    );
+    assert.deepEqual(entryMistakes(entry), []);
+    const flags = taskFlags(entry, 'orders');
+    assert.equal(flags.destTable, 'orders-a');
+    assert.equal(flags.destRegion, 'eu-west-1');
+    assert.deepEqual(flags.destCredentials, { profile: 'dp', roleArn: ROLE, externalId: 'de' });
+    assert.equal(flags.createDestTable, true);
+    assert.deepEqual(flags.fanOut, [
+      {
+        destTable: 'orders-b',
+        destRegion: 'us-west-2',
+        destEndpoint: 'http://d',
+        destCredentials: { profile: 'bp', roleArn: ROLE, externalId: 'de' },
+        destStreamViewType: 'NEW_IMAGE',
+        destKmsKey: 'alias/b',
+        copyTags: true,
+      },
+    ]);
+  });
+
+  test("the entry's rules (over defaults') apply to each destination unless it sets its own; null clears", () => {
+    const entry = mergeEntry(
+      { excludeAttributes: 'secret', ttlDeletes: 'skip' },
+      {
+        source: { table: 'orders' },
+        filter: '{"eventName":["INSERT"]}',
+        transform: 'shared.mjs',
+        destinations: [
+          { table: 'a', filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["a"]}}}}' },
+          { table: 'b', transform: null, excludeAttributes: null, renameAttributes: 'x=y' },
+          { table: 'c' },
+        ],
+      },
+      0,
+    );
+    const flags = taskFlags(entry, 'orders');
+    assert.equal(flags.filter, '{"dynamodb":{"NewImage":{"tenant":{"S":["a"]}}}}');
+    assert.equal(flags.transform, 'shared.mjs');
+    assert.equal(flags.excludeAttributes, 'secret');
+    assert.equal(flags.renameAttributes, undefined);
+    assert.equal(flags.ttlDeletes, 'skip');
+    assert.deepEqual(flags.fanOut, [
+      {
+        destTable: 'b',
+        destCredentials: {},
+        filter: '{"eventName":["INSERT"]}',
+        renameAttributes: 'x=y',
+        ttlDeletes: 'skip',
+      },
+      {
+        destTable: 'c',
+        destCredentials: {},
+        filter: '{"eventName":["INSERT"]}',
+        transform: 'shared.mjs',
+        excludeAttributes: 'secret',
+        ttlDeletes: 'skip',
+      },
+    ]);
+  });
+
+  test("the first destination's null clears the entry's rule for the task itself", () => {
+    const entry = mergeEntry(
+      undefined,
+      {
+        source: { table: 'orders' },
+        filter: '{"eventName":["INSERT"]}',
+        destinations: [{ table: 'a', filter: null }, { table: 'b' }],
+      },
+      0,
+    );
+    const flags = taskFlags(entry, 'orders');
+    assert.equal(flags.filter, undefined);
+    assert.equal(flags.fanOut?.[0]?.filter, '{"eventName":["INSERT"]}');
+  });
+
+  test('a list of one is a single destination: no fanOut', () => {
+    const flags = taskFlags(
+      mergeEntry(undefined, { source: { table: 'orders' }, destinations: [{ table: 'copy' }] }, 0),
+      'orders',
+    );
+    assert.deepEqual(flags, {
+      sourceTable: 'orders',
+      sourceCredentials: {},
+      destTable: 'copy',
+      destCredentials: {},
+    });
+  });
+
+  test("{name} in each element's table is the selected table's name", () => {
+    const entry = mergeEntry(
+      undefined,
+      { source: { table: 'audit-*' }, destinations: [{ table: '{name}-a' }, { table: 'x-{name}' }] },
+      0,
+    );
+    assert.deepEqual(entryMistakes(entry), []);
+    const flags = taskFlags(entry, 'audit-eu');
+    assert.equal(flags.destTable, 'audit-eu-a');
+    assert.equal(flags.fanOut?.[0]?.destTable, 'x-audit-eu');
+  });
+
+  test('mistakes name the element: a missing table, a bad placeholder, one table twice, dead letters', () => {
+    const mistakes = (raw: Omit<PlanEntry, 'source'>, table = 'a*', defaults?: PlanDefaults) =>
+      entryMistakes(mergeEntry(defaults, { source: { table }, ...raw }, 2)).map((m) => {
+        assert.equal(m.where, `replications[2] (source ${table})`);
+        return m.what;
+      });
+    assert.deepEqual(mistakes({ destinations: [{ table: '{name}-a' }, { region: 'r' }] }), [
+      'destinations[1].table is missing: name this destination\'s table ("{name}" for the source table\'s own name), here or in defaults.destination',
+    ]);
+    assert.deepEqual(mistakes({ destinations: [{ table: '{name}-a' }, { table: 'b' }] }), [
+      'destinations[1].table "b" has no {name}: every table the glob selects would get the same destination; write e.g. "{name}" or "{name}-copy"',
+    ]);
+    assert.deepEqual(mistakes({ destinations: [{ table: '{table}' }] }, 'orders'), [
+      'destinations[0].table "{table}" holds {table}: only {name} (the source table\'s name) is replaced',
+    ]);
+    assert.deepEqual(mistakes({ destinations: [{ table: 'b' }, { table: 'c' }, { table: 'b' }] }, 'orders'), [
+      'destinations[0].table and destinations[2].table are both "b": every write would reach it twice; name each destination table once',
+    ]);
+    assert.deepEqual(
+      mistakes({ destinations: [{}, { region: 'r' }, {}] }, 'orders', { destination: { table: '{name}' } }),
+      [
+        'destinations[0].table and destinations[2].table are both "{name}": every write would reach it twice; name each destination table once',
+      ],
+      'the default table applies to each element that names none',
+    );
+    assert.deepEqual(
+      mistakes({ destinations: [{ table: 'b' }, { table: 'b', region: 'r' }] }, 'orders'),
+      [],
+      'one name in two regions is two tables',
+    );
+    const deadLetters =
+      'onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination';
+    assert.deepEqual(
+      mistakes({ onReject: 'dead-letter', destinations: [{ table: 'b' }, { table: 'c' }] }, 'orders'),
+      [deadLetters],
+    );
+    assert.deepEqual(
+      mistakes({ destinations: [{ table: 'b' }, { table: 'c' }] }, 'orders', { onReject: 'dead-letter' }),
+      [deadLetters],
+      "defaults' onReject counts too",
+    );
+    assert.deepEqual(
+      mistakes({ onReject: 'dead-letter', destinations: [{ table: 'b' }] }, 'orders'),
+      [],
+      'one destination keeps its dead letters',
+    );
+  });
+});

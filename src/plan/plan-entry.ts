@@ -1,12 +1,39 @@
 // Pure: one entry of a plan with `defaults` merged in, field by field (an entry's field wins; null clears a
 // default), the mistakes that can be seen without listing any table (globs, excludes, placeholders), and the
-// flags a selected source table gets: those `replicate` would get on its command line.
+// flags a selected source table gets: those `replicate` would get on its command line. A fan-out's list of
+// `destinations` merges the same way, one level deeper: defaults.destination under each element, and the
+// entry's rules under each element's (an element's field wins; null clears).
 import type { CredentialFlags } from '../config/credential-source.js';
+import type { FanOutFlags } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { entryLabel, type PlanMistake } from './plan-error.js';
 import type { PlanDefaults, PlanEntry } from './plan-schema.js';
 import type { PlanTaskFlags, PlanTaskOptions } from './plan-task.js';
 import { globMistake, isGlob } from './table-glob.js';
+
+/** A destination table and where it is, with defaults.destination merged in. */
+export interface MergedDestination {
+  /** May hold `{name}`; undefined is a mistake entryMistakes reports. */
+  readonly table?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials: CredentialFlags;
+  readonly createTable?: boolean;
+  readonly streamViewType?: string;
+  readonly kmsKey?: string;
+  readonly copyTags?: boolean;
+}
+
+/** What is done to the changes on their way to one destination. */
+export type PlanRules = Pick<
+  PlanTaskOptions,
+  'filter' | 'transform' | 'excludeAttributes' | 'renameAttributes' | 'ttlDeletes'
+>;
+
+/** One destination of a fan-out, with its rules (the entry's, where its element sets none). */
+export interface MergedFanOutDestination extends MergedDestination {
+  readonly rules: PlanRules;
+}
 
 export interface MergedEntry {
   readonly index: number;
@@ -20,17 +47,13 @@ export interface MergedEntry {
     readonly streamsEndpoint?: string;
     readonly credentials: CredentialFlags;
   };
-  readonly destination: {
-    /** May hold `{name}`; undefined is a mistake entryMistakes reports. */
-    readonly table?: string;
-    readonly region?: string;
-    readonly endpoint?: string;
-    readonly credentials: CredentialFlags;
-    readonly createTable?: boolean;
-    readonly streamViewType?: string;
-    readonly kmsKey?: string;
-    readonly copyTags?: boolean;
-  };
+  /** The first (or only) destination. */
+  readonly destination: MergedDestination;
+  /**
+   * The entry's `destinations` (a fan-out), each with its rules; [0] is `destination`. Empty when the entry
+   * gives `destination` (whose rules are those in `options`).
+   */
+  readonly destinations: readonly MergedFanOutDestination[];
   readonly lease: {
     readonly region?: string;
     readonly endpoint?: string;
@@ -55,7 +78,7 @@ export function mergeEntry(
   const dd = d.destination ?? {};
   const dl = d.lease ?? {};
   const es = entry.source;
-  const ed = entry.destination ?? {};
+  const ed = entry.destination ?? entry.destinations?.[0] ?? {};
   const el = entry.lease ?? {};
   const table = es.table;
   // An ARN names its region: a region from defaults would only contradict it.
@@ -89,6 +112,28 @@ export function mergeEntry(
     onReject: pick(entry.onReject, d.onReject),
     deadLetterTable: pick(entry.deadLetterTable, d.deadLetterTable),
   });
+  const destinationOf = (own: NonNullable<PlanEntry['destination']>): MergedDestination => ({
+    ...defined({
+      table: pick(own.table, dd.table),
+      region: pick(own.region, dd.region),
+      endpoint: pick(own.endpoint, dd.endpoint),
+      createTable: pick(own.createTable, dd.createTable),
+      streamViewType: pick(own.streamViewType, dd.streamViewType),
+      kmsKey: pick(own.kmsKey, dd.kmsKey),
+      copyTags: pick(own.copyTags, dd.copyTags),
+    }),
+    credentials: credentials(own, dd),
+  });
+  const destinations = (entry.destinations ?? []).map((element): MergedFanOutDestination => ({
+    ...destinationOf(element),
+    rules: defined({
+      filter: pick(element.filter, options.filter),
+      transform: pick(element.transform, options.transform),
+      excludeAttributes: pick(element.excludeAttributes, options.excludeAttributes),
+      renameAttributes: pick(element.renameAttributes, options.renameAttributes),
+      ttlDeletes: pick(element.ttlDeletes, options.ttlDeletes),
+    }),
+  }));
   return {
     index,
     table,
@@ -102,18 +147,8 @@ export function mergeEntry(
       }),
       credentials: credentials(es, ds),
     },
-    destination: {
-      ...defined({
-        table: pick(ed.table, dd.table),
-        region: pick(ed.region, dd.region),
-        endpoint: pick(ed.endpoint, dd.endpoint),
-        createTable: pick(ed.createTable, dd.createTable),
-        streamViewType: pick(ed.streamViewType, dd.streamViewType),
-        kmsKey: pick(ed.kmsKey, dd.kmsKey),
-        copyTags: pick(ed.copyTags, dd.copyTags),
-      }),
-      credentials: credentials(ed, dd),
-    },
+    destination: destinationOf(ed),
+    destinations,
     lease: {
       ...defined({ region: pick(el.region, dl.region), endpoint: pick(el.endpoint, dl.endpoint) }),
       credentials: Object.keys(leaseCredentials).length === 0 ? undefined : leaseCredentials,
@@ -144,13 +179,17 @@ export function entryMistakes(entry: MergedEntry): PlanMistake[] {
     const bad = globMistake(pattern);
     if (bad !== undefined) found.push(`source.exclude[${i}] ${JSON.stringify(pattern)} ${bad}`);
   });
-  const destination = entry.destination.table;
-  if (destination === undefined) {
-    found.push(
-      'destination.table is missing: name the destination table ("{name}" for the source table\'s own name), here or in defaults.destination',
-    );
+  if (entry.destinations.length === 0) {
+    const destination = entry.destination.table;
+    if (destination === undefined) {
+      found.push(
+        'destination.table is missing: name the destination table ("{name}" for the source table\'s own name), here or in defaults.destination',
+      );
+    } else {
+      found.push(...placeholderMistakes(destination, 'destination.table', entry.glob));
+    }
   } else {
-    found.push(...placeholderMistakes(destination, 'destination.table', entry.glob));
+    found.push(...fanOutMistakes(entry));
   }
   if (entry.taskName !== undefined) {
     found.push(...placeholderMistakes(entry.taskName, 'taskName', entry.glob));
@@ -162,9 +201,43 @@ export function entryMistakes(entry: MergedEntry): PlanMistake[] {
   return found.map((what) => ({ where: label, what }));
 }
 
+/** A fan-out's own mistakes: each element's table, one table named twice, dead letters for several tables. */
+function fanOutMistakes(entry: MergedEntry): string[] {
+  const found: string[] = [];
+  const seen = new Map<string, number>();
+  entry.destinations.forEach((destination, i) => {
+    const field = `destinations[${i}].table`;
+    const table = destination.table;
+    if (table === undefined) {
+      found.push(
+        `${field} is missing: name this destination's table ("{name}" for the source table's own name), here or in defaults.destination`,
+      );
+      return;
+    }
+    found.push(...placeholderMistakes(table, field, entry.glob));
+    const key = JSON.stringify([table, destination.region ?? null, destination.endpoint ?? null]);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else {
+      found.push(
+        `destinations[${first}].table and ${field} are both ${JSON.stringify(table)}${destination.region === undefined ? '' : ` in region ${destination.region}`}: every write would reach it twice; name each destination table once`,
+      );
+    }
+  });
+  if (entry.destinations.length > 1 && entry.options.onReject === 'dead-letter') {
+    found.push(
+      `onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination`,
+    );
+  }
+  return found;
+}
+
 /** The flags `replicate` would get for one source table of this entry (a glob's selected table, or its own). */
 export function taskFlags(entry: MergedEntry, sourceTable: string): PlanTaskFlags {
   const name = plainTableName(sourceTable);
+  const [first, ...more] = entry.destinations;
+  // The first destination's rules are the task's own (a fan-out's first element may set or clear the entry's).
+  const rules: PlanRules = first?.rules ?? entry.options;
   return defined({
     sourceTable,
     sourceRegion: entry.source.region,
@@ -184,7 +257,28 @@ export function taskFlags(entry: MergedEntry, sourceTable: string): PlanTaskFlag
     destKmsKey: entry.destination.kmsKey,
     copyTags: entry.destination.copyTags,
     ...entry.options,
+    filter: rules.filter,
+    transform: rules.transform,
+    excludeAttributes: rules.excludeAttributes,
+    renameAttributes: rules.renameAttributes,
+    ttlDeletes: rules.ttlDeletes,
     deadLetterTable: entry.options.deadLetterTable?.replaceAll(NAME_PLACEHOLDER, name),
+    fanOut: more.length === 0 ? undefined : more.map((destination) => fanOutFlags(destination, name)),
+  });
+}
+
+/** A further destination's flags, as `--dest-*` would name it, with its own rules. */
+function fanOutFlags(destination: MergedFanOutDestination, name: string): FanOutFlags {
+  return defined({
+    destTable: destination.table?.replaceAll(NAME_PLACEHOLDER, name),
+    destRegion: destination.region,
+    destEndpoint: destination.endpoint,
+    destCredentials: destination.credentials,
+    createDestTable: destination.createTable,
+    destStreamViewType: destination.streamViewType,
+    destKmsKey: destination.kmsKey,
+    copyTags: destination.copyTags,
+    ...destination.rules,
   });
 }
 

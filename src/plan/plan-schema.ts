@@ -72,6 +72,18 @@ const destinationShape = {
 
 const leaseShape = { region: text, endpoint: text, ...credentialShape };
 
+/** What is done to each change on its way to a destination: an entry's (or defaults') for all, or one element's. */
+const ruleShape = {
+  filter: filterField,
+  transform: text,
+  excludeAttributes: nameList,
+  renameAttributes: renameMap,
+  ttlDeletes: optional(z.enum(['replicate', 'skip'])),
+};
+
+/** One element of an entry's `destinations`: a destination and, where it differs from the entry's, its rules. */
+const fanOutShape = { ...destinationShape, ...ruleShape };
+
 /** Exactly PlanTaskOptions (the `satisfies` refuses a missing or extra field at compile time). */
 const taskOptionShape = {
   startPosition: optional(z.enum(START_POSITIONS)),
@@ -83,11 +95,7 @@ const taskOptionShape = {
   maxWriteRate: rate,
   maxReadRate: rate,
   copyConcurrency: whole('copyConcurrency'),
-  filter: filterField,
-  transform: text,
-  excludeAttributes: nameList,
-  renameAttributes: renameMap,
-  ttlDeletes: optional(z.enum(['replicate', 'skip'])),
+  ...ruleShape,
   onReject: optional(z.enum(ON_REJECT)),
   deadLetterTable: text,
 } satisfies Record<keyof PlanTaskOptions, z.ZodType>;
@@ -100,18 +108,32 @@ const defaultsSchema = z.strictObject({
   enableStream: flag,
 });
 
-const entrySchema = z.strictObject({
-  source: z.strictObject({
-    table: z.string().min(1),
-    exclude: optional(z.array(z.string().min(1))),
-    ...sourceShape,
-  }),
-  destination: optional(z.strictObject(destinationShape)),
-  lease: optional(z.strictObject(leaseShape)),
-  ...taskOptionShape,
-  taskName: text,
-  enableStream: flag,
-});
+const entrySchema = z
+  .strictObject({
+    source: z.strictObject({
+      table: z.string().min(1),
+      exclude: optional(z.array(z.string().min(1))),
+      ...sourceShape,
+    }),
+    destination: optional(z.strictObject(destinationShape)),
+    /** A fan-out: the stream read once, written to each of these (the first takes the place of `destination`). */
+    destinations: optional(z.array(z.strictObject(fanOutShape)).min(1)),
+    lease: optional(z.strictObject(leaseShape)),
+    ...taskOptionShape,
+    taskName: text,
+    enableStream: flag,
+  })
+  .superRefine((entry, context) => {
+    const given = (value: unknown): boolean => value !== undefined && value !== null;
+    if (given(entry.destination) && given(entry.destinations)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['destinations'],
+        message:
+          'give destination (one table) or destinations (a list of tables), not both; defaults.destination applies to each of the list',
+      });
+    }
+  });
 
 export const planSchema = z.strictObject({
   defaults: optional(defaultsSchema),
@@ -135,6 +157,7 @@ export const ALLOWED_FIELDS = {
   'defaults.source': Object.keys(sourceShape),
   'entry.source': Object.keys(entrySchema.shape.source.shape),
   destination: Object.keys(destinationShape),
+  destinations: Object.keys(fanOutShape),
   lease: Object.keys(leaseShape),
 } as const;
 
