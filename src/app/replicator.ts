@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
-import { errorMessage } from '../errors/replicator-error.js';
+import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator } from '../lease/lease-coordinator.js';
 import { leaseTiming } from '../lease/lease-timing.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
@@ -22,12 +22,12 @@ import { retrying } from '../util/retry.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { roleSessionName } from '../config/credential-source.js';
 import { DATA_PATH, STARTUP, STREAM_READS } from './aws-clients.js';
-import type { Semaphore } from '../util/semaphore.js';
+import { Semaphore } from '../util/semaphore.js';
 import { processResources, type ProcessResources } from './process-resources.js';
 import { SideClients } from './side-clients.js';
 import { ShardPipelines } from './shard-pipelines.js';
 import { ShardSync } from './shard-sync.js';
-import { checkTables, describeFailure, type CheckedTables } from './startup-checks.js';
+import { checkTables, describeFailure, type CheckedTables, type KeyAttribute } from './startup-checks.js';
 import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 
@@ -51,6 +51,8 @@ export class Replicator {
   readonly #config: ReplicationConfig;
   /** The task's rules, built at start once the tables are known. */
   #rules: DestinationRules | undefined;
+  /** The rules of a fan-out's further destinations, in the config's order. */
+  #fanOutRules: (DestinationRules | undefined)[] = [];
   readonly #events: EventBus;
   readonly #logger: Logger;
   readonly #bootstrap: BootstrapOptions | undefined;
@@ -135,6 +137,9 @@ export class Replicator {
     const clients = this.#clients;
     const sourceStartup = clients.dynamo('source', STARTUP);
     const destinationStartup = clients.dynamo('destination', STARTUP);
+    const fanOutStartup = config.fanOut.map((target) =>
+      clients.dynamoAt('destination', target.destination, STARTUP),
+    );
     const streamsStartupClient = clients.streams(STARTUP);
     const streamsStartup = new SdkStreamApi(streamsStartupClient);
     const leaseClient = clients.dynamo('lease', {
@@ -144,9 +149,18 @@ export class Replicator {
     // Set once the lease table is known to exist: a failure from then on is recorded there for `status`.
     let leaseTable: LeaseStore | undefined;
     try {
-      await clients.checkCredentials(['source', 'destination', 'lease']);
+      if (config.fanOut.length > 0 && this.#bootstrap !== undefined) {
+        throw new ConfigError(
+          `task ${config.taskName} has ${config.fanOut.length + 1} destinations: a bootstrap copy fills one destination; copy each destination with a single-destination entry first, or start the fan-out without bootstrap`,
+        );
+      }
+      await clients.checkCredentials(
+        ['source', 'destination', 'lease'],
+        config.fanOut.map((target) => ({ side: 'destination' as const, location: target.destination })),
+      );
       if (this.#stop.signal.aborted) return;
       const loaded = await loadRuleTransform(config.rules);
+      const fanOutLoaded = await Promise.all(config.fanOut.map((target) => loadRuleTransform(target.rules)));
       const tables = await checkTables(
         {
           sourceClient: sourceStartup,
@@ -155,6 +169,13 @@ export class Replicator {
           ...config,
           logger: this.#logger,
           expectedDestinationKey: (key) => expectedDestinationKey(key, config.rules, loaded),
+          fanOutChecks: config.fanOut.map((target, i) => ({
+            destination: target.destination,
+            destinationClient: fanOutStartup[i] ?? destinationStartup,
+            createDestTable: target.createDestTable,
+            expectedDestinationKey: (key: readonly KeyAttribute[]) =>
+              expectedDestinationKey(key, target.rules, fanOutLoaded[i]),
+          })),
         },
         this.#stop.signal,
       );
@@ -168,6 +189,17 @@ export class Replicator {
               sourceKey: tables.keySchema,
               destinationKey: tables.destinationKeySchema,
             });
+      this.#fanOutRules = config.fanOut.map((target, i) =>
+        target.rules === undefined
+          ? undefined
+          : destinationRules(target.rules, fanOutLoaded[i], {
+              sourceTable: config.source.tableName,
+              destinationTable: target.destination.tableName,
+              viewType: tables.viewType,
+              sourceKey: tables.keySchema,
+              destinationKey: tables.fanOutKeySchemas?.[i] ?? tables.keySchema,
+            }),
+      );
       const store = new DynamoLeaseStore(leaseClient, config.lease.tableName, {
         failoverMs: config.failoverMs,
       });
@@ -210,6 +242,7 @@ export class Replicator {
     } finally {
       sourceStartup.destroy();
       destinationStartup.destroy();
+      for (const client of fanOutStartup) client.destroy();
       streamsStartupClient.destroy();
       leaseClient.destroy();
     }
@@ -235,6 +268,22 @@ export class Replicator {
       // Short enough that a request never outlives the lease it was sent under (see ShardLease).
       requestTimeoutMs: timing.writeRequestTimeoutMs,
     });
+    // Every further destination of a fan-out has its own client, writer and write slots: a slow one holds back
+    // only its own requests (and, once the memory budget is full, the reader).
+    const fanOutClients = config.fanOut.map((target) =>
+      this.#clients.dynamoAt('destination', target.destination, DATA_PATH),
+    );
+    const fanOut = config.fanOut.map((target, i) => ({
+      writer: new TableWriter({
+        client: fanOutClients[i] ?? destination,
+        tableName: target.destination.tableName,
+        keyAttributes: tables.keyAttributes,
+        requestSlots: new Semaphore(config.writeConcurrency),
+        events: this.#events,
+        requestTimeoutMs: timing.writeRequestTimeoutMs,
+      }),
+      rules: this.#fanOutRules[i],
+    }));
     const deadLetterClient =
       config.deadLetters === undefined ? undefined : this.#clients.dynamo('lease', DATA_PATH);
     const deadLetters =
@@ -279,6 +328,7 @@ export class Replicator {
           timing,
           rules: this.#rules,
           deadLetters,
+          fanOut,
         });
       },
       onHandoverRequested: async (lease) => {
@@ -315,6 +365,7 @@ export class Replicator {
       take.abort();
       renew.abort();
       destination.destroy();
+      for (const client of fanOutClients) client.destroy();
       streamsClient.destroy();
       deadLetterClient?.destroy();
     }

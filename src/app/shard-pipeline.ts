@@ -16,6 +16,7 @@ import type { ShardReader } from '../stream/shard-reader.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
 import { planDestinationWrites, type DestinationRules } from '../rules/destination-writes.js';
+import { FanOut } from '../writer/fan-out.js';
 import { FlushChain, type WriteChanges } from '../writer/flush-chain.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
 import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
@@ -40,7 +41,21 @@ export interface ShardPipelineDeps {
   readonly rules?: DestinationRules | undefined;
   /** `--on-reject dead-letter`: the task's lane, which writes the flushes and keeps refused changes apart. */
   readonly deadLetters?: DeadLetterLane | undefined;
+  /**
+   * A fan-out's further destinations, each with its own writer and rules: every flush goes to `writer` and to
+   * each of these at its own pace (writer/fan-out.ts), and is checkpointed once all have written it.
+   */
+  readonly fanOut?: readonly PipelineDestination[] | undefined;
 }
+
+/** One destination of a fan-out. */
+export interface PipelineDestination {
+  readonly writer: TableWriter;
+  readonly rules: DestinationRules | undefined;
+}
+
+/** What the flush loop needs of its writes: one destination's FlushChain, or a FanOut over several. */
+type Flushes = Pick<FlushChain, 'ready' | 'records' | 'start' | 'throwIfFailed' | 'settle'>;
 
 /**
  * What a batch costs in memory, as a JS heap estimate: SizeBytes counts the item bytes on the wire (new and old
@@ -85,11 +100,13 @@ export class ShardPipeline {
   /** Notified each time a flush ends. */
   readonly #flushEnded = new Wakeup();
   /** The flushes being written (set while the flush loop runs). */
-  #flushes: FlushChain | undefined;
+  #flushes: Flushes | undefined;
 
   constructor(deps: ShardPipelineDeps) {
     this.#deps = deps;
-    this.#buffer = new SquashBuffer(deps.keyAttributes, deps.rules !== undefined);
+    // Rules need the changes squashing replaced (destination-writes.ts); any destination's rules do.
+    const keepEarlier = deps.rules !== undefined || (deps.fanOut ?? []).some((d) => d.rules !== undefined);
+    this.#buffer = new SquashBuffer(deps.keyAttributes, keepEarlier);
   }
 
   get shardId(): string {
@@ -216,15 +233,26 @@ export class ShardPipeline {
       onMoved: (checkpoint) => events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint }),
       onFailure: () => this.#wake.notify(),
     });
-    const flushes = new FlushChain({
-      write: this.#writeChanges(signal),
-      signal,
-      onWritten: (flush, outcome, durationMs) => {
-        this.#flushed(flush, outcome, durationMs);
-        checkpoints.offer(flush.lastSequenceNumber);
-      },
-      onChange: () => this.#wake.notify(),
-    });
+    const onWritten = (flush: Flush, outcome: WriteOutcome, durationMs: number): void => {
+      this.#flushed(flush, outcome, durationMs);
+      checkpoints.offer(flush.lastSequenceNumber);
+    };
+    const onChange = (): void => this.#wake.notify();
+    const fanOut = this.#deps.fanOut ?? [];
+    const flushes: Flushes =
+      fanOut.length === 0
+        ? new FlushChain({ write: this.#writeChanges(signal), signal, onWritten, onChange })
+        : new FanOut({
+            lanes: [{ writer: this.#deps.writer, rules: this.#deps.rules }, ...fanOut].map((d) => ({
+              name: d.writer.tableName,
+              write: this.#writeTo(d, signal),
+            })),
+            signal,
+            onWritten,
+            onChange,
+            onBacklog: (destination, records) =>
+              events.emit('destination.backlog', { shardId: this.shardId, destination, records }),
+          });
     this.#flushes = flushes;
     let clean = false;
     try {
@@ -262,10 +290,17 @@ export class ShardPipeline {
 
   /** Writes a flush's changes, through the rules when there are any, fenced by the lease. */
   #writeChanges(signal: AbortSignal): WriteChanges {
-    const { writer, rules, lease, events, deadLetters } = this.#deps;
+    const { writer, rules, lease, deadLetters } = this.#deps;
     const beforeSend = (): Promise<number> => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal);
     if (deadLetters !== undefined)
       return (changes, options) => deadLetters.write(this.shardId, changes, { ...options, beforeSend });
+    return this.#writeTo({ writer, rules }, signal);
+  }
+
+  /** Writes a flush's changes to one destination, through its rules when it has any, fenced by the lease. */
+  #writeTo({ writer, rules }: PipelineDestination, signal: AbortSignal): WriteChanges {
+    const { lease, events } = this.#deps;
+    const beforeSend = (): Promise<number> => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal);
     if (rules === undefined) return (changes, options) => writer.write(changes, { ...options, beforeSend });
     return async (changes, options) => {
       const planned = await planDestinationWrites(changes, rules);

@@ -13,7 +13,7 @@ import { sleep } from '../util/sleep.js';
 import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import type { TableWriter } from '../writer/table-writer.js';
-import { ShardPipeline } from './shard-pipeline.js';
+import { ShardPipeline, type PipelineDestination } from './shard-pipeline.js';
 import type { ShardSync } from './shard-sync.js';
 import type { CheckedTables } from './startup-checks.js';
 
@@ -29,6 +29,8 @@ export interface PipelineDeps {
   readonly rules: DestinationRules | undefined;
   /** `--on-reject dead-letter`: the task's lane, shared by its shards. */
   readonly deadLetters: DeadLetterLane | undefined;
+  /** A fan-out's further destinations (empty for one destination). */
+  readonly fanOut: readonly PipelineDestination[];
 }
 
 export class ShardPipelines {
@@ -69,7 +71,7 @@ export class ShardPipelines {
       maxPollIntervalMs: config.maxPollIntervalMs,
       events: this.#events,
       logger,
-      withOldImages: deps.rules !== undefined,
+      withOldImages: deps.rules !== undefined || deps.fanOut.some((d) => d.rules !== undefined),
     });
     const pipeline = new ShardPipeline({
       lease,
@@ -83,6 +85,7 @@ export class ShardPipelines {
       logger,
       rules: deps.rules,
       deadLetters: deps.deadLetters,
+      fanOut: deps.fanOut,
     });
     const stop = new AbortController();
     // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is

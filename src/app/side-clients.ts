@@ -39,6 +39,11 @@ export class SideClients {
     return createDynamoClient(location, options, this.#credentialsOf(side).provider);
   }
 
+  /** A client of another table of the same kind as `side`'s (a fan-out's further destination). */
+  dynamoAt(side: SideName, location: Location, options: ClientOptions): DynamoDBClient {
+    return createDynamoClient(location, options, this.#credentialsAt(side, location).provider);
+  }
+
   /** A client of the source's DynamoDB Streams API. */
   streams(options: ClientOptions): DynamoDBStreamsClient {
     const source = this.#location('source');
@@ -49,16 +54,23 @@ export class SideClients {
     return createStreamsClient(location, options, this.#credentialsOf('source').provider);
   }
 
-  /** Resolves the credentials of these sides (each distinct provider once); a failure is one ConfigError. */
-  async checkCredentials(sides: readonly SideName[]): Promise<void> {
+  /**
+   * Resolves the credentials of these sides, and of `more` locations of a side (a fan-out's further destinations),
+   * each distinct provider once; a failure is one ConfigError.
+   */
+  async checkCredentials(
+    sides: readonly SideName[],
+    more: readonly { readonly side: SideName; readonly location: Location }[] = [],
+  ): Promise<void> {
     const checked = new Set<SideCredentials>();
-    for (const side of sides) {
-      const credentials = this.#credentialsOf(side);
+    const all = [...sides.map((side) => ({ side, location: this.#location(side) })), ...more];
+    for (const { side, location } of all) {
+      const credentials = this.#credentialsAt(side, location);
       if (checked.has(credentials)) continue;
       checked.add(credentials);
       await checkCredentials({
         side,
-        source: this.#location(side).credentials ?? DEFAULT_CREDENTIALS,
+        source: location.credentials ?? DEFAULT_CREDENTIALS,
         ...credentials,
       });
     }
@@ -115,7 +127,10 @@ export class SideClients {
   }
 
   #credentialsOf(side: SideName): SideCredentials {
-    const location = this.#location(side);
+    return this.#credentialsAt(side, this.#location(side));
+  }
+
+  #credentialsAt(side: SideName, location: Location): SideCredentials {
     const source = location.credentials ?? DEFAULT_CREDENTIALS;
     const key = JSON.stringify([source.profile, source.roleArn, source.externalId, location.region]);
     let credentials = this.#credentials.get(key);

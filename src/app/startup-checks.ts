@@ -29,7 +29,15 @@ export interface CheckedTables {
   readonly keyAttributes: readonly string[];
   /** The destination's key: the source's, unless rules rename or change keys. */
   readonly destinationKeySchema: readonly KeyAttribute[];
+  /** The key of each further destination of a fan-out, in the config's order (empty without one). */
+  readonly fanOutKeySchemas?: readonly (readonly KeyAttribute[])[];
 }
+
+/**
+ * The destination key the rules lead to (renamed key attributes); undefined: any (a transform module that changes
+ * keys). Without it the destination must have the source's key schema.
+ */
+export type DestinationKeyRule = (source: readonly KeyAttribute[]) => readonly KeyAttribute[] | undefined;
 
 /** How long the startup checks wait out throttling and server errors before they report them. */
 const STARTUP_RETRY_MS = 30_000;
@@ -166,13 +174,20 @@ export async function checkTables(
      * The destination key the rules lead to (renamed key attributes); undefined: any (a transform module that
      * changes keys). Without it the destination must have the source's key schema.
      */
-    readonly expectedDestinationKey?: (
-      source: readonly KeyAttribute[],
-    ) => readonly KeyAttribute[] | undefined;
+    readonly expectedDestinationKey?: DestinationKeyRule | undefined;
+    /** A fan-out's further destinations, each checked as the first is, with its own client and rules. */
+    readonly fanOutChecks?:
+      | readonly {
+          readonly destination: TableLocation;
+          readonly destinationClient: DynamoDBClient;
+          readonly createDestTable: CreateDestinationOptions | undefined;
+          readonly expectedDestinationKey?: DestinationKeyRule | undefined;
+        }[]
+      | undefined;
   },
   signal?: AbortSignal,
 ): Promise<CheckedTables> {
-  const { source, destination } = deps;
+  const { source } = deps;
   const sourceTable = await describeTable(deps.sourceClient, 'source', source, signal);
   const spec = sourceTable.StreamSpecification;
   const streamArn = sourceTable.LatestStreamArn;
@@ -207,6 +222,45 @@ export async function checkTables(
     );
   }
 
+  const destinationKeySchema = await checkDestinationTable(
+    { ...deps, sourceTable, destinationClient: deps.destinationClient },
+    signal,
+  );
+  const fanOutKeySchemas: (readonly KeyAttribute[])[] = [];
+  for (const more of deps.fanOutChecks ?? []) {
+    fanOutKeySchemas.push(
+      await checkDestinationTable(
+        { ...deps, ...more, sourceTable, expectedDestinationKey: more.expectedDestinationKey },
+        signal,
+      ),
+    );
+  }
+  const sourceKeys = keySchemaOf(sourceTable);
+  return {
+    streamArn,
+    viewType,
+    keySchema: sourceKeys,
+    keyAttributes: sourceKeys.map((k) => k.name),
+    destinationKeySchema,
+    fanOutKeySchemas,
+  };
+}
+
+/** The checks of one destination table (created first with --create-dest-table); returns its key schema. */
+async function checkDestinationTable(
+  deps: {
+    readonly sourceClient: DynamoDBClient;
+    readonly destinationClient: DynamoDBClient;
+    readonly source: TableLocation;
+    readonly sourceTable: TableDescription;
+    readonly destination: TableLocation;
+    readonly createDestTable: CreateDestinationOptions | undefined;
+    readonly logger: Pick<Logger, 'info' | 'warn'>;
+    readonly expectedDestinationKey?: DestinationKeyRule | undefined;
+  },
+  signal: AbortSignal | undefined,
+): Promise<readonly KeyAttribute[]> {
+  const { source, destination, sourceTable } = deps;
   const destinationTable =
     deps.createDestTable === undefined
       ? await describeTable(deps.destinationClient, 'destination', destination, signal)
@@ -247,11 +301,5 @@ export async function checkTables(
     destination.tableName,
   );
   if (differences !== undefined) deps.logger.warn({ table: destination.tableName }, differences);
-  return {
-    streamArn,
-    viewType,
-    keySchema: sourceKeys,
-    keyAttributes: sourceKeys.map((k) => k.name),
-    destinationKeySchema: destinationKeys,
-  };
+  return destinationKeys;
 }

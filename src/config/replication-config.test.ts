@@ -392,3 +392,81 @@ describe('buildReplicationConfig: a source table by ARN (another account, throug
     assertRefused({ destTable: ARN }, '--dest-table', /not a valid DynamoDB table name/);
   });
 });
+
+describe('buildReplicationConfig: a fan-out (several destinations from one read)', () => {
+  const FAN_OUT: ReplicationFlags = {
+    ...BASE,
+    filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["a"]}}}}',
+    fanOut: [
+      {
+        destTable: 'dst-b',
+        filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["b"]}}}}',
+        excludeAttributes: 'secret',
+      },
+      {
+        destTable: 'dst-c',
+        destRegion: 'eu-west-1',
+        destEndpoint: 'http://localhost:8001',
+        createDestTable: true,
+      },
+    ],
+  };
+
+  test('each further destination is located like --dest-* and keeps its own rules; the task name covers all', () => {
+    const config = buildReplicationConfig(FAN_OUT, NO_ENV);
+    assert.equal(config.destination.tableName, 'dst');
+    assert.deepEqual(
+      config.fanOut.map((t) => [t.destination.tableName, t.destination.region, t.destination.endpoint]),
+      [
+        ['dst-b', 'us-east-1', undefined],
+        ['dst-c', 'eu-west-1', 'http://localhost:8001'],
+      ],
+    );
+    assert.deepEqual(config.fanOut[0]?.rules?.excludeAttributes, ['secret']);
+    assert.notEqual(config.fanOut[0]?.rules?.filter, undefined);
+    assert.equal(config.fanOut[1]?.rules, undefined, 'no rules of its own: every change as it is');
+    assert.equal(config.fanOut[0]?.createDestTable, undefined);
+    assert.notEqual(config.fanOut[1]?.createDestTable, undefined);
+    assert.deepEqual(config.rules?.excludeAttributes, [], "the first destination's rules are the task's");
+    assert.equal(
+      config.taskName,
+      defaultTaskName('us-east-1', 'src', 'us-east-1', 'dst', [
+        { region: 'us-east-1', tableName: 'dst-b' },
+        { region: 'eu-west-1', tableName: 'dst-c' },
+      ]),
+    );
+    assert.deepEqual(buildReplicationConfig(BASE, NO_ENV).fanOut, []);
+  });
+
+  test('a destination named twice, a further destination without a table, and dead letters are refused', () => {
+    assert.throws(
+      () => buildReplicationConfig({ ...BASE, fanOut: [{ destTable: 'dst' }] }, NO_ENV),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /destination table dst .* is named twice among the destinations/.test(err.message),
+    );
+    assert.throws(
+      () =>
+        buildReplicationConfig(
+          { ...BASE, fanOut: [{ destTable: 'other', destRegion: 'us-east-1' }, { destTable: 'other' }] },
+          NO_ENV,
+        ),
+      (err: unknown) => err instanceof ConfigError && /named twice/.test(err.message),
+    );
+    assert.throws(
+      () => buildReplicationConfig({ ...BASE, fanOut: [{}] }, NO_ENV),
+      (err: unknown) => err instanceof ConfigError && /--dest-table/.test(err.message),
+    );
+    assert.throws(
+      () => buildReplicationConfig({ ...FAN_OUT, onReject: 'dead-letter' }, NO_ENV),
+      (err: unknown) =>
+        err instanceof ConfigError && /does not work with several destinations yet/.test(err.message),
+    );
+    // The same table name in another region is another table.
+    const two = buildReplicationConfig(
+      { ...BASE, fanOut: [{ destTable: 'dst', destRegion: 'eu-west-1' }] },
+      NO_ENV,
+    );
+    assert.equal(two.fanOut.length, 1);
+  });
+});

@@ -36,10 +36,34 @@ export interface CreateDestinationOptions {
   readonly copyTags: boolean;
 }
 
+/** A further destination of a fan-out (plan `destinations:`): its table and its own rules. */
+export interface FanOutTarget {
+  readonly destination: TableLocation;
+  /** Undefined: the destination must exist. */
+  readonly createDestTable: CreateDestinationOptions | undefined;
+  /** Undefined: every change is written as it is. */
+  readonly rules: RuleOptions | undefined;
+}
+
+/** The flags a further destination of a fan-out gets: a single destination's, and its own rules. */
+export interface FanOutFlags extends RuleFlags {
+  readonly destTable?: string | undefined;
+  readonly destRegion?: string | undefined;
+  readonly destEndpoint?: string | undefined;
+  readonly destCredentials?: CredentialFlags | undefined;
+  readonly createDestTable?: boolean | undefined;
+  readonly destStreamViewType?: string | undefined;
+  readonly destKmsKey?: string | undefined;
+  readonly copyTags?: boolean | undefined;
+}
+
 /** What a task is: its two tables, its lease table and task name, and where each side's credentials come from. */
 export interface TaskSides {
   readonly source: TableLocation;
+  /** The first (or only) destination. */
   readonly destination: TableLocation;
+  /** The further destinations of a fan-out, read from the same stream; empty for a single table pair. */
+  readonly fanOut: readonly FanOutTarget[];
   readonly lease: TableLocation;
   /** Where the source's stream is read; the source endpoint unless told otherwise. */
   readonly sourceStreamsEndpoint: string | undefined;
@@ -92,6 +116,8 @@ export interface TaskFlags extends TableFlags {
   readonly destStreamViewType?: string | undefined;
   readonly destKmsKey?: string | undefined;
   readonly copyTags?: boolean | undefined;
+  /** Further destinations of a fan-out (a plan's `destinations:` after the first). */
+  readonly fanOut?: readonly FanOutFlags[] | undefined;
 }
 
 export interface ReplicationFlags extends TaskFlags, RuleFlags, RejectFlags {
@@ -127,6 +153,8 @@ export function buildTaskSides(
   profiles?: KnownProfiles,
 ): TaskSides {
   const { source, destination } = tableLocations(flags, env, profiles);
+  const fanOut = (flags.fanOut ?? []).map((more) => fanOutTarget(flags, more, env, profiles));
+  checkDistinctDestinations([destination, ...fanOut.map((target) => target.destination)]);
   const sourceStreamsEndpoint =
     checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? source.endpoint;
   const leaseEndpoint = checkEndpoint(flags.leaseEndpoint, '--lease-endpoint');
@@ -137,6 +165,7 @@ export function buildTaskSides(
       plainTableName(source.tableName),
       destination.region,
       destination.tableName,
+      fanOut.map((target) => target.destination),
     );
   if (!/^[a-zA-Z0-9_.-]{1,200}$/.test(taskName)) {
     throw new ConfigError(
@@ -157,6 +186,7 @@ export function buildTaskSides(
   return {
     source,
     destination,
+    fanOut,
     lease: {
       region: leaseRegion,
       endpoint: leaseLocationEndpoint,
@@ -193,6 +223,13 @@ export function buildReplicationConfig(
   checkRange(stallTimeoutMs, 1_000, 86_400_000, '--stall-timeout-ms');
   if (flags.workerId.trim() === '')
     throw new ConfigError('--worker-id is empty: give each worker a unique name');
+  const deadLetters = buildDeadLetterOptions(flags, sides.lease.tableName);
+  if (deadLetters !== undefined && sides.fanOut.length > 0) {
+    // A dead letter holds one key's order for one destination; several would need a lane each (known limit).
+    throw new ConfigError(
+      'onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination',
+    );
+  }
 
   return {
     ...sides,
@@ -212,11 +249,52 @@ export function buildReplicationConfig(
     metricsHost: flags.metricsHost,
     stallTimeoutMs,
     rules: buildRuleOptions(flags),
-    deadLetters: buildDeadLetterOptions(flags, sides.lease.tableName),
+    deadLetters,
   };
 }
 
-function createDestinationOptions(flags: TaskFlags): CreateDestinationOptions | undefined {
+/** One further destination: located as `--dest-*` would be (beside the same source), with its own rules. */
+function fanOutTarget(
+  flags: TaskFlags,
+  more: FanOutFlags,
+  env: NodeJS.ProcessEnv,
+  profiles: KnownProfiles | undefined,
+): FanOutTarget {
+  const { destination } = tableLocations(
+    {
+      ...flags,
+      destTable: more.destTable,
+      destRegion: more.destRegion,
+      destEndpoint: more.destEndpoint,
+      destCredentials: more.destCredentials,
+    },
+    env,
+    profiles,
+  );
+  return {
+    destination,
+    createDestTable: createDestinationOptions(more),
+    rules: buildRuleOptions(more),
+  };
+}
+
+/** Two destinations of one fan-out that are one table would take every write twice, in no set order. */
+function checkDistinctDestinations(destinations: readonly TableLocation[]): void {
+  const seen = new Set<string>();
+  for (const d of destinations) {
+    const key = JSON.stringify([d.region, d.endpoint ?? '', d.tableName, d.credentials ?? {}]);
+    if (seen.has(key)) {
+      throw new ConfigError(
+        `destination table ${d.tableName} (${d.endpoint === undefined ? `region ${d.region}` : `region ${d.region} at ${d.endpoint}`}) is named twice among the destinations: name each destination table once`,
+      );
+    }
+    seen.add(key);
+  }
+}
+
+function createDestinationOptions(
+  flags: Pick<TaskFlags, 'createDestTable' | 'destStreamViewType' | 'destKmsKey' | 'copyTags'>,
+): CreateDestinationOptions | undefined {
   const viewType = flags.destStreamViewType;
   if (flags.createDestTable !== true) {
     const stray = [

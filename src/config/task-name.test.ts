@@ -25,6 +25,21 @@ describe('defaultTaskName', () => {
     );
   });
 
+  test("a fan-out's further destinations are appended in order: its own task, one per list", () => {
+    // printf '%s' 'us-east-1srcus-west-2dstus-west-2dst-beu-west-1dst-c' | md5sum
+    assert.equal(
+      defaultTaskName('us-east-1', 'src', 'us-west-2', 'dst', [
+        { region: 'us-west-2', tableName: 'dst-b' },
+        { region: 'eu-west-1', tableName: 'dst-c' },
+      ]),
+      '0b09c571a35e38d6ee8dd4fc5e485fc0',
+    );
+    assert.notEqual(
+      defaultTaskName('us-east-1', 'src', 'us-west-2', 'dst', [{ region: 'us-west-2', tableName: 'b' }]),
+      defaultTaskName('us-east-1', 'src', 'us-west-2', 'dst'),
+    );
+  });
+
   test('is 32 lowercase hex digits', () => {
     assert.match(defaultTaskName('a', 'b', 'c', 'd'), /^[0-9a-f]{32}$/);
   });

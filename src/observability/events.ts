@@ -20,6 +20,8 @@ export interface ReplicatorEvents {
   };
   /** Changes of a flush that a destination's filter (or a transform returning null) kept out. */
   'records.filtered': { shardId: string; destination: string; count: number };
+  /** A fan-out's destination has this many of the shard's records still to write (queued or in flight). */
+  'destination.backlog': { shardId: string; destination: string; records: number };
   /** Changes of a flush stored in the task's dead-letter table (refused, or behind a refused change of their key). */
   'records.dead-lettered': { shardId: string; count: number };
   /** Deletes made by the source's TTL in a batch read, and what --ttl-deletes does with them. */

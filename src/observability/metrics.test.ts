@@ -118,3 +118,33 @@ test('stuck and ready follow the health verdict; the buffer its budget', async (
   assert.match(text, /^ddb_replicator_ready 1$/m);
   assert.match(text, /^ddb_replicator_buffer_bytes 0$/m);
 });
+
+test("a fan-out's backlog is summed per destination over the shards, and a shard that stops leaves it", async () => {
+  const metrics = new ReplicatorMetrics();
+  const tenants = task(metrics, 'tenants-task', 2);
+  const backlog = (shardId: string, destination: string, records: number): void =>
+    tenants.events.emit('destination.backlog', { shardId, destination, records });
+  backlog('s1', 'tenant-a', 100);
+  backlog('s2', 'tenant-a', 20);
+  backlog('s1', 'tenant-b', 0);
+  backlog('s1', 'tenant-a', 40);
+  let text = await metrics.registry.metrics();
+  assert.match(
+    text,
+    /ddb_replicator_destination_backlog_records\{task="tenants-task",destination="tenant-a"\} 60/,
+  );
+  assert.match(
+    text,
+    /ddb_replicator_destination_backlog_records\{task="tenants-task",destination="tenant-b"\} 0/,
+  );
+  tenants.events.emit('shard.stopped', { shardId: 's1', kind: 'stopped', reason: 'handed over' });
+  text = await metrics.registry.metrics();
+  assert.match(
+    text,
+    /ddb_replicator_destination_backlog_records\{task="tenants-task",destination="tenant-a"\} 20/,
+  );
+  assert.doesNotMatch(text, /destination="tenant-b"/);
+  tenants.detach();
+  text = await metrics.registry.metrics();
+  assert.doesNotMatch(text, /ddb_replicator_destination_backlog_records\{/);
+});

@@ -53,6 +53,8 @@ export class ReplicatorMetrics {
   readonly #copyEstimated: Gauge;
   readonly #copyFleet: Gauge;
   #process: ProcessSources | undefined;
+  /** A fan-out's records each destination has still to write, per task, shard and destination. */
+  readonly #backlogs = new Map<string, Map<string, Map<string, number>>>();
 
   constructor() {
     const registers = [this.registry];
@@ -206,6 +208,24 @@ export class ReplicatorMetrics {
         for (const [task, gauges] of tasks) this.set({ task }, gauges.heldLeases());
       },
     });
+    const backlogs = this.#backlogs;
+    new Gauge({
+      name: 'ddb_replicator_destination_backlog_records',
+      help: "A fan-out's stream records read and not yet written to each destination (queued or in flight), over the task's shards in this worker: the destination that is behind",
+      labelNames: ['task', 'destination'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [task, shards] of backlogs) {
+          const sums = new Map<string, number>();
+          for (const destinations of shards.values()) {
+            for (const [destination, records] of destinations)
+              sums.set(destination, (sums.get(destination) ?? 0) + records);
+          }
+          for (const [destination, records] of sums) this.set({ task, destination }, records);
+        }
+      },
+    });
     new Gauge({
       name: 'ddb_replicator_shard_behind_seconds',
       help: 'How far behind the newest record each shard read by this worker is (0 when caught up)',
@@ -241,7 +261,17 @@ export class ReplicatorMetrics {
     sources: TaskSources = {},
   ): () => void {
     this.#tasks.set(task, { tracker, heldLeases, ...sources });
+    const backlog = new Map<string, Map<string, number>>();
+    this.#backlogs.set(task, backlog);
     const off = [
+      events.on('destination.backlog', (e) => {
+        const shard = backlog.get(e.shardId) ?? new Map<string, number>();
+        shard.set(e.destination, e.records);
+        backlog.set(e.shardId, shard);
+      }),
+      // A shard no longer read here has nothing left to write here (its next owner reports its own).
+      events.on('shard.ended', (e) => backlog.delete(e.shardId)),
+      events.on('shard.stopped', (e) => backlog.delete(e.shardId)),
       events.on('records.read', (e) => this.#read.inc({ task }, e.count)),
       events.on('batch.flushed', (e) => {
         this.#written.inc({ task, op: 'put' }, e.puts);
@@ -266,6 +296,7 @@ export class ReplicatorMetrics {
     return () => {
       for (const stop of off) stop();
       this.#tasks.delete(task);
+      this.#backlogs.delete(task);
       this.#copyEstimated.remove({ task });
       this.#copyFleet.remove({ task });
     };
