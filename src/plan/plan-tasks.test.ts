@@ -190,6 +190,146 @@ describe('planTasks', () => {
     assert.equal(planTasks(p, listing(), ENV).tasks.length, 3);
   });
 
+  test('a fan-out is one task: the first destination its own, the others its fanOut; its own task name', () => {
+    const p = plan({
+      defaults: TWO_REGIONS,
+      replications: [
+        {
+          source: { table: 'orders' },
+          destinations: [
+            { table: 'orders-a', filter: { dynamodb: { NewImage: { tenant: { S: ['a'] } } } } },
+            {
+              table: 'orders-b',
+              region: 'us-west-2',
+              filter: { dynamodb: { NewImage: { tenant: { S: ['b'] } } } },
+            },
+          ],
+        },
+      ],
+    });
+    const { tasks, choices } = planTasks(p, listing(), ENV);
+    assert.deepEqual(tasks, [
+      {
+        entry: 0,
+        selectedBy: 'name',
+        enableStream: false,
+        flags: {
+          sourceTable: 'orders',
+          sourceRegion: 'us-east-1',
+          sourceCredentials: {},
+          destTable: 'orders-a',
+          destRegion: 'eu-west-1',
+          destCredentials: {},
+          filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["a"]}}}}',
+          fanOut: [
+            {
+              destTable: 'orders-b',
+              destRegion: 'us-west-2',
+              destCredentials: {},
+              filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["b"]}}}}',
+            },
+          ],
+        },
+      },
+    ]);
+    const taskName = defaultTaskName('us-east-1', 'orders', 'eu-west-1', 'orders-a', [
+      { region: 'us-west-2', tableName: 'orders-b' },
+    ]);
+    assert.notEqual(taskName, defaultTaskName('us-east-1', 'orders', 'eu-west-1', 'orders-a'));
+    assert.deepEqual(choices, [
+      {
+        level: 'info',
+        msg: 'plan: table pair',
+        fields: {
+          entry: 'replications[0] (source orders)',
+          source: 'orders',
+          sourceRegion: 'us-east-1',
+          destination: 'orders-a',
+          destinationRegion: 'eu-west-1',
+          fanOut: ['orders-b (region us-west-2)'],
+          taskName,
+        },
+      },
+    ]);
+  });
+
+  test("a fan-out's further destination is refused as another task's destination, either way round", () => {
+    const fanOut = {
+      source: { table: 'orders' },
+      destinations: [{ table: 'orders-a' }, { table: 'shared' }],
+    };
+    const p = plan({
+      defaults: TWO_REGIONS,
+      replications: [fanOut, { source: { table: 'items' }, destination: { table: 'shared' } }],
+    });
+    assert.equal(
+      refusal(() => planTasks(p, listing(), ENV)),
+      'plan p.yaml: replications[0] (source orders) and replications[1] (source items) both write destination table shared in region eu-west-1: give each pair its own destination table',
+    );
+    const reversed = plan({
+      defaults: TWO_REGIONS,
+      replications: [{ source: { table: 'items' }, destination: { table: 'shared' } }, fanOut],
+    });
+    assert.equal(
+      refusal(() => planTasks(reversed, listing(), ENV)),
+      'plan p.yaml: replications[0] (source items) and replications[1] (source orders) both write destination table shared in region eu-west-1: give each pair its own destination table',
+    );
+    const twoFanOuts = plan({
+      defaults: TWO_REGIONS,
+      replications: [
+        fanOut,
+        { source: { table: 'items' }, destinations: [{ table: 'items-a' }, { table: 'shared' }] },
+      ],
+    });
+    assert.equal(
+      refusal(() => planTasks(twoFanOuts, listing(), ENV)),
+      'plan p.yaml: replications[0] (source orders) and replications[1] (source items) both write destination table shared in region eu-west-1: give each pair its own destination table',
+    );
+  });
+
+  test("a glob never selects a fan-out's destination in the same place; its choice shows every destination", () => {
+    const p = plan({
+      defaults: { source: { region: 'us-east-1' } },
+      replications: [
+        { source: { table: 'orders' }, destinations: [{ table: 'orders-a' }, { table: 'orders-b' }] },
+        { source: { table: 'o*' }, destinations: [{ table: '{name}-x' }, { table: '{name}-y' }] },
+      ],
+    });
+    const { tasks, choices } = planTasks(p, listing('orders', 'orders-a', 'orders-b', 'owls'), ENV);
+    assert.deepEqual(
+      tasks.map((t) => [t.flags.sourceTable, t.flags.destTable, t.flags.fanOut?.map((f) => f.destTable)]),
+      [
+        ['orders', 'orders-a', ['orders-b']],
+        ['orders', 'orders-x', ['orders-y']],
+        ['owls', 'owls-x', ['owls-y']],
+      ],
+    );
+    const glob = choices.find((c) => c.msg === 'plan: glob selected tables');
+    assert.deepEqual(glob?.fields.selected, ['orders -> orders-x, orders-y', 'owls -> owls-x, owls-y']);
+    assert.deepEqual(glob?.fields.notSources, [
+      'orders-a (the destination of replications[0] (source orders))',
+      'orders-b (the destination of replications[0] (source orders))',
+    ]);
+  });
+
+  test('a fan-out with dead letters is refused by its entry before any table is built', () => {
+    assert.equal(
+      refusal(() =>
+        plan({
+          defaults: TWO_REGIONS,
+          replications: [
+            {
+              source: { table: 'orders' },
+              destinations: [{ table: 'a' }, { table: 'b' }],
+              onReject: 'dead-letter',
+            },
+          ],
+        }),
+      ),
+      'plan p.yaml: replications[0] (source orders): onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination',
+    );
+  });
+
   test('two tasks with one task name (one lease table) are refused by both entries', () => {
     const p = plan({
       defaults: TWO_REGIONS,
@@ -388,6 +528,16 @@ test('planNamesProfile: whether any side of defaults or an entry names a profile
   assert.equal(planNamesProfile(plan({ defaults: { lease: { profile: 'x' } }, replications: [pair] })), true);
   assert.equal(
     planNamesProfile(plan({ replications: [{ ...pair, destination: { table: 'bbb', profile: 'x' } }] })),
+    true,
+  );
+  assert.equal(
+    planNamesProfile(
+      plan({
+        replications: [
+          { source: { table: 'aaa' }, destinations: [{ table: 'bbb' }, { table: 'ccc', profile: 'x' }] },
+        ],
+      }),
+    ),
     true,
   );
 });

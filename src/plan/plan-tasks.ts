@@ -1,12 +1,17 @@
 // Pure: a plan and the table names each source side listed -> the tasks, and the log of every choice made on
 // the way (table pairs, what each glob selected and excluded, a glob that selects nothing). Each task is built
 // with buildTaskSides, the rules `replicate` applies to its flags, so a plan cannot name a task a plain run
-// would refuse; two tasks onto one destination table or with one task name (one lease table) are refused by
-// both entries' names. Pure so that a running fleet can re-resolve the plan as tables appear (resolve-plan.ts
+// would refuse; two tasks onto one destination table (any destination of a fan-out counts) or with one task
+// name (one lease table) are refused by both entries' names. Pure so that a running fleet can re-resolve the plan as tables appear (resolve-plan.ts
 // does the listing).
 import { credentialSource, type KnownProfiles } from '../config/credential-source.js';
 import { checkEndpoint } from '../config/flag-checks.js';
-import { buildTaskSides, type Location, type TaskSides } from '../config/replication-config.js';
+import {
+  buildTaskSides,
+  type Location,
+  type TableLocation,
+  type TaskSides,
+} from '../config/replication-config.js';
 import { LEASE_TABLE_PREFIX } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { entryLabel, planError, type PlanMistake } from './plan-error.js';
@@ -119,7 +124,10 @@ export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvir
   // A glob never selects a lease table, nor a table this plan writes to: `*` -> `{name}-copy` in one region
   // would otherwise copy each copy again, one level deeper at every re-resolution.
   const destinations = new Map<string, Candidate>();
-  for (const c of built) if (c.sides !== undefined) destinations.set(tableKey(c.sides.destination), c);
+  for (const c of built) {
+    if (c.sides === undefined) continue;
+    for (const destination of destinationsOf(c.sides)) destinations.set(tableKey(destination), c);
+  }
   const notSources = new Map<MergedEntry, string[]>();
   const kept = built.filter((c) => {
     if (c.listedIn === undefined) return true;
@@ -205,8 +213,18 @@ function tableKey(table: { region: string; endpoint: string | undefined; tableNa
   return JSON.stringify([table.region, table.endpoint ?? null, table.tableName]);
 }
 
+/** Every table a task writes: its destination and a fan-out's further ones. */
+function destinationsOf(sides: TaskSides): TableLocation[] {
+  return [sides.destination, ...sides.fanOut.map((target) => target.destination)];
+}
+
 function destinationOf(candidate: Candidate | undefined): string | undefined {
   return candidate === undefined ? undefined : `the destination of ${labelOf(candidate.entry, candidate)}`;
+}
+
+/** A fan-out's further destination in the log: its table and where it is. */
+function tableText(table: TableLocation): string {
+  return `${table.tableName} (${where(table)})`;
 }
 
 function where(location: { region: string; endpoint: string | undefined }): string {
@@ -223,18 +241,23 @@ function duplicates(tasks: readonly Candidate[]): PlanMistake[] {
   for (const c of tasks) {
     const sides = c.sides;
     if (sides === undefined) continue;
-    const destination = tableKey(sides.destination);
-    const first = byDestination.get(destination);
-    if (first === undefined) byDestination.set(destination, c);
-    else {
-      found.push({
-        where: '',
-        what: `${labelOf(first.entry, first)} and ${labelOf(c.entry, c)} both write destination table ${sides.destination.tableName} in ${where(sides.destination)}: give each pair its own destination table`,
-      });
+    // The tasks this one shares a destination with: their task names are then no news.
+    const clashes = new Set<Candidate>();
+    for (const destination of destinationsOf(sides)) {
+      const key = tableKey(destination);
+      const first = byDestination.get(key);
+      if (first === undefined) byDestination.set(key, c);
+      else if (first !== c) {
+        clashes.add(first);
+        found.push({
+          where: '',
+          what: `${labelOf(first.entry, first)} and ${labelOf(c.entry, c)} both write destination table ${destination.tableName} in ${where(destination)}: give each pair its own destination table`,
+        });
+      }
     }
     const named = byTaskName.get(sides.taskName);
     if (named === undefined) byTaskName.set(sides.taskName, c);
-    else if (first === undefined || named !== first) {
+    else if (!clashes.has(named)) {
       found.push({
         where: '',
         what: `${labelOf(named.entry, named)} and ${labelOf(c.entry, c)} both have task name ${sides.taskName} (one lease table): give each its own taskName`,
@@ -254,6 +277,9 @@ function pairChoice(c: Candidate, sides: TaskSides): PlanChoice {
       sourceRegion: sides.source.region,
       destination: sides.destination.tableName,
       destinationRegion: sides.destination.region,
+      ...(sides.fanOut.length === 0
+        ? {}
+        : { fanOut: sides.fanOut.map((target) => tableText(target.destination)) }),
       taskName: sides.taskName,
       ...(c.entry.enableStream ? { enableStream: true } : {}),
     },
@@ -271,7 +297,16 @@ function globChoice(
     ...(glob.entry.exclude.length === 0 ? {} : { exclude: glob.entry.exclude }),
     sourceRegion: glob.location.region,
     listed: glob.listed,
-    selected: selected.map((c) => `${c.sourceTable} -> ${c.sides?.destination.tableName ?? '?'}`),
+    selected: selected.map(
+      (c) =>
+        `${c.sourceTable} -> ${
+          c.sides === undefined
+            ? '?'
+            : destinationsOf(c.sides)
+                .map((d) => d.tableName)
+                .join(', ')
+        }`,
+    ),
     excluded: glob.excluded,
     ...(notSources.length === 0 ? {} : { notSources }),
     ...(glob.entry.enableStream ? { enableStream: true } : {}),
@@ -294,7 +329,12 @@ export function planNamesProfile(plan: Plan): boolean {
     plan.defaults?.source,
     plan.defaults?.destination,
     plan.defaults?.lease,
-    ...plan.replications.flatMap((entry) => [entry.source, entry.destination, entry.lease]),
+    ...plan.replications.flatMap((entry) => [
+      entry.source,
+      entry.destination,
+      ...(entry.destinations ?? []),
+      entry.lease,
+    ]),
   ];
   return sides.some((side) => typeof side?.profile === 'string');
 }
