@@ -11,6 +11,7 @@ import { Semaphore } from '../util/semaphore.js';
 import {
   buildReplicationConfig,
   checkMetricsHost,
+  type FanOutFlags,
   type ReplicationFlags,
 } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
@@ -30,6 +31,7 @@ import { resolvePlan } from '../plan/resolve-plan.js';
 import { loadKnownProfiles } from './credential-flags.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import { refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
+import { planRuleFlags } from './plan-rule-flags.js';
 import type { ReplicateArgs } from './replicate-flags.js';
 import { commandSessionName } from './session-name.js';
 import { onStopSignals } from './stop-signals.js';
@@ -101,6 +103,7 @@ export async function runPlan(
       filter: own.filter?.startsWith('@') === true ? `@${besidePlan(own.filter.slice(1))}` : own.filter,
       transform: own.transform === undefined ? undefined : besidePlan(own.transform),
       ttlDeletes: own.ttlDeletes ?? args['ttl-deletes'],
+      fanOut: planFanOutFlags(own.fanOut, file, args),
       onReject: own.onReject ?? args['on-reject'],
       // One table name for every task would mix their keys: the plan names it per entry, if at all.
       deadLetterTable: own.deadLetterTable,
@@ -173,6 +176,24 @@ export async function runPlan(
     metrics,
   });
   return runWithSignals(runner, { logger, metrics, copies: copies?.display, labels }, args);
+}
+
+/**
+ * A fan-out's further destinations as `replicate --plan` runs them, each as its first destination is run: its
+ * filter file and transform module beside the plan, and the command line's --create-dest-table, --copy-tags and
+ * --ttl-deletes where the plan says nothing.
+ */
+export function planFanOutFlags(
+  fanOut: readonly FanOutFlags[] | undefined,
+  planFile: string,
+  args: Pick<ReplicateArgs, 'create-dest-table' | 'copy-tags' | 'ttl-deletes'>,
+): FanOutFlags[] | undefined {
+  return fanOut?.map((more) => ({
+    ...more,
+    createDestTable: more.createDestTable === true || args['create-dest-table'],
+    copyTags: more.copyTags === true || args['copy-tags'],
+    ...planRuleFlags(more, planFile, args['ttl-deletes']),
+  }));
 }
 
 /**
