@@ -165,6 +165,81 @@ replications:
   });
 });
 
+describe('parsePlan: a fan-out (destinations)', () => {
+  test("the README's per-tenant example, as YAML", () => {
+    const plan = parsePlan(
+      `defaults:
+  source: { region: us-east-1 }
+  destination: { region: eu-west-1 }
+replications:
+  - source: { table: orders }
+    excludeAttributes: [cardNumber]
+    destinations:
+      - table: orders-acme
+        filter: { dynamodb: { NewImage: { tenant: { S: [acme] } } } }
+      - table: orders-globex
+        filter: { dynamodb: { NewImage: { tenant: { S: [globex] } } } }
+        excludeAttributes: null
+`,
+      'plan.yaml',
+    );
+    assert.deepEqual(plan.replications, [
+      {
+        source: { table: 'orders' },
+        excludeAttributes: 'cardNumber',
+        destinations: [
+          { table: 'orders-acme', filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["acme"]}}}}' },
+          {
+            table: 'orders-globex',
+            filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["globex"]}}}}',
+            excludeAttributes: null,
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('refused with one line: destination beside destinations, a bad element, a mistake of the list', () => {
+    const at = 'plan p.yaml: replications[0] (source orders): ';
+    const fanOut = (fields: Record<string, unknown>) => ({
+      replications: [{ source: { table: 'orders' }, ...fields }],
+    });
+    assert.equal(
+      refused(fanOut({ destination: { table: 'a' }, destinations: [{ table: 'b' }] })),
+      `${at}destinations: give destination (one table) or destinations (a list of tables), not both; defaults.destination applies to each of the list`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: [{ table: 'a' }, { table: 'b', ttlDeletes: 'keep' }] })),
+      `${at}destinations[1].ttlDeletes must be one of replicate, skip, got "keep"`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: [{ table: 'a' }, { region: 'eu-west-1' }] })),
+      `${at}destinations[1].table is missing: name this destination's table ("{name}" for the source table's own name), here or in defaults.destination`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: [{ table: 'a' }, { table: 'a' }] })),
+      `${at}destinations[0].table and destinations[1].table are both "a": every write would reach it twice; name each destination table once`,
+    );
+    assert.equal(
+      refused({
+        replications: [{ source: { table: 'o*' }, destinations: [{ table: '{name}-a' }, { table: 'b' }] }],
+      }),
+      'plan p.yaml: replications[0] (source o*): destinations[1].table "b" has no {name}: every table the glob selects would get the same destination; write e.g. "{name}" or "{name}-copy"',
+    );
+    assert.equal(
+      refused({
+        defaults: { onReject: 'dead-letter' },
+        ...fanOut({ destinations: [{ table: 'a' }, { table: 'b' }] }),
+      }),
+      `${at}onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination`,
+    );
+    assert.match(
+      refused(fanOut({ destinations: [{ table: 'a', tabel: 'b' }] })),
+      /unknown field destinations\[0\]\.tabel/,
+    );
+  });
+});
+
 describe('parsePlan refuses, naming the file, the entry and the field', () => {
   test('an unknown field, at every level, with what is allowed there', () => {
     assert.equal(

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { buildReplicationConfig, type ReplicationFlags } from '../config/replication-config.js';
 import { parsePlan } from './parse-plan.js';
-import { planSchema, TASK_OPTION_FIELDS, WHOLE_RANGES } from './plan-schema.js';
+import { ALLOWED_FIELDS, planSchema, TASK_OPTION_FIELDS, WHOLE_RANGES } from './plan-schema.js';
 import type { PlanTaskOptions } from './plan-task.js';
 
 const FLAGS: ReplicationFlags = {
@@ -131,5 +131,66 @@ test('rule fields: a pattern object or list is kept as JSON text, lists and maps
   assert.equal(
     planSchema.safeParse({ replications: [{ source: { table: 'a' }, ttlDeletes: 'keep' }] }).success,
     false,
+  );
+});
+
+test("a destinations element: a destination's fields and the rule fields, parsed as the entry's are", () => {
+  assert.deepEqual(ALLOWED_FIELDS.destinations, [
+    ...ALLOWED_FIELDS.destination,
+    'filter',
+    'transform',
+    'excludeAttributes',
+    'renameAttributes',
+    'ttlDeletes',
+  ]);
+  const parsed = planSchema.parse({
+    replications: [
+      {
+        source: { table: 'a' },
+        destinations: [
+          {
+            table: 'a-1',
+            region: 'eu-west-1',
+            createTable: true,
+            streamViewType: 'NEW_IMAGE',
+            filter: { dynamodb: { NewImage: { tenant: { S: ['one'] } } } },
+            excludeAttributes: ['email', 'phone'],
+            renameAttributes: { name: 'fullName' },
+            ttlDeletes: 'skip',
+          },
+          { table: 'a-2', filter: '@two.json', transform: 'two.mjs', excludeAttributes: null },
+        ],
+      },
+    ],
+  });
+  const [one, two] = parsed.replications[0]?.destinations ?? [];
+  assert.deepEqual(one, {
+    table: 'a-1',
+    region: 'eu-west-1',
+    createTable: true,
+    streamViewType: 'NEW_IMAGE',
+    filter: '{"dynamodb":{"NewImage":{"tenant":{"S":["one"]}}}}',
+    excludeAttributes: 'email,phone',
+    renameAttributes: 'name=fullName',
+    ttlDeletes: 'skip',
+  });
+  assert.deepEqual(two, { table: 'a-2', filter: '@two.json', transform: 'two.mjs', excludeAttributes: null });
+  const accepts = (destinations: unknown, more: Record<string, unknown> = {}) =>
+    planSchema.safeParse({ replications: [{ source: { table: 'a' }, destinations, ...more }] }).success;
+  assert.equal(accepts([{ table: 'b', ttlDeletes: 'keep' }]), false);
+  assert.equal(accepts([{ table: 'b', streamViewType: 'ALL' }]), false);
+  assert.equal(accepts([{ table: 'b', tabel: 'c' }]), false, 'strict: a misspelt field is an error');
+  assert.equal(accepts([{ table: 'b', batchSize: 5 }]), false, "an entry's own option is no element's");
+  assert.equal(accepts([]), false, 'at least one');
+  assert.equal(accepts({ table: 'b' }), false, 'a list');
+  assert.equal(accepts([{ table: 'b' }], { destination: { table: 'c' } }), false, 'not beside destination');
+  assert.equal(accepts([{ table: 'b' }], { destination: null }), true);
+  assert.equal(
+    planSchema.safeParse({
+      defaults: { destinations: [{ table: 'b' }] },
+      replications: [{ source: { table: 'a' } }],
+    }).success,
+    false,
+    'no default',
   );
 });
