@@ -287,7 +287,12 @@ async function lookUpIdentities(
   const deps = { logger, sessionName: commandSessionName('policy') };
   const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS);
   const bySet = new Map<string, { task: TaskSides; side: (typeof POLICY_SIDES)[number] }>();
-  for (const task of tasks) {
+  // A fan-out's further destinations as tasks of their own: their credentials are looked up as the first's.
+  const each = tasks.flatMap((task) => [
+    task,
+    ...task.fanOut.map((more): TaskSides => ({ ...task, destination: more.destination, fanOut: [] })),
+  ]);
+  for (const task of each) {
     for (const side of POLICY_SIDES) {
       const key = baseKey(task[side].credentials ?? DEFAULT_CREDENTIALS);
       if (!bySet.has(key)) bySet.set(key, { task, side });

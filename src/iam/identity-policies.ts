@@ -3,8 +3,10 @@
 // acts gets the statements of the sides it acts on, in every task, each on the tasks' ARNs; credentials that assume
 // a role get sts:AssumeRole on those roles alone, and each role a trust policy naming who assumes it (with the
 // external ids as a condition). An action is granted on exactly the ARNs of the tasks whose features need it, so
-// actions that not every task needs (a plan entry's createTable or enableStream) get statements of their own.
-// Actions come from IAM_PERMISSIONS only.
+// actions that not every task needs (a plan entry's createTable or enableStream) get statements of their own. A
+// fan-out's further destinations are each acted on as the first destination is (destinationTasks), with their own
+// credentials and features. Actions come from IAM_PERMISSIONS only.
+import type { CredentialSource } from '../config/credential-source.js';
 import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 import { streamArn, tableArn } from './aws-arns.js';
 import {
@@ -39,6 +41,14 @@ export interface PolicyTable {
   readonly table: string;
 }
 
+/** A further destination of a fan-out: its table, whose credentials reach it, and the features it is used for. */
+export interface PolicyDestination {
+  readonly table: PolicyTable;
+  readonly credentials: CredentialSource;
+  /** The task's features, with create-dest-table and copy-tags as this destination's own createTable says. */
+  readonly features: readonly IamFeature[];
+}
+
 /** One task as its policies see it: its tables, whose credentials reach each, and what it is used for. */
 export interface PolicyTask extends AccountInputs {
   /** The features asked for; replicate and status are always covered. */
@@ -50,6 +60,26 @@ export interface PolicyTask extends AccountInputs {
    * feature.
    */
   readonly deadLetterTable?: string | undefined;
+  /** A fan-out's further destinations (the first is `tables.destination`); none for a single table pair. */
+  readonly fanOut?: readonly PolicyDestination[] | undefined;
+}
+
+/**
+ * A task as one task per destination: the task itself, then for each further destination of a fan-out the same
+ * task with that destination's table, credentials and features, so that each destination is granted (and its
+ * account found) exactly as a first destination would be.
+ */
+export function destinationTasks(task: PolicyTask): PolicyTask[] {
+  const { fanOut, ...first } = task;
+  return [
+    first,
+    ...(fanOut ?? []).map((more): PolicyTask => ({
+      ...first,
+      features: more.features,
+      tables: { ...first.tables, destination: more.table },
+      credentials: { ...first.credentials, destination: more.credentials },
+    })),
+  ];
 }
 
 /** The resources each side's credentials act on, in the order statements are printed. */
@@ -94,6 +124,13 @@ export function taskArns(task: PolicyTask): {
       'table-list': '*',
     },
   };
+}
+
+/** The ARNs of a fan-out's further destination tables, in the task's order (empty for a single table pair). */
+export function fanOutTableArns(task: PolicyTask): string[] {
+  return destinationTasks(task)
+    .slice(1)
+    .map((more) => taskArns(more).arns['destination-table']);
 }
 
 /** A resource of one task that an identity acts on, with the features that task is covered for. */
@@ -162,7 +199,7 @@ interface Act {
 }
 
 export function identityPolicies(tasks: readonly PolicyTask[]): PrintedPolicy[] {
-  const acts: Act[] = tasks.flatMap((task) => {
+  const acts: Act[] = tasks.flatMap(destinationTasks).flatMap((task) => {
     const { accounts, arns } = taskArns(task);
     const features = coveredFeatures(task.features);
     return POLICY_SIDES.map((side) => ({

@@ -14,6 +14,7 @@ import {
   type PlanPolicyOptions,
   type PlanPolicyTask,
 } from './plan-policy-tasks.js';
+import { planPolicyText } from './plan-policy-text.js';
 import { policyAllows } from './policy-allows.js';
 import type { PrintedPolicy } from './policy-document.js';
 import { policySet } from './policy-set.js';
@@ -576,5 +577,75 @@ test('a document longer than a managed policy may be is named in a note', () => 
   assert.ok(
     many.notes.some((n) => n.startsWith('replicator is longer than the 6144 characters of a managed policy')),
     many.notes.join('\n'),
+  );
+});
+
+test("a fan-out's further destinations are granted as the first is, each to whoever acts on it, createTable only where asked", () => {
+  const c = build(
+    parsePlan(
+      `defaults:
+  source: { region: us-east-1 }
+  destination: { region: eu-west-1 }
+replications:
+  - source: { table: orders }
+    destinations:
+      - { table: orders-a }
+      - { table: orders-b, region: us-west-2, roleArn: "${DEST_ROLE}", externalId: ext-9, createTable: true }
+  - source: { table: "g-*" }
+    destinations: [{ table: "{name}-a" }, { table: "{name}-b", createTable: true }]
+`,
+      'p.yaml',
+    ),
+    { source: '111111111111', destination: '444444444444' },
+    'fan-out',
+  );
+  const first = 'arn:aws:dynamodb:eu-west-1:444444444444:table/orders-a';
+  const more = 'arn:aws:dynamodb:us-west-2:444444444444:table/orders-b';
+  const globFirst = 'arn:aws:dynamodb:eu-west-1:444444444444:table/g-*-a';
+  const globMore = 'arn:aws:dynamodb:eu-west-1:444444444444:table/g-*-b';
+  assert.deepEqual(
+    c.set.tasks.map((t) => [t.resources.destinationTable, t.resources.fanOutTables]),
+    [
+      [first, [more]],
+      [globFirst, [globMore]],
+    ],
+  );
+  const text = planPolicyText(c.set).split('\n');
+  assert.ok(text.includes(`  destination table  ${more}`), text.join('\n'));
+  assert.ok(text.includes(`  destination table  ${globMore}`), text.join('\n'));
+  const replicator = actor(c.set, {});
+  const role = actor(c.set, { roleArn: DEST_ROLE });
+  const writes = actionsFor(coveredFeatures([]), 'destination-table');
+  const creates = actionsFor(['create-dest-table'], 'destination-table').filter((a) => !writes.includes(a));
+  assert.ok(creates.includes('dynamodb:CreateTable'));
+  for (const action of writes) {
+    assert.ok(policyAllows(replicator.document, action, first), `replicator ${action} on ${first}`);
+    assert.ok(policyAllows(replicator.document, action, globMore), `replicator ${action} on ${globMore}`);
+    assert.ok(policyAllows(role.document, action, more), `role ${action} on ${more}`);
+    assert.ok(!policyAllows(replicator.document, action, more), `replicator ${action} on ${more}`);
+    assert.ok(!policyAllows(role.document, action, first), `role ${action} on ${first}`);
+  }
+  for (const action of creates) {
+    assert.ok(policyAllows(role.document, action, more), `role ${action} on ${more}`);
+    assert.ok(policyAllows(replicator.document, action, globMore), `replicator ${action} on ${globMore}`);
+    assert.ok(!policyAllows(replicator.document, action, first), `replicator ${action} on ${first}`);
+    assert.ok(!policyAllows(replicator.document, action, globFirst), `replicator ${action} on ${globFirst}`);
+  }
+  // A destination created reads the source's time to live: granted on each source whose fan-out creates one.
+  assert.ok(
+    policyAllows(
+      replicator.document,
+      'dynamodb:DescribeTimeToLive',
+      'arn:aws:dynamodb:us-east-1:111111111111:table/orders',
+    ),
+  );
+  const trust = c.set.policies.find((p) => p.kind === 'trust' && p.attachTo === `role ${DEST_ROLE}`);
+  assert.deepEqual(trust?.document.Statement[0]?.Condition, {
+    StringEquals: { 'sts:ExternalId': 'ext-9' },
+  });
+  assert.ok(
+    replicator.document.Statement.some(
+      (s) => s.Sid === 'AssumeRoles' && [s.Resource].flat().includes(DEST_ROLE),
+    ),
   );
 });

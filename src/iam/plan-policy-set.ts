@@ -8,7 +8,7 @@ import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { inPlanWords } from '../plan/plan-fields.js';
 import { BASE_FEATURES, IAM_FEATURES, type IamFeature } from './iam-permissions.js';
-import { identityPolicies, taskArns, type PolicyTask } from './identity-policies.js';
+import { fanOutTableArns, identityPolicies, taskArns, type PolicyTask } from './identity-policies.js';
 import type { PrintedPolicy } from './policy-document.js';
 import { notesFor, placeholdersIn, type PolicySet } from './policy-set.js';
 import type { PlanPolicyTask } from './plan-policy-tasks.js';
@@ -55,6 +55,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
       sourceRegion: source.region,
       tables: task.tables,
       deadLetterTable: task.deadLetterTable,
+      fanOut: task.fanOut,
       credentials: {
         source: source.credentials ?? DEFAULT_CREDENTIALS,
         destination: destination.credentials ?? DEFAULT_CREDENTIALS,
@@ -70,6 +71,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
   const policies = identityPolicies(tasks);
   const resources = tasks.map((task, i) => {
     const { arns } = taskArns(task);
+    const fanOutTables = fanOutTableArns(task);
     return {
       entry: inputs.tasks[i]?.label ?? '?',
       selectedBy: inputs.tasks[i]?.selectedBy ?? 'name',
@@ -77,6 +79,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
         sourceTable: arns['source-table'],
         sourceStream: arns['source-stream'],
         destinationTable: arns['destination-table'],
+        ...(fanOutTables.length === 0 ? {} : { fanOutTables }),
         leaseTable: arns['lease-table'],
         ...(task.features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
       },

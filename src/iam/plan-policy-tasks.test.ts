@@ -226,3 +226,37 @@ test('resolved tasks (with a listing) are the tasks resolvePlan makes, each labe
     leaseTableName(defaultTaskName('us-east-1', 'g-1', 'eu-west-1', 'g-1-dr')),
   );
 });
+
+test("a fan-out: each further destination with its table, credentials and createTable features; a glob's by its pattern", () => {
+  const yaml = `${HEAD}  - source: { table: orders }
+    destinations:
+      - { table: orders-a }
+      - { table: orders-b, region: us-west-2, roleArn: "${ROLE}", createTable: true, copyTags: true }
+    bootstrap: true
+  - source: { table: "g-*" }
+    destinations: [{ table: "{name}-a" }, { table: "x-{name}" }]
+`;
+  const [named, glob] = tasksOf(yaml);
+  assert.equal(named?.tables.destination.table, 'orders-a');
+  assert.deepEqual(named.features, ['bootstrap']);
+  assert.deepEqual(named.fanOut, [
+    {
+      table: { region: 'us-west-2', table: 'orders-b' },
+      credentials: { roleArn: ROLE },
+      features: ['bootstrap', 'create-dest-table', 'copy-tags'],
+    },
+  ]);
+  assert.equal(glob?.tables.destination.table, 'g-*-a');
+  assert.deepEqual(glob.fanOut, [
+    { table: { region: 'eu-west-1', table: 'x-g-*' }, credentials: {}, features: ['plan-glob'] },
+  ]);
+  // The command line's --create-dest-table creates every destination, as replicate --plan does.
+  const created = tasksOf(yaml, { createDestTable: true });
+  assert.deepEqual(
+    created.map((t) => [t.features.includes('create-dest-table'), t.fanOut.map((d) => d.features)]),
+    [
+      [true, [['bootstrap', 'create-dest-table', 'copy-tags']]],
+      [true, [['plan-glob', 'create-dest-table']]],
+    ],
+  );
+});

@@ -4,8 +4,15 @@
 // `{name}` template filled with that pattern. The policy so does not depend on the tables that exist today: a
 // table created later that a glob selects is covered as it is (see glob-patterns.ts for why that matters). Each
 // task is built by buildTaskSides from the flags replicate --plan gives it, so regions, credentials and the
-// createTable options follow the same rules, and a plan the commands refuse is refused here in the same words.
-import { buildTaskSides, type TaskFlags, type TaskSides } from '../config/replication-config.js';
+// createTable options follow the same rules, and a plan the commands refuse is refused here in the same words. A
+// fan-out's further destinations come with the task, each with its own credentials and createTable features.
+import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
+import {
+  buildTaskSides,
+  type FanOutTarget,
+  type TaskFlags,
+  type TaskSides,
+} from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { LEASE_TABLE_PREFIX, leaseTableName } from '../config/task-name.js';
 import { buildDeadLetterOptions, type OnReject } from '../deadletter/dead-letter-options.js';
@@ -18,7 +25,7 @@ import type { PlanTask } from '../plan/plan-task.js';
 import { planTasks, type PlanEnvironment } from '../plan/plan-tasks.js';
 import { globPatterns } from './glob-patterns.js';
 import type { IamFeature } from './iam-permissions.js';
-import type { PolicyTable } from './identity-policies.js';
+import type { PolicyDestination, PolicyTable } from './identity-policies.js';
 import type { PolicySide } from './side-accounts.js';
 
 export interface PlanPolicyOptions extends PlanEnvironment {
@@ -42,6 +49,8 @@ export interface PlanPolicyTask {
   /** The account of a source table the plan names by ARN. */
   readonly sourceAccount: string | undefined;
   readonly features: readonly IamFeature[];
+  /** A fan-out's further destinations (a glob's `{name}` filled with its pattern); empty for a single pair. */
+  readonly fanOut: readonly PolicyDestination[];
   /** With `onReject: dead-letter`: the dead-letter table beside the lease table (a glob's by pattern). */
   readonly deadLetterTable: string | undefined;
   /**
@@ -83,6 +92,13 @@ export function planPolicyTasks(plan: Plan, options: PlanPolicyOptions): PlanPol
           ...built.destination,
           tableName: built.destination.tableName.replaceAll(SELECTED, pattern),
         },
+        fanOut: built.fanOut.map((target) => ({
+          ...target,
+          destination: {
+            ...target.destination,
+            tableName: target.destination.tableName.replaceAll(SELECTED, pattern),
+          },
+        })),
         lease: {
           ...built.lease,
           tableName: taskName === undefined ? `${LEASE_TABLE_PREFIX}*` : leaseTableName(taskName),
@@ -98,13 +114,15 @@ export function planPolicyTasks(plan: Plan, options: PlanPolicyOptions): PlanPol
       const checked = deadLettersOf(label, own, sides, options, mistakes);
       if (checked === false) return;
       const deadLetters = checked?.replaceAll(SELECTED, pattern);
+      const features = featuresOf(entry, sides, entry.options.bootstrap, options, deadLetters);
       tasks.push({
         label,
         selectedBy: 'glob',
         sides,
         tables: tablesOf(sides, pattern),
         sourceAccount: undefined,
-        features: featuresOf(entry, sides, entry.options.bootstrap, options, deadLetters),
+        features,
+        fanOut: fanOutOf(sides, features),
         deadLetterTable: deadLetters,
         leaseByPrefix: taskName === undefined,
       });
@@ -146,13 +164,15 @@ function resolvedTask(
   if (sides === undefined) return undefined;
   const deadLetters = deadLettersOf(label, task.flags, sides, options, mistakes);
   if (deadLetters === false) return undefined;
+  const features = featuresOf(entry, sides, task.flags.bootstrap, options, deadLetters);
   return {
     label,
     selectedBy: task.selectedBy,
     sides,
     tables: tablesOf(sides, plainTableName(sides.source.tableName)),
     sourceAccount: parseTableArn(sides.source.tableName)?.account,
-    features: featuresOf(entry, sides, task.flags.bootstrap, options, deadLetters),
+    features,
+    fanOut: fanOutOf(sides, features),
     deadLetterTable: deadLetters,
     leaseByPrefix: false,
   };
@@ -209,13 +229,42 @@ function sidesOf(
   }
 }
 
-/** The command line's per-task flags where the plan says nothing, as replicate --plan applies them. */
+/**
+ * The command line's per-task flags where the plan says nothing, as replicate --plan applies them: to the first
+ * destination and to each further one of a fan-out.
+ */
 function withCommandLine(flags: TaskFlags, options: PlanPolicyOptions): TaskFlags {
   return {
     ...flags,
     createDestTable: flags.createDestTable === true || options.createDestTable,
     copyTags: flags.copyTags === true || options.copyTags,
+    fanOut: flags.fanOut?.map((more) => ({
+      ...more,
+      createDestTable: more.createDestTable === true || options.createDestTable,
+      copyTags: more.copyTags === true || options.copyTags,
+    })),
   };
+}
+
+/** Each further destination of a fan-out with the task's features, createTable's as its own entry says. */
+function fanOutOf(sides: TaskSides, features: readonly IamFeature[]): PolicyDestination[] {
+  return sides.fanOut.map((target) => ({
+    table: { region: target.destination.region, table: target.destination.tableName },
+    credentials: target.destination.credentials ?? DEFAULT_CREDENTIALS,
+    features: destinationFeatures(features, target),
+  }));
+}
+
+/** The features of a task with create-dest-table and copy-tags as one destination's createTable says. */
+function destinationFeatures(features: readonly IamFeature[], target: Pick<FanOutTarget, 'createDestTable'>) {
+  const own: [boolean, IamFeature][] = [
+    [target.createDestTable !== undefined, 'create-dest-table'],
+    [target.createDestTable?.copyTags === true, 'copy-tags'],
+  ];
+  return [
+    ...features.filter((f) => f !== 'create-dest-table' && f !== 'copy-tags'),
+    ...own.flatMap(([on, feature]) => (on ? [feature] : [])),
+  ];
 }
 
 function tablesOf(sides: TaskSides, sourceTable: string): Record<PolicySide, PolicyTable> {

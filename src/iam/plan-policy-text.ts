@@ -16,6 +16,7 @@ export function planPolicyText(set: PlanPolicySet): string {
         ['source table', r.sourceTable],
         ['source stream', r.sourceStream],
         ['destination table', r.destinationTable],
+        ...(r.fanOutTables ?? []).map((arn) => ['destination table', arn] as const),
         ['lease table', r.leaseTable],
       ]).map((line) => `  ${line}`),
     );

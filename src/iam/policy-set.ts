@@ -6,6 +6,7 @@ import { streamArn } from './aws-arns.js';
 import type { IamFeature } from './iam-permissions.js';
 import {
   coveredFeatures,
+  fanOutTableArns,
   grantStatements,
   identityPolicies,
   taskArns,
@@ -36,6 +37,8 @@ export interface PolicySet {
     readonly sourceTable: string;
     readonly sourceStream: string;
     readonly destinationTable: string;
+    /** A fan-out's further destination tables (plan `destinations:` after the first); absent without one. */
+    readonly fanOutTables?: readonly string[];
     readonly leaseTable: string;
     /** With the `dead-letter` feature (`--on-reject dead-letter`) only. */
     readonly deadLetterTable?: string;
@@ -69,10 +72,12 @@ export function policySet(inputs: PolicyInputs): PolicySet {
       }
     }
   }
+  const fanOutTables = fanOutTableArns(inputs);
   const resources = {
     sourceTable: arns['source-table'],
     sourceStream: arns['source-stream'],
     destinationTable: arns['destination-table'],
+    ...(fanOutTables.length === 0 ? {} : { fanOutTables }),
     leaseTable: arns['lease-table'],
     ...(features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
   };

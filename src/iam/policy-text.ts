@@ -18,6 +18,7 @@ export function policyText(set: PolicySet): string {
       ['source table', set.resources.sourceTable],
       ['source stream', set.resources.sourceStream],
       ['destination table', set.resources.destinationTable],
+      ...(set.resources.fanOutTables ?? []).map((arn) => ['destination table', arn] as const),
       ['lease table', set.resources.leaseTable],
     ]).map((line) => `  ${line}`),
     ...policyLines(set.policies),
