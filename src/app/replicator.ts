@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { runBootstrapStep } from '../bootstrap/bootstrap-run.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
-import { ConfigError, errorMessage } from '../errors/replicator-error.js';
+import { errorMessage } from '../errors/replicator-error.js';
 import { LeaseCoordinator } from '../lease/lease-coordinator.js';
 import { leaseTiming } from '../lease/lease-timing.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
@@ -149,11 +149,6 @@ export class Replicator {
     // Set once the lease table is known to exist: a failure from then on is recorded there for `status`.
     let leaseTable: LeaseStore | undefined;
     try {
-      if (config.fanOut.length > 0 && this.#bootstrap !== undefined) {
-        throw new ConfigError(
-          `task ${config.taskName} has ${config.fanOut.length + 1} destinations: a bootstrap copy fills one destination; copy each destination with a single-destination entry first, or start the fan-out without bootstrap`,
-        );
-      }
       await clients.checkCredentials(
         ['source', 'destination', 'lease'],
         config.fanOut.map((target) => ({ side: 'destination' as const, location: target.destination })),
@@ -217,6 +212,7 @@ export class Replicator {
           tables,
           options: this.#bootstrap,
           rules: this.#rules,
+          fanOutRules: this.#fanOutRules,
           clients,
           writeSlots: this.#resources.writeSlots,
           leaseClient,

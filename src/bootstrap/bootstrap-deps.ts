@@ -18,6 +18,8 @@ export interface BootstrapDeps {
   readonly options: BootstrapOptions | undefined;
   /** The task's rules: each scanned item is written as they make it (or not at all); undefined: as it is. */
   readonly rules?: DestinationRules | undefined;
+  /** The rules of a fan-out's further destinations (config.fanOut's order); the copy fills each of them too. */
+  readonly fanOutRules?: readonly (DestinationRules | undefined)[] | undefined;
   /** Builds the copy's clients of each side. */
   readonly clients: SideClients;
   /** The write slots the copy's requests take (the process's, shared with its other tasks). */

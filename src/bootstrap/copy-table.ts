@@ -10,7 +10,9 @@ import type { BootstrapOptions } from './bootstrap-options.js';
 import { CopyProgress } from './copy-progress.js';
 import { FleetRate } from './fleet-rate.js';
 import { retentionWarning } from './retention-warning.js';
-import { copySegment } from './segment-copier.js';
+import { copySegment, type CopyDestination } from './segment-copier.js';
+import { DATA_PATH } from '../app/aws-clients.js';
+import { Semaphore } from '../util/semaphore.js';
 import { SegmentCoordinator } from './segment-coordinator.js';
 import type { SegmentStore } from './segment-store.js';
 import { sideFailure } from './side-failure.js';
@@ -25,7 +27,7 @@ export async function copyTable(
   destination: DynamoDBClient,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const { config, tables, logger, events } = deps;
+  const { config, tables, events } = deps;
   // Short enough that a request never outlives the segment lease it was sent under (as for shard leases).
   const writeRequestMs = leaseTiming(config.failoverMs).writeRequestTimeoutMs;
   const writer = new TableWriter({
@@ -37,6 +39,43 @@ export async function copyTable(
     events,
     requestTimeoutMs: writeRequestMs,
   });
+  // A fan-out's further destinations: a writer each, with its own client and slots (as replication gives them).
+  const fanOutClients = config.fanOut.map((target) =>
+    deps.clients.dynamoAt('destination', target.destination, DATA_PATH),
+  );
+  const fanOut = config.fanOut.map((target, i) => {
+    const rules = deps.fanOutRules?.[i];
+    return {
+      writer: new TableWriter({
+        client: fanOutClients[i] ?? destination,
+        tableName: target.destination.tableName,
+        keyAttributes: rules?.destinationKeyAttributes ?? tables.keyAttributes,
+        requestSlots: new Semaphore(config.writeConcurrency),
+        events,
+        requestTimeoutMs: writeRequestMs,
+      }),
+      rules,
+    };
+  });
+  try {
+    return await copyWith(deps, options, task, store, source, writer, fanOut, signal);
+  } finally {
+    for (const client of fanOutClients) client.destroy();
+  }
+}
+
+async function copyWith(
+  deps: BootstrapDeps,
+  options: BootstrapOptions,
+  task: BootstrapTask,
+  store: SegmentStore,
+  source: DynamoDBClient,
+  writer: TableWriter,
+  fanOut: readonly CopyDestination[],
+  signal: AbortSignal,
+): Promise<boolean> {
+  const { config, tables, logger, events } = deps;
+  const writeRequestMs = leaseTiming(config.failoverMs).writeRequestTimeoutMs;
   const readRate = new FleetRate(options.maxReadRate);
   const writeRate = new FleetRate(options.maxWriteRate);
   const { segments } = await patiently(() => store.read(signal), deps, signal);
@@ -82,6 +121,7 @@ export async function copyTable(
           keyAttributes: tables.keyAttributes,
           rules: deps.rules,
           writer,
+          fanOut,
           store,
           workerId: config.workerId,
           readRate,

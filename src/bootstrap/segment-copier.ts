@@ -3,7 +3,8 @@
 // page's LastEvaluatedKey, so that a restart redoes at most the page in flight. The last page marks the segment
 // done. A lost segment stops at once (another worker resumes it from the saved position). With rules, each page
 // is written as they make it (rules/scanned-items.ts): filtered-out items are not written, the others shaped; a
-// transform that fails stops the copy with its one line.
+// transform that fails stops the copy with its one line. A fan-out writes each slice to every destination (each
+// through its own rules) at once, and the page counts as copied once all have it.
 import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyError } from '../errors/classify-error.js';
 import { LeaseLostError, ReplicatorError, StoppedError } from '../errors/replicator-error.js';
@@ -32,6 +33,12 @@ export interface PageCopied {
   readonly done: boolean;
 }
 
+/** One destination of the copy: its writer, and its rules (undefined: every item as it is). */
+export interface CopyDestination {
+  readonly writer: TableWriter;
+  readonly rules: DestinationRules | undefined;
+}
+
 export interface SegmentCopierDeps {
   readonly source: DynamoDBClient;
   readonly sourceTable: string;
@@ -40,6 +47,8 @@ export interface SegmentCopierDeps {
   /** The task's rules; undefined: every item is written as it is. */
   readonly rules?: DestinationRules | undefined;
   readonly writer: TableWriter;
+  /** A fan-out's further destinations, each with its own writer and rules. */
+  readonly fanOut?: readonly CopyDestination[] | undefined;
   readonly store: SegmentStore;
   readonly workerId: string;
   readonly readRate: FleetRate;
@@ -117,22 +126,36 @@ async function writePage(
   // A quarter of a second's worth of the rate at a time (whole 25-item batches), so writes flow evenly.
   const slice = Math.min(1000, Math.max(25, Math.floor(deps.writeRate.perWorker / 4 / 25) * 25));
   let retries = 0;
+  const destinations: readonly CopyDestination[] = [
+    { writer: deps.writer, rules: deps.rules },
+    ...(deps.fanOut ?? []),
+  ];
   for (let from = 0; from < items.length; from += slice) {
     const scanned = items.slice(from, from + slice);
     // Without rules a put of each whole item (keys are unique within a page), as the writer's input.
-    const planned = deps.rules === undefined ? undefined : await ruleWrites(scanned, deps.rules);
-    await deps.writeRate.take(planned?.length ?? scanned.length, signal);
+    const planned = await Promise.all(
+      destinations.map(({ rules }) =>
+        rules === undefined ? Promise.resolve(undefined) : ruleWrites(scanned, rules),
+      ),
+    );
+    // The write rate is each destination's: the one with the most writes sets the pace.
+    await deps.writeRate.take(Math.max(...planned.map((p) => p?.length ?? scanned.length)), signal);
     if (signal.aborted) throw new StoppedError();
     const options = { signal, beforeSend: () => lease.waitWritable(deps.writeRequestMs, signal) };
-    const outcome =
-      planned === undefined
-        ? await deps.writer.write(
-            scanned.map((item) => scannedChange(item, deps.keyAttributes)),
-            options,
-          )
-        : await deps.writer.writeRequests(planned, options);
-    retries += outcome.retries;
-    if (outcome.retries > 0) deps.onRetry('write', outcome.retries);
+    const outcomes = await Promise.all(
+      destinations.map(({ writer }, i) => {
+        const requests = planned[i];
+        return requests === undefined
+          ? writer.write(
+              scanned.map((item) => scannedChange(item, deps.keyAttributes)),
+              options,
+            )
+          : writer.writeRequests(requests, options);
+      }),
+    );
+    const sliceRetries = outcomes.reduce((sum, outcome) => sum + outcome.retries, 0);
+    retries += sliceRetries;
+    if (sliceRetries > 0) deps.onRetry('write', sliceRetries);
     // Items copied count the source's items, written or left out by the rules.
     deps.onWritten(lease.number, scanned.length);
   }
