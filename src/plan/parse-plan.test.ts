@@ -233,9 +233,29 @@ replications:
       }),
       `${at}onReject dead-letter does not work with several destinations yet: use onReject stop for this entry, or one entry per destination`,
     );
-    assert.match(
+    assert.equal(
       refused(fanOut({ destinations: [{ table: 'a', tabel: 'b' }] })),
-      /unknown field destinations\[0\]\.tabel/,
+      `${at}unknown field destinations[0].tabel: allowed here are table, region, endpoint, profile, roleArn, externalId, createTable, streamViewType, kmsKey, copyTags, filter, transform, excludeAttributes, renameAttributes, ttlDeletes`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: [{ table: 'a', batchSize: 5 }] })),
+      `${at}destinations[0].batchSize: batchSize is a field of the entry itself, beside source and destination, not inside destinations[0]`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: [] })),
+      `${at}destinations is empty: list at least one destination`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: { table: 'a' } })),
+      `${at}destinations must be a list of destinations such as [{ table: orders-a }, { table: orders-b }], got a mapping`,
+    );
+    assert.equal(
+      refused(fanOut({ destinations: ['a'] })),
+      `${at}destinations[0] must be a mapping such as { table: orders }, got "a"`,
+    );
+    assert.equal(
+      refused({ defaults: { destinations: [{ table: 'a' }] }, ...fanOut({ destination: { table: 'a' } }) }),
+      'plan p.yaml: defaults: destinations is not a default: list them in an entry; defaults.destination applies to each of them',
     );
   });
 });

@@ -55,6 +55,8 @@ function partOf(path: readonly Key[]): Part {
   const side = below[0];
   if (side === 'source') return inDefaults ? 'defaults.source' : 'entry.source';
   if (side === 'destination' || side === 'lease') return side;
+  // Inside one element of an entry's `destinations` (a fan-out).
+  if (side === 'destinations' && !inDefaults && typeof below[1] === 'number') return 'destinations';
   if (path.length === 0) return 'plan';
   return inDefaults ? 'defaults' : 'entry';
 }
@@ -70,6 +72,9 @@ function unknownField(path: readonly Key[], key: string): string {
   }
   if (part === 'defaults.source' && key === 'table') {
     return 'source.table is not a default: every entry names its own source table or glob';
+  }
+  if (part === 'defaults' && key === 'destinations') {
+    return 'destinations is not a default: list them in an entry; defaults.destination applies to each of them';
   }
   if (part === 'defaults.source' && key === 'exclude') {
     return 'source.exclude is not a default: give it in the entry whose source table is a glob';
@@ -107,9 +112,9 @@ function mistake(issue: Issue, field: string, value: unknown): string {
     case 'too_big':
       if (issue.origin === 'string') return `${field} is empty: leave it out or give a value`;
       if (issue.origin === 'array') {
-        return field === 'replications'
-          ? 'replications is empty: list at least one table pair'
-          : `${field} is empty: leave it out or list at least one glob`;
+        if (field === 'replications') return 'replications is empty: list at least one table pair';
+        if (field === 'destinations') return 'destinations is empty: list at least one destination';
+        return `${field} is empty: leave it out or list at least one glob`;
       }
       return `${field} must be ${expected('number', name)}, got ${describe(value)}`;
     case 'invalid_value':
@@ -145,9 +150,14 @@ function expected(type: string, name: string): string {
     case 'string':
       return 'a string';
     case 'array':
-      return name === 'replications' ? 'a list of table pairs' : 'a list of globs';
+      if (name === 'replications') return 'a list of table pairs';
+      if (name === 'destinations')
+        return 'a list of destinations such as [{ table: orders-a }, { table: orders-b }]';
+      return 'a list of globs';
     case 'object':
-      if (name === 'source' || name === 'destination') return 'a mapping such as { table: orders }';
+      if (name === 'source' || name === 'destination' || /^destinations\[\d+\]$/.test(name)) {
+        return 'a mapping such as { table: orders }';
+      }
       if (name.startsWith('replications[')) {
         return 'a mapping such as { source: { table: orders }, destination: { table: orders } }';
       }
