@@ -1,8 +1,9 @@
 // `ddb-replicator verify`: compares the source and destination tables item by item and prints what differs
 // (--json for scripts); --repair fixes it. Exit 0 when the tables are equal (or, with --repair, when every
 // difference found was written), 1 when differences remain, 2 for a configuration mistake (one line). With
-// --plan, every pair of the plan in turn, and one line per pair at the end. With the replication's rule flags (or
-// a plan entry's rule fields), the destination is compared with the source as the rules make it.
+// --plan, every pair of the plan in turn (a fan-out's source with each of its destinations), and one line per pair
+// at the end. With the replication's rule flags (or a plan entry's rule fields, a fan-out destination's own), the
+// destination is compared with the source as the rules make it.
 import type { Argv } from 'yargs';
 import { DATA_PATH, STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
@@ -19,8 +20,10 @@ import {
   formatPlanVerify,
   planVerifyExitCode,
   planVerifyJson,
+  pairWhere,
   type PairOutcome,
 } from '../plan/plan-verify-report.js';
+import { verifyPairFlags } from '../plan/plan-verify-pairs.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
 import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
@@ -261,22 +264,28 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
   return interruptible(logger, async (signal) => {
     const { tasks } = await resolvePlan(plan, deps, signal);
     const { ready } = await checkStreams(plan, tasks, { ...deps, enable: false }, signal);
-    // Every pair's settings first, so that a flag mistake ends the run before any pair is compared.
-    const pairs = ready.map((task) => ({
-      task,
-      label: taskLabel(plan, task),
-      taskName: buildTaskSides(task.flags, process.env, profiles).taskName,
-      config: buildVerifyConfig(
-        {
-          ...tablesOf(task.flags),
-          // A plan's rule files are found beside it, wherever the command runs.
-          ...planRuleFlags(task.flags, file, args['ttl-deletes']),
-          ...verifyOptions(args),
-        },
-        process.env,
-        profiles,
-      ),
-    }));
+    // Every pair's settings first, so that a flag mistake ends the run before any pair is compared. A fan-out is
+    // one pair per destination, each with its own rules.
+    const pairs = ready.flatMap((task) => {
+      const taskName = buildTaskSides(task.flags, process.env, profiles).taskName;
+      const destinations = verifyPairFlags(task.flags);
+      return destinations.map(({ tables, rules }) => ({
+        task,
+        label: taskLabel(plan, task),
+        taskName,
+        destinations: destinations.length,
+        config: buildVerifyConfig(
+          {
+            ...tables,
+            // A plan's rule files are found beside it, wherever the command runs.
+            ...planRuleFlags(rules, file, args['ttl-deletes']),
+            ...verifyOptions(args),
+          },
+          process.env,
+          profiles,
+        ),
+      }));
+    });
     const outcomes: PairOutcome[] = [];
     for (const pair of pairs) {
       const common = {
@@ -284,13 +293,16 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
         taskName: pair.taskName,
         source: pair.config.source,
         destination: pair.config.destination,
+        destinations: pair.destinations,
       };
+      // A fan-out's lines name the destination: the entry alone would not tell its pairs apart.
+      const where = pairWhere(common);
       if (signal.aborted) {
         outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
         continue;
       }
       try {
-        const label = `verify ${pair.config.source.tableName}`;
+        const label = `verify ${pair.config.source.tableName}${pair.destinations > 1 ? ` -> ${pair.config.destination.tableName}` : ''}`;
         const summary = await verifyPair(pair.config, { logger, label }, signal);
         outcomes.push({ ...common, outcome: { kind: 'verified', summary } });
         logger.info(
@@ -303,14 +315,14 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
             extra: summary.extra,
             different: summary.different,
           },
-          `${pair.label}: verified`,
+          `${where}: verified`,
         );
       } catch (err) {
         if (err instanceof StoppedError) {
           outcomes.push({ ...common, outcome: { kind: 'interrupted' } });
         } else if (err instanceof ConfigError) {
           const error = inPlanWords(err.message);
-          logger.error(`${pair.label}: ${error}`);
+          logger.error(`${where}: ${error}`);
           outcomes.push({ ...common, outcome: { kind: 'failed', error } });
         } else {
           throw err;
@@ -325,20 +337,6 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
     );
     return planVerifyExitCode(outcomes);
   });
-}
-
-/** A task's two tables: the plan's copy options (segments, rates) are the copy's, not verify's. */
-function tablesOf(flags: TableFlags): TableFlags {
-  return {
-    sourceTable: flags.sourceTable,
-    sourceRegion: flags.sourceRegion,
-    sourceEndpoint: flags.sourceEndpoint,
-    sourceCredentials: flags.sourceCredentials,
-    destTable: flags.destTable,
-    destRegion: flags.destRegion,
-    destEndpoint: flags.destEndpoint,
-    destCredentials: flags.destCredentials,
-  };
 }
 
 /** The first SIGINT/SIGTERM aborts the signal; a second exits at once (130). */

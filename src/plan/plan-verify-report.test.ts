@@ -147,3 +147,61 @@ test('columns: left-aligned, two spaces apart, no trailing blanks', () => {
   );
   assert.deepEqual(columns([]), []);
 });
+
+describe('a fan-out: one pair per destination', () => {
+  const destinationOf = (table: string, region: string, outcome: PairOutcome['outcome']): PairOutcome => ({
+    label: 'replications[2] (source orders)',
+    taskName: 'task-orders',
+    source: at('orders'),
+    destination: at(table, region),
+    destinations: 2,
+    outcome,
+  });
+  // A summary names its own tables (verify's report of each), as --json prints them.
+  const reportOf = (table: string, region: string) => ({ table, region, items: 10, segments: 4 });
+  const first = destinationOf('orders-a', 'eu-west-1', {
+    kind: 'verified',
+    summary: { ...summary(), destination: reportOf('orders-a', 'eu-west-1') },
+  });
+  const second = destinationOf('orders-b', 'us-west-2', {
+    kind: 'verified',
+    summary: {
+      ...summary({
+        missing: 1,
+        keys: { missing: [{ key: { pk: { S: 'm' } } }], extra: [], different: [] },
+      }),
+      destination: reportOf('orders-b', 'us-west-2'),
+    },
+  });
+
+  test('a line per destination table; its keys and errors name the destination; any differing one fails', () => {
+    assert.equal(
+      formatPlanVerify([first, second]),
+      [
+        'SOURCE            DESTINATION         COMPARED  MISSING  EXTRA  DIFFERENT  VERDICT',
+        'us-east-1/orders  eu-west-1/orders-a  10        0        0      0          equal',
+        'us-east-1/orders  us-west-2/orders-b  10        1        0      0          DIFFERENT',
+        '',
+        '2 pairs: 1 equal, 1 different',
+        'replications[2] (source orders) -> us-west-2/orders-b: first keys of each kind:',
+        '  missing    {"pk":{"S":"m"}}',
+      ].join('\n'),
+    );
+    assert.equal(planVerifyExitCode([first]), 0);
+    assert.equal(planVerifyExitCode([first, second]), 1);
+    const gone = destinationOf('orders-c', 'eu-west-1', { kind: 'failed', error: 'not found' });
+    assert.match(
+      formatPlanVerify([first, gone]),
+      /\nreplications\[2\] \(source orders\) -> eu-west-1\/orders-c: not found$/,
+    );
+    assert.equal(planVerifyExitCode([first, gone]), 2);
+    const json = planVerifyJson([first, second]) as { pairs: Record<string, unknown>[] };
+    assert.deepEqual(
+      json.pairs.map((p) => [p.destination, p.result]),
+      [
+        [reportOf('orders-a', 'eu-west-1'), 'equal'],
+        [reportOf('orders-b', 'us-west-2'), 'different'],
+      ],
+    );
+  });
+});

@@ -1,7 +1,7 @@
 // Pure: what `verify --plan` prints after comparing every pair: one line per pair (source, destination, items
-// compared, missing, extra, different, verdict) and the pairs that could not be compared, or the same as JSON;
-// and its exit code: 130 interrupted, 2 a pair could not be verified (a table missing, access refused), 1 a
-// pair differs, else 0.
+// compared, missing, extra, different, verdict; a fan-out is one pair per destination) and the pairs that could
+// not be compared, or the same as JSON; and its exit code: 130 interrupted, 2 a pair could not be verified (a
+// table missing, access refused), 1 a pair differs (any destination of a fan-out), else 0.
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
 import type { TableLocation } from '../config/replication-config.js';
 import { columns, tableJson, tableText } from './report-text.js';
@@ -13,11 +13,18 @@ export interface PairOutcome {
   readonly taskName: string;
   readonly source: TableLocation;
   readonly destination: TableLocation;
+  /** How many destinations the pair's task has: more than one for a fan-out (one pair each); 1 if absent. */
+  readonly destinations?: number | undefined;
   /** What happened: compared, could not be compared (one line), or not reached before an interrupt. */
   readonly outcome:
     | { readonly kind: 'verified'; readonly summary: VerifySummary }
     | { readonly kind: 'failed'; readonly error: string }
     | { readonly kind: 'interrupted' };
+}
+
+/** Where a pair's detail lines point: its entry, and for a fan-out's pair also its destination table. */
+export function pairWhere(pair: Pick<PairOutcome, 'label' | 'destination' | 'destinations'>): string {
+  return (pair.destinations ?? 1) > 1 ? `${pair.label} -> ${tableText(pair.destination)}` : pair.label;
 }
 
 const VERDICTS = {
@@ -69,7 +76,7 @@ export function formatPlanVerify(pairs: readonly PairOutcome[]): string {
   const tally = [...counts.entries()].map(([kind, count]) => `${count} ${kind}`).join(', ');
   const details = pairs.flatMap((pair) => {
     const o = pair.outcome;
-    if (o.kind === 'failed') return [`${pair.label}: ${o.error}`];
+    if (o.kind === 'failed') return [`${pairWhere(pair)}: ${o.error}`];
     if (o.kind !== 'verified') return [];
     const keys = (['missing', 'extra', 'different'] as const).flatMap((kind) =>
       o.summary.keys[kind].map((example) => {
@@ -78,7 +85,7 @@ export function formatPlanVerify(pairs: readonly PairOutcome[]): string {
         return `  ${kind.padEnd(10)} ${JSON.stringify(example.key)}${attributes}`;
       }),
     );
-    return keys.length === 0 ? [] : [`${pair.label}: first keys of each kind:`, ...keys];
+    return keys.length === 0 ? [] : [`${pairWhere(pair)}: first keys of each kind:`, ...keys];
   });
   const pairCount = `${pairs.length} pair${pairs.length === 1 ? '' : 's'}`;
   return [...lines, '', pairs.length === 0 ? 'no pair to verify' : `${pairCount}: ${tally}`, ...details].join(
