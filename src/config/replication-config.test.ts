@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../errors/replicator-error.js';
 import type { KnownProfiles } from './credential-source.js';
-import { buildReplicationConfig, type ReplicationFlags } from './replication-config.js';
+import { buildReplicationConfig, buildTaskSides, type ReplicationFlags } from './replication-config.js';
 import { defaultTaskName } from './task-name.js';
 
 const BASE: ReplicationFlags = {
@@ -436,6 +436,18 @@ describe('buildReplicationConfig: a fan-out (several destinations from one read)
       ]),
     );
     assert.deepEqual(buildReplicationConfig(BASE, NO_ENV).fanOut, []);
+  });
+
+  test("the task's sides do not read a further destination's filter file; the replication's config does", () => {
+    const flags = { ...BASE, fanOut: [{ destTable: 'dst-b', filter: '@/nonexistent/tenant-b.json' }] };
+    assert.deepEqual(
+      buildTaskSides(flags, NO_ENV).fanOut.map((side) => side.destination.tableName),
+      ['dst-b'],
+    );
+    assert.throws(
+      () => buildReplicationConfig(flags, NO_ENV),
+      (err: unknown) => err instanceof ConfigError && /tenant-b\.json/.test(err.message),
+    );
   });
 
   test('a destination named twice, a further destination without a table, and dead letters are refused', () => {

@@ -36,11 +36,15 @@ export interface CreateDestinationOptions {
   readonly copyTags: boolean;
 }
 
-/** A further destination of a fan-out (plan `destinations:`): its table and its own rules. */
-export interface FanOutTarget {
+/** A further destination of a fan-out (plan `destinations:`): where its table is. */
+export interface FanOutSide {
   readonly destination: TableLocation;
   /** Undefined: the destination must exist. */
   readonly createDestTable: CreateDestinationOptions | undefined;
+}
+
+/** A further destination of a replication: its table and its own rules. */
+export interface FanOutTarget extends FanOutSide {
   /** Undefined: every change is written as it is. */
   readonly rules: RuleOptions | undefined;
 }
@@ -63,7 +67,7 @@ export interface TaskSides {
   /** The first (or only) destination. */
   readonly destination: TableLocation;
   /** The further destinations of a fan-out, read from the same stream; empty for a single table pair. */
-  readonly fanOut: readonly FanOutTarget[];
+  readonly fanOut: readonly FanOutSide[];
   readonly lease: TableLocation;
   /** Where the source's stream is read; the source endpoint unless told otherwise. */
   readonly sourceStreamsEndpoint: string | undefined;
@@ -73,6 +77,8 @@ export interface TaskSides {
 }
 
 export interface ReplicationConfig extends TaskSides {
+  /** The further destinations of a fan-out with their rules (a `@file` filter read once, here). */
+  readonly fanOut: readonly FanOutTarget[];
   readonly workerId: string;
   readonly startPosition: StartPosition;
   /** GetRecords limit (1..1000). */
@@ -153,7 +159,7 @@ export function buildTaskSides(
   profiles?: KnownProfiles,
 ): TaskSides {
   const { source, destination } = tableLocations(flags, env, profiles);
-  const fanOut = (flags.fanOut ?? []).map((more) => fanOutTarget(flags, more, env, profiles));
+  const fanOut = (flags.fanOut ?? []).map((more) => fanOutSide(flags, more, env, profiles));
   checkDistinctDestinations([destination, ...fanOut.map((target) => target.destination)]);
   const sourceStreamsEndpoint =
     checkEndpoint(flags.sourceStreamsEndpoint, '--source-streams-endpoint') ?? source.endpoint;
@@ -231,8 +237,13 @@ export function buildReplicationConfig(
     );
   }
 
+  const fanOut = sides.fanOut.map((side, i) => ({
+    ...side,
+    rules: buildRuleOptions(flags.fanOut?.[i] ?? {}),
+  }));
   return {
     ...sides,
+    fanOut,
     workerId: flags.workerId,
     startPosition: flags.startPosition,
     batchSize: flags.batchSize,
@@ -253,13 +264,16 @@ export function buildReplicationConfig(
   };
 }
 
-/** One further destination: located as `--dest-*` would be (beside the same source), with its own rules. */
-function fanOutTarget(
+/**
+ * One further destination: located as `--dest-*` would be (beside the same source). Its rules are built with the
+ * replication's config, not here: a plan's `@file` filter is found beside the plan only once plan-run says where.
+ */
+function fanOutSide(
   flags: TaskFlags,
   more: FanOutFlags,
   env: NodeJS.ProcessEnv,
   profiles: KnownProfiles | undefined,
-): FanOutTarget {
+): FanOutSide {
   const { destination } = tableLocations(
     {
       ...flags,
@@ -271,11 +285,7 @@ function fanOutTarget(
     env,
     profiles,
   );
-  return {
-    destination,
-    createDestTable: createDestinationOptions(more),
-    rules: buildRuleOptions(more),
-  };
+  return { destination, createDestTable: createDestinationOptions(more) };
 }
 
 /** Two destinations of one fan-out that are one table would take every write twice, in no set order. */
