@@ -190,6 +190,7 @@ async function statusOfPlan(
       taskName: sides.taskName,
       source: sides.source,
       destination: sides.destination,
+      fanOut: sides.fanOut.map((target) => target.destination),
       leaseTable: sides.lease,
     };
     statuses.push(

@@ -258,3 +258,30 @@ describe('taskLagMs', () => {
     assert.equal(taskLagMs(fleet([lease('a', { leaseOwner: 'w1', behindMs: 0 })])), 0);
   });
 });
+
+describe('a fan-out: every destination of a task', () => {
+  const fanned: TaskStatus = {
+    ...task('orders', undefined),
+    destination: at('orders-a', 'eu-west-1'),
+    fanOut: [at('orders-b', 'us-west-2'), { ...at('orders-c'), endpoint: 'http://d' }],
+  };
+  test('its line names the source and each destination', () => {
+    assert.match(
+      formatPlanStatus([fanned]),
+      /^task-orders {2}us-east-1\/orders -> eu-west-1\/orders-a, us-west-2\/orders-b, us-east-1\/orders-c {2}- /m,
+    );
+  });
+  test('its JSON has the first as destination and the others as fanOut; a single destination has no fanOut', () => {
+    const json = planStatusJson([fanned, task('items', undefined)]) as { tasks: Record<string, unknown>[] };
+    assert.deepEqual(json.tasks[0]?.destination, { table: 'orders-a', region: 'eu-west-1' });
+    assert.deepEqual(json.tasks[0]?.fanOut, [
+      { table: 'orders-b', region: 'us-west-2' },
+      { table: 'orders-c', region: 'us-east-1', endpoint: 'http://d' },
+    ]);
+    assert.equal('fanOut' in (json.tasks[1] ?? {}), false);
+    assert.equal(
+      'fanOut' in (planStatusJson([{ ...fanned, fanOut: [] }]).tasks as Record<string, unknown>[])[0]!,
+      false,
+    );
+  });
+});

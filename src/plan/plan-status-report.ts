@@ -1,5 +1,5 @@
-// Pure: what `status --plan` prints: one line per task (task name, source -> destination, shards, owners,
-// state) from each task's lease table as fleet-status.ts reads it, then the fleet's workers over every lease
+// Pure: what `status --plan` prints: one line per task (task name, source -> destination, every destination of a
+// fan-out, shards, owners, state) from each task's lease table as fleet-status.ts reads it, then the fleet's workers over every lease
 // table (a worker of a plan runs many tasks), or the same as JSON. A task whose lease table does not exist yet
 // is "not started", not an error.
 import { deadLettersText, type FleetStatus } from '../app/fleet-status.js';
@@ -13,6 +13,8 @@ export interface TaskStatus {
   readonly taskName: string;
   readonly source: TableLocation;
   readonly destination: TableLocation;
+  /** A fan-out's further destinations; absent or empty for a single destination. */
+  readonly fanOut?: readonly TableLocation[] | undefined;
   readonly leaseTable: TableLocation;
   /** Undefined: no lease table yet (no worker has started the task). */
   readonly fleet: FleetStatus | undefined;
@@ -98,7 +100,7 @@ export function formatPlanStatus(tasks: readonly TaskStatus[]): string {
     const finished = fleet?.totals.finished ?? 0;
     return [
       task.taskName,
-      `${tableText(task.source)} -> ${tableText(task.destination)}`,
+      `${tableText(task.source)} -> ${destinationsOf(task).map(tableText).join(', ')}`,
       fleet === undefined ? '-' : `${live}${finished === 0 ? '' : ` (+${finished} finished)`}`,
       fleet === undefined ? '-' : String(ownersOf(fleet)),
       lagCell(fleet),
@@ -137,6 +139,7 @@ export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unk
       taskName: task.taskName,
       source: tableJson(task.source),
       destination: tableJson(task.destination),
+      ...((task.fanOut ?? []).length === 0 ? {} : { fanOut: (task.fanOut ?? []).map(tableJson) }),
       leaseTable: tableJson(task.leaseTable),
       state: taskState(task),
       ...(task.fleet === undefined
@@ -153,6 +156,11 @@ export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unk
     })),
     workers: fleetWorkers(tasks),
   };
+}
+
+/** Every destination of a task: the first, then a fan-out's further ones. */
+export function destinationsOf(task: Pick<TaskStatus, 'destination' | 'fanOut'>): TableLocation[] {
+  return [task.destination, ...(task.fanOut ?? [])];
 }
 
 function lagCell(fleet: FleetStatus | undefined): string {

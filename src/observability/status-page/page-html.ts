@@ -1,7 +1,8 @@
 // The live status page served at / by the metrics server: one self-contained HTML document (inline CSS, a small
 // hand-written script, charts as inline SVG polylines), shipped as a string in the package so that nothing is
 // fetched from outside at run time and no build step copies assets. It polls ./status.json (the shape of
-// `status --json`, or `status --plan --json` for a plan) and ./history.json every 2 s. Every value from the
+// `status --json`, or `status --plan --json` for a plan, whose tasks name their source and every destination)
+// and ./history.json every 2 s. Every value from the
 // lease tables reaches the DOM through textContent or setAttribute, never as HTML.
 
 export const STATUS_PAGE_HTML = `<!doctype html>
@@ -102,6 +103,7 @@ function copyBlock(copy) {
 function taskSection(task, history) {
   const section = el('section', { 'data-task': task.taskName });
   section.append(el('h2', {}, 'Task ' + task.taskName, task.label && task.label !== task.taskName ? ' — ' + task.label : ''));
+  if (task.tables) section.append(el('p', { class: 'meta tables' }, task.tables));
   const fleet = task.fleet;
   const state = task.state || (fleet ? (fleet.shards.length === 0 ? 'starting' : 'running') : 'not started');
   section.append(el('p', { class: 'meta' }, 'state: ' + state, task.leaseTable ? ' · lease table ' + task.leaseTable : ''));
@@ -140,9 +142,17 @@ function workersTable(workers) {
   }
   return table;
 }
+function tableText(t) {
+  return t ? t.region + '/' + t.table : '?';
+}
+// Every destination of a task: the first, then a fan-out's further ones.
+function tablesText(t) {
+  if (!t.source || !t.destination) return undefined;
+  return tableText(t.source) + ' → ' + [t.destination].concat(t.fanOut || []).map(tableText).join(', ');
+}
 function render(status, history) {
   const tasks = Array.isArray(status.tasks)
-    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.table }))
+    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.table, tables: tablesText(t) }))
     : [{ taskName: status.taskName, error: status.error, leaseTable: status.leaseTable, fleet: status.shards ? status : undefined }];
   const byTask = (history && history.tasks) || {};
   document.getElementById('tasks').replaceChildren(...tasks.map((t) => taskSection(t, byTask[t.taskName])));

@@ -17,6 +17,8 @@ export interface PolledTask {
   readonly taskName: string;
   readonly source: TableLocation;
   readonly destination: TableLocation;
+  /** A fan-out's further destinations; absent or empty for a single destination. */
+  readonly fanOut?: readonly TableLocation[] | undefined;
   readonly leaseTable: TableLocation;
 }
 

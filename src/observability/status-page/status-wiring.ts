@@ -1,5 +1,5 @@
-// What `replicate`, `replicate --plan` and `demo` hand the status page: a task's tables, this worker's items
-// written per shard, and the address to print.
+// What `replicate`, `replicate --plan` and `demo` hand the status page: a task's tables (every destination of a
+// fan-out), this worker's items written per shard, and the address to print.
 import type { Server } from 'node:http';
 import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -16,6 +16,7 @@ export function taskTables(config: ReplicationConfig, label: string = config.tas
     taskName: config.taskName,
     source: config.source,
     destination: config.destination,
+    fanOut: config.fanOut.map((target) => target.destination),
     leaseTable: config.lease,
   };
 }
