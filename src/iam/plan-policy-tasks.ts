@@ -9,7 +9,7 @@
 import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
 import {
   buildTaskSides,
-  type FanOutTarget,
+  type FanOutSide,
   type TaskFlags,
   type TaskSides,
 } from '../config/replication-config.js';
@@ -256,7 +256,7 @@ function fanOutOf(sides: TaskSides, features: readonly IamFeature[]): PolicyDest
 }
 
 /** The features of a task with create-dest-table and copy-tags as one destination's createTable says. */
-function destinationFeatures(features: readonly IamFeature[], target: Pick<FanOutTarget, 'createDestTable'>) {
+function destinationFeatures(features: readonly IamFeature[], target: Pick<FanOutSide, 'createDestTable'>) {
   const own: [boolean, IamFeature][] = [
     [target.createDestTable !== undefined, 'create-dest-table'],
     [target.createDestTable?.copyTags === true, 'copy-tags'],
