@@ -10,7 +10,10 @@
 // --repair` and `status --plan` then call, the late table included. And for `--on-reject dead-letter`: what a
 // worker that dead-letters (a refusal and a throwing transform), `dead-letters list|replay|purge` and `status
 // --on-reject dead-letter` call is allowed by `policy --on-reject dead-letter`, and the policy without it grants
-// nothing on the dead-letter table. An action the code calls that src/iam does not list fails here.
+// nothing on the dead-letter table. And for a fan-out: what `replicate --plan` (one destination created), `verify
+// --plan` (each destination with its own rules, a difference in one) and `status --plan` call on each destination is
+// allowed by the role `policy --plan` names for that destination. An action the code calls that src/iam does not
+// list fails here.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -688,4 +691,189 @@ test('policy --on-reject dead-letter allows what a dead-lettering worker, dead-l
   const replicator = documentNamed(named, 'replicator');
   assert.ok(policyAllows(replicator, 'dynamodb:PutItem', named.resources.deadLetterTable ?? ''));
   assert.ok(!policyAllows(replicator, 'dynamodb:PutItem', deadLetterArn));
+});
+
+test('a fan-out: policy --plan allows what replicate, verify and status --plan call on every destination, each to its own role', async (t) => {
+  const P = uniqueName('polf');
+  const key: TableKey = { hash: { name: 'pk', type: 'S' } };
+  const [sourceTable, first, second] = [`${P}-src`, `${P}-a`, `${P}-b`];
+  const OTHER_ROLE = `arn:aws:iam::${DEST_ACCOUNT}:role/writer-b`;
+  const source = sourceClient();
+  const destination = destClient();
+  const dir = mkdtempSync(join(tmpdir(), 'policy-fan-out-'));
+  cleanups.push(async () => {
+    await Promise.all([
+      deleteTableIfExists(source, sourceTable),
+      deleteTableIfExists(destination, first),
+      deleteTableIfExists(destination, second),
+    ]);
+    source.destroy();
+    destination.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.all([
+    createTable(source, sourceTable, key, 'NEW_AND_OLD_IMAGES'),
+    createTable(destination, first, key),
+  ]);
+  const withSecret = (items: Item[]): Item[] => items.map((i) => ({ ...i, secret: { S: 'x' } }));
+  await putItems(source, sourceTable, withSecret(someItems(8, 'before')));
+  const sourceProxy = await OperationRecorder.start(sourceEndpoint());
+  const destProxy = await OperationRecorder.start(destEndpoint());
+  cleanups.push(
+    () => sourceProxy.close(),
+    () => destProxy.close(),
+  );
+  // The second destination is created by the task and written without `secret`: verify must use its own rules.
+  const planFile = (name: string, roles: boolean): string => {
+    const file = join(dir, name);
+    const role = (arn: string) => (roles ? { roleArn: arn } : {});
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaults: {
+          source: { region: SOURCE_REGION, endpoint: sourceProxy.endpoint },
+          destination: { region: DEST_REGION, endpoint: destProxy.endpoint, ...role(DEST_ROLE) },
+        },
+        replications: [
+          {
+            source: { table: sourceTable },
+            bootstrap: true,
+            destinations: [
+              { table: first },
+              { table: second, createTable: true, excludeAttributes: ['secret'], ...role(OTHER_ROLE) },
+            ],
+          },
+        ],
+      }),
+    );
+    return file;
+  };
+  const plan = planFile('plan.json', false);
+  const printed = await printPolicy<
+    Pick<PrintedSet, 'policies'> & { tasks: { resources: { fanOutTables?: string[] } }[] }
+  >([
+    '--plan',
+    planFile('plan-roles.json', true),
+    '--verify',
+    '--no-lookup',
+    '--source-account',
+    SOURCE_ACCOUNT,
+    '--dest-account',
+    DEST_ACCOUNT,
+  ]);
+  const secondArn = `arn:aws:dynamodb:${DEST_REGION}:${DEST_ACCOUNT}:table/${second}`;
+  const firstArn = `arn:aws:dynamodb:${DEST_REGION}:${DEST_ACCOUNT}:table/${first}`;
+  assert.deepEqual(printed.tasks[0]?.resources.fanOutTables, [secondArn]);
+
+  const holds = async (): Promise<string> => {
+    const want = (await scanAll(source, sourceTable)).map((i) => {
+      const rest = { ...i };
+      delete rest.secret;
+      return JSON.stringify(Object.entries(rest).sort());
+    });
+    const have = (await scanAll(destination, second).catch(() => [])).map((i) =>
+      JSON.stringify(Object.entries(i).sort()),
+    );
+    return JSON.stringify(want.sort()) === JSON.stringify(have.sort()) ? `${have.length}` : 'no';
+  };
+  const worker = new ReplicatorProcess([
+    'replicate',
+    ...['--plan', plan, '--failover-ms', '3000', '--progress-interval-ms', '2000'],
+  ]);
+  try {
+    await worker.waitForLog('bootstrap copy done', { timeoutMs: 60_000 });
+    await putItems(source, sourceTable, withSecret(someItems(4, 'after')));
+    await convergedWhileRunning(
+      fixtureOf({
+        source,
+        destination,
+        sourceTable,
+        destTable: first,
+        taskName: 'unused',
+        key,
+        cleanup: () => Promise.resolve(),
+      }),
+      worker,
+    );
+    await waitFor('the second destination without secret', async () => {
+      assert.equal(worker.child.exitCode, null, worker.describe());
+      return (await holds()) === '12' ? true : undefined;
+    });
+    const exit = await worker.stop();
+    assert.equal(exit.code, 0, worker.describe());
+    assert.deepEqual(worker.errors(), [], worker.describe());
+  } finally {
+    await worker.kill();
+  }
+
+  const verifyPlan = (extra: readonly string[] = []) =>
+    runUntilExit(
+      ['verify', '--plan', plan, '--recheck-delay-ms', '20', '--recheck-rounds', '1', ...extra],
+      60_000,
+    );
+  const equal = await verifyPlan();
+  assert.equal(equal.code, 0, `${equal.worker.stdout}\n${equal.worker.describe()}`);
+  assert.match(equal.worker.stdout, new RegExp(`/${first} +12 +0 +0 +0 +equal`));
+  assert.match(equal.worker.stdout, new RegExp(`/${second} +12 +0 +0 +0 +equal`));
+  // A difference in the second destination alone: its line says so, the first's does not, and the exit code fails.
+  await destination.send(new DeleteItemCommand({ TableName: second, Key: { pk: { S: 'before-1' } } }));
+  const differs = await verifyPlan();
+  assert.equal(differs.code, EXIT_FAILED, `${differs.worker.stdout}\n${differs.worker.describe()}`);
+  assert.match(differs.worker.stdout, new RegExp(`/${first} +12 +0 +0 +0 +equal`));
+  assert.match(differs.worker.stdout, new RegExp(`/${second} +12 +1 +0 +0 +DIFFERENT`));
+  const repaired = await verifyPlan(['--repair']);
+  assert.equal(repaired.code, 0, `${repaired.worker.stdout}\n${repaired.worker.describe()}`);
+  assert.equal(await holds(), '12', 'the repair wrote the item as the rules make it');
+  const status = await runUntilExit(['status', '--plan', plan, '--json']);
+  assert.equal(status.code, 0, status.worker.describe());
+  const statusJson = JSON.parse(status.worker.stdout) as { tasks: { fanOut?: { table: string }[] }[] };
+  assert.deepEqual(
+    statusJson.tasks[0]?.fanOut?.map((d) => d.table),
+    [second],
+  );
+
+  const seen = distinct([
+    ...sourceProxy.permissions.map((p): Seen => ({ ...p, via: 'source' })),
+    ...destProxy.permissions.map((p): Seen => ({ ...p, via: 'destination' })),
+  ]);
+  const onSecond = new Set(
+    seen.filter((s) => s.resource.endsWith(`/${second}`) || s.resource === second).map((s) => s.action),
+  );
+  // The runs did what the test means to cover on the further destination (else a policy would pass for lack of requests).
+  for (const action of [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:Scan',
+  ]) {
+    assert.ok(onSecond.has(action), `no ${action} on ${second}: ${[...onSecond].sort().join(', ')}`);
+  }
+  t.diagnostic(
+    `recorded: ${seen
+      .map((s) => `${s.via}:${s.action}:${s.resource}`)
+      .sort()
+      .join(' ')}`,
+  );
+  const attachedTo = (role: string): PolicyDocument => {
+    const found = printed.policies.find(
+      (p) => p.kind === 'identity' && (p as { attachTo?: string }).attachTo === `role ${role}`,
+    );
+    assert.ok(found, `no identity policy for ${role}`);
+    return found.document;
+  };
+  const problems: string[] = [];
+  for (const request of seen) {
+    const arn = printedArn(request);
+    const identity =
+      request.via === 'source'
+        ? documentNamed(printed, 'replicator')
+        : attachedTo(arn === secondArn ? OTHER_ROLE : DEST_ROLE);
+    if (!policyAllows(identity, request.action, arn)) {
+      problems.push(`${request.action} on ${arn} (${request.operation} via the ${request.via} endpoint)`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  // Each role writes its own destination only.
+  assert.ok(!policyAllows(attachedTo(DEST_ROLE), 'dynamodb:BatchWriteItem', secondArn));
+  assert.ok(!policyAllows(attachedTo(OTHER_ROLE), 'dynamodb:BatchWriteItem', firstArn));
 });
