@@ -2,9 +2,12 @@
 // records) into a fresh destination table under its own task name, so that every drain of the stage re-reads the
 // same stream from the trim horizon with its own lease table. With a filter the destination ends with fewer items
 // than records, so the end is when the flush logs account for every record read (their `records` add up to N),
-// confirmed by a COUNT of the destination equal to the items expected to pass.
+// confirmed by a COUNT of the destination equal to the items expected to pass. A fan-out drain runs the same table
+// pair as a one-entry plan whose `destinations:` adds further tables (each confirmed by its own COUNT): the flush
+// logs then account for a record once every destination has written it.
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTable, deleteTableIfExists } from '../src/local/local-tables.js';
 import { sleep } from '../src/util/sleep.js';
@@ -31,6 +34,8 @@ export interface RulesDrainOptions {
   readonly destTable: string;
   /** Run under `node --cpu-prof` into this directory. */
   readonly profileDir?: string;
+  /** Further destination tables (a fan-out through a one-entry plan), each to hold every expected item. */
+  readonly fanOutTables?: readonly string[];
 }
 
 export interface RulesDrainResult {
@@ -96,7 +101,10 @@ export async function measureRulesDrain(
 ): Promise<RulesDrainResult> {
   const { source, dest, destClient } = instances;
   const signal = lifetime.signal;
-  await createTable(destClient, options.destTable, TABLE_KEY);
+  const fanOutTables = options.fanOutTables ?? [];
+  const destTables = [options.destTable, ...fanOutTables];
+  await Promise.all(destTables.map((table) => createTable(destClient, table, TABLE_KEY)));
+  const planDir = fanOutTables.length === 0 ? undefined : mkdtempSync(join(tmpdir(), 'bench-fan-out-'));
   let child: ReplicatorChild | undefined;
   try {
     const nodeArgs: string[] = [];
@@ -104,18 +112,32 @@ export async function measureRulesDrain(
       mkdirSync(options.profileDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
     }
+    const pair =
+      planDir === undefined
+        ? [
+            ...[
+              '--source-table',
+              SOURCE_TABLE,
+              '--source-region',
+              SOURCE_REGION,
+              '--source-endpoint',
+              source.endpoint,
+            ],
+            ...[
+              '--dest-table',
+              options.destTable,
+              '--dest-region',
+              DEST_REGION,
+              '--dest-endpoint',
+              dest.endpoint,
+            ],
+            ...['--task-name', options.taskName],
+          ]
+        : ['--plan', fanOutPlan(planDir, options, destTables, instances)];
     const args = [
       'replicate',
-      ...[
-        '--source-table',
-        SOURCE_TABLE,
-        '--source-region',
-        SOURCE_REGION,
-        '--source-endpoint',
-        source.endpoint,
-      ],
-      ...['--dest-table', options.destTable, '--dest-region', DEST_REGION, '--dest-endpoint', dest.endpoint],
-      ...['--task-name', options.taskName, '--log-level', 'debug', '--log-format', 'json'],
+      ...pair,
+      ...['--log-level', 'debug', '--log-format', 'json'],
       ...['--progress-interval-ms', '1000'],
       ...options.ruleArgs,
     ];
@@ -144,18 +166,19 @@ export async function measureRulesDrain(
     );
     const drainCpu = drainMeter.read();
     const wholeCpu = wholeMeter.read();
-    const confirmedCount = await waitFor(
-      `${options.expectedItems} items in ${options.destTable}`,
-      async () => {
-        const count = await countItems(destClient, options.destTable, signal);
-        return count >= options.expectedItems ? count : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 500, signal, child: replicator },
-    );
-    if (confirmedCount !== options.expectedItems) {
-      throw new Error(
-        `${options.destTable} holds ${confirmedCount} items, ${options.expectedItems} expected`,
+    let confirmedCount = 0;
+    for (const table of destTables) {
+      confirmedCount = await waitFor(
+        `${options.expectedItems} items in ${table}`,
+        async () => {
+          const count = await countItems(destClient, table, signal);
+          return count >= options.expectedItems ? count : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, signal, child: replicator },
       );
+      if (confirmedCount !== options.expectedItems) {
+        throw new Error(`${table} holds ${confirmedCount} items, ${options.expectedItems} expected`);
+      }
     }
     const probe = await destClient.send(
       new GetItemCommand({ TableName: options.destTable, Key: options.probeKey, ConsistentRead: true }),
@@ -194,6 +217,36 @@ export async function measureRulesDrain(
   } finally {
     await child?.stop();
     // Each drain leaves the destination instance as it found it: no table of a previous drain grows its state.
-    await deleteTableIfExists(destClient, options.destTable).catch(() => undefined);
+    await Promise.all(
+      destTables.map((table) => deleteTableIfExists(destClient, table).catch(() => undefined)),
+    );
+    if (planDir !== undefined) rmSync(planDir, { recursive: true, force: true });
   }
+}
+
+/** The one-entry plan of a fan-out drain: the same pair as a plain drain, every destination without rules. */
+function fanOutPlan(
+  dir: string,
+  options: RulesDrainOptions,
+  destTables: readonly string[],
+  instances: { source: BenchInstance; dest: BenchInstance },
+): string {
+  const file = join(dir, 'plan.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      replications: [
+        {
+          source: { table: SOURCE_TABLE, region: SOURCE_REGION, endpoint: instances.source.endpoint },
+          taskName: options.taskName,
+          destinations: destTables.map((table) => ({
+            table,
+            region: DEST_REGION,
+            endpoint: instances.dest.endpoint,
+          })),
+        },
+      ],
+    }),
+  );
+  return file;
 }
