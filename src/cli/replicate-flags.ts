@@ -90,7 +90,8 @@ export function replicateFlags<T>(yargs: Argv<T>) {
     .option('poll-interval-ms', {
       type: 'number',
       default: 100,
-      describe: 'Wait before polling a shard that had no new records',
+      describe:
+        'Wait before reading a shard again after a read that found no records (after one that found some: 25 ms; a full page: at once)',
     })
     .option('max-poll-interval-ms', {
       type: 'number',

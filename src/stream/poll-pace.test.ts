@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextEmptyReads, readIntervalMs, type PollPace } from './poll-pace.js';
+import { nextEmptyReads, READ_FLOOR_MS, readIntervalMs, type PollPace } from './poll-pace.js';
 
 const PACE: PollPace = { pollIntervalMs: 100, maxPollIntervalMs: 1000 };
 const EMPTY = { records: 0, full: false };
@@ -12,8 +12,24 @@ describe('readIntervalMs', () => {
     for (const emptyReads of [0, 1, 5, 100]) assert.equal(readIntervalMs(PACE, FULL, emptyReads), 0);
   });
 
-  test('a page with records: the poll interval (a shard under load keeps the fast pace)', () => {
-    assert.equal(readIntervalMs(PACE, SOME, 0), 100);
+  test('a page with records: read again after the floor, not the poll interval (a shard under load)', () => {
+    assert.equal(READ_FLOOR_MS, 25);
+    assert.equal(readIntervalMs(PACE, SOME, 0), 25);
+    // A poll interval below the floor is the user's (or a test's) choice and is kept.
+    assert.equal(readIntervalMs({ pollIntervalMs: 10, maxPollIntervalMs: 1000 }, SOME, 0), 10);
+    assert.equal(readIntervalMs({ pollIntervalMs: 0, maxPollIntervalMs: 1000 }, SOME, 0), 0);
+    // A long poll interval (cost first) still reads a busy shard at the floor: records wait behind it.
+    assert.equal(readIntervalMs({ pollIntervalMs: 5000, maxPollIntervalMs: 5000 }, SOME, 0), 25);
+  });
+
+  test('a busy shard is never read more than 40 times a second (one page with records after another)', () => {
+    let elapsedMs = 0;
+    let reads = 0;
+    while (elapsedMs < 10_000) {
+      elapsedMs += readIntervalMs(PACE, SOME, nextEmptyReads(0, SOME));
+      reads += 1;
+    }
+    assert.equal(reads, 400);
   });
 
   test('empty pages in a row: 100, 200, 400, 800, then the longest interval, and it stays there', () => {
@@ -31,7 +47,7 @@ describe('readIntervalMs', () => {
     for (let i = 0; i < 20; i++) emptyReads = nextEmptyReads(emptyReads, EMPTY);
     emptyReads = nextEmptyReads(emptyReads, SOME);
     assert.equal(emptyReads, 0);
-    assert.equal(readIntervalMs(PACE, SOME, emptyReads), 100);
+    assert.equal(readIntervalMs(PACE, SOME, emptyReads), READ_FLOOR_MS);
     emptyReads = nextEmptyReads(emptyReads, EMPTY);
     assert.equal(readIntervalMs(PACE, EMPTY, emptyReads), 100, 'one empty page: the base interval');
   });

@@ -107,12 +107,11 @@ export class ShardReader {
       yield { records, bytes, atTip: records.length === 0, shardEnded };
       if (shardEnded) return;
       iterator = page.nextIterator;
-      // Only a full page (the batch size, or close to GetRecords' 1 MB) suggests more records waiting: read on at
-      // once. After any other page the reader is at the tip, and asking again at once would only find the few
-      // records written meanwhile, many calls a second per shard, which loads the source and costs stream read
-      // requests for nothing; a shard that stays quiet is asked less and less often (poll-pace.ts). The interval
-      // runs from the start of the call, not its end: a shard is asked at most once per interval, and a change made
-      // just after a call waits one interval, not one plus a round trip.
+      // A full page (the batch size, or close to GetRecords' 1 MB) suggests more records waiting: read on at once.
+      // A page with records: the shard is busy, read again after a short floor; an empty one: the reader is at the
+      // tip, and a shard that stays quiet is asked less and less often (poll-pace.ts). The interval runs from the
+      // start of the call, not its end: a shard is asked at most once per interval, and a change made just after
+      // a call waits one interval, not one plus a round trip.
       const read = { records: records.length, full: fullPage(records.length, bytes, batchSize) };
       emptyReads = nextEmptyReads(emptyReads, read);
       const intervalMs = readIntervalMs(pace, read, emptyReads);
