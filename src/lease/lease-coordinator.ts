@@ -1,5 +1,6 @@
 // Decides which shards this worker reads, through the lease table alone (no leader): a renew loop keeps held
-// leases alive on a heartbeat, a take loop watches the table, tracks expiry and takes this worker's share.
+// leases alive on a heartbeat, a take loop watches the table, tracks expiry and takes this worker's share (after a
+// short settle at start, so that workers started together split the shards at once: start-settle.ts).
 // A held lease that cannot be renewed in time is given up locally before anybody else may take it.
 import type { Logger } from 'pino';
 import { classifyError } from '../errors/classify-error.js';
@@ -7,7 +8,8 @@ import { errorMessage } from '../errors/replicator-error.js';
 import type { EventBus } from '../observability/events.js';
 import { sleep } from '../util/sleep.js';
 import { Wakeup } from '../util/wakeup.js';
-import { chooseLeasesToTake, isReady } from './lease-decision.js';
+import { chooseLeasesToTake, isReady, type LeaseChoice } from './lease-decision.js';
+import { FreeLeaseAges } from './free-lease-ages.js';
 import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
@@ -15,6 +17,7 @@ import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-shar
 import { heartbeatDue, isSettled, lookIntervalMs } from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
+import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
 
 export interface LeaseCoordinatorDeps {
@@ -48,6 +51,9 @@ export class LeaseCoordinator {
   readonly #expiry: ExpiryTracker;
   /** Judges other workers' presence items gone the way #expiry judges leases expired. */
   readonly #presence: ExpiryTracker;
+  readonly #freeAges: FreeLeaseAges;
+  /** The start settle (start-settle.ts) until the first look that acts; undefined from then on. */
+  #settling: Settling | undefined = SETTLE_START;
   /** The heartbeat in flight; none is sent any more once this worker is leaving. */
   #heartbeating: Promise<void> | undefined;
   #leaving = false;
@@ -79,6 +85,7 @@ export class LeaseCoordinator {
     this.#timing = leaseTiming(deps.failoverMs);
     this.#expiry = new ExpiryTracker(deps.failoverMs);
     this.#presence = new ExpiryTracker(deps.failoverMs);
+    this.#freeAges = new FreeLeaseAges(this.#timing.dealtWaitMs);
     this.renewals = new RenewalHealth(this.#clock);
   }
 
@@ -285,7 +292,12 @@ export class LeaseCoordinator {
   async #takeLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        await this.#takeShare(signal);
+        const look = await this.#look(signal);
+        if (this.#settle(look)) {
+          await sleep(this.#timing.startSettleMs, signal);
+          continue;
+        }
+        await this.#act(look, signal);
       } catch (err) {
         if (signal.aborted) return;
         this.#settledLooks = 0;
@@ -300,7 +312,18 @@ export class LeaseCoordinator {
     }
   }
 
-  async #takeShare(signal: AbortSignal): Promise<void> {
+  /** Whether a starting worker waits one settle before it acts (start-settle.ts); never again once it acted. */
+  #settle(look: Look): boolean {
+    if (this.#settling === undefined) return false;
+    const { workerId } = this.#deps;
+    this.#settling = settleAfterLook(this.#settling, {
+      live: look.live,
+      freeToTake: look.choice.take.filter((lease) => lease.leaseOwner !== workerId).length,
+    });
+    return this.#settling !== undefined;
+  }
+
+  async #look(signal: AbortSignal): Promise<Look> {
     const { store, workerId } = this.#deps;
     const { leases, workers } = await store.listFleet(signal);
     this.#lastLeases = leases;
@@ -322,7 +345,15 @@ export class LeaseCoordinator {
       streamShardIds: this.#deps.streamShardIds(),
       liveWorkers,
       ...(plan === undefined ? {} : { elsewhere: plan.share.elsewhere(plan.task, workerId) }),
+      longFree: this.#freeAges.longFree(now),
     });
+    this.#freeAges.observe(choice.free, now);
+    return { leases, workers, gone, expired, live: this.#lastLook.live, liveWorkers, choice };
+  }
+
+  async #act(look: Look, signal: AbortSignal): Promise<void> {
+    const { store, workerId } = this.#deps;
+    const { leases, workers, gone, expired, liveWorkers, choice } = look;
     const settled = isSettled({
       leases,
       workerId,
@@ -389,4 +420,18 @@ export class LeaseCoordinator {
       this.#deps.onAcquired(lease);
     }
   }
+}
+
+/** What one look at the lease table saw and chose. */
+interface Look {
+  readonly leases: readonly Lease[];
+  readonly workers: readonly { readonly workerId: string; readonly heartbeat: number }[];
+  /** Other workers whose presence items have not moved for the failover time. */
+  readonly gone: ReadonlySet<string>;
+  readonly expired: ReadonlySet<string>;
+  /** Workers alive in the table: fresh presence items, owners of unexpired leases, askers. */
+  readonly live: ReadonlySet<string>;
+  /** Workers whose presence items are alive. */
+  readonly liveWorkers: ReadonlySet<string>;
+  readonly choice: LeaseChoice;
 }

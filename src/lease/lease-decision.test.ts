@@ -152,7 +152,8 @@ describe('chooseLeasesToTake', () => {
   });
 
   test('leases asked for count toward the share: fewer free leases are taken', () => {
-    // Two workers, 6 leases: a share of 3. One held, 'e' on its way from w1: one free lease fills the share.
+    // Two workers, 6 leases: a share of 3. One held, 'e' on its way from w1: one free lease fills the share, the
+    // one dealt to this worker ('a' is w1's: free-lease-deal.ts).
     const leases = [
       lease('x', { owner: ME }),
       lease('a'),
@@ -160,8 +161,8 @@ describe('chooseLeasesToTake', () => {
       ...owned('w1', ['c', 'd']),
       lease('e', { owner: 'w1', pending: ME }),
     ];
-    const choice = decide(leases, { held: new Set(['x']) });
-    assert.deepEqual(keysOf(choice.take), ['a']);
+    const choice = decide(leases, { held: new Set(['x']), longFree: new Set(['a', 'b']) });
+    assert.deepEqual(keysOf(choice.take), ['b']);
     assert.deepEqual(choice.steals, []);
     // Unless its owner has expired: then the lease is free, and taken like any other.
     const expired = decide(leases, { held: new Set(['x']), expired: new Set(['c', 'd', 'e']) });
@@ -217,18 +218,23 @@ describe('chooseLeasesToTake', () => {
       // Each other worker holds one lease; the rest are free.
       const others = Array.from({ length: live - 1 }, (_, i) => lease(`s${i}`, { owner: `w${i}` }));
       const free = Array.from({ length: 10 - others.length }, (_, i) => lease(`s${String(i + live - 1)}`));
-      const choice = chooseLeasesToTake({
+      const input = {
         leases: [...others, ...free],
         workerId: ME,
-        held: new Set(),
-        expired: new Set(),
+        held: new Set<string>(),
+        expired: new Set<string>(),
         streamShardIds: undefined,
-      });
+      };
+      const choice = chooseLeasesToTake(input);
       const target = Math.ceil(10 / live);
       assert.equal(choice.liveWorkers, live);
       assert.equal(choice.target, target);
-      assert.equal(choice.take.length, target);
+      // At once only what was dealt to it; the others' once they have left them free for a while.
+      assert.ok(choice.take.length <= target);
       assert.ok(choice.take.every((l) => l.leaseOwner === undefined));
+      const later = chooseLeasesToTake({ ...input, longFree: new Set(keysOf(free)) });
+      assert.equal(later.take.length, target);
+      assert.deepEqual(keysOf(later.take).slice(0, choice.take.length), keysOf(choice.take), 'its own first');
     });
   }
 
@@ -249,9 +255,10 @@ describe('chooseLeasesToTake', () => {
       streamShardIds: undefined,
     });
     assert.equal(choice.target, 3);
+    // Dealt: 'c' and 'e' to 'other' (which holds 'b'), 'd' and 'f' to this worker.
     assert.deepEqual(
       choice.take.map((l) => l.leaseKey),
-      ['c', 'd'],
+      ['d', 'f'],
     );
   });
 
@@ -272,11 +279,13 @@ describe('chooseLeasesToTake', () => {
     );
   });
 
-  test('the result is sorted by shard id and cut at the room left', () => {
+  test('the result is sorted by shard id, those dealt to this worker first, and cut at the room left', () => {
     const leases = ['shard-5', 'shard-2', 'shard-9', 'shard-1', 'shard-7', 'shard-3'].map((k) => lease(k));
     assert.deepEqual(choose(leases), ['shard-1', 'shard-2', 'shard-3', 'shard-5', 'shard-7', 'shard-9']);
     const withOther = [...leases, lease('shard-0', { owner: 'other' })];
-    assert.deepEqual(choose(withOther), ['shard-1', 'shard-2', 'shard-3', 'shard-5']);
+    assert.deepEqual(choose(withOther), ['shard-1', 'shard-3', 'shard-7']);
+    const anyFree = { longFree: new Set(keysOf(leases)) };
+    assert.deepEqual(choose(withOther, anyFree), ['shard-1', 'shard-3', 'shard-7', 'shard-2']);
   });
 
   test('a child whose parent is unfinished is not taken; the parent is', () => {
@@ -309,7 +318,7 @@ describe('chooseLeasesToTake', () => {
       expired: new Set(),
       streamShardIds: undefined,
     });
-    assert.deepEqual(choice, { take: [], steals: [], target: 0, liveWorkers: 1 });
+    assert.deepEqual(choice, { take: [], steals: [], target: 0, liveWorkers: 1, free: [] });
   });
 });
 
@@ -372,7 +381,8 @@ describe('chooseLeasesToTake: graceful hand-over (steal)', () => {
     assert.equal(choose(leases).length, 8);
     const choice = decide(leases, { liveWorkers: new Set(['newcomer']) });
     assert.equal(choice.liveWorkers, 2);
-    assert.deepEqual(keysOf(choice.take), ['a', 'b', 'c', 'd']);
+    // Every second one: dealt to it, the others to the newcomer.
+    assert.deepEqual(keysOf(choice.take), ['b', 'd', 'f', 'h']);
     // This worker's own presence is not counted twice.
     assert.equal(decide(leases, { liveWorkers: new Set([ME]) }).liveWorkers, 1);
   });
@@ -466,7 +476,7 @@ describe('a plan: the share is over every task of the plan', () => {
       elsewhere: elsewhere(0, {}, ['w1', 'w2', 'w3']),
     });
     assert.equal(choice.target, 1);
-    assert.deepEqual(keysOf(choice.take), ['a']);
+    assert.deepEqual(keysOf(choice.take), ['d'], 'the one dealt to it');
   });
 
   test("its own leases elsewhere count: a worker with its share in other tables leaves this table's to others", () => {

@@ -8,6 +8,10 @@
 //   asked for a lease, and workers whose presence item is alive, so that one holding no lease counts too); a
 //   worker under its share takes ready leases that are unowned or expired; leases it asked for (pending requests
 //   to live owners) count as its own, so it does not fill up with free leases and then receive more by hand-over;
+// - free leases are dealt among the live workers (free-lease-deal.ts) and a worker takes those dealt to it; one
+//   dealt to another worker it takes too once that one has left it free for a while (`longFree`: it may be
+//   gone, or see the table otherwise), and an expired one at once (expiry is judged on each worker's own clock,
+//   so waiting for another's judgement would only slow the failover down);
 // - when that is not enough, it asks the most loaded workers for leases (graceful hand-overs), as many as fill
 //   its share, one at a time from whoever is most loaded then, each only if it makes the fleet more even; leases
 //   on their way to others count as theirs; a worker that joins a busy fleet thus asks for its whole share at
@@ -16,6 +20,7 @@
 // - in a plan (many tasks, one lease table each), the share is over the whole plan: the leases, loads and live
 //   workers of the other tasks, as this worker last saw them (`elsewhere`), count with this table's, and only
 //   this table's leases are taken or asked for here. 200 one-shard tables on 8 workers: about 25 each.
+import { dealFreeLeases } from './free-lease-deal.js';
 import { isFinished, type Lease } from './lease.js';
 
 /** The plan's other tasks, as this worker last saw their lease tables. */
@@ -41,6 +46,11 @@ export interface LeaseChoiceInput {
   readonly liveWorkers?: ReadonlySet<string>;
   /** In a plan: the other tasks' leases, loads and workers, counted in the share. */
   readonly elsewhere?: ElsewhereInPlan;
+  /**
+   * Unowned leases this worker has seen free for long enough that whoever they were dealt to had a look at them
+   * (lease-timing.ts: `dealtWaitMs`): anybody's now.
+   */
+  readonly longFree?: ReadonlySet<string>;
 }
 
 export interface LeaseChoice {
@@ -50,6 +60,8 @@ export interface LeaseChoice {
   /** The fair share this worker aims at. */
   readonly target: number;
   readonly liveWorkers: number;
+  /** Keys of the ready leases that were free (unowned or expired) at this look, whoever they were dealt to. */
+  readonly free: readonly string[];
 }
 
 export function isReady(
@@ -103,19 +115,59 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     onTheirWay +
     (elsewhere?.loads.get(workerId) ?? 0);
   const room = Math.max(0, target - mine);
-  const free = active
+  const freeReady = active
     .filter((lease) => !held.has(lease.leaseKey) && lease.leaseOwner !== workerId)
     .filter((lease) => lease.leaseOwner === undefined || expired.has(lease.leaseKey))
     .filter((lease) => isReady(lease, byKey, streamShardIds))
-    .sort(compareLeases)
-    .slice(0, room);
+    .sort(compareLeases);
+  const dealt = dealFreeLeases({
+    active: [...active].sort(compareLeases),
+    free: freeReady,
+    workers: liveOwners,
+    loads: loadsSeen(active, expired, elsewhere, workerId, mine),
+    target,
+  });
+  const longFree = input.longFree ?? new Set<string>();
+  const free = [
+    ...freeReady.filter((lease) => dealt.get(lease.leaseKey) === workerId),
+    ...freeReady.filter(
+      (lease) =>
+        dealt.get(lease.leaseKey) !== workerId &&
+        (expired.has(lease.leaseKey) || longFree.has(lease.leaseKey)),
+    ),
+  ].slice(0, room);
   const steals = chooseSteals(
     active,
     { workerId, expired, byKey, streamShardIds, loadsElsewhere: elsewhere?.loads },
     mine + free.length,
     target,
   );
-  return { take: [...ownUnheld, ...free], steals, target, liveWorkers: liveOwners.size };
+  return {
+    take: [...ownUnheld, ...free],
+    steals,
+    target,
+    liveWorkers: liveOwners.size,
+    free: freeReady.map((lease) => lease.leaseKey),
+  };
+}
+
+/** What each live worker holds or has on its way (a lease being handed over counts for its asker); `mine` for this one. */
+function loadsSeen(
+  active: readonly Lease[],
+  expired: ReadonlySet<string>,
+  elsewhere: ElsewhereInPlan | undefined,
+  workerId: string,
+  mine: number,
+): Map<string, number> {
+  const loads = new Map<string, number>();
+  for (const lease of active) {
+    if (lease.leaseOwner === undefined || expired.has(lease.leaseKey)) continue;
+    const holder = lease.pendingOwner ?? lease.leaseOwner;
+    loads.set(holder, (loads.get(holder) ?? 0) + 1);
+  }
+  for (const [owner, count] of elsewhere?.loads ?? []) loads.set(owner, (loads.get(owner) ?? 0) + count);
+  loads.set(workerId, mine);
+  return loads;
 }
 
 interface StealContext {
