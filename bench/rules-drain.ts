@@ -16,6 +16,7 @@ import { countItems } from './catch-up.js';
 import type { BenchInstance } from './instances.js';
 import { DEST_REGION, SOURCE_REGION, TABLE_KEY } from './items.js';
 import type { Lifetime } from './lifetime.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { CpuMeter, cpuMsPer1k } from './proc-stats.js';
 import { childEnv, ReplicatorChild, type LogEntry } from './replicator-child.js';
 
@@ -36,6 +37,8 @@ export interface RulesDrainOptions {
   readonly profileDir?: string;
   /** Further destination tables (a fan-out through a one-entry plan), each to hold every expected item. */
   readonly fanOutTables?: readonly string[];
+  /** Round trip added to every destination request by a proxy (a destination in another region); 0: none. */
+  readonly destLatencyMs?: number;
 }
 
 export interface RulesDrainResult {
@@ -106,7 +109,12 @@ export async function measureRulesDrain(
   await Promise.all(destTables.map((table) => createTable(destClient, table, TABLE_KEY)));
   const planDir = fanOutTables.length === 0 ? undefined : mkdtempSync(join(tmpdir(), 'bench-fan-out-'));
   let child: ReplicatorChild | undefined;
+  let proxy: LatencyProxy | undefined;
   try {
+    if ((options.destLatencyMs ?? 0) > 0) {
+      proxy = await startLatencyProxy(instances.dest.endpoint, options.destLatencyMs ?? 0, lifetime);
+    }
+    const destEndpoint = proxy?.url ?? dest.endpoint;
     const nodeArgs: string[] = [];
     if (options.profileDir !== undefined) {
       mkdirSync(options.profileDir, { recursive: true });
@@ -133,7 +141,10 @@ export async function measureRulesDrain(
             ],
             ...['--task-name', options.taskName],
           ]
-        : ['--plan', fanOutPlan(planDir, options, destTables, instances)];
+        : [
+            '--plan',
+            fanOutPlan(planDir, options, destTables, { source: source.endpoint, dest: destEndpoint }),
+          ];
     const args = [
       'replicate',
       ...pair,
@@ -216,6 +227,7 @@ export async function measureRulesDrain(
     };
   } finally {
     await child?.stop();
+    await proxy?.close();
     // Each drain leaves the destination instance as it found it: no table of a previous drain grows its state.
     await Promise.all(
       destTables.map((table) => deleteTableIfExists(destClient, table).catch(() => undefined)),
@@ -229,7 +241,7 @@ function fanOutPlan(
   dir: string,
   options: RulesDrainOptions,
   destTables: readonly string[],
-  instances: { source: BenchInstance; dest: BenchInstance },
+  endpoints: { source: string; dest: string },
 ): string {
   const file = join(dir, 'plan.json');
   writeFileSync(
@@ -237,12 +249,12 @@ function fanOutPlan(
     JSON.stringify({
       replications: [
         {
-          source: { table: SOURCE_TABLE, region: SOURCE_REGION, endpoint: instances.source.endpoint },
+          source: { table: SOURCE_TABLE, region: SOURCE_REGION, endpoint: endpoints.source },
           taskName: options.taskName,
           destinations: destTables.map((table) => ({
             table,
             region: DEST_REGION,
-            endpoint: instances.dest.endpoint,
+            endpoint: endpoints.dest,
           })),
         },
       ],
