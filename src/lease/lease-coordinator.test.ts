@@ -104,3 +104,75 @@ test('unowned shards: no owner or expired, not finished, parents done; undefined
     await running;
   }
 });
+
+/**
+ * A worker's first takes, against a table that only it changes: the looks it made before its first take, and
+ * what it took. `others(look)` lists the other workers whose presence items that look finds.
+ */
+async function firstTakes(
+  leases: Lease[],
+  others: (look: number) => string[],
+): Promise<{ looksBeforeTake: number; taken: string[] }> {
+  let looks = 0;
+  let looksBeforeTake: number | undefined;
+  const taken: string[] = [];
+  const base = store(() => leases);
+  const coordinator = new LeaseCoordinator({
+    store: {
+      ...base,
+      listFleet: () => {
+        looks += 1;
+        const workers = ['me', ...others(looks)].map((workerId) => ({
+          workerId,
+          heartbeat: 1,
+          lastSeenAt: undefined,
+          failoverMs: undefined,
+        }));
+        return Promise.resolve({ leases, workers, copyItems: [], failures: [] });
+      },
+      take: (seen, owner) => {
+        looksBeforeTake ??= looks;
+        // The stub refuses renewals, so later looks take the leases again: only the first take's look counts.
+        if (looks === looksBeforeTake) taken.push(seen.leaseKey);
+        return Promise.resolve({ ...seen, leaseOwner: owner, leaseCounter: seen.leaseCounter + 1 });
+      },
+    },
+    workerId: 'me',
+    failoverMs: 500,
+    events: new EventBus(),
+    logger: silentLogger(),
+    streamShardIds: () => undefined,
+    onAcquired: () => undefined,
+    onHandoverRequested: () => Promise.resolve(),
+    onFatal: (err) => assert.fail(String(err)),
+  });
+  const stop = new AbortController();
+  const running = coordinator.run(stop.signal, stop.signal);
+  try {
+    await until('a take', () => looksBeforeTake !== undefined);
+    // The takes of that look have all been sent once the next look has begun.
+    const seen = looks;
+    await until('the next look', () => looks > seen);
+  } finally {
+    stop.abort();
+    await running;
+  }
+  return { looksBeforeTake: looksBeforeTake ?? 0, taken };
+}
+
+test('start settle: a lone worker takes the free leases at its second look, all of them', async () => {
+  const free = [lease('a'), lease('b'), lease('c')];
+  assert.deepEqual(await firstTakes(free, () => []), { looksBeforeTake: 2, taken: ['a', 'b', 'c'] });
+});
+
+test('start settle: nothing free (its own leases from an earlier run): taken at the first look', async () => {
+  const own = [lease('a', { leaseOwner: 'me' }), lease('b', { leaseOwner: 'me' })];
+  assert.deepEqual(await firstTakes(own, () => []), { looksBeforeTake: 1, taken: ['a', 'b'] });
+});
+
+test('start settle: a worker that appears meanwhile makes it look once more, and gets its deal', async () => {
+  const free = [lease('a'), lease('b'), lease('c'), lease('d')];
+  const result = await firstTakes(free, (look) => (look >= 2 ? ['zz-other'] : []));
+  assert.equal(result.looksBeforeTake, 3);
+  assert.equal(result.taken.length, 2, `half of 4: ${result.taken.join()}`);
+});
