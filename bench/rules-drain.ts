@@ -137,7 +137,7 @@ export async function measureRulesDrain(
               '--dest-region',
               DEST_REGION,
               '--dest-endpoint',
-              dest.endpoint,
+              destEndpoint,
             ],
             ...['--task-name', options.taskName],
           ]
