@@ -6,6 +6,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Location } from '../config/replication-config.js';
 import { streamsProtocol } from '../stream/stream-codec.js';
+import { BatchWriteBodySerializer, type ShapeSerializer } from '../writer/batch-write-body.js';
 import { FencedHttpHandler } from '../writer/fenced-http-handler.js';
 
 export interface ClientOptions {
@@ -68,7 +69,12 @@ export function createDynamoClient(
   options: ClientOptions,
   credentials?: AwsCredentialIdentityProvider,
 ): DynamoDBClient {
-  return new DynamoDBClient(clientConfig(location, options, credentials));
+  const client = new DynamoDBClient(clientConfig(location, options, credentials));
+  // The client's own protocol (DynamoDB's codec, its error classes), with the writer's BatchWriteItem bodies
+  // written by JSON.stringify where that is the same text (batch-write-body.ts).
+  const protocol = client.config.protocol as unknown as { serializer: ShapeSerializer };
+  protocol.serializer = new BatchWriteBodySerializer(protocol.serializer);
+  return client;
 }
 
 export function createStreamsClient(
