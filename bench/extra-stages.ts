@@ -6,6 +6,7 @@ import { RULES_STAGE } from './rules.js';
 import { SHARDS_STAGE } from './shards.js';
 import type { BenchStage } from './stage.js';
 import { TABLE_COPY_STAGE } from './table-copy.js';
+import { THOUSAND_SHARDS_STAGE } from './thousand-shards.js';
 import { VERIFY_STAGE } from './verify-speed.js';
 
 export const EXTRA_STAGES: readonly BenchStage[] = [
@@ -16,4 +17,5 @@ export const EXTRA_STAGES: readonly BenchStage[] = [
   FAILOVER_STAGE,
   PLAN_STAGE,
   RULES_STAGE,
+  THOUSAND_SHARDS_STAGE,
 ];
