@@ -7,6 +7,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Location } from '../config/replication-config.js';
 import { streamsProtocol } from '../stream/stream-codec.js';
 import { BatchWriteBodySerializer, type ShapeSerializer } from '../writer/batch-write-body.js';
+import { carrySignals } from '../writer/cached-send.js';
 import { FencedHttpHandler } from '../writer/fenced-http-handler.js';
 
 export interface ClientOptions {
@@ -74,6 +75,8 @@ export function createDynamoClient(
   // written by JSON.stringify where that is the same text (batch-write-body.ts).
   const protocol = client.config.protocol as unknown as { serializer: ShapeSerializer };
   protocol.serializer = new BatchWriteBodySerializer(protocol.serializer);
+  // The writer's requests reuse one middleware handler, their abort signals beside them (cached-send.ts).
+  carrySignals(client);
   return client;
 }
 

@@ -15,6 +15,7 @@ import { Agent as HttpAgent, type AgentOptions, type ClientRequest, type ClientR
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import { requestSignal } from './cached-send.js';
 import { deadlineError, deadlinePassed } from './request-deadlines.js';
 
 type Request = Parameters<NodeHttpHandler['handle']>[0];
@@ -86,11 +87,13 @@ export class FencedHttpHandler extends NodeHttpHandler {
   }
 
   override handle(request: Request, options: Options = {}): Promise<Response> {
-    const signal = options.abortSignal as AbortSignal | undefined;
+    // A request sent through cachedSend carries its signal beside it, not in the options.
+    const given = options.abortSignal as AbortSignal | undefined;
+    const signal = given ?? requestSignal(request);
     if (deadlinePassed(signal)) return Promise.reject(deadlineError());
     creating = signal;
     try {
-      return super.handle(request, options);
+      return super.handle(request, signal === given ? options : { ...options, abortSignal: signal });
     } finally {
       creating = undefined;
     }

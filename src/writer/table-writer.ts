@@ -5,7 +5,7 @@
 // `beforeSend` runs before every request (it may wait, e.g. for a lease renewal, or throw to stop the flush) so
 // that a worker that lost its lease sends nothing more.
 import { setMaxListeners } from 'node:events';
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyError, type FatalReason } from '../errors/classify-error.js';
 import { ReplicatorError, StoppedError, errorMessage } from '../errors/replicator-error.js';
 import type { EventBus } from '../observability/events.js';
@@ -13,6 +13,7 @@ import type { ChangeRecord } from '../stream/change-record.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff.js';
 import type { Slots } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
+import { batchWrite } from './cached-send.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { batchesOf, toWriteRequest } from './write-plan.js';
 
@@ -162,10 +163,7 @@ export class TableWriter {
         firstSent = undefined;
         const out = await deadlines.run(
           requestTimeoutMs,
-          (abortSignal) =>
-            client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
-              abortSignal,
-            }),
+          (abortSignal) => batchWrite(client, { RequestItems: { [tableName]: pending } }, abortSignal),
           checkedAt,
         );
         const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
