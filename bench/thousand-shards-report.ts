@@ -24,6 +24,17 @@ export interface Sizes {
 export interface PhaseResult {
   readonly name: string;
   readonly workers: number;
+  /** From the change to the first sample with a lease item for every shard of the start. */
+  readonly allLeasesMs: number | undefined;
+  /** From the change to the first sample with a lease to read owned by a live worker. */
+  readonly firstTakenMs: number | undefined;
+  /** Lease-table requests of the whole fleet during the phase, by kind. */
+  readonly requests: Record<string, number>;
+  /** Cores over the phase: all workers, DynamoDB Local, the bench process, the proxies, everything else on the
+   *  machine (other people's work: a run disturbed by it says so here), the machine in all (2 cores). */
+  readonly cores: Record<string, number>;
+  /** Workers started by the change: spawn to their 'replicating' line (startup checks, first shard sync). */
+  readonly startupMs: Record<string, number>;
   /** From the change to the first sample with every lease to read owned by a live worker. */
   readonly allOwnedMs: number | undefined;
   /** From the change to the first balanced sample. */
@@ -192,7 +203,7 @@ export function describeThousand(f: Figures): string[] {
     lines.push(
       `  by kind over all workers: ${all.map(([k, n]) => `${k} ${(n / w.seconds).toFixed(2)}/s`).join(', ')}`,
       `  GetRecords ${(w.getRecords / w.seconds).toFixed(0)}/s overall (${(w.getRecords / w.seconds / Math.max(1, w.openShards)).toFixed(2)}/s per open shard, ${w.openShards} open), DescribeStream ${(w.describeStream / w.seconds).toFixed(2)}/s;`,
-      `  cores: DynamoDB Local ${(w.cores.jvm ?? 0).toFixed(2)}, bench process (stream server) ${(w.cores.bench ?? 0).toFixed(2)}, proxies ${(w.cores.proxies ?? 0).toFixed(2)}`,
+      `  cores: DynamoDB Local ${(w.cores.jvm ?? 0).toFixed(2)}, bench process (stream server) ${(w.cores.bench ?? 0).toFixed(2)}, proxies ${(w.cores.proxies ?? 0).toFixed(2)}, not ours ${(w.cores.other ?? 0).toFixed(2)} (machine ${(w.cores.machine ?? 0).toFixed(2)} of 2)`,
     );
   }
   lines.push('', 'Targets:');

@@ -145,17 +145,54 @@ async function run(ctx: StageContext): Promise<StageResult> {
     sampler = new OwnershipSampler(client, leaseTable, () => live, SAMPLE_MS, signal);
     const notes: string[] = [];
     const phases: PhaseResult[] = [];
+    const ourPids = (): Map<string, number> =>
+      new Map([
+        ...[...children].map(([id, c]): [string, number] => [id, c.pid]),
+        ['jvm', instance.pid],
+        ['bench', process.pid],
+        ['proxies', proxies.pid],
+      ]);
     const phase = async (name: string, change: () => void): Promise<void> => {
+      const before = await proxies.counts();
+      const had = new Set(children.keys());
       const changeAt = Date.now();
       change();
+      const meter = new CpuMeter(ourPids());
       log(`thousand: ${name}: waiting for the fleet to balance (${[...live].join(' ')})`);
-      phases.push(await awaitBalance(name, changeAt));
+      const result = await awaitBalance(name, changeAt);
+      const cpu = meter.read();
+      const requests: Record<string, number> = {};
+      for (const kinds of Object.values(countsBetween(before, await proxies.counts()))) {
+        for (const [kind, n] of Object.entries(kinds)) requests[kind] = (requests[kind] ?? 0) + n;
+      }
+      // Spawn to the 'replicating' line: startup checks and the first shard sync (which creates the leases).
+      const startupMs: Record<string, number> = {};
+      for (const [id, child] of children) {
+        const ready = child.first('replicating');
+        if (!had.has(id) && ready !== undefined) startupMs[id] = Math.round(ready.at - child.startedAt);
+      }
+      phases.push({
+        ...result,
+        requests,
+        startupMs,
+        cores: {
+          workers: sumCores(cpu.cores, [...children.keys()]),
+          jvm: cpu.cores.jvm ?? 0,
+          bench: cpu.cores.bench ?? 0,
+          proxies: cpu.cores.proxies ?? 0,
+          other: cpu.otherCores,
+          machine: cpu.machineBusyCores,
+        },
+      });
       const p = phases.at(-1);
       log(
         `thousand: ${name}: all owned ${p?.allOwnedMs ?? '-'} ms, balanced ${p?.balancedMs ?? '-'} ms, longest unread ${p?.longestUnreadMs} ms`,
       );
     };
-    const awaitBalance = async (name: string, changeAt: number): Promise<PhaseResult> => {
+    const awaitBalance = async (
+      name: string,
+      changeAt: number,
+    ): Promise<Omit<PhaseResult, 'requests' | 'startupMs' | 'cores'>> => {
       const deadline = changeAt + sizes.phaseTimeoutMs;
       let streakFrom: OwnershipSample | undefined;
       while (Date.now() < deadline) {
@@ -179,9 +216,13 @@ async function run(ctx: StageContext): Promise<StageResult> {
       const owned = samples.find((s) => isAllOwned(s, sizes.shards));
       const balanced = samples.find((s) => isBalanced(s, sizes.shards));
       const longest = tracker.longestDuring(changeAt, endAt);
+      const firstAt = (sample: OwnershipSample | undefined): number | undefined =>
+        sample === undefined ? undefined : sample.at - changeAt;
       return {
         name,
         workers: live.size,
+        allLeasesMs: firstAt(samples.find((s) => s.leases >= sizes.shards)),
+        firstTakenMs: firstAt(samples.find((s) => s.unowned < s.toRead)),
         allOwnedMs: owned === undefined ? undefined : owned.at - changeAt,
         balancedMs: balanced === undefined ? undefined : balanced.at - changeAt,
         heldBalanced: streakFrom !== undefined,
@@ -200,9 +241,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     };
     const window = async (name: string, ms: number): Promise<WindowResult> => {
       const ids = [...live];
-      const pids = new Map(ids.map((id): [string, number] => [id, children.get(id)?.pid ?? 0]));
-      pids.set('jvm', instance.pid).set('bench', process.pid).set('proxies', proxies.pid);
-      const meter = new CpuMeter(pids);
+      const meter = new CpuMeter(ourPids());
       const from = Date.now();
       const before = await proxies.counts();
       const reads0 = tracker.getRecords;
@@ -210,6 +249,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
       await sleep(ms, signal);
       lifetime.check();
       const after = await proxies.counts();
+      const cpu = meter.read();
       const to = Date.now();
       const samples = sampler?.between(from, to) ?? [];
       const heldAvg = Object.fromEntries(
@@ -230,7 +270,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
         getRecords: tracker.getRecords - reads0,
         describeStream: server.log.count('DescribeStream', 'ok') - describes0,
         openShards: model.openShards().length,
-        cores: meter.read().cores,
+        cores: { ...cpu.cores, other: cpu.otherCores, machine: cpu.machineBusyCores },
       };
     };
 
@@ -280,6 +320,10 @@ async function run(ctx: StageContext): Promise<StageResult> {
     destClient.destroy();
     await instance.stop();
   }
+}
+
+function sumCores(cores: Record<string, number>, ids: readonly string[]): number {
+  return Math.round(ids.reduce((sum, id) => sum + (cores[id] ?? 0), 0) * 100) / 100;
 }
 
 function warningsOf(child: ReplicatorChild): Record<string, number> {
