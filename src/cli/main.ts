@@ -1,6 +1,6 @@
 // The command line: parses argv with yargs, dispatches to a command, and maps the outcome to an exit code.
 // Flag mistakes end in one line naming the flag and pointing at --help, never a page of usage text.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { EXIT_CONFIG } from './exit-codes.js';
 import { demoFlags, runDemo } from './demo-command.js';
 import { runReplicate } from './replicate-command.js';
@@ -10,18 +10,47 @@ import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
 import { policyFlags, runPolicy } from './policy-command.js';
 import { deadLettersFlags, runDeadLetters } from './dead-letters-command.js';
+import { envFlags, envOrigin, flagNames, unknownVariables, withEnvFlags } from './env-flags.js';
 
 class UsageError extends Error {}
 
-export async function main(argv: readonly string[]): Promise<number> {
+const ENV_HELP =
+  'Every flag may also be set in the environment as DDB_REPLICATOR_<FLAG> (upper snake case: DDB_REPLICATOR_DEST_TABLE for --dest-table); a flag on the command line wins.';
+
+/** Every command's flag builder, for the names a DDB_REPLICATOR_ variable may take. */
+const BUILDERS = [
+  replicateFlags,
+  statusFlags,
+  verifyFlags,
+  bootstrapFlags,
+  policyFlags,
+  deadLettersFlags,
+  demoFlags,
+] as const;
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
+  // Flags from the environment (env-flags.ts): each command takes those of its own flags, below the command line.
+  const fromEnv = envFlags(env);
+  if (fromEnv.size > 0) {
+    const known = new Set<string>();
+    for (const build of BUILDERS) for (const name of flagNames(build(yargs([])))) known.add(name);
+    const unknown = unknownVariables(fromEnv, known);
+    if (unknown.length > 0) {
+      process.stderr.write(
+        `ddb-replicator: ${unknown.join(', ')} in the environment ${unknown.length === 1 ? 'names' : 'name'} no flag of any command: a variable is DDB_REPLICATOR_ and a flag's name in upper snake case (DDB_REPLICATOR_DEST_TABLE for --dest-table); fix or unset it\n`,
+      );
+      return EXIT_CONFIG;
+    }
+  }
+  const env$ = <T>(y: Argv<T>): Argv<T> => withEnvFlags(y, fromEnv).epilogue(ENV_HELP);
   const parser = yargs([...argv])
     .scriptName('ddb-replicator')
     .usage("$0 <command> [options]\n\nKeeps DynamoDB tables in sync by consuming the source table's stream.")
     .command(
       'replicate',
       'Replicate a source table into a destination table, continuously, from its DynamoDB Stream',
-      (y) => replicateFlags(y),
+      (y) => env$(replicateFlags(y)),
       async (args) => {
         exitCode = await runReplicate(args);
       },
@@ -29,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'status',
       "Show a task's fleet as the lease table sees it: per shard its state, owner and checkpoint; per worker its leases",
-      (y) => statusFlags(y),
+      (y) => env$(statusFlags(y)),
       async (args) => {
         exitCode = await runStatus(args);
       },
@@ -37,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'verify',
       'Compare the source and destination tables item by item (re-checking changes in flight); --repair fixes the differences',
-      (y) => verifyFlags(y),
+      (y) => env$(verifyFlags(y)),
       async (args) => {
         exitCode = await runVerify(args);
       },
@@ -45,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'bootstrap',
       "Copy a live table's items into the destination, resumably, so that replication can start from stream positions recorded before the copy",
-      (y) => bootstrapFlags(y),
+      (y) => env$(bootstrapFlags(y)),
       async (args) => {
         exitCode = await runBootstrapCommand(args);
       },
@@ -53,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'policy',
       'Print the least-privilege IAM policies (identity, role trust and, with --setup resource-policy, resource-based) for the same flags as replicate',
-      (y) => policyFlags(y),
+      (y) => env$(policyFlags(y)),
       async (args) => {
         exitCode = await runPolicy(args);
       },
@@ -61,7 +90,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'dead-letters <action>',
       'The dead letters of a task run with --on-reject dead-letter: list them, replay them to the destination in order once the cause is fixed, or purge them (same flags as replicate)',
-      (y) => deadLettersFlags(y),
+      (y) => env$(deadLettersFlags(y)),
       async (args) => {
         exitCode = await runDeadLetters(args);
       },
@@ -69,7 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(
       'demo',
       'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
-      (y) => demoFlags(y),
+      // The demo keeps its own epilogue (Java, exit codes); its flags take the environment too.
+      (y) => withEnvFlags(demoFlags(y), fromEnv),
       async (args) => {
         exitCode = await runDemo(args);
       },
@@ -89,8 +119,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     const command = argv[0] !== undefined && !argv[0].startsWith('-') ? ` ${argv[0]}` : '';
+    // A value from the environment is named by its variable: the command line does not show it.
+    // yargs names an argument without its dashes ("Argument: start-position").
+    const named = err.message.replace(/\b(?<!-)([a-z0-9]+(?:-[a-z0-9]+)*)\b/g, '--$1');
+    const variables = envOrigin(named, env, argv);
+    const origin = variables.length === 0 ? '' : `; set by ${variables.join(', ')} in the environment`;
     process.stderr.write(
-      `ddb-replicator: ${err.message.replace(/\s*\n\s*/g, ' ')} (see 'ddb-replicator${command} --help')\n`,
+      `ddb-replicator: ${err.message.replace(/\s*\n\s*/g, ' ')}${origin} (see 'ddb-replicator${command} --help')\n`,
     );
     return EXIT_CONFIG;
   }
