@@ -172,7 +172,19 @@ export class ShardPipeline {
       return 'stopped';
     }
     if (state.shardEnded) {
-      await lease.checkpoint(SHARD_END);
+      try {
+        await lease.checkpoint(SHARD_END);
+      } catch (err) {
+        // Lost between the last flush and the end mark: the next owner finds the shard read to its end (every
+        // checkpoint before is in) and marks it. A lost lease ends this shard, never the worker.
+        if (!(err instanceof LeaseLostError)) throw err;
+        events.emit('shard.stopped', {
+          shardId: this.shardId,
+          kind: 'lost',
+          reason: lease.lostReason ?? 'lease lost before the shard end was checkpointed',
+        });
+        return 'lost';
+      }
       events.emit('checkpoint.moved', { shardId: this.shardId, checkpoint: SHARD_END });
       events.emit('shard.ended', { shardId: this.shardId });
       return 'ended';

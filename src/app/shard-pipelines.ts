@@ -10,6 +10,7 @@ import { ShardReader } from '../stream/shard-reader.js';
 import type { StreamApi } from '../stream/stream-api.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
+import { LeaseLostError } from '../errors/replicator-error.js';
 import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import type { TableWriter } from '../writer/table-writer.js';
@@ -93,18 +94,25 @@ export class ShardPipelines {
     const previous = this.#pipelines.get(shardId)?.done ?? Promise.resolve();
     const running: Promise<void> = previous
       .then(() => pipeline.run(AbortSignal.any([this.#stop, stop.signal]), this.#abandon.signal))
-      .then(
-        async (outcome) => {
-          // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
-          if (outcome === 'ended') {
-            await deps.coordinator.finish(lease);
-            deps.shardSync.notify();
-          } else if (outcome === 'lost') {
-            deps.coordinator.drop(lease);
-          }
-        },
-        (err: unknown) => this.#onFail(err),
-      )
+      .then(async (outcome) => {
+        // A stopped shard keeps its lease until releaseAll hands it over; others are done with it now.
+        if (outcome === 'ended') {
+          await deps.coordinator.finish(lease);
+          deps.shardSync.notify();
+        } else if (outcome === 'lost') {
+          deps.coordinator.drop(lease);
+        }
+      })
+      .catch((err: unknown) => {
+        // A lease lost anywhere on the way (the end mark, finishing the lease) ends this shard here; another
+        // worker takes it from its last checkpoint. Only other errors stop the worker.
+        if (err instanceof LeaseLostError) {
+          this.#logger.warn({ shardId, err: err.message }, 'lease lost; the shard is left to its next owner');
+          deps.coordinator.drop(lease);
+          return;
+        }
+        this.#onFail(err);
+      })
       .finally(() => {
         if (this.#pipelines.get(shardId)?.done === running) this.#pipelines.delete(shardId);
       });
