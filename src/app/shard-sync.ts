@@ -12,6 +12,7 @@ import { leasesToCreate } from '../lease/new-leases.js';
 import type { EventBus } from '../observability/events.js';
 import type { StreamApi } from '../stream/stream-api.js';
 import { Wakeup } from '../util/wakeup.js';
+import { inOrder } from '../util/in-order.js';
 import { describeFailure } from './startup-checks.js';
 
 export interface ShardSyncDeps {
@@ -26,6 +27,9 @@ export interface ShardSyncDeps {
   /** Discovery cannot go on (no permission, or the stream is disabled and fully replicated). */
   readonly onFatal: (err: Error) => void;
 }
+
+/** Lease creations in flight during one sync. */
+const CREATE_CONCURRENCY = 16;
 
 export class ShardSync {
   readonly #deps: ShardSyncDeps;
@@ -82,9 +86,18 @@ export class ShardSync {
       return;
     }
     let created = 0;
-    for (const lease of leasesToCreate(shards, existing, config.startPosition, streamArn)) {
-      if (await store.create(lease, signal)) created += 1;
-    }
+    // Several at once: a table of a thousand shards took one conditional PutItem after another, 26-53 s before a
+    // fleet started together could take anything (the thousand-shards stage). Order does not matter: a child's
+    // lease is not taken while its parent shard has no finished lease (lease-decision.ts, isReady).
+    await inOrder(
+      leasesToCreate(shards, existing, config.startPosition, streamArn),
+      CREATE_CONCURRENCY,
+      (lease) => store.create(lease, signal),
+      (ok) => {
+        if (ok) created += 1;
+      },
+      signal,
+    );
     const shardIds = new Set(shards.map((s) => s.shardId));
     this.#shardIds = shardIds;
     for (const finished of finishedLeasesToDelete(existing, shardIds)) {
