@@ -32,7 +32,11 @@ export interface BootstrapDeps {
 
 /** A step of the copy (mostly lease-table writes), retried through throttling and network trouble; every
  * step is safe to repeat. */
-export function patiently<T>(step: () => Promise<T>, deps: BootstrapDeps, signal: AbortSignal): Promise<T> {
+export function patiently<T>(
+  step: () => Promise<T>,
+  deps: Pick<BootstrapDeps, 'logger'>,
+  signal: AbortSignal,
+): Promise<T> {
   return retrying(step, {
     signal,
     onRetry: (reason) => deps.logger.warn({ reason }, 'a request of the copy failed; retrying'),

@@ -3,6 +3,7 @@
 // was replaced since the copy began, is refused.
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
+import type { CheckedTables } from '../app/startup-checks.js';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
@@ -13,9 +14,14 @@ import type { BootstrapOptions } from './bootstrap-options.js';
 import type { SegmentStore } from './segment-store.js';
 import { sideFailure } from './side-failure.js';
 
+/** What opening the task reads of the worker's deps. */
+export type OpenTaskDeps = Pick<BootstrapDeps, 'config' | 'logger' | 'leaseClient'> & {
+  readonly tables: Pick<CheckedTables, 'streamArn'>;
+};
+
 /** The task as stored, created at the first start; undefined when stopped meanwhile. */
 export async function openTask(
-  deps: BootstrapDeps,
+  deps: OpenTaskDeps,
   options: BootstrapOptions,
   store: SegmentStore,
   source: DynamoDBClient,
@@ -23,8 +29,7 @@ export async function openTask(
   signal: AbortSignal,
 ): Promise<BootstrapTask | undefined> {
   const { config, tables, logger } = deps;
-  const existing = (await patiently(() => store.read(signal), deps, signal)).task;
-  if (existing !== undefined) {
+  const follow = (existing: BootstrapTask): BootstrapTask => {
     checkSameStream(existing, tables.streamArn, config);
     if (options.segments !== undefined && options.segments !== existing.segments) {
       logger.warn(
@@ -34,10 +39,16 @@ export async function openTask(
     }
     logger.info({ state: existing.state, segments: existing.segments }, 'resuming bootstrap copy');
     return existing;
-  }
+  };
+  const existing = (await patiently(() => store.read(signal), deps, signal)).task;
+  if (existing !== undefined) return follow(existing);
   const leaseStore = new DynamoLeaseStore(deps.leaseClient, config.lease.tableName);
   const shardLeases = await patiently(() => leaseStore.list(signal), deps, signal);
   if (shardLeases.length > 0) {
+    // A worker of the same fleet may have created the task and recorded its positions (the shard checkpoints)
+    // between the two reads above: only a lease table with checkpoints and no task is a task that replicates.
+    const created = (await patiently(() => store.read(signal), deps, signal)).task;
+    if (created !== undefined) return follow(created);
     throw new ConfigError(
       `task ${config.taskName} already replicates (its lease table ${config.lease.tableName} holds ${shardLeases.length} shard checkpoints): a bootstrap copy needs a task of its own; use a new --task-name (and an empty destination)`,
     );
