@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromLambdaRecord, type LambdaStreamRecord } from './lambda-record.js';
+import { fromLambdaRecord, tableOfStreamArn, type LambdaStreamRecord } from './lambda-record.js';
 import { buildLambdaConfig } from './lambda-config.js';
 import { ConfigError } from '../errors/replicator-error.js';
 
@@ -69,12 +69,24 @@ test('Lambda mode reads the destination variables and refuses the others by name
       AWS_REGION: 'x',
       DDB_REPLICATOR_DEST_TABLE: 'orders',
       DDB_REPLICATOR_SOURCE_TABLE: 'a',
-      DDB_REPLICATOR_FILTER: '{}',
+      DDB_REPLICATOR_ON_REJECT: 'dead-letter',
     },
-    /^DDB_REPLICATOR_FILTER, DDB_REPLICATOR_SOURCE_TABLE are not read in Lambda mode/,
+    /^DDB_REPLICATOR_ON_REJECT, DDB_REPLICATOR_SOURCE_TABLE are not read in Lambda mode/,
   );
   refused(
     { AWS_REGION: 'x', DDB_REPLICATOR_DEST_TABLE: 'orders', DDB_REPLICATOR_WRITE_CONCURRENCY: '0' },
     /WRITE_CONCURRENCY/,
   );
+});
+
+test("the source table's name comes from the stream ARN", () => {
+  assert.equal(
+    tableOfStreamArn(
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/orders.v2/stream/2026-01-01T00:00:00.000',
+    ),
+    'orders.v2',
+  );
+  assert.equal(tableOfStreamArn('arn:aws:dynamodb:ddblocal:000000000000:table/t-1/stream/x'), 't-1');
+  assert.equal(tableOfStreamArn('arn:aws:dynamodb:eu-west-1:111122223333:table/orders'), undefined);
+  assert.equal(tableOfStreamArn(undefined), undefined);
 });

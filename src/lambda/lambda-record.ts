@@ -53,3 +53,8 @@ export function fromLambdaRecord(record: LambdaStreamRecord): _Record {
     },
   };
 }
+
+/** The source table's name from a stream ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`). */
+export function tableOfStreamArn(arn: string | undefined): string | undefined {
+  return arn === undefined ? undefined : /:table\/([^/]+)\/stream\//.exec(arn)?.[1];
+}

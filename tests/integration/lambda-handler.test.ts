@@ -88,7 +88,7 @@ test('the handler: every attribute type, unreachable destination reported, the r
 
 test('a variable Lambda mode does not read is refused by name; the batch is reported, not dropped', async () => {
   const records = await streamRecords();
-  const handler = createHandler({ ...envFor(destEndpoint()), DDB_REPLICATOR_FILTER: '{}' });
+  const handler = createHandler({ ...envFor(destEndpoint()), DDB_REPLICATOR_ON_REJECT: 'dead-letter' });
   const response = await handler({ Records: records.slice(0, 3) });
   assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: records[0]?.dynamodb?.SequenceNumber }]);
 });
