@@ -7,8 +7,9 @@ import { parseFilterPattern } from '../rules/filter-pattern.js';
 import type { RuleOptions } from '../rules/rule-options.js';
 import { TransformError } from '../rules/transform-call.js';
 import type { ImageTransform, LoadedTransform } from '../rules/transform-module.js';
-import type { ChangeEvent, ChangeRecord, Item } from '../stream/change-record.js';
+import { toChangeRecord, type ChangeEvent, type ChangeRecord, type Item } from '../stream/change-record.js';
 import { pkRules } from '../../tests/support/destination-rules.js';
+import { fromLambdaRecord } from './lambda-record.js';
 import { batchRules, planBatch, sourceKeyOf } from './lambda-rules.js';
 
 let sequence = 100;
@@ -102,6 +103,25 @@ describe('planBatch', () => {
     const batch = await planBatch(changes, ['pk'], pkRules({ transform: () => null }));
     assert.deepEqual(described(batch.planned?.requests), ['delete {"pk":{"S":"a"}}']);
     assert.equal(batch.planned?.filteredOut, 1);
+  });
+
+  test('a TTL delete as Lambda delivers it: kept out with ttl-deletes skip, replicated by default', async () => {
+    const ttl = toChangeRecord(
+      fromLambdaRecord({
+        eventName: 'REMOVE',
+        dynamodb: { Keys: { pk: { S: 'a' } }, OldImage: { pk: { S: 'a' } }, SequenceNumber: '900' },
+        userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      }),
+      true,
+    );
+    assert.equal(ttl.ttlDelete, true);
+    const skipped = await planBatch([ttl], ['pk'], pkRules({ ttlDeletes: 'skip' }));
+    assert.deepEqual(
+      [skipped.end, described(skipped.planned?.requests), skipped.planned?.ttlSkipped],
+      [1, [], 1],
+    );
+    const replicated = await planBatch([ttl], ['pk'], pkRules());
+    assert.deepEqual(described(replicated.planned?.requests), ['delete {"pk":{"S":"a"}}']);
   });
 });
 
