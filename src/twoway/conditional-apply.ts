@@ -1,0 +1,199 @@
+// The conditional writes of two-way replication, as request inputs (pure; the runtime sends them). The rule they
+// keep: a table only ever moves up the order of stamps. A put or a delete mark applies only over an item that is
+// absent, unstamped (no S stamp: `NOT attribute_type`), or holds a lower stamp; a put may carry the check that the
+// key's tombstone is lower too (a transaction: the tombstone is another table). The local stamp changes the
+// markers only, never the content, and only while the item still holds the stamp the stream showed, so a newer
+// local write that arrived meanwhile is stamped, never overwritten. A delete is a mark, then a delete of the item
+// only while it holds that mark, so its REMOVE is known as an echo (echo.ts). None of these can go through
+// BatchWriteItem, which takes no conditions.
+import type {
+  DeleteItemCommandInput,
+  PutItemCommandInput,
+  TransactWriteItemsCommandInput,
+  UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
+import type { Item } from '../stream/change-record.js';
+import { DELETING, digestOf, readStamp, type Markers } from './markers.js';
+import { TOMBSTONE, tombstoneItem, tombstoneKey } from './tombstone.js';
+
+/** A table the writes go to, with the markers its items carry. */
+export interface ApplyTarget {
+  readonly tableName: string;
+  readonly markers: Markers;
+}
+
+/** The tombstone table of the same side (same account and region as the target). */
+export interface TombstoneTarget {
+  readonly tableName: string;
+  readonly keyAttributes: readonly string[];
+  readonly horizonMs?: number;
+}
+
+/** "Absent, unstamped, or lower": the one condition every applied stamp meets. */
+export const NEWER_THAN_ITEM = 'NOT attribute_type(#v, :S) OR #v < :stamp';
+
+function stampOf(image: Item, markers: Markers): string {
+  const stamp = readStamp(image, markers);
+  if (stamp === undefined) throw new TypeError(`an applied image must carry its stamp (${markers.version})`);
+  return stamp;
+}
+
+/** Any key attribute exists exactly when the item does. */
+function existsName(keys: Item): string {
+  const [name] = Object.keys(keys);
+  if (name === undefined) throw new TypeError('an item key needs at least one attribute');
+  return name;
+}
+
+/** Puts a stamped image (from the other side) if the target item is absent, unstamped or lower. */
+export function putIfNewer(target: ApplyTarget, image: Item): PutItemCommandInput {
+  return {
+    TableName: target.tableName,
+    Item: image,
+    ConditionExpression: NEWER_THAN_ITEM,
+    ExpressionAttributeNames: { '#v': target.markers.version },
+    ExpressionAttributeValues: { ':S': { S: 'S' }, ':stamp': { S: stampOf(image, target.markers) } },
+    // A refusal says who won, for the conflict log, without another read.
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * putIfNewer, and the key's tombstone absent or lower, in one transaction. The token makes a retry of the same
+ * apply (its answer lost) succeed instead of failing its own condition (DynamoDB keeps tokens 10 minutes).
+ */
+export function putIfNewerThanTombstone(
+  target: ApplyTarget,
+  tombstones: TombstoneTarget,
+  keys: Item,
+  image: Item,
+): TransactWriteItemsCommandInput {
+  const put = putIfNewer(target, image);
+  const stamp = stampOf(image, target.markers);
+  return {
+    TransactItems: [
+      {
+        ConditionCheck: {
+          TableName: tombstones.tableName,
+          Key: tombstoneKey(keys, tombstones.keyAttributes),
+          ConditionExpression: 'attribute_not_exists(#tv) OR #tv < :stamp',
+          ExpressionAttributeNames: { '#tv': TOMBSTONE.stamp },
+          ExpressionAttributeValues: { ':stamp': { S: stamp } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Put: {
+          TableName: put.TableName,
+          Item: put.Item,
+          ConditionExpression: put.ConditionExpression,
+          ExpressionAttributeNames: put.ExpressionAttributeNames,
+          ExpressionAttributeValues: put.ExpressionAttributeValues,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ],
+    ClientRequestToken: requestToken('put', target.tableName, keys, stamp),
+  };
+}
+
+/**
+ * Stamps the app's write the stream showed (`newImage`) on its own table: markers only, and only while the item
+ * exists and still holds the stamp the stream showed (none: no S stamp). Returns the item as stamped (ALL_NEW):
+ * that image, not the stream's, goes to the other side, because a later write that kept the markers may be what
+ * got stamped.
+ */
+export function stampIfUnchanged(
+  target: ApplyTarget,
+  keys: Item,
+  newImage: Item,
+  stamp: string,
+): UpdateItemCommandInput {
+  const seen = readStamp(newImage, target.markers);
+  const names = { '#k': existsName(keys), '#v': target.markers.version, '#h': target.markers.digest };
+  const values: Record<string, { S: string }> = {
+    ':stamp': { S: stamp },
+    ':digest': { S: digestOf(newImage, target.markers) },
+  };
+  let still: string;
+  if (seen === undefined) {
+    still = 'NOT attribute_type(#v, :S)';
+    values[':S'] = { S: 'S' };
+  } else {
+    still = '#v = :seen';
+    values[':seen'] = { S: seen };
+  }
+  return {
+    TableName: target.tableName,
+    Key: keys,
+    UpdateExpression: 'SET #v = :stamp, #h = :digest',
+    ConditionExpression: `attribute_exists(#k) AND ${still}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** First step of applying a delete: marks the item DELETING with the delete's stamp, if it is lower. */
+export function markDeleting(target: ApplyTarget, keys: Item, stamp: string): UpdateItemCommandInput {
+  return {
+    TableName: target.tableName,
+    Key: keys,
+    UpdateExpression: 'SET #v = :stamp, #h = :deleting',
+    ConditionExpression: `attribute_exists(#k) AND (${NEWER_THAN_ITEM})`,
+    ExpressionAttributeNames: {
+      '#k': existsName(keys),
+      '#v': target.markers.version,
+      '#h': target.markers.digest,
+    },
+    ExpressionAttributeValues: { ':S': { S: 'S' }, ':stamp': { S: stamp }, ':deleting': { S: DELETING } },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Second step: deletes the item only while it holds that mark (a write since then wins). */
+export function deleteMarked(target: ApplyTarget, keys: Item, stamp: string): DeleteItemCommandInput {
+  return {
+    TableName: target.tableName,
+    Key: keys,
+    ConditionExpression: '#v = :stamp AND #h = :deleting',
+    ExpressionAttributeNames: { '#v': target.markers.version, '#h': target.markers.digest },
+    ExpressionAttributeValues: { ':stamp': { S: stamp }, ':deleting': { S: DELETING } },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Records a delete's stamp for its key, unless a newer delete's is there already. */
+export function putTombstone(tombstones: TombstoneTarget, keys: Item, stamp: string): PutItemCommandInput {
+  return {
+    TableName: tombstones.tableName,
+    Item: tombstoneItem(keys, tombstones.keyAttributes, stamp, tombstones.horizonMs),
+    ConditionExpression: 'attribute_not_exists(#tv) OR #tv < :stamp',
+    ExpressionAttributeNames: { '#tv': TOMBSTONE.stamp },
+    ExpressionAttributeValues: { ':stamp': { S: stamp } },
+  };
+}
+
+/**
+ * What a refused write means, from the item DynamoDB returned (ALL_OLD): the item already holds our stamp (a
+ * retry of a write that was applied: success), or another write won (a conflict to record, with the winner's
+ * stamp; undefined when the item is gone or unstamped).
+ */
+export type Refusal =
+  { readonly kind: 'already-applied' } | { readonly kind: 'lost'; readonly winner: string | undefined };
+
+export function refusal(stamp: string, found: Item | undefined, markers: Markers): Refusal {
+  const winner = readStamp(found, markers);
+  return winner === stamp ? { kind: 'already-applied' } : { kind: 'lost', winner };
+}
+
+/** A ClientRequestToken (at most 36 characters) naming one write of one stamp to one key of one table. */
+function requestToken(what: string, tableName: string, keys: Item, stamp: string): string {
+  const canonicalKeys = JSON.stringify(Object.entries(keys).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash('sha256')
+    .update(`${what}\n${tableName}\n${canonicalKeys}\n${stamp}`)
+    .digest('hex')
+    .slice(0, 36);
+}
