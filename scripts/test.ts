@@ -60,7 +60,10 @@ async function main(): Promise<number> {
   const filters = args.filter((a) => !a.startsWith('--'));
   let files = findTests(join(root, 'src'));
   if (!unitOnly) files.push(...findTests(join(root, 'tests')));
-  if (filters.length > 0) files = files.filter((f) => filters.some((filter) => f.includes(filter)));
+  // Matched against the path from the project's root: a checkout under a folder whose name holds the filter
+  // (e.g. /tmp/lambda-work with the filter "lambda-") must not select every file.
+  if (filters.length > 0)
+    files = files.filter((f) => filters.some((filter) => relative(root, f).includes(filter)));
   if (files.length === 0) {
     process.stderr.write('no test files found\n');
     return 1;
