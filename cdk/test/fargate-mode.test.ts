@@ -63,6 +63,10 @@ test('fargate mode: a service of N tasks from the Dockerfile, configured by DDB_
     }),
   });
   template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
+  // No worker yet (the README's order for a copy first): the lease table is there, the service runs nothing.
+  const empty = synth({ mode: 'fargate', fargate: { desiredCount: 0 } }).template;
+  empty.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
+  empty.resourceCountIs('AWS::DynamoDB::Table', 1);
   const c = container(template);
   assert.deepEqual(c.Command, ['replicate']);
   assert.equal(c.ReadonlyRootFilesystem, true);
