@@ -27,6 +27,11 @@ export type EchoReason = 'replicated-put' | 'marked-deleting' | 'replicated-dele
 export type AppPutReason = 'unstamped' | 'stamp-not-raised' | 'content-not-stamped' | 'not-above-tombstone';
 
 export type ChangeOrigin =
+  /**
+   * Not sent to the other side. For 'marked-deleting' the runtime completes the delete on this side (deleteMarked
+   * with the mark's stamp, a no-op once done): a mark stands for its delete, whether a replicator made it and
+   * stopped before deleting, or an app wrote back a copy of a marked item it read.
+   */
   | { readonly kind: 'echo'; readonly reason: EchoReason }
   /** `seenStamp`: the stamp the new image carries, which the local stamp's condition expects (undefined: none). */
   | { readonly kind: 'app-put'; readonly reason: AppPutReason; readonly seenStamp: string | undefined }
