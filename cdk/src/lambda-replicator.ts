@@ -81,7 +81,7 @@ export class LambdaReplicator extends Construct {
     logGroup.grantWrite(role);
 
     this.function = new lambda.Function(this, 'Function', {
-      runtime: lambda.Runtime.NODEJS_20_X,
+      runtime: s.runtime ?? lambda.Runtime.NODEJS_20_X,
       code: lambda.Code.fromAsset(zipPath),
       handler: s.handler ?? 'index.handler',
       memorySize: s.memorySize ?? 512,

@@ -46,7 +46,12 @@ export interface LambdaModeProps {
    * repository root; a missing file is an error at synth that says how to build it.
    */
   readonly zipPath?: string;
-  /** The handler inside the zip. Default: `index.handler`. */
+  /**
+   * Default Node 20, what `npm run package:lambda` builds for. AWS deprecated nodejs20.x on 2026-04-30 and blocks
+   * creating functions on it from 2027-02-01 (synth warns): set a newer runtime once the bundle is tested on it.
+   */
+  readonly runtime?: lambda.Runtime;
+  /** The handler inside the zip. Default: `index.handler` (package:lambda's). */
   readonly handler?: string;
   /** Records per invocation. Default 100 (the benchmark's batch; squashing works on what one batch holds). */
   readonly batchSize?: number;

@@ -58,6 +58,11 @@ export function resolveReplication(stack: Stack, props: DynamoDbReplicationProps
       );
     }
   }
+  if (props.destination.roleArn !== undefined && Token.isUnresolved(sourceAccount)) {
+    throw new Error(
+      "destination.roleArn needs the source account known at synth (give the stack an env with its account, or set source.account): the destination role's trust policy names the replicator's role in it, not a token",
+    );
+  }
   const destinationTable = known(props.destination.table, 'destination.table');
   const destinationRegion = known(props.destination.region ?? sourceRegion, 'destination.region');
   const roleArn = props.destination.roleArn;

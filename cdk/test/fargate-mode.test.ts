@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import yargs from 'yargs';
 import { envFlags, flagNames } from '../../src/cli/env-flags.js';
 import { replicateFlags } from '../../src/cli/replicate-flags.js';
@@ -161,6 +161,20 @@ test("fargate mode IAM: the task role's statements are exactly `policy`'s, the s
   for (const s of statements) assert.ok(!JSON.stringify(s.Resource).includes('"*"'), JSON.stringify(s));
 });
 
+test('fargate mode IAM: the execution role names its repository and log group; only GetAuthorizationToken is "*"', () => {
+  const { template } = synth({ mode: 'fargate' });
+  const statements = roleStatements(template, 'OrdersFargateTaskExecutionRole');
+  assert.ok(statements.length >= 3, JSON.stringify(statements));
+  for (const s of statements) {
+    if (s.Resource === '*')
+      assert.deepEqual(actions(s), ['ecr:GetAuthorizationToken'], 'IAM takes only "*" for it');
+  }
+  const logs = statements.find((s) => actions(s).includes('logs:PutLogEvents'));
+  assert.deepEqual(logs?.Resource, {
+    'Fn::GetAtt': [Object.keys(template.findResources('AWS::Logs::LogGroup'))[0], 'Arn'],
+  });
+});
+
 test("fargate mode IAM: without a stream ARN the table's streams, as `policy` prints them", () => {
   const { template } = synth({ mode: 'fargate', source: { table: 'orders' } });
   const stream = bySid(roleStatements(template, 'OrdersRole'), 'SourceStream');
@@ -223,7 +237,7 @@ test("fargate mode: the lag alarm reads the progress line's maxBehindMs through 
   });
 });
 
-test("the sides: an account other than the stack's, an unknown region, a task name given", () => {
+test("the sides: an account other than the stack's, an unknown region, an account known only at deploy, a task name", () => {
   assert.throws(
     () =>
       synth({ mode: 'fargate', source: { table: 'arn:aws:dynamodb:eu-west-1:999999999999:table/orders' } }),
@@ -238,6 +252,34 @@ test("the sides: an account other than the stack's, an unknown region, a task na
         mode: 'fargate',
       }),
     /source\.region must be known at synth/,
+  );
+  // A stack with a region but no account: the ARNs name the deploying account through CloudFormation.
+  const regionOnly = new Stack(new App(), 'RegionOnly', { env: { region: REGION } });
+  new DynamoDbReplication(regionOnly, 'Orders', {
+    source: { table: 'orders' },
+    destination: { table: 'orders-copy' },
+    mode: 'fargate',
+  });
+  const lease = bySid(roleStatements(Template.fromStack(regionOnly), 'OrdersRole'), 'LeaseTable');
+  assert.deepEqual(lease.Resource, {
+    'Fn::Join': [
+      '',
+      [
+        `arn:aws:dynamodb:${REGION}:`,
+        { Ref: 'AWS::AccountId' },
+        `:table/${LEASE_TABLE.replace(TASK, defaultTaskName(REGION, 'orders', REGION, 'orders-copy'))}`,
+      ],
+    ],
+  });
+  // ...but a trust policy cannot name a role in a token's account.
+  assert.throws(
+    () =>
+      new DynamoDbReplication(new Stack(new App(), 'RegionOnly2', { env: { region: REGION } }), 'Orders', {
+        source: { table: 'orders' },
+        destination: { table: 'orders-copy', roleArn: DEST_ROLE },
+        mode: 'fargate',
+      }),
+    /destination\.roleArn needs the source account known at synth/,
   );
   const { template } = synth({ mode: 'fargate', taskName: 'orders-eu' });
   template.hasResourceProperties('AWS::DynamoDB::Table', {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   ACCOUNT,
   actions,
@@ -58,11 +59,13 @@ test('lambda mode: the settings given replace the defaults', () => {
     lambda: {
       zipPath: standInZip(),
       batchSize: 500,
+      runtime: Runtime.NODEJS_22_X,
       maxRecordAge: Duration.hours(6),
       retryAttempts: 3,
       parallelizationFactor: 4,
     },
   });
+  template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
   template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
     BatchSize: 500,
     MaximumRecordAgeInSeconds: 6 * 3600,
