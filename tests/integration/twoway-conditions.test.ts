@@ -341,6 +341,14 @@ describe('stampIfUnchanged: the local stamp of an app write', () => {
       'the newer content stays, and is what goes to the other side',
     );
     assert.equal(readStamp(out.Attributes, markers), V2);
+    // Its digest is of the content the stream showed: the runtime stamps it again at once, on the stamp it just
+    // wrote, and sends only an item that matches its digest.
+    assert.equal(matchesItsStamp(out.Attributes, markers), false);
+    const again = await client.send(
+      new UpdateItemCommand(stampIfUnchanged(target, keyOf('meanwhile'), out.Attributes, V3)),
+    );
+    assert.equal(matchesItsStamp(again.Attributes, markers), true);
+    assert.deepEqual(await read('meanwhile'), stampImage(second, markers, V3));
   });
 
   test('refused when the item no longer holds the stamp the stream showed', async () => {
