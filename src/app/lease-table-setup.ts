@@ -1,10 +1,11 @@
 // The task's lease table around a worker's run: made ready before anything is read (created if missing, refused
-// when it holds another stream's checkpoints, earlier failures of the task cleared), and told when the task fails
+// when it holds another stream's checkpoints, earlier failures of the task cleared; what it read is returned so
+// that the bootstrap guard need not read it again), and told when the task fails
 // (lease/task-failure.ts), so that `status` shows the failure from any machine.
 import type { Logger } from 'pino';
 import type { ReplicationConfig } from '../config/replication-config.js';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
-import type { LeaseStore } from '../lease/lease-store.js';
+import type { Fleet, LeaseStore } from '../lease/lease-store.js';
 import { foreignLeases } from '../lease/new-leases.js';
 import { describeFailure } from './startup-checks.js';
 
@@ -14,10 +15,15 @@ export async function prepareLeaseTable(
   config: ReplicationConfig,
   logger: Logger,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<Fleet> {
   try {
     const { created } = await store.ensureTable(signal);
-    if (created) logger.info({ table: store.tableName }, 'created lease table');
+    if (created) {
+      logger.info({ table: store.tableName }, 'created lease table');
+      // Created by this call a moment ago: nothing of another stream or an earlier run can be in it, so the scan
+      // is skipped (one round trip less for each of a plan's new tasks).
+      return { leases: [], workers: [], copyItems: [], failures: [] };
+    }
     const fleet = await store.listFleet(signal);
     const foreign = foreignLeases(fleet.leases, streamArn);
     if (foreign.length > 0) {
@@ -33,6 +39,7 @@ export async function prepareLeaseTable(
       );
       await store.clearFailures(fleet.failures, signal);
     }
+    return fleet;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw describeFailure(

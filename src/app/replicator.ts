@@ -15,6 +15,7 @@ import type { EventBus } from '../observability/events.js';
 import type { TaskHealth } from '../observability/health-check.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
 import { prepareLeaseTable, recordFailure } from './lease-table-setup.js';
+import { bootstrapItemsFrom } from '../bootstrap/bootstrap-items.js';
 import { deadLetterLane, prepareDeadLetterTable } from './dead-letter-setup.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanShare } from '../lease/plan-share.js';
@@ -198,7 +199,7 @@ export class Replicator {
       const store = new DynamoLeaseStore(leaseClient, config.lease.tableName, {
         failoverMs: config.failoverMs,
       });
-      await prepareLeaseTable(store, tables.streamArn, config, this.#logger, this.#stop.signal);
+      const fleet = await prepareLeaseTable(store, tables.streamArn, config, this.#logger, this.#stop.signal);
       leaseTable = store;
       await prepareDeadLetterTable(leaseClient, config, this.#logger, this.#stop.signal);
       this.#checked = true;
@@ -218,6 +219,7 @@ export class Replicator {
           leaseClient,
           events: this.#events,
           logger: this.#logger,
+          copyAtStart: bootstrapItemsFrom(fleet.copyItems),
         },
         this.#stop.signal,
       );

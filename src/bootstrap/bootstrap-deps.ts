@@ -9,6 +9,7 @@ import type { EventBus } from '../observability/events.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import { retrying } from '../util/retry.js';
 import type { Slots } from '../util/semaphore.js';
+import type { BootstrapTask } from './bootstrap-items.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 
 export interface BootstrapDeps {
@@ -28,6 +29,9 @@ export interface BootstrapDeps {
   readonly leaseClient: DynamoDBClient;
   readonly events: EventBus;
   readonly logger: Logger;
+  /** The copy's task item as the lease table's preparation read it a moment ago (`task` undefined: no copy): the
+   * guard (no bootstrap asked for) decides on it instead of reading the table again; absent: not read yet. */
+  readonly copyAtStart?: { readonly task: BootstrapTask | undefined } | undefined;
 }
 
 /** A step of the copy (mostly lease-table writes), retried through throttling and network trouble; every

@@ -40,7 +40,7 @@ async function refuseUnfinishedCopy(
   store: SegmentStore,
   signal: AbortSignal,
 ): Promise<void> {
-  const { task } = await patiently(() => store.read(signal), deps, signal);
+  const { task } = deps.copyAtStart ?? (await patiently(() => store.read(signal), deps, signal));
   if (task === undefined || task.state === 'done') return;
   throw new ConfigError(
     `the bootstrap copy of this task is not finished (state ${task.state}): start this worker with --bootstrap to join the copy (replication then starts after it), or wait until the copy is done`,
