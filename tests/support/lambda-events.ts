@@ -1,8 +1,9 @@
-// A stand-in for Lambda's event source mapping over DynamoDB Local's stream: reads a table's stream in order and
-// cuts it into events of at most `batchSize` records, each record in the JSON Lambda delivers (attribute values in
-// DynamoDB JSON with binary values as base64 text, the creation time in epoch seconds), and feeds them to a
-// handler the way the mapping does: one batch in flight per shard, a reported failure retried from the reported
-// record (the records before it count as done).
+// Lambda's DynamoDB Streams events from DynamoDB Local's stream: each record in the JSON Lambda delivers (attribute
+// values in DynamoDB JSON with binary values as base64 text, the creation time in epoch seconds), and `deliver`, a
+// replay of a list of records in batches of at most `batchSize`, in order, a reported failure retried from the
+// reported record (the records before it count as done), stopping after `maxAttempts` failures in a row: for
+// tests that assert every response. lambda-mapping.ts is the stand-in that runs as the event source mapping does
+// (polling, a parallelization factor, bisection, retry and age limits).
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
