@@ -141,6 +141,10 @@ export class FargateReplicator extends Construct {
       ...(ownVpc ? { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } } : {}),
     });
 
+    // The policies name the lease table by the CLI's ARN, not by a reference, so CloudFormation would not order
+    // them: a worker started before the table exists would create it itself, and the stack's CreateTable fail.
+    this.service.node.addDependency(this.leaseTable, role);
+
     const namespace = `DdbReplicator/${r.taskName}`;
     new logs.MetricFilter(this, 'LagFilter', {
       logGroup: this.logGroup,

@@ -62,6 +62,15 @@ test('fargate mode: a service of N tasks from the Dockerfile, configured by DDB_
       DeploymentCircuitBreaker: { Enable: true, Rollback: true },
     }),
   });
+  // Started only once the lease table and the role's statements exist (the ARNs are literal, not references).
+  const [service] = Object.values(template.findResources('AWS::ECS::Service')) as { DependsOn?: string[] }[];
+  const dependsOn = service?.DependsOn ?? [];
+  const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] ?? '';
+  const policyId = Object.keys(template.findResources('AWS::IAM::Policy')).find((id) =>
+    id.startsWith('OrdersRole'),
+  );
+  assert.ok(dependsOn.includes(tableId), JSON.stringify(dependsOn));
+  assert.ok(policyId !== undefined && dependsOn.includes(policyId), JSON.stringify(dependsOn));
   template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
   // No worker yet (the README's order for a copy first): the lease table is there, the service runs nothing.
   const empty = synth({ mode: 'fargate', fargate: { desiredCount: 0 } }).template;
