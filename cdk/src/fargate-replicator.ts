@@ -39,7 +39,7 @@ export interface FargateReplicatorProps {
 }
 
 export class FargateReplicator extends Construct {
-  readonly leaseTable: dynamodb.Table;
+  readonly leaseTable: dynamodb.ITable;
   readonly service: ecs.FargateService;
   readonly logGroup: logs.LogGroup;
   readonly lagMetric: cloudwatch.Metric;
@@ -58,13 +58,17 @@ export class FargateReplicator extends Construct {
     const progressInterval = s.progressInterval ?? Duration.seconds(10);
 
     // The CLI's lease table (src/lease/lease-table.ts: hash key leaseKey, on demand), kept when the stack goes: it
-    // holds the checkpoints, and a new fleet without them would start the stream over.
-    this.leaseTable = new dynamodb.Table(this, 'LeaseTable', {
-      tableName: r.lease.table,
-      partitionKey: { name: 'leaseKey', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // holds the checkpoints, and a new fleet without them would start the stream over. One that exists already
+    // (left by the CLI, or by the Java library, whose names and schema these are) is used as it is.
+    this.leaseTable =
+      s.leaseTable === 'existing'
+        ? dynamodb.Table.fromTableName(this, 'LeaseTable', r.lease.table)
+        : new dynamodb.Table(this, 'LeaseTable', {
+            tableName: r.lease.table,
+            partitionKey: { name: 'leaseKey', type: dynamodb.AttributeType.STRING },
+            billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+            removalPolicy: RemovalPolicy.RETAIN,
+          });
     for (const statement of props.policies.statements) role.addToPrincipalPolicy(statement);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {

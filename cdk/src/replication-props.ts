@@ -92,6 +92,11 @@ export interface FargateModeProps {
    * --max-buffer-mb 32 (README, "Measured"), doubled for headroom as ops/kubernetes/replicator.yaml's limit.
    */
   readonly memoryLimitMiB?: number;
+  /**
+   * 'create' (default): the stack creates the lease table (and fails if a table of that name exists). 'existing':
+   * the fleet uses the one the CLI or the Java library left under the same name, with its checkpoints.
+   */
+  readonly leaseTable?: 'create' | 'existing';
   /** The Docker build context (the repository's Dockerfile). Default: the repository root. */
   readonly dockerDirectory?: string;
   /** `--shutdown-timeout-ms`. Default 30 s; the container's stopTimeout is 30 s longer. */

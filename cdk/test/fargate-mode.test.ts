@@ -51,6 +51,16 @@ test("fargate mode: the lease table under the CLI's name, with the CLI's schema,
   });
 });
 
+test('fargate mode: a lease table that exists already is used as it is, under the same name', () => {
+  const { template } = synth({ mode: 'fargate', fargate: { leaseTable: 'existing' } });
+  template.resourceCountIs('AWS::DynamoDB::Table', 0);
+  assert.equal(
+    bySid(roleStatements(template, 'OrdersRole'), 'LeaseTable').Resource,
+    `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LEASE_TABLE}`,
+  );
+  assert.equal(environment(container(template)).DDB_REPLICATOR_TASK_NAME, TASK);
+});
+
 test('fargate mode: a service of N tasks from the Dockerfile, configured by DDB_REPLICATOR_* variables', () => {
   const { template } = synth({ mode: 'fargate', fargate: { desiredCount: 3 } });
   template.hasResourceProperties('AWS::ECS::Service', {
