@@ -1,6 +1,6 @@
 // `fargate` mode: a fleet of N identical workers (`replicate`, the repository's Dockerfile) sharing the shards
-// through the lease table, which the stack creates with the CLI's schema under the CLI's name, so `status`,
-// `bootstrap` and `verify` run by hand find it. A stop is SIGTERM (the image's bin in exec form): the worker
+// through the lease table, which the stack creates with the CLI's schema under the CLI's name (or takes over when
+// it exists), so `status`, `bootstrap` and `verify` run by hand find it. A stop is SIGTERM (the image's bin in exec form): the worker
 // flushes, checkpoints and hands its leases over within --shutdown-timeout-ms, and ECS waits longer than that
 // before SIGKILL. The lag alarm reads the worker's own progress line (JSON, every --progress-interval-ms: the
 // largest `maxBehindMs` of the shards it holds) through a log metric filter: the Prometheus metrics on :9464 are
