@@ -1,6 +1,7 @@
 // The stages after raw/catchup/copy/memory, in the order they run. One import and one entry per stage.
 import { FAILOVER_STAGE } from './failover.js';
 import { LAG_STAGE } from './lag.js';
+import { LAMBDA_STAGE } from './lambda.js';
 import { PLAN_STAGE } from './plan.js';
 import { RULES_STAGE } from './rules.js';
 import { SHARDS_STAGE } from './shards.js';
@@ -18,4 +19,5 @@ export const EXTRA_STAGES: readonly BenchStage[] = [
   PLAN_STAGE,
   RULES_STAGE,
   THOUSAND_SHARDS_STAGE,
+  LAMBDA_STAGE,
 ];
