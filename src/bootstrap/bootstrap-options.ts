@@ -18,6 +18,8 @@ export interface BootstrapOptions {
   readonly progressBar: boolean;
   /** `bootstrap --plan`: the plan's one progress display this copy reports to, instead of a bar or lines. */
   readonly progressSink?: CopyProgressSink | undefined;
+  /** `--from-export`: load this export's files instead of scanning (src/export/). */
+  readonly fromExport?: string | undefined;
 }
 
 export interface BootstrapFlags {

@@ -6,6 +6,7 @@
 // Replication then starts from the recorded positions. Without a bootstrap, a worker refuses a task whose copy
 // is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
 import { DATA_PATH } from '../app/aws-clients.js';
+import { runExportBootstrap } from '../export/export-bootstrap.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
@@ -28,7 +29,9 @@ export async function runBootstrapStep(deps: BootstrapDeps, signal: AbortSignal)
       await refuseUnfinishedCopy(deps, store, signal);
       return;
     }
-    await runBootstrap(deps, deps.options, store, signal);
+    if (deps.options.fromExport !== undefined) {
+      await runExportBootstrap(deps, deps.options, deps.options.fromExport, store, signal);
+    } else await runBootstrap(deps, deps.options, store, signal);
   } catch (err) {
     if (signal.aborted) return;
     throw sideFailure(err, 'lease', deps.config.lease, 'use the lease table for the copy');

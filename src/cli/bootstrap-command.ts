@@ -3,6 +3,7 @@
 // resumable), checks that the stream still holds every change after the positions, and exits. `replicate` (or
 // `replicate --bootstrap`) with the same task then replicates from those positions. Same flags as `replicate`.
 import type { Argv } from 'yargs';
+import { fromExportOption } from '../export/export-flag.js';
 import { createLogger } from '../observability/logger.js';
 import { bootstrapOptionsFromArgs, configFromArgs, replicate } from './replicate-command.js';
 import { replicateFlags, type ReplicateArgs } from './replicate-flags.js';
@@ -21,6 +22,7 @@ export async function runBootstrapCommand(args: ReplicateArgs): Promise<number> 
     format: format === 'json' || format === 'pretty' ? format : 'auto',
   });
   try {
+    fromExportOption({ fromExport: args['from-export'], bootstrap: true, plan: args.plan });
     if (args.plan !== undefined) return await runPlan(args.plan, args, logger, true);
     const config = await configFromArgs(args);
     const options = bootstrapOptionsFromArgs(args, true);

@@ -2,6 +2,7 @@
 // error it cannot retry (exit 1), or a configuration mistake found at start (exit 2, one line).
 import { Replicator } from '../app/replicator.js';
 import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
+import { fromExportOption } from '../export/export-flag.js';
 import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
 import { EventBus } from '../observability/events.js';
 import { HealthMonitor } from '../observability/health-monitor.js';
@@ -64,7 +65,7 @@ export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationCo
 
 /** The copy's settings from the same flags; `copyOnly` for the `bootstrap` command. */
 export function bootstrapOptionsFromArgs(args: ReplicateArgs, copyOnly: boolean): BootstrapOptions {
-  return buildBootstrapOptions({
+  const options = buildBootstrapOptions({
     copyOnly,
     segments: args.segments,
     maxWriteRate: args['max-write-rate'],
@@ -74,6 +75,8 @@ export function bootstrapOptionsFromArgs(args: ReplicateArgs, copyOnly: boolean)
     // A bar redrawn in place only for a person at a terminal; log lines otherwise.
     progressBar: process.stderr.isTTY ? logFormat(args['log-format']) !== 'json' : false,
   });
+  const fromExport = fromExportOption({ fromExport: args['from-export'], bootstrap: true, plan: args.plan });
+  return fromExport === undefined ? options : { ...options, fromExport };
 }
 
 function logFormat(value: string): 'auto' | 'json' | 'pretty' {
@@ -83,6 +86,7 @@ function logFormat(value: string): 'auto' | 'json' | 'pretty' {
 export async function runReplicate(args: ReplicateArgs): Promise<number> {
   const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
   try {
+    fromExportOption({ fromExport: args['from-export'], bootstrap: args.bootstrap, plan: args.plan });
     if (args.plan !== undefined) return await runPlan(args.plan, args, logger, false);
     const config = await configFromArgs(args);
     return await replicate(

@@ -171,6 +171,11 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       type: 'number',
       describe: 'Items per second the copy scans from the source, over all workers [default: no limit]',
     })
+    .option('from-export', {
+      type: 'string',
+      describe:
+        'Bootstrap from a DynamoDB export (full, then incremental) copied to this local folder instead of scanning the source; replication replays the stream from TRIM_HORIZON',
+    })
     .option('copy-concurrency', {
       type: 'number',
       default: 8,
