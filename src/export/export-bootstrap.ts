@@ -27,7 +27,7 @@ import { verifyDataFile } from './data-file.js';
 import { ExportError } from './export-error.js';
 import { exportFilesAt, type ExportFiles } from './export-files.js';
 import { loadExport, loadOrder, type LoadFile } from './export-loader.js';
-import { exportTooOld } from './export-retention.js';
+import { exportTooOld, streamAfterExport } from './export-retention.js';
 import { readExportSet, type ExportSet } from './export-set.js';
 import { ExportTaskStore, type ExportTaskItem } from './export-task-store.js';
 
@@ -50,6 +50,8 @@ export async function runExportBootstrap(
   const order = loadOrder(set);
   const tooOld = exportTooOld(set.endMs, Date.now(), 'before the load');
   if (tooOld !== undefined) throw new DataLossError('-', tooOld);
+  const streamLate = streamAfterExport(tables.streamArn, set.endMs);
+  if (streamLate !== undefined) throw new DataLossError('-', streamLate);
   await verifyAll(files, set, logger);
   const source = deps.clients.dynamo('source', DATA_PATH);
   const destination = deps.clients.dynamo('destination', DATA_PATH);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { REPLAY_MARGIN_MS, exportTooOld } from './export-retention.js';
+import { REPLAY_MARGIN_MS, exportTooOld, streamAfterExport, streamEnabledMs } from './export-retention.js';
 
 const H = 3_600_000;
 
@@ -19,4 +19,16 @@ test('an export older than the retention less the margin is the data-loss line',
     exportTooOld(0, 30 * H, 'before the load') ?? '',
     /30\.0 h ago before the load.*new --task-name/,
   );
+});
+
+test('a stream enabled after the export ends is the data-loss line; one enabled before (or unlabelled) passes', () => {
+  const arn = 'arn:aws:dynamodb:us-east-1:1:table/t/stream/2026-01-01T10:00:00.000';
+  assert.equal(streamEnabledMs(arn), Date.parse('2026-01-01T10:00:00.000Z'));
+  assert.equal(streamAfterExport(arn, Date.parse('2026-01-01T10:00:00.000Z')), undefined);
+  assert.match(
+    streamAfterExport(arn, Date.parse('2026-01-01T09:59:59.999Z')) ?? '',
+    /^data lost: the source's stream was enabled at 2026-01-01T10:00:00\.000Z, after the export's end 2026-01-01T09:59:59\.999Z/,
+  );
+  assert.equal(streamEnabledMs('arn:aws:dynamodb:us-east-1:1:table/t/stream/latest'), undefined);
+  assert.equal(streamAfterExport('arn:aws:dynamodb:us-east-1:1:table/t', 0), undefined);
 });

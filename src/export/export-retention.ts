@@ -18,3 +18,19 @@ export function exportTooOld(
   const hours = ((now - endMs) / 3_600_000).toFixed(1);
   return `data may be lost: the export ends at ${new Date(endMs).toISOString()}, ${hours} h ago ${when}, and the stream keeps changes for 24 hours (less a ${REPLAY_MARGIN_MS / 3_600_000} h margin to replay them): changes made after the export may already be trimmed; take an incremental export up to now (or a new export) and load again with a new --task-name and an empty destination`;
 }
+
+/** When the stream was enabled: its ARN's label (an ISO time in UTC without a zone); undefined if not one. */
+export function streamEnabledMs(streamArn: string): number | undefined {
+  const label = streamArn.slice(streamArn.lastIndexOf('/stream/') + '/stream/'.length);
+  if (!streamArn.includes('/stream/') || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/.test(label))
+    return undefined;
+  const ms = Date.parse(`${label}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The data-loss line when the stream was enabled after the export's end (changes between are in neither). */
+export function streamAfterExport(streamArn: string, endMs: number): string | undefined {
+  const enabled = streamEnabledMs(streamArn);
+  if (enabled === undefined || enabled <= endMs) return undefined;
+  return `data lost: the source's stream was enabled at ${new Date(enabled).toISOString()}, after the export's end ${new Date(endMs).toISOString()}: changes made between are in neither; take an incremental export from the last export's end up to now (after the stream was enabled) and load again, or bootstrap without --from-export`;
+}

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import {
   DeleteItemCommand,
+  DescribeTableCommand,
   PutItemCommand,
   ScanCommand,
   type AttributeValue,
@@ -82,11 +83,20 @@ const img = (pk: string, sk: string, v: string): string =>
   `{"pk":{"S":"${pk}"},"sk":{"N":"${sk}"},"v":{"S":"${v}"}}`;
 const item = (pk: string, sk: string, v: string): Item => ({ pk: { S: pk }, sk: { N: sk }, v: { S: v } });
 
-/** A full export and two incremental exports after it, ending a minute ago; returns the folder. */
-function writeExports(f: ReplicationFixture, name: string, now = Date.now()): string {
+/** When the source's stream was enabled (its label, UTC): the exports must end after it. */
+async function streamEnabled(f: ReplicationFixture): Promise<number> {
+  const out = await f.source.send(new DescribeTableCommand({ TableName: f.sourceTable }));
+  const label = out.Table?.LatestStreamLabel ?? '';
+  const ms = Date.parse(`${label}Z`);
+  assert.ok(!Number.isNaN(ms), `stream label ${label}`);
+  return ms;
+}
+
+/** A full export at `base` and two incremental exports after it (to base + 4 ms); returns the folder. */
+function writeExports(f: ReplicationFixture, name: string, base: number): string {
   const dir = join(root, name);
   const arn = tableArn(f);
-  const full = now - 10 * MIN;
+  const full = base;
   writeExport(dir, {
     id: '01700000000000-full',
     type: 'FULL_EXPORT',
@@ -107,26 +117,26 @@ function writeExports(f: ReplicationFixture, name: string, now = Date.now()): st
     type: 'INCREMENTAL_EXPORT',
     tableArn: arn,
     fromMs: full,
-    toMs: now - 5 * MIN,
+    toMs: base + 2,
     files: {
       'i1.json.gz': [
         changeLine(
           JSON.parse(k('to-update', '2')),
           JSON.parse(img('to-update', '2', 'mid')),
           JSON.parse(img('to-update', '2', 'old')),
-          (now - 8 * MIN) * 1000,
+          (base + 1) * 1000,
         ),
         changeLine(
           JSON.parse(k('to-delete', '3')),
           undefined,
           JSON.parse(img('to-delete', '3', 'x')),
-          (now - 7 * MIN) * 1000,
+          (base + 1) * 1000 + 1,
         ),
         changeLine(
           JSON.parse(k('new-1', '4')),
           JSON.parse(img('new-1', '4', 'first')),
           undefined,
-          (now - 6 * MIN) * 1000,
+          (base + 1) * 1000 + 2,
         ),
       ],
     },
@@ -135,8 +145,8 @@ function writeExports(f: ReplicationFixture, name: string, now = Date.now()): st
     id: '01700000000002-inc2',
     type: 'INCREMENTAL_EXPORT',
     tableArn: arn,
-    fromMs: now - 5 * MIN,
-    toMs: now - MIN,
+    fromMs: base + 2,
+    toMs: base + 4,
     files: {
       'i2.json.gz': [
         // The later write first: the latest WriteTimestampMicros wins, not the line order.
@@ -144,19 +154,19 @@ function writeExports(f: ReplicationFixture, name: string, now = Date.now()): st
           JSON.parse(k('new-1', '4')),
           JSON.parse(img('new-1', '4', 'latest')),
           undefined,
-          (now - 2 * MIN) * 1000,
+          (base + 3) * 1000 + 2,
         ),
         changeLine(
           JSON.parse(k('new-1', '4')),
           JSON.parse(img('new-1', '4', 'stale')),
           undefined,
-          (now - 3 * MIN) * 1000,
+          (base + 3) * 1000 + 1,
         ),
         changeLine(
           JSON.parse(k('to-update', '2')),
           JSON.parse(img('to-update', '2', 'new')),
           JSON.parse(img('to-update', '2', 'mid')),
-          (now - 4 * MIN) * 1000,
+          (base + 3) * 1000,
         ),
       ],
     },
@@ -191,7 +201,7 @@ test('bootstrap --from-export loads a full and two incremental exports exactly; 
   await f.source.send(
     new PutItemCommand({ TableName: f.sourceTable, Item: item('after-export', '5', 'new') }),
   );
-  const folder = writeExports(f, 'ok');
+  const folder = writeExports(f, 'ok', (await streamEnabled(f)) + 1);
 
   const load = await runUntilExit(['bootstrap', ...f.args(['--from-export', folder]).slice(1)], 60_000);
   assert.equal(load.code, 0, load.worker.describe());
@@ -226,7 +236,9 @@ test('replicate --bootstrap --from-export loads, then replicates from TRIM_HORIZ
   await f.source.send(
     new PutItemCommand({ TableName: f.sourceTable, Item: item('after-export', '5', 'new') }),
   );
-  const worker = new ReplicatorProcess(f.args(['--bootstrap', '--from-export', writeExports(f, 'repl')]));
+  const worker = new ReplicatorProcess(
+    f.args(['--bootstrap', '--from-export', writeExports(f, 'repl', (await streamEnabled(f)) + 1)]),
+  );
   try {
     await worker.waitForLog('export load done');
     await assertTablesConverge(f, 60_000);
@@ -239,7 +251,6 @@ test('replicate --bootstrap --from-export loads, then replicates from TRIM_HORIZ
 
 test('a load killed with -9 resumes at the first file not saved, and ends exact', async (t) => {
   const f = await fixture(t, 'exp-resume');
-  const now = Date.now();
   const files: Record<string, string[]> = {};
   const expected: Item[] = [];
   for (let n = 0; n < 12; n++) {
@@ -249,7 +260,13 @@ test('a load killed with -9 resumes at the first file not saved, and ends exact'
     for (let i = 0; i < 10; i++) expected.push(item(`f${n}`, String(i), `v${n}.${i}`));
   }
   const folder = join(root, 'resume');
-  writeExport(folder, { id: 'full', type: 'FULL_EXPORT', tableArn: tableArn(f), fromMs: now - MIN, files });
+  writeExport(folder, {
+    id: 'full',
+    type: 'FULL_EXPORT',
+    tableArn: tableArn(f),
+    fromMs: (await streamEnabled(f)) + 1,
+    files,
+  });
   // 20 items a second: a file each half second, so the kill lands mid-load.
   const args = ['bootstrap', ...f.args(['--from-export', folder, '--max-write-rate', '20']).slice(1)];
   const first = new ReplicatorProcess(args);
@@ -289,7 +306,8 @@ test('bad exports end with one line naming the file: exit 2; an export older tha
     assert.match(out.errors[0] ?? '', line);
   };
 
-  const mismatch = writeExports(f, 'mismatch');
+  const enabled = await streamEnabled(f);
+  const mismatch = writeExports(f, 'mismatch', enabled + 1);
   writeFileSync(join(mismatch, 'AWSDynamoDB', '01700000000001-inc1', 'data', 'i1.json.gz'), 'changed');
   expectLine(
     await run(mismatch),
@@ -304,7 +322,7 @@ test('bad exports end with one line naming the file: exit 2; an export older tha
     id: 'ion',
     type: 'FULL_EXPORT',
     tableArn: tableArn(f),
-    fromMs: Date.now() - MIN,
+    fromMs: enabled + 1,
     outputFormat: 'ION',
     files: { 'a.ion.gz': [] },
   });
@@ -314,7 +332,7 @@ test('bad exports end with one line naming the file: exit 2; an export older tha
     /manifest-summary\.json: the export's format is "ION", not DYNAMODB_JSON; export the table again with ExportFormat DYNAMODB_JSON/,
   );
 
-  const garbled = writeExports(f, 'garbled');
+  const garbled = writeExports(f, 'garbled', enabled + 1);
   writeFileSync(
     join(garbled, 'AWSDynamoDB', '01700000000000-full', 'manifest-summary.json'),
     '{"exportArn": ',
@@ -332,6 +350,12 @@ test('bad exports end with one line naming the file: exit 2; an export older tha
     await run(old),
     1,
     /^data may be lost: the export ends at .*, 2\d\.\d h ago before the load.*take an incremental export up to now/,
+  );
+  const early = writeExports(f, 'before-stream', enabled - 60 * MIN);
+  expectLine(
+    await run(early),
+    1,
+    /^data lost: the source's stream was enabled at .*, after the export's end .*: changes made between are in neither/,
   );
   assert.equal((await scanAll(f.destination, f.destTable)).length, 0);
 });
