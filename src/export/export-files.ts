@@ -38,7 +38,10 @@ export class LocalExportFolder implements ExportFiles {
   async exportFolders(): Promise<string[]> {
     const found: string[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true });
+      const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new ExportError(dir, `cannot be listed (${why})`, 'give a folder this user can read');
+      });
       if (entries.some((e) => e.isFile() && e.name === SUMMARY_FILE)) {
         found.push(relative(this.location, dir).split(sep).join('/'));
         return;

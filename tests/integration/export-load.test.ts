@@ -4,7 +4,8 @@
 // literal text: S3 and point-in-time recovery have no local edition. `bootstrap --from-export` loads a full export
 // and two incremental exports (every attribute type; updates, deletes and a key written twice out of order), and
 // the destination is compared item by item with literal expected items; `replicate` of the same task then replays
-// the stream from TRIM_HORIZON and the destination ends equal to the source, changed after the export. A load
+// the stream from TRIM_HORIZON and the destination ends equal to the source, changed after the export. The task's
+// rules apply to a load (--exclude-attributes). A load
 // killed with -9 resumes at the first file not saved. Bad exports end with their one line: exit 2 (a checksum
 // mismatch, ION, a garbled manifest, s3://), exit 1 for an export older than the stream's retention.
 import assert from 'node:assert/strict';
@@ -247,6 +248,20 @@ test('replicate --bootstrap --from-export loads, then replicates from TRIM_HORIZ
   } finally {
     await worker.kill();
   }
+});
+
+test("the task's rules apply to a load: --exclude-attributes drops the attribute from every image, deletes still delete", async (t) => {
+  const f = await fixture(t, 'exp-rules');
+  const folder = writeExports(f, 'rules', (await streamEnabled(f)) + 1);
+  const load = await runUntilExit(
+    ['bootstrap', ...f.args(['--from-export', folder, '--exclude-attributes', 'v,n38']).slice(1)],
+    60_000,
+  );
+  assert.equal(load.code, 0, load.worker.describe());
+  const without = EXPECTED.map((i) =>
+    Object.fromEntries(Object.entries(i).filter(([name]) => name !== 'v' && name !== 'n38')),
+  );
+  await assertDestinationHolds(f, without);
 });
 
 test('a load killed with -9 resumes at the first file not saved, and ends exact', async (t) => {
