@@ -58,7 +58,8 @@ export async function runExportBootstrap(
   const streamsClient = deps.clients.streams(DATA_PATH);
   const exportStore = new ExportTaskStore(deps.leaseClient, config.lease.tableName);
   try {
-    const task = await openTask(deps, options, store, source, destination, signal);
+    // One segment: the load's lease and its saved file index (status then counts 0/1 or 1/1 segments).
+    const task = await openTask(deps, { ...options, segments: 1 }, store, source, destination, signal);
     if (task === undefined) return;
     const mine: ExportTaskItem = {
       exportArns: set.exports.map((e) => e.summary.exportArn),

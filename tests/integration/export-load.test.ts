@@ -214,6 +214,13 @@ test('bootstrap --from-export loads a full and two incremental exports exactly; 
   );
   assert.ok(leases.length > 0);
   assert.deepEqual(new Set(leases.map((l) => l.checkpoint?.S)), new Set(['TRIM_HORIZON']));
+  // The load is the copy's one segment: status counts its lines (10) and 1/1 segments.
+  const copyItems = (await f.source.send(new ScanCommand({ TableName: leaseTable(f.taskName) }))).Items ?? [];
+  const byKey = new Map(copyItems.map((i) => [i.leaseKey?.S, i]));
+  assert.equal(byKey.get('bootstrap#task')?.segments?.N, '1');
+  assert.equal(byKey.get('bootstrap#task')?.state?.S, 'done');
+  assert.equal(byKey.get('bootstrap#segment-0')?.done?.BOOL, true);
+  assert.equal(byKey.get('bootstrap#segment-0')?.itemsCopied?.N, '10');
 
   // Loading again is a no-op; replication of the same task replays every change the stream holds.
   const again = await runUntilExit(['bootstrap', ...f.args(['--from-export', folder]).slice(1)], 60_000);
