@@ -13,6 +13,7 @@ import { SOURCE_TABLE } from './backlog.js';
 import { countItems } from './catch-up.js';
 import type { BenchInstance } from './instances.js';
 import { TABLE_KEY } from './items.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import type { LambdaChildArgs, LambdaChildMessage } from './lambda-child.js';
 import type { Lifetime } from './lifetime.js';
 import { spread, type Spread } from './percentiles.js';
@@ -38,17 +39,28 @@ export interface LambdaDrainResult {
 }
 
 export async function measureLambdaDrain(
-  options: { records: number; destTable: string; batchSize: number; outDir: string },
+  options: {
+    records: number;
+    destTable: string;
+    batchSize: number;
+    outDir: string;
+    /** Round trip added to every destination request by a proxy (a destination in another region); 0: none. */
+    destLatencyMs?: number;
+  },
   instances: { source: BenchInstance; dest: BenchInstance; destClient: DynamoDBClient },
   lifetime: Lifetime,
 ): Promise<LambdaDrainResult> {
   const { source, dest, destClient } = instances;
   await createTable(destClient, options.destTable, TABLE_KEY);
   const stderrFile = join(options.outDir, `lambda-${options.destTable}-${Date.now()}.log`);
+  const proxy: LatencyProxy | undefined =
+    (options.destLatencyMs ?? 0) > 0
+      ? await startLatencyProxy(dest.endpoint, options.destLatencyMs ?? 0, lifetime)
+      : undefined;
   const stderr = openSync(stderrFile, 'w');
   const args: LambdaChildArgs = {
     sourceEndpoint: source.endpoint,
-    destEndpoint: dest.endpoint,
+    destEndpoint: proxy?.url ?? dest.endpoint,
     sourceTable: SOURCE_TABLE,
     destTable: options.destTable,
     records: options.records,
@@ -111,6 +123,7 @@ export async function measureLambdaDrain(
     };
   } finally {
     await release();
+    await proxy?.close();
     closeSync(stderr);
     await deleteTableIfExists(destClient, options.destTable).catch(() => undefined);
   }
