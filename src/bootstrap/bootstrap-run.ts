@@ -7,6 +7,7 @@
 // is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
 import { DATA_PATH } from '../app/aws-clients.js';
 import { runExportBootstrap } from '../export/export-bootstrap.js';
+import { refuseUnfinishedExportLoad } from '../export/export-task-guard.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
@@ -31,7 +32,10 @@ export async function runBootstrapStep(deps: BootstrapDeps, signal: AbortSignal)
     }
     if (deps.options.fromExport !== undefined) {
       await runExportBootstrap(deps, deps.options, deps.options.fromExport, store, signal);
-    } else await runBootstrap(deps, deps.options, store, signal);
+    } else {
+      await refuseUnfinishedExportLoad(deps, signal);
+      await runBootstrap(deps, deps.options, store, signal);
+    }
   } catch (err) {
     if (signal.aborted) return;
     throw sideFailure(err, 'lease', deps.config.lease, 'use the lease table for the copy');

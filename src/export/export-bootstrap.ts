@@ -62,13 +62,18 @@ export async function runExportBootstrap(
     const task = await openTask(deps, { ...options, segments: 1 }, store, source, destination, signal);
     if (task === undefined) return;
     const mine: ExportTaskItem = {
+      location,
       exportArns: set.exports.map((e) => e.summary.exportArn),
       endMs: set.endMs,
       files: order.length,
     };
     if (task.state === 'recording-positions')
       await patiently(() => exportStore.create(mine, signal), deps, signal);
-    checkSameExport(await patiently(() => exportStore.read(signal), deps, signal), mine, config.taskName);
+    checkSameExport(
+      (await patiently(() => exportStore.read(signal), deps, signal)).loads,
+      mine,
+      config.taskName,
+    );
     if (task.state === 'done') {
       logger.info({ doneAt: task.doneAt }, 'export load already done');
       return;

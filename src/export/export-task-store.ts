@@ -1,17 +1,31 @@
 // The export a bootstrap task loads, recorded in the lease table beside the task item (key bootstrap#export, left
 // out by the lease store's list() like the copy's other items) at the task's first start, so that every later start
-// and every worker loads the same export, and a task started as a scan copy is never continued as a load.
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// and every worker loads the same export, and a task started as a scan copy is never continued as a load. Read with
+// the copy's own Scan (the bootstrap's IAM statements allow Scan and PutItem on the lease table, not GetItem).
+import {
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { bootstrapItemsFrom, type BootstrapTask } from '../bootstrap/bootstrap-items.js';
 import { BOOTSTRAP_KEY_PREFIX } from '../lease/lease-store.js';
 import { unlessConditionFailed } from '../lease/unless-condition-failed.js';
 
 export const EXPORT_KEY = `${BOOTSTRAP_KEY_PREFIX}export`;
 
 export interface ExportTaskItem {
+  /** The folder as given at the first start, for the line that tells a scan-copy start to use it. */
+  readonly location: string;
   /** The ARNs of the exports applied, in order. */
   readonly exportArns: readonly string[];
   readonly endMs: number;
   readonly files: number;
+}
+
+export interface CopyItems {
+  readonly task: BootstrapTask | undefined;
+  readonly loads: ExportTaskItem | undefined;
 }
 
 export class ExportTaskStore {
@@ -23,21 +37,36 @@ export class ExportTaskStore {
     this.#table = tableName;
   }
 
-  async read(signal?: AbortSignal): Promise<ExportTaskItem | undefined> {
-    const out = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#table,
-        Key: { leaseKey: { S: EXPORT_KEY } },
-        ConsistentRead: true,
-      }),
-      { abortSignal: signal },
-    );
-    const item = out.Item;
-    if (item === undefined) return undefined;
+  /** The copy's task and the export it loads (undefined: a scan copy, or no copy), in one Scan. */
+  async read(signal?: AbortSignal): Promise<CopyItems> {
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          FilterExpression: 'begins_with(leaseKey, :prefix)',
+          ExpressionAttributeValues: { ':prefix': { S: BOOTSTRAP_KEY_PREFIX } },
+        }),
+        { abortSignal: signal },
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const item = items.find((i) => i.leaseKey?.S === EXPORT_KEY);
     return {
-      exportArns: item.exportArns?.L?.map((v) => v.S ?? '') ?? [],
-      endMs: Number(item.endMs?.N ?? '0'),
-      files: Number(item.files?.N ?? '0'),
+      task: bootstrapItemsFrom(items).task,
+      loads:
+        item === undefined
+          ? undefined
+          : {
+              location: item.location?.S ?? '',
+              exportArns: item.exportArns?.L?.map((v) => v.S ?? '') ?? [],
+              endMs: Number(item.endMs?.N ?? '0'),
+              files: Number(item.files?.N ?? '0'),
+            },
     };
   }
 
@@ -49,6 +78,7 @@ export class ExportTaskStore {
           TableName: this.#table,
           Item: {
             leaseKey: { S: EXPORT_KEY },
+            location: { S: task.location },
             exportArns: { L: task.exportArns.map((arn) => ({ S: arn })) },
             endMs: { N: String(task.endMs) },
             files: { N: String(task.files) },

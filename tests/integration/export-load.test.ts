@@ -297,6 +297,15 @@ test('a load killed with -9 resumes at the first file not saved, and ends exact'
   } finally {
     await first.kill();
   }
+  // Without --from-export, the unfinished load is refused (a scan copy would misread its saved file index).
+  const scan = await runUntilExit(['bootstrap', ...f.args().slice(1)], 30_000);
+  assert.equal(scan.code, 2, scan.worker.describe());
+  assert.match(
+    reportedErrors(scan.worker).join('\n'),
+    new RegExp(
+      `loads an export \\(${folder}\\) and the load is not finished: run it again with --from-export`,
+    ),
+  );
   const second = await runUntilExit(args, 60_000);
   assert.equal(second.code, 0, second.worker.describe());
   const loaded = second.worker.logs
