@@ -70,7 +70,8 @@ export async function measureLambdaDrain(
   };
   // stdout (the handler's embedded-metric lines) goes nowhere; stderr (its JSON log lines) to a file.
   const child = spawn(process.execPath, [CHILD, JSON.stringify(args)], {
-    env: childEnv(),
+    // The SDK's Node-20 notice, silenced as the CLI's bin does for itself.
+    env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
     stdio: ['ignore', 'ignore', stderr, 'ipc'],
   });
   const release = lifetime.own(
