@@ -12,19 +12,13 @@ import {
   CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  DescribeStreamCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
 import { toChangeRecord, type ChangeRecord, type Item } from '../../src/stream/change-record.js';
 import {
@@ -39,6 +33,7 @@ import { HybridClock } from '../../src/twoway/hybrid-clock.js';
 import { markerNames, matchesItsStamp, readStamp } from '../../src/twoway/markers.js';
 import { TOMBSTONE, tombstoneKey, tombstoneTableInput } from '../../src/twoway/tombstone.js';
 import { SOURCE_REGION, sourceClient, sourceEndpoint, uniqueName } from '../support/local-env.js';
+import { streamRecordsOf } from '../support/stream-inspection.js';
 
 const client = sourceClient();
 const streams = new DynamoDBStreamsClient({
@@ -98,32 +93,12 @@ after(async () => {
 
 /** The side's stream records not returned before, oldest first (DynamoDB Local: one shard per new table). */
 async function newChanges(side: Side): Promise<ChangeRecord[]> {
-  const described = await client.send(new DescribeTableCommand({ TableName: side.table }));
-  const streamArn = described.Table?.LatestStreamArn;
-  assert.ok(streamArn !== undefined);
-  const stream = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
   const changes: ChangeRecord[] = [];
-  for (const shard of stream.StreamDescription?.Shards ?? []) {
-    let iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      )
-    ).ShardIterator;
-    while (iterator !== undefined) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      const records = page.Records ?? [];
-      for (const record of records) {
-        const change = toChangeRecord(record, true);
-        if (side.seen.has(change.sequenceNumber)) continue;
-        side.seen.add(change.sequenceNumber);
-        changes.push(change);
-      }
-      iterator = records.length === 0 ? undefined : page.NextShardIterator;
-    }
+  for (const record of await streamRecordsOf(client, streams, side.table)) {
+    const change = toChangeRecord(record, true);
+    if (side.seen.has(change.sequenceNumber)) continue;
+    side.seen.add(change.sequenceNumber);
+    changes.push(change);
   }
   return changes;
 }

@@ -11,6 +11,7 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
 import { SOURCE_REGION, sourceEndpoint } from './local-env.js';
@@ -22,47 +23,56 @@ export interface StreamRecordSummary {
   readonly keys: Item;
 }
 
+/**
+ * Every record of every shard of a table's stream, oldest first per shard, as GetRecords gives them: from the trim
+ * horizon to each shard's tip (an open shard always returns a next iterator: an empty page is its tip).
+ */
+export async function streamRecordsOf(
+  client: DynamoDBClient,
+  streams: DynamoDBStreamsClient,
+  table: string,
+): Promise<StreamRecord[]> {
+  const described = await client.send(new DescribeTableCommand({ TableName: table }));
+  const streamArn = described.Table?.LatestStreamArn;
+  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
+  const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+  const records: StreamRecord[] = [];
+  for (const shard of out.StreamDescription?.Shards ?? []) {
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    while (iterator !== undefined) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      const got = page.Records ?? [];
+      records.push(...got);
+      iterator = got.length === 0 ? undefined : page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
 /** Every record of every shard of the source table's stream, oldest first per shard. */
 export async function readSourceStream(
   source: DynamoDBClient,
   table: string,
 ): Promise<StreamRecordSummary[]> {
-  const described = await source.send(new DescribeTableCommand({ TableName: table }));
-  const streamArn = described.Table?.LatestStreamArn;
-  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
   const streams = new DynamoDBStreamsClient({
     endpoint: sourceEndpoint(),
     region: SOURCE_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
   try {
-    const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    const records: StreamRecordSummary[] = [];
-    for (const shard of out.StreamDescription?.Shards ?? []) {
-      let iterator = (
-        await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: streamArn,
-            ShardId: shard.ShardId,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        )
-      ).ShardIterator;
-      while (iterator !== undefined) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-        const got = page.Records ?? [];
-        for (const r of got) {
-          records.push({
-            sequenceNumber: r.dynamodb?.SequenceNumber ?? '',
-            eventName: r.eventName ?? '',
-            keys: r.dynamodb?.Keys ?? {},
-          });
-        }
-        // An open shard always returns a next iterator: stop at its tip.
-        iterator = got.length === 0 ? undefined : page.NextShardIterator;
-      }
-    }
-    return records;
+    return (await streamRecordsOf(source, streams, table)).map((r) => ({
+      sequenceNumber: r.dynamodb?.SequenceNumber ?? '',
+      eventName: r.eventName ?? '',
+      keys: r.dynamodb?.Keys ?? {},
+    }));
   } finally {
     streams.destroy();
   }
