@@ -78,12 +78,12 @@ test('the handler: every attribute type, unreachable destination reported, the r
   const responses = await deliver(records, (event) => working(event), { batchSize: 7, maxAttempts: 3 });
   assert.equal(responses.length, Math.ceil(records.length / 7));
   assert.ok(responses.every((r) => r.batchItemFailures.length === 0));
-  const diff = await assertTablesConverge(fixture, 10_000);
+  const diff = await assertTablesConverge(fixture, 60_000);
   assert.equal(diff.compared, items.length - 1);
 
   // Delivered again (Lambda's at-least-once): the same table.
   await deliver(records, (event) => working(event), { batchSize: 7, maxAttempts: 1 });
-  assert.equal((await assertTablesConverge(fixture, 10_000)).compared, items.length - 1);
+  assert.equal((await assertTablesConverge(fixture, 60_000)).compared, items.length - 1);
 });
 
 test('a variable Lambda mode does not read is refused by name; the batch is reported, not dropped', async () => {

@@ -125,14 +125,14 @@ test('parallelization factor 3: many changes per key, every attribute type, the 
   // Not one record per write: deleting an absent item makes none.
   const expected = (await readStream(streams, esm.streamArn)).length;
   await waitFor('every record read and handled', () => esm.read.length >= expected && esm.caughtUp, {
-    timeoutMs: 20_000,
+    timeoutMs: 60_000,
   }).catch((err: unknown) => {
     const outcomes = esm.invocations.filter((i) => i.outcome !== 'success');
     throw new Error(
       `${String(err)}: read ${esm.read.length} of ${expected}, caught up ${esm.caughtUp}, ${esm.invocations.length} invocations, not successful: ${JSON.stringify(outcomes.slice(0, 3))}, read error ${String(esm.lastReadError)}`,
     );
   });
-  const diff = await assertTablesConverge(fixture, 10_000);
+  const diff = await assertTablesConverge(fixture, 60_000);
   assert.ok(diff.compared > allTypesItems().length, `${diff.compared} items compared`);
   assert.equal(esm.read.length, expected);
   assert.deepEqual(
@@ -184,7 +184,7 @@ test('a function that throws on one record: bisected down to it, the rest writte
     maximumRetryAttempts: 1,
   });
   await waitFor('all twenty records handled', () => esm.read.length === 20 && esm.caughtUp, {
-    timeoutMs: 20_000,
+    timeoutMs: 60_000,
   });
   // [0-7] ok; [8-15] throws: halves [8-11] (throws: [8,9] ok, [10,11] throws: [10] ok, [11] throws, is retried
   // once, and discarded) and [12-15] ok; then [16-19].

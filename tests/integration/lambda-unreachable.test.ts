@@ -87,8 +87,8 @@ test('the destination unreachable: no batch reported written; delivered once it 
   // Lambda's default timeout, 3 s: the handler's own retries end 2 s before it.
   const esm = await start(fixture, port.endpoint, { batchSize: 10, functionTimeoutMs: 3_000 });
   for (let i = 0; i < 20; i++) await put(fixture, i, 'first');
-  await assertTablesConverge(fixture, 15_000);
-  await waitFor('the first changes acknowledged', () => esm.caughtUp, { timeoutMs: 10_000 });
+  await assertTablesConverge(fixture, 60_000);
+  await waitFor('the first changes acknowledged', () => esm.caughtUp, { timeoutMs: 60_000 });
 
   await port.close();
   const before = esm.invocations.length;
@@ -114,7 +114,7 @@ test('the destination unreachable: no batch reported written; delivered once it 
       const tried = esm.invocations.slice(before);
       return tried.length >= 3 ? tried : undefined;
     },
-    { timeoutMs: 15_000 },
+    { timeoutMs: 60_000 },
   );
   assert.deepEqual(
     down.map((i) => [i.outcome, i.reported]),
@@ -125,8 +125,8 @@ test('the destination unreachable: no batch reported written; delivered once it 
   assert.equal(stale.missing.length + stale.extra.length + stale.different.length, 10 + 5 + 10);
 
   await port.reopen();
-  await assertTablesConverge(fixture, 15_000);
-  await waitFor('the mapping caught up', () => esm.caughtUp, { timeoutMs: 10_000 });
+  await assertTablesConverge(fixture, 60_000);
+  await waitFor('the mapping caught up', () => esm.caughtUp, { timeoutMs: 60_000 });
   assert.deepEqual(esm.discarded, []);
   assert.deepEqual(
     esm.invocations.filter((i) => i.outcome === 'timeout' || i.outcome === 'error'),
@@ -149,10 +149,10 @@ test('records retried until they are older than the maximum record age are disca
     now: () => Date.now() + ahead,
   });
   for (let i = 0; i < 5; i++) await put(fixture, i, 'lost');
-  await waitFor('two failed batches', () => esm.invocations.length >= 2, { timeoutMs: 15_000 });
+  await waitFor('two failed batches', () => esm.invocations.length >= 2, { timeoutMs: 60_000 });
   ahead = 10 * 60_000;
   await waitFor('the records discarded', () => esm.caughtUp && esm.discarded.length > 0, {
-    timeoutMs: 15_000,
+    timeoutMs: 60_000,
   });
   assert.deepEqual(
     esm.discarded.flatMap((d) => d.records.map((r) => [d.reason, r.dynamodb?.Keys?.pk])),
