@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { writeExport } from '../../tests/support/export-folder.js';
 import { readDataFile, verifyDataFile } from './data-file.js';
 import { LocalExportFolder } from './export-files.js';
+import { loadOrder } from './export-loader.js';
 import { readExportSet } from './export-set.js';
 
 const root = mkdtempSync(join(tmpdir(), 'export-unit-'));
@@ -97,4 +98,17 @@ test('a folder without an export, or a missing file list, is named', async () =>
   const { files, dir } = folder('no-list', ['{"Item":{"pk":{"S":"a"}}}']);
   rmSync(join(files.location, dir, 'manifest-files.json'));
   await assert.rejects(readExportSet(files), /manifest-files\.json: is missing or cannot be read/);
+});
+
+test('a folder that is one export (its manifest at the top) reads as well, data paths under it', async () => {
+  const { files, dir } = folder('top', ['{"Item":{"pk":{"S":"a"}}}']);
+  const one = new LocalExportFolder(join(files.location, dir));
+  const set = await readExportSet(one);
+  assert.deepEqual(
+    loadOrder(set).map((f) => [f.path, f.type]),
+    [['data/a.json.gz', 'FULL_EXPORT']],
+  );
+  let n = 0;
+  for (const file of loadOrder(set)) n += await all(one, file.path);
+  assert.equal(n, 1);
 });
