@@ -182,7 +182,8 @@ export function createHandler(
     }
     const started = performance.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const signal = AbortSignal.timeout(Math.max(1_000, remaining - REPORT_MARGIN_MS));
+    // AbortSignal.timeout refuses a fraction (a runtime or a caller may give one): whole milliseconds.
+    const signal = AbortSignal.timeout(Math.max(1_000, Math.floor(remaining - REPORT_MARGIN_MS)));
     try {
       const outcome = await writeBatch(setup, event, signal);
       const fields = {
