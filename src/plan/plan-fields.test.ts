@@ -7,6 +7,7 @@ import {
   FLAG_FIELDS,
   inPlanWords,
   misplacedField,
+  NOT_IN_PLANS,
   PROCESS_SETTINGS,
   VERIFY_OPTIONS,
 } from './plan-fields.js';
@@ -23,15 +24,20 @@ describe('every replicate flag is a plan field or the process setting', () => {
       (key) => !aliases.has(key) && !['help', 'version', 'plan'].includes(key),
     );
     const processFlags = new Set(Object.values(PROCESS_SETTINGS));
+    const single = new Set(Object.values(NOT_IN_PLANS));
     for (const flag of flags) {
-      const field = FLAG_FIELDS[`--${flag}`];
-      const process = processFlags.has(`--${flag}`);
+      const kinds = [
+        FLAG_FIELDS[`--${flag}`] !== undefined,
+        processFlags.has(`--${flag}`),
+        single.has(`--${flag}`),
+      ];
+      const count = kinds.filter(Boolean).length;
       assert.ok(
-        (field === undefined) !== !process,
-        `--${flag}: ${field === undefined ? 'neither a plan field nor a process setting' : 'both'} (plan-fields.ts)`,
+        count === 1,
+        `--${flag}: ${count === 0 ? 'neither a plan field nor a process setting nor refused by plans' : 'more than one of them'} (plan-fields.ts)`,
       );
     }
-    for (const flag of [...Object.keys(FLAG_FIELDS), ...processFlags]) {
+    for (const flag of [...Object.keys(FLAG_FIELDS), ...processFlags, ...single]) {
       assert.ok(flags.includes(flag.slice(2)), `${flag} is no replicate flag`);
     }
   });
@@ -52,6 +58,13 @@ describe('misplacedField', () => {
         `${field} is verify's option, not a table pair's: pass ${flag} to verify on the command line`,
       );
     }
+  });
+  test('a flag plans do not take says to run the pair on its own', () => {
+    assert.equal(
+      misplacedField('fromExport'),
+      'fromExport is not taken by a plan: run that table pair on its own with --from-export and --source-table/--dest-table',
+    );
+    assert.equal(misplacedField('from-export'), misplacedField('fromExport'));
   });
   test('flat flag names say where the field goes', () => {
     assert.equal(misplacedField('sourceTable'), 'sourceTable is written source: { table: ... } in a plan');

@@ -74,6 +74,11 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
   planRefreshIntervalMs: '--plan-refresh-interval-ms',
 };
 
+/** Flags of one table pair that a plan does not take (refused with --plan where they are checked). */
+export const NOT_IN_PLANS: Readonly<Record<string, string>> = {
+  fromExport: '--from-export',
+};
+
 /** `verify`'s own options: they apply to every pair of a `verify --plan` run. */
 export const VERIFY_OPTIONS: Readonly<Record<string, string>> = {
   pageSize: '--page-size',
@@ -95,6 +100,10 @@ export function misplacedField(key: string): string | undefined {
   const process = PROCESS_SETTINGS[camel];
   if (process !== undefined) {
     return `${camel} is the process's setting, not a table pair's: pass ${process} on the command line`;
+  }
+  const single = NOT_IN_PLANS[camel];
+  if (single !== undefined) {
+    return `${camel} is not taken by a plan: run that table pair on its own with ${single} and --source-table/--dest-table`;
   }
   const verify = VERIFY_OPTIONS[camel];
   if (verify !== undefined) {
