@@ -4,16 +4,11 @@
 // reported record (the records before it count as done), stopping after `maxAttempts` failures in a row: for
 // tests that assert every response. lambda-mapping.ts is the stand-in that runs as the event source mapping does
 // (polling, a parallelization factor, bisection, retry and age limits).
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { LambdaStreamRecord } from '../../src/lambda/lambda-record.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
 import type { BatchResponse } from '../../src/lambda/handler.js';
+import { streamRecordsAt } from './stream-inspection.js';
 
 /** An SDK attribute value back into Lambda's JSON (bytes as base64), recursively. */
 function toJson(value: unknown): unknown {
@@ -50,26 +45,7 @@ export async function readStream(
   client: DynamoDBStreamsClient,
   streamArn: string,
 ): Promise<LambdaStreamRecord[]> {
-  const stream = await client.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-  const records: LambdaStreamRecord[] = [];
-  for (const shard of stream.StreamDescription?.Shards ?? []) {
-    let iterator = (
-      await client.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      )
-    ).ShardIterator;
-    while (iterator !== undefined) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-      for (const record of page.Records ?? []) records.push(toLambdaRecord(record, streamArn));
-      if ((page.Records ?? []).length === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
+  return (await streamRecordsAt(client, streamArn)).map((record) => toLambdaRecord(record, streamArn));
 }
 
 /**

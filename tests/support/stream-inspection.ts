@@ -24,17 +24,13 @@ export interface StreamRecordSummary {
 }
 
 /**
- * Every record of every shard of a table's stream, oldest first per shard, as GetRecords gives them: from the trim
- * horizon to each shard's tip (an open shard always returns a next iterator: an empty page is its tip).
+ * Every record of every shard of a stream, oldest first per shard, as GetRecords gives them: from the trim horizon
+ * to each shard's tip (an open shard always returns a next iterator: an empty page is its tip).
  */
-export async function streamRecordsOf(
-  client: DynamoDBClient,
+export async function streamRecordsAt(
   streams: DynamoDBStreamsClient,
-  table: string,
+  streamArn: string,
 ): Promise<StreamRecord[]> {
-  const described = await client.send(new DescribeTableCommand({ TableName: table }));
-  const streamArn = described.Table?.LatestStreamArn;
-  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
   const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
   const records: StreamRecord[] = [];
   for (const shard of out.StreamDescription?.Shards ?? []) {
@@ -55,6 +51,18 @@ export async function streamRecordsOf(
     }
   }
   return records;
+}
+
+/** streamRecordsAt of a table's latest stream. */
+export async function streamRecordsOf(
+  client: DynamoDBClient,
+  streams: DynamoDBStreamsClient,
+  table: string,
+): Promise<StreamRecord[]> {
+  const described = await client.send(new DescribeTableCommand({ TableName: table }));
+  const streamArn = described.Table?.LatestStreamArn;
+  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
+  return streamRecordsAt(streams, streamArn);
 }
 
 /** Every record of every shard of the source table's stream, oldest first per shard. */
