@@ -8,6 +8,7 @@ import { ReplicatorError, errorMessage } from '../errors/replicator-error.js';
 import { finishedLeasesToDelete } from '../lease/finished-leases.js';
 import { isFinished } from '../lease/lease.js';
 import type { LeaseStore } from '../lease/lease-store.js';
+import { creationOrder } from '../lease/creation-order.js';
 import { leasesToCreate } from '../lease/new-leases.js';
 import type { EventBus } from '../observability/events.js';
 import type { StreamApi } from '../stream/stream-api.js';
@@ -16,7 +17,7 @@ import { inOrder } from '../util/in-order.js';
 import { describeFailure } from './startup-checks.js';
 
 export interface ShardSyncDeps {
-  readonly config: Pick<ReplicationConfig, 'source' | 'startPosition' | 'shardSyncIntervalMs'>;
+  readonly config: Pick<ReplicationConfig, 'source' | 'startPosition' | 'shardSyncIntervalMs' | 'workerId'>;
   readonly store: LeaseStore;
   readonly streams: StreamApi;
   readonly streamArn: string;
@@ -30,6 +31,8 @@ export interface ShardSyncDeps {
 
 /** Lease creations in flight during one sync. */
 const CREATE_CONCURRENCY = 16;
+/** Creations between two looks at what other workers created meanwhile (only when some were refused). */
+const CREATE_CHUNK = 128;
 
 export class ShardSync {
   readonly #deps: ShardSyncDeps;
@@ -85,21 +88,39 @@ export class ShardSync {
       );
       return;
     }
-    let created = 0;
-    // Several at once: a table of a thousand shards took one conditional PutItem after another, 26-53 s before a
-    // fleet started together could take anything (the thousand-shards stage). Order does not matter: a child's
-    // lease is not taken while its parent shard has no finished lease (lease-decision.ts, isReady).
-    await inOrder(
-      leasesToCreate(shards, existing, config.startPosition, streamArn),
-      CREATE_CONCURRENCY,
-      (lease) => store.create(lease, signal),
-      (ok) => {
-        if (ok) created += 1;
-      },
-      signal,
-    );
     const shardIds = new Set(shards.map((s) => s.shardId));
     this.#shardIds = shardIds;
+    let created = 0;
+    // Several at once: a table of a thousand shards took one conditional PutItem after another, 26-53 s before a
+    // fleet started together could take anything (the thousand-shards stage). Each worker starts at its own place
+    // (creation-order.ts), says what it made after each chunk so that takes begin before the last lease exists, and
+    // once another worker's leases refuse its creations it looks at the table again and skips what exists.
+    let remaining = creationOrder(
+      leasesToCreate(shards, existing, config.startPosition, streamArn),
+      config.workerId,
+    );
+    while (remaining.length > 0 && signal?.aborted !== true) {
+      const chunk = remaining.slice(0, CREATE_CHUNK);
+      remaining = remaining.slice(CREATE_CHUNK);
+      let made = 0;
+      let refused = 0;
+      await inOrder(
+        chunk,
+        CREATE_CONCURRENCY,
+        (lease) => store.create(lease, signal),
+        (ok) => {
+          if (ok) made += 1;
+          else refused += 1;
+        },
+        signal,
+      );
+      created += made;
+      if (made > 0) this.#deps.onCreated();
+      if (refused > 0 && remaining.length > 0) {
+        const now = new Set((await store.list(signal)).map((lease) => lease.leaseKey));
+        remaining = remaining.filter((lease) => !now.has(lease.leaseKey));
+      }
+    }
     for (const finished of finishedLeasesToDelete(existing, shardIds)) {
       if (await store.deleteFinished(finished.leaseKey, signal)) {
         logger.info({ shardId: finished.leaseKey }, 'removed finished lease of a shard gone from the stream');
@@ -107,6 +128,5 @@ export class ShardSync {
     }
     const open = shards.filter((s) => s.endingSequenceNumber === undefined).length;
     events.emit('shards.synced', { total: shards.length, open, created });
-    if (created > 0) this.#deps.onCreated();
   }
 }
