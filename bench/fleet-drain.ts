@@ -68,11 +68,14 @@ export function firstWriteAt(children: readonly ReplicatorChild[]): number {
   );
 }
 
-/** Warn-level log lines by message (and reason), e.g. 'lease lost: not renewed within the failover time'. */
-export function warnings(child: ReplicatorChild): Record<string, number> {
+/** Log lines of the given levels (warn by default) by message (and reason), e.g. 'lease lost: not renewed within the failover time'. */
+export function warnings(
+  child: ReplicatorChild,
+  levels: readonly string[] = ['warn'],
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const entry of child.logs) {
-    if (entry.fields.level !== 'warn') continue;
+    if (!levels.includes(String(entry.fields.level))) continue;
     const reason = entry.fields.reason;
     const what = typeof reason === 'string' ? `${entry.msg}: ${reason}` : entry.msg;
     counts[what] = (counts[what] ?? 0) + 1;

@@ -12,7 +12,7 @@ import { sleep } from '../src/util/sleep.js';
 import type { KeySchemaEntry } from '../tests/support/stream-server/stream-model.js';
 import { StreamServer } from '../tests/support/stream-server/stream-server.js';
 import { DEST_TABLE, SOURCE_TABLE } from './backlog.js';
-import { keepWorkerLogs } from './fleet-drain.js';
+import { keepWorkerLogs, warnings } from './fleet-drain.js';
 import { startInstance, warmUp } from './instances.js';
 import { benchClient, DEST_REGION, makeItem, SOURCE_REGION, TABLE_KEY } from './items.js';
 import {
@@ -309,7 +309,9 @@ async function run(ctx: StageContext): Promise<StageResult> {
       phases,
       windows: [steady, idle],
       notes,
-      warnings: Object.fromEntries([...children].map(([id, c]) => [id, warningsOf(c)])),
+      warnings: Object.fromEntries(
+        [...children].map(([id, c]) => [id, warnings(c, ['warn', 'error', 'fatal'])]),
+      ),
     };
     return { lines: describeThousand(figures), figures };
   } finally {
@@ -324,16 +326,6 @@ async function run(ctx: StageContext): Promise<StageResult> {
 
 function sumCores(cores: Record<string, number>, ids: readonly string[]): number {
   return Math.round(ids.reduce((sum, id) => sum + (cores[id] ?? 0), 0) * 100) / 100;
-}
-
-function warningsOf(child: ReplicatorChild): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const entry of child.logs) {
-    const level = entry.fields.level;
-    if (level !== 'warn' && level !== 'error' && level !== 'fatal') continue;
-    counts[entry.msg] = (counts[entry.msg] ?? 0) + 1;
-  }
-  return counts;
 }
 
 export const THOUSAND_SHARDS_STAGE: BenchStage = {
