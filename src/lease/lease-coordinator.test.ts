@@ -252,3 +252,54 @@ test('takes in flight together: a take that fails does not cost the takes answer
     await running;
   }
 });
+
+test('a round of renewals keeps at most 16 in flight and renews every held lease', async () => {
+  const leases = Array.from({ length: 40 }, (_, i) => lease(`shard-${String(i).padStart(2, '0')}`));
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let looks = 0;
+  const renewed = new Set<string>();
+  const acquired: string[] = [];
+  const coordinator = new LeaseCoordinator({
+    store: {
+      ...store(() => leases),
+      listFleet: () => {
+        looks += 1;
+        const workers = [{ workerId: 'me', heartbeat: looks, lastSeenAt: undefined, failoverMs: undefined }];
+        return Promise.resolve({ leases: looks <= 2 ? leases : [], workers, copyItems: [], failures: [] });
+      },
+      take: (seen, owner) =>
+        Promise.resolve({ ...seen, leaseOwner: owner, leaseCounter: seen.leaseCounter + 1 }),
+      renew: async (seen) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await sleep(5);
+        inFlight -= 1;
+        renewed.add(seen.leaseKey);
+        return { ...seen, leaseCounter: seen.leaseCounter + 1 };
+      },
+    },
+    workerId: 'me',
+    // Renewals every 100 ms.
+    failoverMs: 600,
+    events: new EventBus(),
+    logger: silentLogger(),
+    clock: () => 0,
+    streamShardIds: () => undefined,
+    onAcquired: (held) => acquired.push(held.shardId),
+    onHandoverRequested: () => Promise.resolve(),
+    onFatal: (err) => assert.fail(String(err)),
+  });
+  const stop = new AbortController();
+  const running = coordinator.run(stop.signal, stop.signal);
+  try {
+    await until('every lease renewed', () => acquired.length === 40 && renewed.size === 40);
+    assert.ok(
+      mostInFlight > 1 && mostInFlight <= 16,
+      `renewals in flight together, at most 16 (${mostInFlight})`,
+    );
+  } finally {
+    stop.abort();
+    await running;
+  }
+});

@@ -24,6 +24,9 @@ import { ShardLease, type LeaseTiming } from './shard-lease.js';
 /** Takes of one look in flight at once (shard discovery creates leases as many at a time: shard-sync.ts). */
 export const TAKES_IN_FLIGHT = 16;
 
+/** Renewals of one round in flight at once. */
+export const RENEWALS_IN_FLIGHT = 16;
+
 export interface LeaseCoordinatorDeps {
   readonly store: LeaseStore;
   readonly workerId: string;
@@ -211,9 +214,18 @@ export class LeaseCoordinator {
       this.#roundsSinceHeartbeat += 1;
       // A worker holding leases here is alive to the others by them: its heartbeat can wait a round.
       const beat = heartbeatDue(this.#roundsSinceHeartbeat, this.#held.size);
+      // At most RENEWALS_IN_FLIGHT at once: sent all together, the renewals of a worker holding 126 leases waited
+      // behind each other in the lease table's queue, and under load the last ones ran out of their timeout
+      // (failover / 5) there and the leases were lost (the thousand-shards stage). Each renewal never throws.
       await Promise.all([
         beat ? this.#heartbeat(signal) : undefined,
-        ...[...this.#held.values()].map((lease) => this.#renew(lease, signal)),
+        inOrder(
+          [...this.#held.values()],
+          RENEWALS_IN_FLIGHT,
+          (lease) => this.#renew(lease, signal),
+          () => undefined,
+          signal,
+        ),
       ]);
     }
   }
