@@ -2,9 +2,7 @@
 // counts shards nobody reads (no owner, or a lease expired by this worker's clock), not finished ones, and not a
 // child whose parent is still being read.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import { EventBus } from '../observability/events.js';
 import { silentLogger } from '../observability/logger.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -177,80 +175,6 @@ test('start settle: a worker that appears meanwhile makes it look once more, and
   const result = await firstTakes(free, (look) => (look >= 2 ? ['zz-other'] : []));
   assert.equal(result.looksBeforeTake, 3);
   assert.equal(result.taken.length, 2, `half of 4: ${result.taken.join()}`);
-});
-
-test('takes in flight together: a take that fails does not cost the takes answered beside it, and its error is reported', async () => {
-  const leases = Array.from({ length: 40 }, (_, i) => lease(`shard-${String(i).padStart(2, '0')}`));
-  let inFlight = 0;
-  let mostInFlight = 0;
-  let looks = 0;
-  const acquired: string[] = [];
-  const warnings: string[] = [];
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        warnings.push(chunk.toString());
-        done();
-      },
-    }),
-  );
-  const coordinator = new LeaseCoordinator({
-    store: {
-      ...store(() => leases),
-      listFleet: () => {
-        looks += 1;
-        // The first look settles (start-settle.ts), the second takes; later looks find nothing new to take.
-        const workers = [{ workerId: 'me', heartbeat: looks, lastSeenAt: undefined, failoverMs: undefined }];
-        return Promise.resolve({ leases: looks <= 2 ? leases : [], workers, copyItems: [], failures: [] });
-      },
-      take: async (seen, owner) => {
-        inFlight += 1;
-        mostInFlight = Math.max(mostInFlight, inFlight);
-        await sleep(5);
-        inFlight -= 1;
-        if (seen.leaseKey === 'shard-03')
-          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        return { ...seen, leaseOwner: owner, leaseCounter: seen.leaseCounter + 1 };
-      },
-    },
-    workerId: 'me',
-    failoverMs: 10_000,
-    events: new EventBus(),
-    logger,
-    clock: () => 0,
-    streamShardIds: () => undefined,
-    onAcquired: (held) => acquired.push(held.shardId),
-    onHandoverRequested: () => Promise.resolve(),
-    onFatal: (err) => assert.fail(String(err)),
-  });
-  const stop = new AbortController();
-  const running = coordinator.run(stop.signal, stop.signal);
-  try {
-    await until('every take answered', () => acquired.length === 39 && warnings.length > 0).catch(
-      (err: unknown) => {
-        throw new Error(
-          `${String(err)}: acquired ${acquired.length}, warnings ${warnings.join('; ')}, looks ${looks}`,
-        );
-      },
-    );
-    assert.deepEqual(
-      acquired,
-      leases.map((l) => l.leaseKey).filter((key) => key !== 'shard-03'),
-      'every other lease held, in the order chosen',
-    );
-    assert.ok(
-      mostInFlight > 1 && mostInFlight <= 16,
-      `takes in flight together, at most 16 (${mostInFlight})`,
-    );
-    assert.match(
-      warnings[0] ?? '',
-      /"err":"socket hang up","msg":"reading the lease table failed; retrying"/,
-    );
-  } finally {
-    stop.abort();
-    await running;
-  }
 });
 
 test('a round of renewals keeps at most 16 in flight and renews every held lease', async () => {

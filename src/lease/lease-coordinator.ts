@@ -21,9 +21,6 @@ import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
 
-/** Takes of one look in flight at once (shard discovery creates leases as many at a time: shard-sync.ts). */
-export const TAKES_IN_FLIGHT = 16;
-
 /** Renewals of one round in flight at once. */
 export const RENEWALS_IN_FLIGHT = 16;
 
@@ -412,52 +409,34 @@ export class LeaseCoordinator {
   }
 
   /**
-   * Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment. Several
-   * takes are in flight at once (one after another, a worker starting beside 999 free leases took 4-5 a second),
-   * and each answered take is held in the order chosen, also when another take fails: a take applied but not held
-   * would be a lease this worker owns in the table and never renews, unread until it expires. The first failure is
-   * thrown after all of them, as one take after another would have thrown it.
+   * Takes first: a lease handed to this worker is unread until it is taken; requests can wait a moment. One after
+   * another, in the order dealt (shard-id order): the free-lease deal (free-lease-deal.ts) relies on what a worker
+   * has taken being a prefix of what was dealt to it, so that a worker looking meanwhile deals the rest as the first
+   * look did. Takes in flight together broke that (a refused take at a 3-worker cold start in CI).
    */
   async #takeChosen(chosen: readonly Lease[], signal: AbortSignal): Promise<void> {
     const { store, workerId, events } = this.#deps;
-    let failure: { err: unknown } | undefined;
-    await inOrder(
-      chosen,
-      TAKES_IN_FLIGHT,
-      async (seen) => {
-        const sentAt = this.#clock();
-        try {
-          return { sentAt, taken: await store.take(seen, workerId, signal) };
-        } catch (err) {
-          return { sentAt, err };
-        }
-      },
-      (result, seen) => {
-        this.#taking -= 1;
-        if ('err' in result) {
-          failure ??= { err: result.err };
-          return;
-        }
-        const { taken, sentAt } = result;
-        if (taken === undefined) return; // another worker was faster
-        const lease = new ShardLease(taken, sentAt, {
-          store,
-          workerId,
-          timing: this.#timing,
-          clock: this.#clock,
-        });
-        this.#held.set(taken.leaseKey, lease);
-        events.emit('lease.taken', {
-          shardId: taken.leaseKey,
-          // A lease under this worker's own name was handed to it (or left by its earlier run): no one to name.
-          previousOwner: seen.leaseOwner === workerId ? undefined : seen.leaseOwner,
-          checkpoint: taken.checkpoint,
-        });
-        this.#deps.onAcquired(lease);
-      },
-      signal,
-    );
-    if (failure !== undefined) throw failure.err;
+    for (const seen of chosen) {
+      if (signal.aborted) return;
+      const sentAt = this.#clock();
+      const taken = await store.take(seen, workerId, signal);
+      this.#taking -= 1;
+      if (taken === undefined) continue; // another worker was faster
+      const lease = new ShardLease(taken, sentAt, {
+        store,
+        workerId,
+        timing: this.#timing,
+        clock: this.#clock,
+      });
+      this.#held.set(taken.leaseKey, lease);
+      events.emit('lease.taken', {
+        shardId: taken.leaseKey,
+        // A lease under this worker's own name was handed to it (or left by its earlier run): no one to name.
+        previousOwner: seen.leaseOwner === workerId ? undefined : seen.leaseOwner,
+        checkpoint: taken.checkpoint,
+      });
+      this.#deps.onAcquired(lease);
+    }
   }
 }
 
