@@ -78,6 +78,31 @@ export interface SegmentStore {
   release(segment: number, owner: string, signal?: AbortSignal): Promise<boolean>;
 }
 
+/** Every item of a copy in the lease table (keys under BOOTSTRAP_KEY_PREFIX), as stored, in one consistent Scan. */
+export async function scanCopyItems(
+  client: DynamoDBClient,
+  table: string,
+  signal?: AbortSignal,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await client.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+        FilterExpression: 'begins_with(leaseKey, :prefix)',
+        ExpressionAttributeValues: { ':prefix': { S: BOOTSTRAP_KEY_PREFIX } },
+      }),
+      { abortSignal: signal },
+    );
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
+}
+
 export class DynamoSegmentStore implements SegmentStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
@@ -90,23 +115,7 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   async read(signal?: AbortSignal): Promise<BootstrapItems> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          FilterExpression: 'begins_with(leaseKey, :prefix)',
-          ExpressionAttributeValues: { ':prefix': { S: BOOTSTRAP_KEY_PREFIX } },
-        }),
-        { abortSignal: signal },
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return bootstrapItemsFrom(items);
+    return bootstrapItemsFrom(await scanCopyItems(this.#client, this.#table, signal));
   }
 
   async createTask(task: BootstrapTask, signal?: AbortSignal): Promise<boolean> {

@@ -2,13 +2,9 @@
 // out by the lease store's list() like the copy's other items) at the task's first start, so that every later start
 // and every worker loads the same export, and a task started as a scan copy is never continued as a load. Read with
 // the copy's own Scan (the bootstrap's IAM statements allow Scan and PutItem on the lease table, not GetItem).
-import {
-  PutItemCommand,
-  ScanCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { bootstrapItemsFrom, type BootstrapTask } from '../bootstrap/bootstrap-items.js';
+import { scanCopyItems } from '../bootstrap/segment-store.js';
 import { BOOTSTRAP_KEY_PREFIX } from '../lease/lease-store.js';
 import { unlessConditionFailed } from '../lease/unless-condition-failed.js';
 
@@ -39,22 +35,7 @@ export class ExportTaskStore {
 
   /** The copy's task and the export it loads (undefined: a scan copy, or no copy), in one Scan. */
   async read(signal?: AbortSignal): Promise<CopyItems> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          FilterExpression: 'begins_with(leaseKey, :prefix)',
-          ExpressionAttributeValues: { ':prefix': { S: BOOTSTRAP_KEY_PREFIX } },
-        }),
-        { abortSignal: signal },
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await scanCopyItems(this.#client, this.#table, signal);
     const item = items.find((i) => i.leaseKey?.S === EXPORT_KEY);
     return {
       task: bootstrapItemsFrom(items).task,
