@@ -192,6 +192,7 @@ export class EventSourceMapping {
     await this.#parentDone(state);
     const lanes = state.lanes.map((lane) => lane.run());
     let ended = false;
+    let last: string | undefined;
     try {
       let iterator = await this.#iterator(state.shardId, position);
       while (iterator !== undefined && !signal.aborted) {
@@ -206,13 +207,21 @@ export class EventSourceMapping {
             { abortSignal: signal },
           );
         } catch (err) {
-          // Lambda keeps polling the same position (an expired iterator is not modelled).
           if (!signal.aborted) this.lastReadError = err;
           await sleep(pollMs, signal).catch(() => undefined);
+          // DynamoDB Local 3.3.0 numbers records across all tables of the instance, so an iterator taken on an
+          // empty shard fails with TrimmedDataAccessException once other tables' writes pass it; an iterator
+          // also expires. Either way a new one is taken where reading stands (after the last record read, or at
+          // the starting position); other errors keep polling the same position, as Lambda does.
+          const name = (err as { name?: string }).name;
+          if (name === 'TrimmedDataAccessException' || name === 'ExpiredIteratorException') {
+            iterator = await this.#iterator(state.shardId, position, last);
+          }
           continue;
         }
         const records = (page.Records ?? []).map((r) => toLambdaRecord(r, this.#options.streamArn));
         for (const record of records) {
+          last = record.dynamodb?.SequenceNumber ?? last;
           this.read.push(record);
           state.lanes[this.#laneOf(record, state.lanes.length)]?.push(record);
         }
@@ -229,8 +238,12 @@ export class EventSourceMapping {
     }
   }
 
-  /** The shard's first iterator, asked for until the stream answers (or the mapping stops). */
-  async #iterator(shardId: string, position: 'TRIM_HORIZON' | 'LATEST'): Promise<string | undefined> {
+  /** An iterator at the position (or after a record read), asked for until the stream answers (or the mapping stops). */
+  async #iterator(
+    shardId: string,
+    position: 'TRIM_HORIZON' | 'LATEST',
+    after?: string,
+  ): Promise<string | undefined> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
@@ -238,7 +251,9 @@ export class EventSourceMapping {
           new GetShardIteratorCommand({
             StreamArn: this.#options.streamArn,
             ShardId: shardId,
-            ShardIteratorType: position,
+            ...(after === undefined
+              ? { ShardIteratorType: position }
+              : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
           }),
           { abortSignal: signal },
         );
