@@ -31,6 +31,9 @@ import { ShardSync } from './shard-sync.js';
 import { checkTables, describeFailure, type CheckedTables, type KeyAttribute } from './startup-checks.js';
 import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
+import type { ChangeSink } from '../writer/change-sink.js';
+import type { Slots } from '../util/semaphore.js';
+import type { FleetTiming } from '../lease/lease-timing.js';
 
 export type ReplicatorStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
@@ -46,7 +49,26 @@ export interface ReplicatorDeps {
   readonly plan?: { readonly share: PlanShare; readonly task: string } | undefined;
   /** The caller's, when it shows progress too; else one of its own, for the lag its renewals record. */
   readonly tracker?: ProgressTracker | undefined;
+  /**
+   * Where the flushes go instead of the destination table (two-way replication, spool mode), made once the
+   * start-up checks passed; the worker closes what it returns when it stops. Undefined: the destination writer.
+   */
+  readonly sink?: SinkFactory | undefined;
 }
+
+/** What a sink is made from: the worker's clients (source, destination, lease side), the checked tables. */
+export interface SinkContext {
+  readonly clients: SideClients;
+  readonly tables: CheckedTables;
+  readonly timing: FleetTiming;
+  /** The worker's bound on write requests in flight (a plan's is shared). */
+  readonly writeSlots: Slots;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+export type SinkFactory = (context: SinkContext) => ChangeSink & { close?(): void };
 
 export class Replicator {
   readonly #config: ReplicationConfig;
@@ -61,6 +83,7 @@ export class Replicator {
   readonly #resources: ProcessResources;
   readonly #plan: ReplicatorDeps['plan'];
   readonly #tracker: ProgressTracker;
+  readonly #sink: SinkFactory | undefined;
   readonly #stop = new AbortController();
   readonly #pipelines: ShardPipelines;
   #status: ReplicatorStatus = 'STARTING';
@@ -76,6 +99,7 @@ export class Replicator {
     this.#bootstrap = deps.bootstrap;
     this.#resources = deps.resources ?? processResources(deps.config);
     this.#plan = deps.plan;
+    this.#sink = deps.sink;
     this.#tracker = deps.tracker ?? new ProgressTracker(deps.events);
     this.#pipelines = new ShardPipelines({
       config: deps.config,
@@ -293,6 +317,15 @@ export class Replicator {
             events: this.#events,
             logger: this.#logger,
           });
+    const sink = this.#sink?.({
+      clients: this.#clients,
+      tables,
+      timing,
+      writeSlots: this.#resources.writeSlots,
+      events: this.#events,
+      logger: this.#logger,
+      signal: this.#stop.signal,
+    });
     const memory = this.#resources.memory;
     const take = new AbortController();
     const renew = new AbortController();
@@ -327,6 +360,7 @@ export class Replicator {
           rules: this.#rules,
           deadLetters,
           fanOut,
+          sink,
         });
       },
       onHandoverRequested: async (lease) => {
@@ -366,6 +400,7 @@ export class Replicator {
       for (const client of fanOutClients) client.destroy();
       streamsClient.destroy();
       deadLetterClient?.destroy();
+      sink?.close?.();
     }
   }
 

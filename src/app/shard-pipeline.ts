@@ -20,6 +20,7 @@ import { FanOut } from '../writer/fan-out.js';
 import { FlushChain, type WriteChanges } from '../writer/flush-chain.js';
 import { WriteFailedError, type TableWriter, type WriteOutcome } from '../writer/table-writer.js';
 import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
+import type { ChangeSink } from '../writer/change-sink.js';
 import { Checkpointer } from './checkpointer.js';
 
 export type PipelineOutcome = 'ended' | 'stopped' | 'lost';
@@ -46,6 +47,8 @@ export interface ShardPipelineDeps {
    * each of these at its own pace (writer/fan-out.ts), and is checkpointed once all have written it.
    */
   readonly fanOut?: readonly PipelineDestination[] | undefined;
+  /** Writes every flush instead of `writer` (writer/change-sink.ts); rules, dead letters and fan-out then unused. */
+  readonly sink?: ChangeSink | undefined;
 }
 
 /** One destination of a fan-out. */
@@ -250,7 +253,7 @@ export class ShardPipeline {
       checkpoints.offer(flush.lastSequenceNumber);
     };
     const onChange = (): void => this.#wake.notify();
-    const fanOut = this.#deps.fanOut ?? [];
+    const fanOut = this.#deps.sink === undefined ? (this.#deps.fanOut ?? []) : [];
     const flushes: Flushes =
       fanOut.length === 0
         ? new FlushChain({ write: this.#writeChanges(signal), signal, onWritten, onChange })
@@ -302,8 +305,9 @@ export class ShardPipeline {
 
   /** Writes a flush's changes, through the rules when there are any, fenced by the lease. */
   #writeChanges(signal: AbortSignal): WriteChanges {
-    const { writer, rules, lease, deadLetters } = this.#deps;
+    const { writer, rules, lease, deadLetters, sink } = this.#deps;
     const beforeSend = (): Promise<number> => lease.waitWritable(this.#deps.writeRequestTimeoutMs, signal);
+    if (sink !== undefined) return (changes, options) => sink.write(changes, { ...options, beforeSend });
     if (deadLetters !== undefined)
       return (changes, options) => deadLetters.write(this.shardId, changes, { ...options, beforeSend });
     return this.#writeTo({ writer, rules }, signal);

@@ -14,6 +14,7 @@ import { LeaseLostError } from '../errors/replicator-error.js';
 import type { DeadLetterLane } from '../deadletter/dead-letter-lane.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import type { TableWriter } from '../writer/table-writer.js';
+import type { ChangeSink } from '../writer/change-sink.js';
 import { ShardPipeline, type PipelineDestination } from './shard-pipeline.js';
 import type { ShardSync } from './shard-sync.js';
 import type { CheckedTables } from './startup-checks.js';
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   readonly deadLetters: DeadLetterLane | undefined;
   /** A fan-out's further destinations (empty for one destination). */
   readonly fanOut: readonly PipelineDestination[];
+  /** Writes every flush instead of the destination writer (two-way, spool); undefined: the writer. */
+  readonly sink?: ChangeSink | undefined;
 }
 
 export class ShardPipelines {
@@ -72,7 +75,9 @@ export class ShardPipelines {
       maxPollIntervalMs: config.maxPollIntervalMs,
       events: this.#events,
       logger,
-      withOldImages: deps.rules !== undefined || deps.fanOut.some((d) => d.rules !== undefined),
+      withOldImages:
+        deps.sink?.needsOldImages ??
+        (deps.rules !== undefined || deps.fanOut.some((d) => d.rules !== undefined)),
     });
     const pipeline = new ShardPipeline({
       lease,
@@ -87,6 +92,7 @@ export class ShardPipelines {
       rules: deps.rules,
       deadLetters: deps.deadLetters,
       fanOut: deps.fanOut,
+      sink: deps.sink,
     });
     const stop = new AbortController();
     // One pipeline per shard in this worker, ever: if the shard was taken again while its previous pipeline is
