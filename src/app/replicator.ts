@@ -32,6 +32,7 @@ import { checkTables, describeFailure, type CheckedTables, type KeyAttribute } f
 import { destinationRules, expectedDestinationKey, loadRuleTransform } from '../rules/destination-rules.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import type { ChangeSink } from '../writer/change-sink.js';
+import type { SpoolRun } from '../spool/spool-phases.js';
 import type { Slots } from '../util/semaphore.js';
 import type { FleetTiming } from '../lease/lease-timing.js';
 
@@ -231,7 +232,7 @@ export class Replicator {
       // Bootstrap copy (src/bootstrap/): records the stream positions as the leases the first shard sync would
       // create, copies the table, and only then lets the worker replicate from those positions. Without
       // --bootstrap it only refuses a task whose copy is unfinished. `bootstrap` (copy only) ends after it.
-      await runBootstrapStep(
+      const spool = await runBootstrapStep(
         {
           config,
           tables,
@@ -247,8 +248,9 @@ export class Replicator {
         },
         this.#stop.signal,
       );
-      if (!this.#stop.signal.aborted && this.#bootstrap?.copyOnly !== true)
-        await this.#runWorker(store, tables);
+      // A spool-mode copy runs beside the consumers, `bootstrap` included (it stops once the copy is done).
+      if (!this.#stop.signal.aborted && (this.#bootstrap?.copyOnly !== true || spool !== undefined))
+        await this.#runWorker(store, tables, spool);
       if (this.#failure !== undefined)
         await recordFailure(store, config.workerId, this.#failure, this.#logger);
     } catch (err) {
@@ -275,7 +277,7 @@ export class Replicator {
     this.#status = 'STOPPED';
   }
 
-  async #runWorker(store: LeaseStore, tables: CheckedTables): Promise<void> {
+  async #runWorker(store: LeaseStore, tables: CheckedTables, spool?: SpoolRun): Promise<void> {
     const config = this.#config;
     const destination = this.#clients.dynamo('destination', DATA_PATH);
     const streamsClient = this.#clients.streams(STREAM_READS);
@@ -317,7 +319,7 @@ export class Replicator {
             events: this.#events,
             logger: this.#logger,
           });
-    const sink = this.#sink?.({
+    const sink = (spool?.sink ?? this.#sink)?.({
       clients: this.#clients,
       tables,
       timing,
@@ -384,11 +386,18 @@ export class Replicator {
       );
       const coordinating = coordinator.run(take.signal, renew.signal);
       const syncing = shardSync.run(take.signal);
+      const copying = spool?.run(this.#stop.signal).then(
+        () => {
+          if (this.#bootstrap?.copyOnly === true) this.stop();
+        },
+        (err: unknown) => this.#fail(err),
+      );
       await new Promise<void>((resolve) => {
         if (this.#stop.signal.aborted) resolve();
         this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       take.abort();
+      await copying;
       await this.#pipelines.drain();
       await coordinator.releaseAll();
       renew.abort();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  bootstrapItemsFrom,
+  DRAIN_KEY_PREFIXES,
   newSegmentItem,
   savedKeyValue,
   segmentFromItem,
@@ -20,6 +22,7 @@ const TASK: BootstrapTask = {
   streamArn: 'arn:aws:dynamodb:us-east-1:1:table/t/stream/x',
   positionsRecordedAt: 1_700_000_001_000,
   doneAt: undefined,
+  copyMode: 'direct',
 };
 
 test('keys carry the bootstrap# prefix the lease store leaves out', () => {
@@ -33,6 +36,27 @@ test('the task survives the round trip; absent optional facts stay absent', () =
   assert.equal(item.positionsRecordedAt, undefined);
   assert.equal(item.doneAt, undefined);
   assert.throws(() => taskFromItem({ ...item, state: { S: 'bogus' } }), TypeError);
+  // A task stored before spool mode existed is a direct copy; a spool task stays one.
+  const older = { ...item };
+  delete older.copyMode;
+  assert.equal(taskFromItem(older).copyMode, 'direct');
+  assert.equal(
+    taskFromItem(taskToItem({ ...TASK, state: 'switching', copyMode: 'spool' })).copyMode,
+    'spool',
+  );
+  assert.equal(taskFromItem(taskToItem({ ...TASK, state: 'switching' })).state, 'switching');
+});
+
+test("drain passes keep their segments apart from the copy's", () => {
+  const drain = newSegmentItem(3, DRAIN_KEY_PREFIXES[1]);
+  assert.equal(drain.leaseKey?.S, 'bootstrap#drain2-3');
+  assert.equal(segmentFromItem(drain, DRAIN_KEY_PREFIXES[1]).segment, 3);
+  assert.throws(() => segmentFromItem(drain), TypeError);
+  const all = bootstrapItemsFrom([newSegmentItem(1), drain, newSegmentItem(0, DRAIN_KEY_PREFIXES[0])]);
+  assert.deepEqual(
+    all.segments.map((s) => s.segment),
+    [1],
+  );
 });
 
 test('a new segment is unowned, not done, at its start; a saved position decodes', () => {

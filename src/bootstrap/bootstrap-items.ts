@@ -8,15 +8,33 @@ import { decodeScanKey, encodeScanKey, type ScanKey } from './scan-key-codec.js'
 
 export const TASK_KEY = `${BOOTSTRAP_KEY_PREFIX}task`;
 export const SEGMENT_KEY_PREFIX = `${BOOTSTRAP_KEY_PREFIX}segment-`;
+/** The spool's drain segments (spool mode, src/spool/): one set per drain pass, shared like copy segments. */
+export const DRAIN_KEY_PREFIXES = [
+  `${BOOTSTRAP_KEY_PREFIX}drain1-`,
+  `${BOOTSTRAP_KEY_PREFIX}drain2-`,
+] as const;
 
 /**
  * recording-positions: the task exists, stream positions are being recorded (by any worker);
  * positions-recorded: every shard has its lease, the segments exist; nothing may record a position any more;
  * copying: segments are being copied; done: every segment is copied and the positions were checked.
+ * Spool mode only (src/spool/): draining: the spool's first drain into the destination (the stream is still
+ * spooled); switching: the second drain, while the consumers write the destination too (see spool-sink.ts).
  */
-export type BootstrapState = 'recording-positions' | 'positions-recorded' | 'copying' | 'done';
+export type BootstrapState =
+  'recording-positions' | 'positions-recorded' | 'copying' | 'draining' | 'switching' | 'done';
 
-const STATES: readonly BootstrapState[] = ['recording-positions', 'positions-recorded', 'copying', 'done'];
+const STATES: readonly BootstrapState[] = [
+  'recording-positions',
+  'positions-recorded',
+  'copying',
+  'draining',
+  'switching',
+  'done',
+];
+
+/** direct: replication replays the stream after the copy; spool: the stream is spooled during it (src/spool/). */
+export type ResolvedCopyMode = 'direct' | 'spool';
 
 export interface BootstrapTask {
   readonly state: BootstrapState;
@@ -30,6 +48,8 @@ export interface BootstrapTask {
   /** Wall-clock ms when the positions were all recorded; the 24-hour retention counts from here. */
   readonly positionsRecordedAt: number | undefined;
   readonly doneAt: number | undefined;
+  /** Decided at the first start; tasks stored before spool mode existed are direct. */
+  readonly copyMode?: ResolvedCopyMode | undefined;
 }
 
 export interface CopySegment {
@@ -51,21 +71,27 @@ export interface BootstrapItems {
   readonly segments: readonly CopySegment[];
 }
 
-/** The copy's items among lease table items (keys starting with `bootstrap#`; others are left out). */
-export function bootstrapItemsFrom(items: readonly Record<string, AttributeValue>[]): BootstrapItems {
+/**
+ * The copy's items among lease table items (keys starting with `bootstrap#`; others are left out); `prefix`
+ * picks which segments: the copy's, or a drain pass's.
+ */
+export function bootstrapItemsFrom(
+  items: readonly Record<string, AttributeValue>[],
+  prefix: string = SEGMENT_KEY_PREFIX,
+): BootstrapItems {
   let task: BootstrapTask | undefined;
   const segments: CopySegment[] = [];
   for (const item of items) {
     const key = item.leaseKey?.S ?? '';
     if (key === TASK_KEY) task = taskFromItem(item);
-    else if (key.startsWith(SEGMENT_KEY_PREFIX)) segments.push(segmentFromItem(item));
+    else if (key.startsWith(prefix)) segments.push(segmentFromItem(item, prefix));
   }
   segments.sort((a, b) => a.segment - b.segment);
   return { task, segments };
 }
 
-export function segmentKey(segment: number): string {
-  return `${SEGMENT_KEY_PREFIX}${segment}`;
+export function segmentKey(segment: number, prefix: string = SEGMENT_KEY_PREFIX): string {
+  return `${prefix}${segment}`;
 }
 
 export function taskToItem(task: BootstrapTask): Record<string, AttributeValue> {
@@ -82,6 +108,7 @@ export function taskToItem(task: BootstrapTask): Record<string, AttributeValue> 
     item.positionsRecordedAt = { N: String(task.positionsRecordedAt) };
   }
   if (task.doneAt !== undefined) item.doneAt = { N: String(task.doneAt) };
+  if (task.copyMode !== undefined) item.copyMode = { S: task.copyMode };
   return item;
 }
 
@@ -99,12 +126,16 @@ export function taskFromItem(item: Record<string, AttributeValue>): BootstrapTas
     streamArn: item.streamArn?.S ?? '',
     positionsRecordedAt: optionalNumber(item.positionsRecordedAt),
     doneAt: optionalNumber(item.doneAt),
+    copyMode: item.copyMode?.S === 'spool' ? 'spool' : 'direct',
   };
 }
 
-export function newSegmentItem(segment: number): Record<string, AttributeValue> {
+export function newSegmentItem(
+  segment: number,
+  prefix: string = SEGMENT_KEY_PREFIX,
+): Record<string, AttributeValue> {
   return {
-    leaseKey: { S: segmentKey(segment) },
+    leaseKey: { S: segmentKey(segment, prefix) },
     segment: { N: String(segment) },
     leaseCounter: { N: '0' },
     done: { BOOL: false },
@@ -113,10 +144,13 @@ export function newSegmentItem(segment: number): Record<string, AttributeValue> 
   };
 }
 
-export function segmentFromItem(item: Record<string, AttributeValue>): CopySegment {
+export function segmentFromItem(
+  item: Record<string, AttributeValue>,
+  prefix: string = SEGMENT_KEY_PREFIX,
+): CopySegment {
   const key = item.leaseKey?.S ?? '';
-  const segment = Number(item.segment?.N ?? key.slice(SEGMENT_KEY_PREFIX.length));
-  if (!key.startsWith(SEGMENT_KEY_PREFIX) || !Number.isInteger(segment)) {
+  const segment = Number(item.segment?.N ?? key.slice(prefix.length));
+  if (!key.startsWith(prefix) || !Number.isInteger(segment)) {
     throw new TypeError(`not a segment item: ${key}`);
   }
   const saved = item.lastEvaluatedKey?.S;

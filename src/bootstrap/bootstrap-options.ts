@@ -2,6 +2,7 @@
 // items per second over the whole fleet (each worker takes rate / workers copying); Infinity means no limit.
 import { ConfigError } from '../errors/replicator-error.js';
 import type { CopyProgressSink } from './copy-progress.js';
+import type { CopyMode } from './copy-mode.js';
 
 export interface BootstrapOptions {
   /** `bootstrap`: stop after the copy; `replicate --bootstrap`: replicate from the recorded positions after it. */
@@ -20,6 +21,8 @@ export interface BootstrapOptions {
   readonly progressSink?: CopyProgressSink | undefined;
   /** `--from-export`: load this export's files instead of scanning (src/export/). */
   readonly fromExport?: string | undefined;
+  /** `--copy-mode` (copy-mode.ts); a new task decides it once, later starts follow the task. Default auto. */
+  readonly copyMode?: CopyMode | undefined;
 }
 
 export interface BootstrapFlags {
@@ -30,6 +33,7 @@ export interface BootstrapFlags {
   readonly copyConcurrency: number;
   readonly progressIntervalMs: number;
   readonly progressBar: boolean;
+  readonly copyMode?: CopyMode | undefined;
 }
 
 /** DynamoDB's limit on TotalSegments. */
@@ -46,6 +50,7 @@ export function buildBootstrapOptions(flags: BootstrapFlags): BootstrapOptions {
     copyConcurrency: flags.copyConcurrency,
     progressIntervalMs: flags.progressIntervalMs,
     progressBar: flags.progressBar,
+    copyMode: flags.copyMode ?? 'auto',
   };
 }
 

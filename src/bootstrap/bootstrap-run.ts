@@ -5,6 +5,8 @@
 // 4. the positions are checked against the stream's retention (position-check.ts), and the task is done.
 // Replication then starts from the recorded positions. Without a bootstrap, a worker refuses a task whose copy
 // is unfinished: replicating during the copy could leave scanned (older) images over replayed changes.
+// In spool mode (src/spool/) steps 3 and on run beside the worker's consumers, which spool the stream meanwhile:
+// the step returns them (a SpoolRun) once the positions are recorded.
 import { DATA_PATH } from '../app/aws-clients.js';
 import { runExportBootstrap } from '../export/export-bootstrap.js';
 import { refuseUnfinishedExportLoad } from '../export/export-task-guard.js';
@@ -19,25 +21,33 @@ import { checkRecordedPositions } from './position-check.js';
 import { DynamoSegmentStore, type SegmentStore } from './segment-store.js';
 import { sideFailure } from './side-failure.js';
 import { recordStreamPositions } from './stream-positions.js';
+import { spoolRun, type SpoolRun } from '../spool/spool-phases.js';
+import { deleteSpoolTable, ensureSpoolTable, spoolTableName } from '../spool/spool-table.js';
 
 export type { BootstrapDeps } from './bootstrap-deps.js';
 
-/** The step between the lease table and the worker: the copy when asked for, else the guard. */
-export async function runBootstrapStep(deps: BootstrapDeps, signal: AbortSignal): Promise<void> {
+/**
+ * The step between the lease table and the worker: the copy when asked for, else the guard. A spool-mode copy
+ * returns what the worker runs beside its consumers to finish it.
+ */
+export async function runBootstrapStep(
+  deps: BootstrapDeps,
+  signal: AbortSignal,
+): Promise<SpoolRun | undefined> {
   const store = new DynamoSegmentStore(deps.leaseClient, deps.config.lease.tableName);
   try {
     if (deps.options === undefined) {
       await refuseUnfinishedCopy(deps, store, signal);
-      return;
+      return undefined;
     }
     if (deps.options.fromExport !== undefined) {
       await runExportBootstrap(deps, deps.options, deps.options.fromExport, store, signal);
-    } else {
-      await refuseUnfinishedExportLoad(deps, signal);
-      await runBootstrap(deps, deps.options, store, signal);
+      return undefined;
     }
+    await refuseUnfinishedExportLoad(deps, signal);
+    return await runBootstrap(deps, deps.options, store, signal);
   } catch (err) {
-    if (signal.aborted) return;
+    if (signal.aborted) return undefined;
     throw sideFailure(err, 'lease', deps.config.lease, 'use the lease table for the copy');
   }
 }
@@ -48,6 +58,7 @@ async function refuseUnfinishedCopy(
   signal: AbortSignal,
 ): Promise<void> {
   const { task } = deps.copyAtStart ?? (await patiently(() => store.read(signal), deps, signal));
+  if (task?.state === 'done' && task.copyMode === 'spool') await removeSpool(deps, signal);
   if (task === undefined || task.state === 'done') return;
   throw new ConfigError(
     `the bootstrap copy of this task is not finished (state ${task.state}): start this worker with --bootstrap to join the copy (replication then starts after it), or wait until the copy is done`,
@@ -59,7 +70,7 @@ async function runBootstrap(
   options: BootstrapOptions,
   store: SegmentStore,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<SpoolRun | undefined> {
   const { config, tables, logger } = deps;
   const source = deps.clients.dynamo('source', DATA_PATH);
   const destination = deps.clients.dynamo('destination', DATA_PATH);
@@ -67,10 +78,12 @@ async function runBootstrap(
   const streams = new SdkStreamApi(streamsClient);
   try {
     let task = await openTask(deps, options, store, source, destination, signal);
-    if (task === undefined) return;
+    if (task === undefined) return undefined;
     if (task.state === 'done') {
       logger.info({ doneAt: task.doneAt }, 'bootstrap copy already done');
-      return;
+      // A worker stopped between the task's end and the spool's deletion left it.
+      if (task.copyMode === 'spool') await removeSpool(deps, signal);
+      return undefined;
     }
     if (task.state === 'recording-positions') {
       const positions = await recordStreamPositions(
@@ -107,9 +120,22 @@ async function runBootstrap(
         'stream positions recorded',
       );
     }
+    if (task.copyMode === 'spool') {
+      // Before any consumer can spool a change.
+      const spoolTable = spoolTableName(config.lease.tableName);
+      const { created } = await patiently(
+        () => ensureSpoolTable(deps.leaseClient, spoolTable, signal),
+        deps,
+        signal,
+      ).catch((err: unknown) => {
+        throw sideFailure(err, 'lease', config.lease, `create the spool table ${spoolTable}`);
+      });
+      if (created) logger.info({ spoolTable }, 'spool table created');
+      return spoolRun(deps, options, store);
+    }
     await patiently(() => store.moveState(['positions-recorded'], 'copying', {}, signal), deps, signal);
     task = (await patiently(() => store.read(signal), deps, signal)).task ?? task;
-    if (!(await copyTable(deps, options, task, store, source, destination, signal))) return;
+    if (!(await copyTable(deps, options, task, store, source, destination, signal))) return undefined;
     const leases = await patiently(
       () => new DynamoLeaseStore(deps.leaseClient, config.lease.tableName).list(signal),
       deps,
@@ -140,9 +166,17 @@ async function runBootstrap(
       },
       'bootstrap copy done',
     );
+    return undefined;
   } finally {
     source.destroy();
     destination.destroy();
     streamsClient.destroy();
+  }
+}
+
+async function removeSpool(deps: BootstrapDeps, signal: AbortSignal): Promise<void> {
+  const spoolTable = spoolTableName(deps.config.lease.tableName);
+  if (await patiently(() => deleteSpoolTable(deps.leaseClient, spoolTable, signal), deps, signal)) {
+    deps.logger.info({ spoolTable }, 'spool table deleted');
   }
 }

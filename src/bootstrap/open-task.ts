@@ -13,6 +13,8 @@ import type { BootstrapTask } from './bootstrap-items.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { SegmentStore } from './segment-store.js';
 import { sideFailure } from './side-failure.js';
+import { chooseCopyMode } from './copy-mode.js';
+import { STREAM_RETENTION_MS } from './retention-warning.js';
 
 /** What opening the task reads of the worker's deps. */
 export type OpenTaskDeps = Pick<BootstrapDeps, 'config' | 'logger' | 'leaseClient'> & {
@@ -37,7 +39,14 @@ export async function openTask(
         'the copy keeps the segment count of its first start',
       );
     }
-    logger.info({ state: existing.state, segments: existing.segments }, 'resuming bootstrap copy');
+    const asked = options.copyMode ?? 'auto';
+    if (asked !== 'auto' && asked !== (existing.copyMode ?? 'direct')) {
+      logger.warn({ copyMode: existing.copyMode, asked }, 'the copy keeps the copy mode of its first start');
+    }
+    logger.info(
+      { state: existing.state, segments: existing.segments, copyMode: existing.copyMode },
+      'resuming bootstrap copy',
+    );
     return existing;
   };
   const existing = (await patiently(() => store.read(signal), deps, signal)).task;
@@ -62,15 +71,26 @@ export async function openTask(
     throw sideFailure(err, 'source', config.source, 'dynamodb:DescribeTable');
   });
   const estimatedBytes = described.Table?.TableSizeBytes ?? 0;
+  const estimatedItems = described.Table?.ItemCount ?? 0;
+  const choice = chooseCopyMode({
+    requested: options.copyMode ?? 'auto',
+    estimatedItems,
+    estimatedBytes,
+    maxReadRate: options.maxReadRate,
+    maxWriteRate: options.maxWriteRate,
+    retentionMs: STREAM_RETENTION_MS,
+    unsupported: spoolUnsupported(config),
+  });
   const task: BootstrapTask = {
     state: 'recording-positions',
     startedAt: Date.now(),
     segments: options.segments ?? defaultSegments(estimatedBytes),
-    estimatedItems: described.Table?.ItemCount ?? 0,
+    estimatedItems,
     estimatedBytes,
     streamArn: tables.streamArn,
     positionsRecordedAt: undefined,
     doneAt: undefined,
+    copyMode: choice.mode,
   };
   await warnIfDestinationHasItems(destination, config, logger, signal);
   if (await patiently(() => store.createTask(task, signal), deps, signal)) {
@@ -81,6 +101,8 @@ export async function openTask(
         estimatedBytes: task.estimatedBytes,
         maxWriteRate: options.maxWriteRate,
         maxReadRate: options.maxReadRate,
+        copyMode: choice.mode,
+        why: choice.reason,
       },
       'bootstrap copy started',
     );
@@ -90,6 +112,14 @@ export async function openTask(
   const theirs = (await patiently(() => store.read(signal), deps, signal)).task;
   if (theirs !== undefined) checkSameStream(theirs, tables.streamArn, config);
   return theirs;
+}
+
+/** What spool mode cannot serve: its drain writes the spooled images as they are, to one destination. */
+function spoolUnsupported(config: ReplicationConfig): string | undefined {
+  if (config.rules !== undefined) return 'rules (--filter, --transform, attribute rules)';
+  if (config.fanOut.length > 0) return 'a fan-out to several destinations';
+  if (config.deadLetters !== undefined) return '--on-reject dead-letter';
+  return undefined;
 }
 
 function checkSameStream(task: BootstrapTask, streamArn: string, config: ReplicationConfig): void {

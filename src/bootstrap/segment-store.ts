@@ -21,6 +21,7 @@ import {
   savedKeyValue,
   segmentFromItem,
   segmentKey,
+  SEGMENT_KEY_PREFIX,
   taskToItem,
   TASK_KEY,
   type BootstrapItems,
@@ -107,15 +108,22 @@ export class DynamoSegmentStore implements SegmentStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #now: () => number;
+  /** Whose segments: the copy's (default) or a spool drain pass's (DRAIN_KEY_PREFIXES). */
+  readonly #prefix: string;
 
-  constructor(client: DynamoDBClient, tableName: string, options: { now?: () => number } = {}) {
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    options: { now?: () => number; prefix?: string } = {},
+  ) {
     this.#client = client;
     this.#table = tableName;
     this.#now = options.now ?? Date.now;
+    this.#prefix = options.prefix ?? SEGMENT_KEY_PREFIX;
   }
 
   async read(signal?: AbortSignal): Promise<BootstrapItems> {
-    return bootstrapItemsFrom(await scanCopyItems(this.#client, this.#table, signal));
+    return bootstrapItemsFrom(await scanCopyItems(this.#client, this.#table, signal), this.#prefix);
   }
 
   async createTask(task: BootstrapTask, signal?: AbortSignal): Promise<boolean> {
@@ -174,7 +182,7 @@ export class DynamoSegmentStore implements SegmentStore {
         await this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
-            Item: newSegmentItem(segment),
+            Item: newSegmentItem(segment, this.#prefix),
             ConditionExpression: 'attribute_not_exists(leaseKey)',
           }),
           { abortSignal: signal },
@@ -254,7 +262,7 @@ export class DynamoSegmentStore implements SegmentStore {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { leaseKey: { S: segmentKey(segment) } },
+          Key: { leaseKey: { S: segmentKey(segment, this.#prefix) } },
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
@@ -270,7 +278,7 @@ export class DynamoSegmentStore implements SegmentStore {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { leaseKey: { S: segmentKey(segment) } },
+          Key: { leaseKey: { S: segmentKey(segment, this.#prefix) } },
           UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': { S: owner }, ':one': { N: '1' } },
@@ -291,7 +299,7 @@ export class DynamoSegmentStore implements SegmentStore {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { leaseKey: { S: segmentKey(seen.segment) } },
+          Key: { leaseKey: { S: segmentKey(seen.segment, this.#prefix) } },
           UpdateExpression:
             'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, lastRenewedAt = :now',
           ConditionExpression: condition,
@@ -306,7 +314,7 @@ export class DynamoSegmentStore implements SegmentStore {
         }),
         { abortSignal: signal },
       );
-      return out.Attributes === undefined ? undefined : segmentFromItem(out.Attributes);
+      return out.Attributes === undefined ? undefined : segmentFromItem(out.Attributes, this.#prefix);
     }, undefined);
   }
 }

@@ -71,6 +71,7 @@ export function bootstrapOptionsFromArgs(args: ReplicateArgs, copyOnly: boolean)
     maxWriteRate: args['max-write-rate'],
     maxReadRate: args['max-read-rate'],
     copyConcurrency: args['copy-concurrency'],
+    copyMode: args['copy-mode'],
     progressIntervalMs: args['progress-interval-ms'],
     // A bar redrawn in place only for a person at a terminal; log lines otherwise.
     progressBar: process.stderr.isTTY ? logFormat(args['log-format']) !== 'json' : false,

@@ -176,6 +176,12 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       describe:
         'Bootstrap from a DynamoDB export (full, then incremental) copied to this local folder instead of scanning the source; replication replays the stream from TRIM_HORIZON',
     })
+    .option('copy-mode', {
+      choices: ['auto', 'direct', 'spool'] as const,
+      default: 'auto' as const,
+      describe:
+        "direct: replay the stream after the copy (the copy must end within the stream's 24 h); spool: spool the stream to a table beside the lease table during the copy, then drain it (a copy of any length); auto: spool when the copy is projected to take over half the retention",
+    })
     .option('copy-concurrency', {
       type: 'number',
       default: 8,

@@ -41,6 +41,12 @@ export interface ReplicatorEvents {
   'copy.started': { estimatedItems: number; segments: number };
   /** A page this worker copied was saved; fleetItems: items the whole fleet copied, as this worker sees them. */
   'copy.page': { items: number; fleetItems: number };
+  /** Spool mode: changes of a flush written to the spool table. */
+  'spool.written': { count: number };
+  /** Spool mode: spool items a drain pass wrote to the destination (this worker's page). */
+  'spool.drained': { pass: 1 | 2; items: number };
+  /** Spool mode: a drain pass as the lease table shows it (items drained over the fleet, segments done). */
+  'spool.drain.listed': { pass: 1 | 2; drained: number; segmentsDone: number; segments: number };
 }
 
 export type EventName = keyof ReplicatorEvents;

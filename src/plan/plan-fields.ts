@@ -77,6 +77,7 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
 /** Flags of one table pair that a plan does not take (refused with --plan where they are checked). */
 export const NOT_IN_PLANS: Readonly<Record<string, string>> = {
   fromExport: '--from-export',
+  copyMode: '--copy-mode',
 };
 
 /** `verify`'s own options: they apply to every pair of a `verify --plan` run. */
