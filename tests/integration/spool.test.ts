@@ -3,17 +3,22 @@
 // copies a table while puts, updates and deletes go on from before the positions are recorded until after the
 // switch; the consumers spool the stream during the copy (the spool table fills while the copy runs), the spool is
 // drained twice, the consumers switch to the destination, the spool table is deleted, and the destination ends
-// equal to the source item by item.
+// equal to the source item by item. With a stream whose records are trimmed after a few seconds (the controlled
+// stream endpoint) and a copy slower than that, a spool copy still ends equal, while a direct copy of the same
+// table stops with its data-loss error.
 import assert from 'node:assert/strict';
 import { after, test, type TestContext } from 'node:test';
 import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { deleteTableIfExists, scanAll } from '../../src/local/local-tables.js';
+import { createTable, deleteTableIfExists, scanAll } from '../../src/local/local-tables.js';
 import {
   assertTablesConverge,
   createFixture,
+  fixtureOf,
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
+import { enforceRetention } from '../support/stream-server/retention.js';
+import { serveSourceStream } from '../support/stream-server/serve-source-stream.js';
 import { waitFor } from '../support/wait-for.js';
 import { runMixedWorkload, writeBacklog } from '../support/workload.js';
 
@@ -134,5 +139,71 @@ test('replicate --bootstrap --copy-mode spool: the stream is spooled during a co
   } finally {
     workload.abort();
     await writing.catch(() => undefined);
+  }
+});
+
+test('with a retention shorter than the copy, a spool copy ends equal where a direct copy stops with its data-loss error', async (t) => {
+  const fixture = await fixtureFor(t, 'spool-trim');
+  // A second task over the same source and its stream, copying directly to a destination of its own.
+  const direct = fixtureOf({
+    ...fixture,
+    destTable: `${fixture.destTable}-direct`,
+    taskName: `${fixture.taskName}-direct`,
+    cleanup: async () => {
+      await deleteTableIfExists(fixture.destination, `${fixture.destTable}-direct`);
+      await deleteTableIfExists(fixture.source, leaseTable(direct));
+    },
+  });
+  cleanups.push(() => direct.cleanup());
+  await createTable(fixture.destination, direct.destTable, fixture.key);
+  await writeBacklog(fixture.source, fixture.sourceTable, 1500);
+  const served = await serveSourceStream(fixture.source, fixture.sourceTable, { shards: 2 });
+  const retention = new AbortController();
+  const workload = new AbortController();
+  let trimming: Promise<number> | undefined;
+  let writing: Promise<number> | undefined;
+  try {
+    await served.feeder.caughtUp();
+    // A copy of 1,500 items at 150 items/s lasts about 10 s; records are trimmed after 3 s.
+    const flags = [...served.args(), '--segments', '2', '--max-write-rate', '150'];
+    const spool = start(fixture, 'replicate', ['--bootstrap', '--copy-mode', 'spool', ...flags]);
+    const plain = start(direct, 'bootstrap', ['--copy-mode', 'direct', ...flags]);
+    await spool.waitForLog('stream positions recorded', { timeoutMs: 60_000 });
+    await plain.waitForLog('stream positions recorded', { timeoutMs: 60_000 });
+    // The spool's consumers read both shards before any change can age out of the stream.
+    await waitFor('the spool consumers on both shards', () =>
+      spool.logs.filter((l) => l.msg === 'lease taken').length >= 2 ? true : undefined,
+    );
+    writing = runMixedWorkload(fixture.source, fixture.sourceTable, {
+      keys: 1500,
+      prefix: 'b',
+      signal: workload.signal,
+      seed: 4242,
+    });
+    trimming = enforceRetention(served.model, 3000, retention.signal);
+
+    const exit = await plain.waitForExit(120_000);
+    assert.equal(exit.code, 1, plain.describe());
+    const fatal = plain.logs.filter((l) => l.level === 'fatal');
+    assert.equal(fatal.length, 1, plain.describe());
+    assert.match(fatal[0]?.msg ?? '', /^data lost: records of shard /);
+
+    await spool.waitForLog('spool table deleted', { timeoutMs: 120_000 });
+    workload.abort();
+    assert.ok((await writing) > 0);
+    await served.feeder.caughtUp();
+    const diff = await assertTablesConverge(fixture, 60_000);
+    assert.ok(diff.compared > 500, `compared ${diff.compared} items`);
+    retention.abort();
+    const trimmed = await trimming;
+    t.diagnostic(`${trimmed} stream records trimmed during the copies`);
+    assert.ok(trimmed > 0, 'records were trimmed while the copies ran');
+    assert.equal((await spool.stop()).code, 0, spool.describe());
+    assert.deepEqual(spool.errors(), []);
+  } finally {
+    workload.abort();
+    retention.abort();
+    await Promise.all([writing?.catch(() => 0), trimming?.catch(() => 0)]);
+    await served.close();
   }
 });
