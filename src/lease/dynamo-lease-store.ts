@@ -7,6 +7,8 @@ import {
   DeleteItemCommand,
   PutItemCommand,
   ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
   type AttributeValue,
@@ -113,25 +115,31 @@ export class DynamoLeaseStore implements LeaseStore {
     }, false);
   }
 
+  /** The update of one take: the lease to `owner`, if its counter is still the one seen. */
+  #takeUpdate(seen: Lease, owner: string, now: number) {
+    return {
+      TableName: this.tableName,
+      Key: { leaseKey: { S: seen.leaseKey } },
+      UpdateExpression:
+        'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner, behindMs',
+      ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
+      ExpressionAttributeValues: {
+        ':owner': { S: owner },
+        ':one': { N: '1' },
+        ':zero': { N: '0' },
+        ':switched': { N: seen.leaseOwner !== owner ? '1' : '0' },
+        ':seen': { N: String(seen.leaseCounter) },
+        ':now': { N: String(now) },
+        ':failover': { N: String(this.#failoverMs) },
+      },
+    };
+  }
+
   async take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined> {
-    const switched = seen.leaseOwner !== owner;
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: seen.leaseKey } },
-          UpdateExpression:
-            'SET leaseOwner = :owner, leaseCounter = leaseCounter + :one, ownerSwitchesSinceCheckpoint = if_not_exists(ownerSwitchesSinceCheckpoint, :zero) + :switched, lastRenewedAt = :now, failoverMs = :failover REMOVE pendingOwner, behindMs',
-          ConditionExpression: 'attribute_exists(leaseKey) AND leaseCounter = :seen',
-          ExpressionAttributeValues: {
-            ':owner': { S: owner },
-            ':one': { N: '1' },
-            ':zero': { N: '0' },
-            ':switched': { N: switched ? '1' : '0' },
-            ':seen': { N: String(seen.leaseCounter) },
-            ':now': { N: String(this.#now()) },
-            ':failover': { N: String(this.#failoverMs) },
-          },
+          ...this.#takeUpdate(seen, owner, this.#now()),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -148,6 +156,36 @@ export class DynamoLeaseStore implements LeaseStore {
       const current = err.Item === undefined ? undefined : fromItem(err.Item);
       return current?.leaseOwner === owner ? this.renew(current, signal) : undefined;
     }
+  }
+
+  async takeAll(seen: readonly Lease[], owner: string, signal?: AbortSignal): Promise<Lease[] | undefined> {
+    if (seen.length === 0) return [];
+    const now = this.#now();
+    try {
+      // The SDK gives the transaction an idempotency token and keeps it across its retries: a retry of a
+      // transaction that was applied but whose answer was lost succeeds instead of failing its conditions.
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: seen.map((lease) => ({ Update: this.#takeUpdate(lease, owner, now) })),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (err) {
+      // A lease no longer as seen, or a transaction of another worker on one of them: nothing was taken.
+      if (err instanceof TransactionCanceledException) return undefined;
+      throw err;
+    }
+    // The transaction does not return the items: each is what the update made of the lease seen.
+    return seen.map((lease) => ({
+      ...lease,
+      leaseOwner: owner,
+      leaseCounter: lease.leaseCounter + 1,
+      ownerSwitchesSinceCheckpoint: lease.ownerSwitchesSinceCheckpoint + (lease.leaseOwner !== owner ? 1 : 0),
+      lastRenewedAt: now,
+      failoverMs: this.#failoverMs,
+      pendingOwner: undefined,
+      behindMs: undefined,
+    }));
   }
 
   async renew(seen: Lease, signal?: AbortSignal, behindMs?: number): Promise<Lease | undefined> {

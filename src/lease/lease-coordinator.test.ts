@@ -49,6 +49,7 @@ function store(list: () => Lease[]): LeaseStore {
     removeWorker: refused,
     create: refused,
     take: () => Promise.resolve(undefined),
+    takeAll: () => Promise.resolve(undefined),
     renew: () => Promise.resolve(undefined),
     checkpoint: refused,
     release: refused,

@@ -40,6 +40,11 @@ export interface LeaseStore {
   /** Makes `owner` the owner, if the lease is still as seen (counter). Returns the lease as taken. */
   take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /**
+   * Takes every lease of `seen` (each still as seen) in one transaction: all of them or none. Returns them as
+   * taken, or undefined when any of them was not as seen (nothing was taken then).
+   */
+  takeAll(seen: readonly Lease[], owner: string, signal?: AbortSignal): Promise<Lease[] | undefined>;
+  /**
    * Bumps the counter, if `seen.leaseOwner` still holds it at `seen.leaseCounter`, and records the owner's lag
    * (`behindMs`; none given: removed, as a lease just taken has no lag of its new owner's yet).
    */

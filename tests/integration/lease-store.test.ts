@@ -161,3 +161,39 @@ test("a renewal records the owner's lag for status; one without a lag removes it
   assert.equal(taken?.leaseOwner, 'w2');
   assert.equal(taken?.behindMs, undefined, "w1's lag is not w2's");
 });
+
+test('takeAll takes every lease seen in one transaction, as take would, or none of them when one moved', async () => {
+  const store = new DynamoLeaseStore(client, tableName, { failoverMs: 7_000 });
+  await store.ensureTable();
+  const ids = ['shard-all-1', 'shard-all-2', 'shard-all-3'];
+  for (const id of ids) assert.equal(await store.create(newLease(id, [], TRIM_HORIZON, STREAM)), true);
+  const seen = (await store.list()).filter((l) => ids.includes(l.leaseKey));
+  assert.equal(seen.length, 3);
+  // What the store hands back is what the table holds: the next renewal goes on from it.
+  const taken = await store.takeAll(seen, 'w1');
+  assert.ok(taken !== undefined);
+  const stored = (await store.list()).filter((l) => ids.includes(l.leaseKey));
+  assert.deepEqual(
+    [...taken].sort((a, b) => a.leaseKey.localeCompare(b.leaseKey)),
+    [...stored].sort((a, b) => a.leaseKey.localeCompare(b.leaseKey)),
+  );
+  assert.ok(stored.every((l) => l.leaseOwner === 'w1' && l.ownerSwitchesSinceCheckpoint === 1));
+  for (const lease of taken) assert.equal((await store.renew(lease))?.leaseOwner, 'w1');
+
+  // Another worker's transaction on the counters seen before: one lease moved, so none is taken.
+  assert.equal(await store.takeAll(seen, 'w2'), undefined);
+  // w2 sees the table now, but w1 renews one lease first: the whole transaction is refused, nothing moves.
+  const now = (await store.list()).filter((l) => ids.includes(l.leaseKey));
+  const first = now.find((l) => l.leaseKey === 'shard-all-1');
+  assert.ok(first !== undefined);
+  await store.renew(first);
+  assert.equal(await store.takeAll(now, 'w2'), undefined);
+  const after = (await store.list()).filter((l) => ids.includes(l.leaseKey));
+  assert.ok(after.every((l) => l.leaseOwner === 'w1'));
+  assert.deepEqual(
+    after.filter((l) => l.leaseKey !== 'shard-all-1').map((l) => l.leaseCounter),
+    now.filter((l) => l.leaseKey !== 'shard-all-1').map((l) => l.leaseCounter),
+    'the leases that were as seen did not move either',
+  );
+  assert.deepEqual(await store.takeAll([], 'w2'), []);
+});
