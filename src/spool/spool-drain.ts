@@ -93,6 +93,7 @@ async function drainSegment(
 ): Promise<CopyOutcome> {
   const stop = AbortSignal.any([signal, lease.lostSignal]);
   const start = lease.segment;
+  // A drain segment's itemsCopied counts the items it wrote, bytesCopied the spool items it scanned.
   let drained = start.itemsCopied;
   let bytes = start.bytesCopied;
   try {
@@ -134,6 +135,7 @@ async function drainSegment(
       }
       deps.onPage?.(pass, items.length);
     }
+    deps.logger.info({ pass, segment: start.segment, drained }, 'spool segment drained');
     return 'done';
   } catch (err) {
     if (lease.isLost || err instanceof LeaseLostError) return 'lost';

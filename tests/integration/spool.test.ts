@@ -22,8 +22,6 @@ import { serveSourceStream } from '../support/stream-server/serve-source-stream.
 import { waitFor } from '../support/wait-for.js';
 import { runMixedWorkload, writeBacklog } from '../support/workload.js';
 
-const ITEMS = 3000;
-
 const workers: ReplicatorProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -56,7 +54,7 @@ function start(
   command: 'replicate' | 'bootstrap',
   extra: string[],
 ): ReplicatorProcess {
-  const [, ...rest] = fixture.args(['--failover-ms', '2000', ...extra]);
+  const [, ...rest] = fixture.args(['--failover-ms', '1500', ...extra]);
   const worker = new ReplicatorProcess([command, ...rest]);
   workers.push(worker);
   return worker;
@@ -77,71 +75,6 @@ async function spoolExists(fixture: ReplicationFixture): Promise<boolean> {
   }
 }
 
-test('replicate --bootstrap --copy-mode spool: the stream is spooled during a copy under live writes, drained, switched; tables end equal', async (t) => {
-  const fixture = await fixtureFor(t, 'spool-live');
-  await writeBacklog(fixture.source, fixture.sourceTable, ITEMS);
-  const workload = new AbortController();
-  const writing = runMixedWorkload(fixture.source, fixture.sourceTable, {
-    keys: ITEMS,
-    prefix: 'b',
-    signal: workload.signal,
-    seed: 2020,
-  });
-  try {
-    const worker = start(fixture, 'replicate', [
-      '--bootstrap',
-      '--copy-mode',
-      'spool',
-      '--segments',
-      '4',
-      '--max-write-rate',
-      '600',
-    ]);
-    const started = await worker.waitForLog('bootstrap copy started', { timeoutMs: 60_000 });
-    assert.equal(started.copyMode, 'spool');
-    assert.equal(started.why, '--copy-mode spool');
-    // While the scan copy runs, the consumers write the stream's changes to the spool, not the destination.
-    const spooled = await waitFor(
-      'changes spooled while copying',
-      async () => {
-        if ((await taskState(fixture)) !== 'copying') return undefined;
-        const items = await scanAll(fixture.source, spoolTable(fixture)).catch(() => []);
-        return items.length >= 20 ? items.length : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-    t.diagnostic(`${spooled} keys spooled during the copy`);
-    assert.equal(await taskState(fixture), 'copying', 'still copying: the spool filled during the copy');
-
-    await worker.waitForLog('copy done: draining the spool', { timeoutMs: 120_000 });
-    await worker.waitForLog('spool drained once: switching the consumers to the destination', {
-      timeoutMs: 60_000,
-    });
-    await worker.waitForLog(
-      'spool drained: the consumers write the destination from the spool checkpoints on',
-      {
-        timeoutMs: 60_000,
-      },
-    );
-    await worker.waitForLog('spool table deleted', { timeoutMs: 60_000 });
-    assert.equal(await taskState(fixture), 'done');
-    assert.equal(await spoolExists(fixture), false, 'the spool table is deleted at the end');
-
-    // Changes go on after the switch, straight to the destination; then the destination must equal the source.
-    const deletedAt = worker.logs.findIndex((l) => l.msg === 'spool table deleted');
-    await worker.waitForLog('progress', { from: deletedAt, timeoutMs: 30_000 });
-    workload.abort();
-    assert.ok((await writing) > 0);
-    const diff = await assertTablesConverge(fixture, 60_000);
-    assert.ok(diff.compared > ITEMS / 2, `compared ${diff.compared} items`);
-    assert.equal((await worker.stop()).code, 0, worker.describe());
-    assert.deepEqual(worker.errors(), []);
-  } finally {
-    workload.abort();
-    await writing.catch(() => undefined);
-  }
-});
-
 test('with a retention shorter than the copy, a spool copy ends equal where a direct copy stops with its data-loss error', async (t) => {
   const fixture = await fixtureFor(t, 'spool-trim');
   // A second task over the same source and its stream, copying directly to a destination of its own.
@@ -156,7 +89,7 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
   });
   cleanups.push(() => direct.cleanup());
   await createTable(fixture.destination, direct.destTable, fixture.key);
-  await writeBacklog(fixture.source, fixture.sourceTable, 1500);
+  await writeBacklog(fixture.source, fixture.sourceTable, 1000);
   const served = await serveSourceStream(fixture.source, fixture.sourceTable, { shards: 2 });
   const retention = new AbortController();
   const workload = new AbortController();
@@ -164,7 +97,7 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
   let writing: Promise<number> | undefined;
   try {
     await served.feeder.caughtUp();
-    // A copy of 1,500 items at 150 items/s lasts about 10 s; records are trimmed after 3 s.
+    // A copy of 1,000 items at 150 items/s lasts about 7 s; records are trimmed after 2 s.
     const flags = [...served.args(), '--segments', '2', '--max-write-rate', '150'];
     const spool = start(fixture, 'replicate', ['--bootstrap', '--copy-mode', 'spool', ...flags]);
     const plain = start(direct, 'bootstrap', ['--copy-mode', 'direct', ...flags]);
@@ -175,25 +108,48 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
       spool.logs.filter((l) => l.msg === 'lease taken').length >= 2 ? true : undefined,
     );
     writing = runMixedWorkload(fixture.source, fixture.sourceTable, {
-      keys: 1500,
+      keys: 1000,
       prefix: 'b',
       signal: workload.signal,
       seed: 4242,
     });
-    trimming = enforceRetention(served.model, 3000, retention.signal);
+    trimming = enforceRetention(served.model, 2000, retention.signal);
 
+    // While the scan copy runs, the consumers write the stream's changes to the spool, not the destination.
+    const spooled = await waitFor(
+      'changes spooled while copying',
+      async () => {
+        if ((await taskState(fixture)) !== 'copying') return undefined;
+        const items = await scanAll(fixture.source, spoolTable(fixture)).catch(() => []);
+        return items.length >= 20 ? items.length : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    t.diagnostic(`${spooled} keys spooled during the copy`);
     const exit = await plain.waitForExit(120_000);
     assert.equal(exit.code, 1, plain.describe());
     const fatal = plain.logs.filter((l) => l.level === 'fatal');
     assert.equal(fatal.length, 1, plain.describe());
     assert.match(fatal[0]?.msg ?? '', /^data lost: records of shard /);
 
-    await spool.waitForLog('spool table deleted', { timeoutMs: 120_000 });
+    for (const line of [
+      'copy done: draining the spool',
+      'spool drained once: switching the consumers to the destination',
+      'spool drained: the consumers write the destination from the spool checkpoints on',
+      'spool table deleted',
+    ]) {
+      await spool.waitForLog(line, { timeoutMs: 120_000 });
+    }
+    assert.equal(await taskState(fixture), 'done');
+    assert.equal(await spoolExists(fixture), false, 'the spool table is deleted at the end');
+    // Changes go on after the switch, straight to the destination.
+    const deletedAt = spool.logs.findIndex((l) => l.msg === 'spool table deleted');
+    await spool.waitForLog('progress', { from: deletedAt, timeoutMs: 30_000 });
     workload.abort();
     assert.ok((await writing) > 0);
     await served.feeder.caughtUp();
     const diff = await assertTablesConverge(fixture, 60_000);
-    assert.ok(diff.compared > 500, `compared ${diff.compared} items`);
+    assert.ok(diff.compared > 300, `compared ${diff.compared} items`);
     retention.abort();
     const trimmed = await trimming;
     t.diagnostic(`${trimmed} stream records trimmed during the copies`);
@@ -207,3 +163,99 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
     await served.close();
   }
 });
+
+/** Items a drain pass wrote so far over its segments, from the lease table. */
+async function drained(fixture: ReplicationFixture, pass: 1 | 2): Promise<number> {
+  const items = await scanAll(fixture.source, leaseTable(fixture)).catch(() => []);
+  return items
+    .filter((item) => (item.leaseKey?.S ?? '').startsWith(`bootstrap#drain${pass}-`))
+    .reduce((sum, item) => sum + Number(item.itemsCopied?.N ?? '0'), 0);
+}
+
+test('kill -9 in every phase (copying and spooling, draining, switching): the same command goes on with two workers sharing shards and drain segments; tables end equal', async (t) => {
+  const fixture = await fixtureFor(t, 'spool-kill');
+  await writeBacklog(fixture.source, fixture.sourceTable, 800);
+  const served = await serveSourceStream(fixture.source, fixture.sourceTable, { shards: 4 });
+  const workload = new AbortController();
+  let writing: Promise<number> | undefined;
+  const flags = [
+    ...served.args(),
+    ...['--copy-mode', 'spool', '--segments', '4', '--copy-concurrency', '2', '--max-write-rate', '200'],
+  ];
+  const pair = (names: [string, string]): ReplicatorProcess[] =>
+    names.map((id) => start(fixture, 'bootstrap', [...flags, '--worker-id', id]));
+  const killAll = async (group: ReplicatorProcess[]): Promise<void> => {
+    for (const worker of group) await worker.kill();
+  };
+  /** Waits for the task to be in `state` with `ready` true, and fails if it moves past it first. */
+  const inState = (state: string, ready: () => Promise<boolean>): Promise<true> =>
+    waitFor(
+      `the task ${state}, part done`,
+      async () => {
+        const now = await taskState(fixture);
+        if (now !== state && now !== undefined && ORDER.indexOf(now) > ORDER.indexOf(state)) {
+          throw new Error(`the task moved on to ${now} before it could be killed in ${state}`);
+        }
+        return now === state && (await ready()) ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 100 },
+    );
+  try {
+    await served.feeder.caughtUp();
+    writing = runMixedWorkload(fixture.source, fixture.sourceTable, {
+      keys: 800,
+      prefix: 'b',
+      signal: workload.signal,
+      seed: 99,
+    });
+    // Copying, the consumers spooling: killed once both have progressed.
+    const first = start(fixture, 'bootstrap', [...flags, '--worker-id', 'a']);
+    await inState('copying', async () => {
+      const spool = await scanAll(fixture.source, spoolTable(fixture)).catch(() => []);
+      return spool.length >= 20 && first.logs.some((l) => l.msg === 'segment taken');
+    });
+    await first.kill();
+
+    // Two workers go on: they share the shards (spooling) and the copy's segments, then the first drain.
+    const second = pair(['b', 'c']);
+    await inState('draining', async () => (await drained(fixture, 1)) > 0);
+    for (const worker of second) {
+      assert.ok(
+        worker.logs.some((l) => l.msg === 'lease taken'),
+        `worker ${worker.describe()} spooled a shard`,
+      );
+    }
+    await killAll(second);
+
+    const third = pair(['d', 'e']);
+    await inState('switching', async () => (await drained(fixture, 2)) > 0);
+    await killAll(third);
+
+    const last = pair(['f', 'g']);
+    for (const worker of last) assert.equal((await worker.waitForExit(120_000)).code, 0, worker.describe());
+    assert.equal(await taskState(fixture), 'done');
+    assert.equal(await spoolExists(fixture), false, 'the spool table is deleted at the end');
+    const drainers = new Set(
+      [...second, ...third, ...last].flatMap((w) =>
+        w.logs.filter((l) => l.msg === 'spool segment drained').map(() => w),
+      ),
+    );
+    assert.ok(drainers.size >= 2, `drain segments drained by ${drainers.size} workers`);
+
+    // Replication goes on from the spool's checkpoints.
+    const replicating = start(fixture, 'replicate', served.args());
+    await replicating.waitForLog('lease taken', { timeoutMs: 30_000 });
+    workload.abort();
+    assert.ok((await writing) > 0);
+    await served.feeder.caughtUp();
+    const diff = await assertTablesConverge(fixture, 60_000);
+    assert.ok(diff.compared > 300, `compared ${diff.compared} items`);
+    assert.equal((await replicating.stop()).code, 0, replicating.describe());
+  } finally {
+    workload.abort();
+    await writing?.catch(() => 0);
+    await served.close();
+  }
+});
+
+const ORDER = ['recording-positions', 'positions-recorded', 'copying', 'draining', 'switching', 'done'];
