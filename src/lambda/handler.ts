@@ -21,7 +21,7 @@ import type { LoadedTransform } from '../rules/transform-module.js';
 import { toChangeRecord, type ChangeRecord } from '../stream/change-record.js';
 import { Semaphore } from '../util/semaphore.js';
 import { TableWriter, type WriteOutcome } from '../writer/table-writer.js';
-import { buildLambdaConfig, failureLine, type LambdaConfig } from './lambda-config.js';
+import { buildLambdaConfig, failureLine, setupFailureLogLevel, type LambdaConfig } from './lambda-config.js';
 import { fromLambdaRecord, tableOfStreamArn, type LambdaStreamEvent } from './lambda-record.js';
 import { batchRules, planBatch } from './lambda-rules.js';
 
@@ -174,7 +174,7 @@ export function createHandler(
       setup = await prepared;
     } catch (err) {
       // Nothing written: the whole batch again, and the reason in the log (a missing table, no permission, ...).
-      (options.logger ?? createLogger({ format: 'json' })).error(
+      (options.logger ?? createLogger({ level: setupFailureLogLevel(env), format: 'json' })).error(
         { err: failureLine(err, env), first, last },
         'batch not written',
       );

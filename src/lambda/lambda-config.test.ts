@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../errors/replicator-error.js';
-import { buildLambdaConfig, failureLine } from './lambda-config.js';
+import { buildLambdaConfig, failureLine, setupFailureLogLevel } from './lambda-config.js';
 
 const BASE = { AWS_REGION: 'eu-west-1', DDB_REPLICATOR_DEST_TABLE: 'orders' };
 
@@ -48,4 +48,24 @@ test("a bad rule value is the CLI's one line, with the variable that set it", ()
     /^attribute a is both excluded and renamed: .*--exclude-attributes or --rename-attributes \(set by DDB_REPLICATOR_EXCLUDE_ATTRIBUTES, DDB_REPLICATOR_RENAME_ATTRIBUTES in the environment\)$/,
   );
   assert.equal(failureLine(new Error('other'), BASE), 'other');
+});
+
+test("a function that cannot start logs why at DDB_REPLICATOR_LOG_LEVEL's level when it names one, else at info", () => {
+  const cases: [string | undefined, string][] = [
+    [undefined, 'info'],
+    ['silent', 'silent'],
+    ['fatal', 'fatal'],
+    ['error', 'error'],
+    ['warn', 'warn'],
+    ['info', 'info'],
+    ['debug', 'debug'],
+    ['trace', 'trace'],
+    ['loud', 'info'],
+    ['', 'info'],
+    ['toString', 'info'],
+  ];
+  for (const [given, level] of cases) {
+    const env = given === undefined ? {} : { DDB_REPLICATOR_LOG_LEVEL: given };
+    assert.equal(setupFailureLogLevel(env), level, `DDB_REPLICATOR_LOG_LEVEL=${given}`);
+  }
 });

@@ -2,6 +2,7 @@
 // of which a handler reads the destination's and the rules' (checked by the CLI's buildRuleOptions): the event
 // source mapping is the source, the lease table and the checkpoints. A variable of the CLI that has no meaning
 // here is refused by name rather than ignored.
+import { pino } from 'pino';
 import { ConfigError, errorMessage } from '../errors/replicator-error.js';
 import { envFlags, envOrigin } from '../cli/env-flags.js';
 import { credentialSource, type CredentialSource } from '../config/credential-source.js';
@@ -91,4 +92,15 @@ export function failureLine(err: unknown, env: NodeJS.ProcessEnv): string {
   const variables = envOrigin(err.message, env, []);
   const origin = variables.length === 0 ? '' : ` (set by ${variables.join(', ')} in the environment)`;
   return `${errorMessage(err)}${origin}`;
+}
+
+/**
+ * The log level of a function whose configuration could not be read (the line that says why still honours
+ * DDB_REPLICATOR_LOG_LEVEL): the variable's when it names a level, else info.
+ */
+export function setupFailureLogLevel(env: NodeJS.ProcessEnv): string {
+  const level = env.DDB_REPLICATOR_LOG_LEVEL;
+  return level !== undefined && (level === 'silent' || Object.hasOwn(pino.levels.values, level))
+    ? level
+    : 'info';
 }
