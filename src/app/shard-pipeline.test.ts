@@ -12,6 +12,20 @@ import type { ChangeSink } from '../writer/change-sink.js';
 import type { ChangeRecord } from '../stream/change-record.js';
 import { holdAtTip, ShardPipeline } from './shard-pipeline.js';
 
+/** A lease of shard-1 held by 'me' in `store`. */
+function heldLease(store: LeaseStore): ShardLease {
+  return new ShardLease(
+    { ...newLease('shard-1', [], 'TRIM_HORIZON', 'arn'), leaseOwner: 'me', leaseCounter: 1 },
+    performance.now(),
+    {
+      store,
+      workerId: 'me',
+      timing: { failoverMs: 10_000, safetyMs: 1_000 },
+      clock: () => performance.now(),
+    },
+  );
+}
+
 test('the reader holds at the tip only while a full page of records or more is read but not yet written', () => {
   const cases: [atTip: boolean, unwritten: number, pageSize: number, hold: boolean][] = [
     [true, 0, 1000, false],
@@ -37,16 +51,7 @@ test('a lease lost just before the shard end is checkpointed ends the shard as l
   const store = {
     checkpoint: () => Promise.resolve(false),
   } as unknown as LeaseStore;
-  const lease = new ShardLease(
-    { ...newLease('shard-1', [], 'TRIM_HORIZON', 'arn'), leaseOwner: 'me', leaseCounter: 1 },
-    performance.now(),
-    {
-      store,
-      workerId: 'me',
-      timing: { failoverMs: 10_000, safetyMs: 1_000 },
-      clock: () => performance.now(),
-    },
-  );
+  const lease = heldLease(store);
   // A closed shard with nothing left to read: one empty batch that ends it.
   const reader = {
     pageSize: 1000,
@@ -83,16 +88,7 @@ test('a sink receives every flush in place of the writer, squashed, fenced by th
       return Promise.resolve(true);
     },
   } as unknown as LeaseStore;
-  const lease = new ShardLease(
-    { ...newLease('shard-1', [], 'TRIM_HORIZON', 'arn'), leaseOwner: 'me', leaseCounter: 1 },
-    performance.now(),
-    {
-      store,
-      workerId: 'me',
-      timing: { failoverMs: 10_000, safetyMs: 1_000 },
-      clock: () => performance.now(),
-    },
-  );
+  const lease = heldLease(store);
   const change = (seq: string, pk: string, v: string | undefined): ChangeRecord => ({
     sequenceNumber: seq,
     eventName: v === undefined ? 'REMOVE' : 'MODIFY',

@@ -11,6 +11,7 @@ import { retrying } from '../util/retry.js';
 import type { Slots } from '../util/semaphore.js';
 import type { BootstrapTask } from './bootstrap-items.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
+import type { SegmentStore } from './segment-store.js';
 
 export interface BootstrapDeps {
   readonly config: ReplicationConfig;
@@ -45,4 +46,28 @@ export function patiently<T>(
     signal,
     onRetry: (reason) => deps.logger.warn({ reason }, 'a request of the copy failed; retrying'),
   });
+}
+
+/**
+ * The end of recording the positions: the copy's segments exist, then the task moves on to
+ * `positions-recorded`. True when this worker moved it (another may have got there first).
+ */
+export async function markPositionsRecorded(
+  store: Pick<SegmentStore, 'createSegments' | 'moveState'>,
+  segments: number,
+  deps: Pick<BootstrapDeps, 'logger'>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  await patiently(() => store.createSegments(segments, signal), deps, signal);
+  return patiently(
+    () =>
+      store.moveState(
+        ['recording-positions'],
+        'positions-recorded',
+        { positionsRecordedAt: Date.now() },
+        signal,
+      ),
+    deps,
+    signal,
+  );
 }

@@ -13,7 +13,7 @@ import { refuseUnfinishedExportLoad } from '../export/export-task-guard.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
-import { patiently, type BootstrapDeps } from './bootstrap-deps.js';
+import { markPositionsRecorded, patiently, type BootstrapDeps } from './bootstrap-deps.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import { copyTable } from './copy-table.js';
 import { openTask } from './open-task.js';
@@ -97,19 +97,7 @@ async function runBootstrap(
           'read the stream (dynamodb:GetShardIterator, GetRecords)',
         );
       });
-      const segments = task.segments;
-      await patiently(() => store.createSegments(segments, signal), deps, signal);
-      const moved = await patiently(
-        () =>
-          store.moveState(
-            ['recording-positions'],
-            'positions-recorded',
-            { positionsRecordedAt: Date.now() },
-            signal,
-          ),
-        deps,
-        signal,
-      );
+      const moved = await markPositionsRecorded(store, task.segments, deps, signal);
       logger.info(
         {
           shards: positions.shards,

@@ -6,14 +6,12 @@
 // transform that fails stops the copy with its one line. A fan-out writes each slice to every destination (each
 // through its own rules) at once, and the page counts as copied once all have it.
 import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { classifyError } from '../errors/classify-error.js';
 import { LeaseLostError, ReplicatorError, StoppedError } from '../errors/replicator-error.js';
 import type { DestinationRules } from '../rules/destination-writes.js';
 import { planScannedItems, scannedChange } from '../rules/scanned-items.js';
 import { TransformError } from '../rules/transform-call.js';
 import { scanSegment } from '../scan/scan-segment.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
+import { retrying } from '../util/retry.js';
 import type { TableWriter } from '../writer/table-writer.js';
 import type { FleetRate } from './fleet-rate.js';
 import { itemSizeBytes } from './item-size.js';
@@ -177,21 +175,17 @@ async function ruleWrites(
   }
 }
 
-/** Saves the position, retrying an unreachable lease table until it answers (true) or refuses (false). */
-async function saveProgress(
+/**
+ * Saves a segment's position (a copy's, an export load's), retrying an unreachable lease table until it answers
+ * (true) or refuses (false: another worker owns the segment).
+ */
+export function saveProgress(
   lease: SegmentLease,
-  deps: SegmentCopierDeps,
+  deps: { readonly store: SegmentStore; readonly workerId: string },
   progress: SegmentProgress,
   signal: AbortSignal,
 ): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    if (signal.aborted) throw new StoppedError();
-    try {
-      return await deps.store.saveProgress(lease.number, deps.workerId, progress, signal);
-    } catch (err) {
-      if (signal.aborted) throw new StoppedError();
-      if (classifyError(err).kind !== 'retriable') throw err;
-      await sleep(backoffDelay(attempt, DEFAULT_BACKOFF), signal);
-    }
-  }
+  return retrying(() => deps.store.saveProgress(lease.number, deps.workerId, progress, signal), {
+    signal,
+  });
 }

@@ -9,7 +9,7 @@
 // 4. the files are loaded under one segment lease (export-loader.ts), resumably;
 // 5. the retention is checked again, and the task is done. Replication then starts from TRIM_HORIZON.
 import { DATA_PATH } from '../app/aws-clients.js';
-import { patiently, type BootstrapDeps } from '../bootstrap/bootstrap-deps.js';
+import { markPositionsRecorded, patiently, type BootstrapDeps } from '../bootstrap/bootstrap-deps.js';
 import type { BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { FleetRate } from '../bootstrap/fleet-rate.js';
 import { openTask } from '../bootstrap/open-task.js';
@@ -87,18 +87,7 @@ export async function runExportBootstrap(
       ).catch((err: unknown) => {
         throw sideFailure(err, 'source', config.source, 'list the stream (dynamodb:DescribeStream)');
       });
-      await patiently(() => store.createSegments(1, signal), deps, signal);
-      await patiently(
-        () =>
-          store.moveState(
-            ['recording-positions'],
-            'positions-recorded',
-            { positionsRecordedAt: Date.now() },
-            signal,
-          ),
-        deps,
-        signal,
-      );
+      await markPositionsRecorded(store, 1, deps, signal);
       logger.info(
         { shards, position: TRIM_HORIZON, exportEnd: new Date(set.endMs).toISOString() },
         'stream positions recorded',

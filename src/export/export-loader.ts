@@ -6,16 +6,13 @@
 // redoing one writes the same images again. Incremental files are never written before the files before them.
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
-import { classifyError } from '../errors/classify-error.js';
 import { LeaseLostError, ReplicatorError, StoppedError } from '../errors/replicator-error.js';
 import type { FleetRate } from '../bootstrap/fleet-rate.js';
-import type { CopyOutcome } from '../bootstrap/segment-copier.js';
+import { saveProgress, type CopyOutcome } from '../bootstrap/segment-copier.js';
 import type { SegmentLease } from '../bootstrap/segment-lease.js';
 import type { SegmentProgress, SegmentStore } from '../bootstrap/segment-store.js';
 import { planDestinationWrites, type DestinationRules } from '../rules/destination-writes.js';
 import { TransformError } from '../rules/transform-call.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 import { toWriteRequest } from '../writer/write-plan.js';
 import type { TableWriter } from '../writer/table-writer.js';
 import { readDataFile } from './data-file.js';
@@ -123,23 +120,5 @@ async function ruleWrites(
     throw new ReplicatorError(`export load into ${rules.sourceTable} stopped: ${err.message}`, {
       cause: err,
     });
-  }
-}
-
-async function saveProgress(
-  lease: SegmentLease,
-  deps: Pick<ExportLoadDeps, 'store' | 'workerId'>,
-  progress: SegmentProgress,
-  signal: AbortSignal,
-): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    if (signal.aborted) throw new StoppedError();
-    try {
-      return await deps.store.saveProgress(lease.number, deps.workerId, progress, signal);
-    } catch (err) {
-      if (signal.aborted) throw new StoppedError();
-      if (classifyError(err).kind !== 'retriable') throw err;
-      await sleep(backoffDelay(attempt, DEFAULT_BACKOFF), signal);
-    }
   }
 }
