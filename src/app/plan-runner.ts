@@ -21,7 +21,7 @@ import { inOrder } from '../util/in-order.js';
 import { NestedSlots, Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
 import type { ProcessResources } from './process-resources.js';
-import { Replicator } from './replicator.js';
+import { Replicator, type SinkFactory } from './replicator.js';
 
 export type PlanTaskState = 'running' | 'ended' | 'failed';
 
@@ -45,6 +45,8 @@ export interface PlanOutcome {
 export interface PlanTaskSetup {
   readonly config: ReplicationConfig;
   readonly bootstrap: BootstrapOptions | undefined;
+  /** Where its flushes go instead of the destination writer (a direction of two-way replication). */
+  readonly sink?: SinkFactory | undefined;
 }
 
 export interface PlanRunnerDeps {
@@ -61,6 +63,8 @@ export interface PlanRunnerDeps {
   readonly refreshIntervalMs: number;
   readonly logger: Logger;
   readonly metrics?: ReplicatorMetrics | undefined;
+  /** A task that fails stops the others (the two directions of two-way replication: one alone lets them drift). */
+  readonly endTogether?: boolean | undefined;
 }
 
 interface RunningTask {
@@ -199,7 +203,7 @@ export class PlanRunner {
   }
 
   #start(setup: PlanTaskSetup): void {
-    const { config, bootstrap } = setup;
+    const { config, bootstrap, sink } = setup;
     const taskName = config.taskName;
     const logger = this.#deps.logger.child({ task: taskName });
     const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
@@ -217,6 +221,7 @@ export class PlanRunner {
       },
       plan: { share: this.#share, task: taskName },
       tracker,
+      sink,
     });
     const detach = this.#deps.metrics?.attach(
       taskName,
@@ -245,8 +250,9 @@ export class PlanRunner {
           const message = errorMessage(err);
           this.#failures.push({ taskName, message, config: err instanceof ConfigError });
           this.#deps.metrics?.taskFailed(taskName);
-          // The task's own line; the others go on.
+          // The task's own line; the others go on, unless the tasks only make sense together.
           logger.error({ err: message }, 'task failed');
+          if (this.#deps.endTogether === true) this.stop();
         },
       ),
     };

@@ -107,8 +107,12 @@ export class ShardPipeline {
 
   constructor(deps: ShardPipelineDeps) {
     this.#deps = deps;
-    // Rules need the changes squashing replaced (destination-writes.ts); any destination's rules do.
-    const keepEarlier = deps.rules !== undefined || (deps.fanOut ?? []).some((d) => d.rules !== undefined);
+    // Rules need the changes squashing replaced (destination-writes.ts); any destination's rules do, and a sink
+    // that asks for them (two-way replication applies each change of a key in order).
+    const keepEarlier =
+      deps.rules !== undefined ||
+      (deps.fanOut ?? []).some((d) => d.rules !== undefined) ||
+      deps.sink?.needsEarlier === true;
     this.#buffer = new SquashBuffer(deps.keyAttributes, keepEarlier);
   }
 

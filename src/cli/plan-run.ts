@@ -221,7 +221,7 @@ function copyDisplay(
   return { copies: { display, bar }, logger: shown };
 }
 
-async function runWithSignals(
+export async function runWithSignals(
   runner: PlanRunner,
   {
     logger,

@@ -3,7 +3,11 @@
 import { Replicator } from '../app/replicator.js';
 import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { fromExportOption } from '../export/export-flag.js';
-import { buildReplicationConfig, type ReplicationConfig } from '../config/replication-config.js';
+import {
+  buildReplicationConfig,
+  type ReplicationConfig,
+  type ReplicationFlags,
+} from '../config/replication-config.js';
 import { EventBus } from '../observability/events.js';
 import { HealthMonitor } from '../observability/health-monitor.js';
 import { logEvents } from '../observability/log-events.js';
@@ -15,6 +19,7 @@ import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, credentialArgs, loadKnownProfiles } from './credential-flags.js';
 import { onStopSignals } from './stop-signals.js';
 import { runPlan } from './plan-run.js';
+import { runTwoWay } from './two-way-run.js';
 import { tableFlagValues } from './table-flags.js';
 import { ruleFlagValues } from './rule-flags.js';
 import type { ReplicateArgs } from './replicate-flags.js';
@@ -28,39 +33,40 @@ import {
 
 export async function configFromArgs(args: ReplicateArgs): Promise<ReplicationConfig> {
   const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
-  return buildReplicationConfig(
-    {
-      ...tableFlagValues(args),
-      sourceStreamsEndpoint: args['source-streams-endpoint'],
-      taskName: args['task-name'],
-      leaseRegion: args['lease-region'],
-      leaseEndpoint: args['lease-endpoint'],
-      workerId: args['worker-id'],
-      // yargs has checked the choice; this narrows the type.
-      startPosition: args['start-position'] === 'latest' ? 'latest' : 'trim-horizon',
-      batchSize: args['batch-size'],
-      writeConcurrency: args['write-concurrency'],
-      maxBufferMb: args['max-buffer-mb'],
-      pollIntervalMs: args['poll-interval-ms'],
-      maxPollIntervalMs: args['max-poll-interval-ms'],
-      checkpointIntervalMs: args['checkpoint-interval-ms'],
-      failoverMs: args['failover-ms'],
-      shardSyncIntervalMs: args['shard-sync-interval-ms'],
-      progressIntervalMs: args['progress-interval-ms'],
-      shutdownTimeoutMs: args['shutdown-timeout-ms'],
-      metricsPort: args['metrics-port'],
-      metricsHost: args['metrics-host'],
-      stallTimeoutMs: args['stall-timeout-ms'],
-      leaseCredentials: credentialArgs(args, 'lease'),
-      createDestTable: args['create-dest-table'],
-      destStreamViewType: args['dest-stream-view-type'],
-      destKmsKey: args['dest-kms-key'],
-      copyTags: args['copy-tags'],
-      ...ruleFlagValues(args),
-    },
-    process.env,
-    profiles,
-  );
+  return buildReplicationConfig(flagsFromArgs(args), process.env, profiles);
+}
+
+/** The flags of one task as `replicate` takes them (the config is built from them). */
+export function flagsFromArgs(args: ReplicateArgs): ReplicationFlags {
+  return {
+    ...tableFlagValues(args),
+    sourceStreamsEndpoint: args['source-streams-endpoint'],
+    taskName: args['task-name'],
+    leaseRegion: args['lease-region'],
+    leaseEndpoint: args['lease-endpoint'],
+    workerId: args['worker-id'],
+    // yargs has checked the choice; this narrows the type.
+    startPosition: args['start-position'] === 'latest' ? 'latest' : 'trim-horizon',
+    batchSize: args['batch-size'],
+    writeConcurrency: args['write-concurrency'],
+    maxBufferMb: args['max-buffer-mb'],
+    pollIntervalMs: args['poll-interval-ms'],
+    maxPollIntervalMs: args['max-poll-interval-ms'],
+    checkpointIntervalMs: args['checkpoint-interval-ms'],
+    failoverMs: args['failover-ms'],
+    shardSyncIntervalMs: args['shard-sync-interval-ms'],
+    progressIntervalMs: args['progress-interval-ms'],
+    shutdownTimeoutMs: args['shutdown-timeout-ms'],
+    metricsPort: args['metrics-port'],
+    metricsHost: args['metrics-host'],
+    stallTimeoutMs: args['stall-timeout-ms'],
+    leaseCredentials: credentialArgs(args, 'lease'),
+    createDestTable: args['create-dest-table'],
+    destStreamViewType: args['dest-stream-view-type'],
+    destKmsKey: args['dest-kms-key'],
+    copyTags: args['copy-tags'],
+    ...ruleFlagValues(args),
+  };
 }
 
 /** The copy's settings from the same flags; `copyOnly` for the `bootstrap` command. */
@@ -88,6 +94,7 @@ export async function runReplicate(args: ReplicateArgs): Promise<number> {
   const logger = createLogger({ level: args['log-level'], format: logFormat(args['log-format']) });
   try {
     fromExportOption({ fromExport: args['from-export'], bootstrap: args.bootstrap, plan: args.plan });
+    if (args['two-way']) return await runTwoWay(args, logger);
     if (args.plan !== undefined) return await runPlan(args.plan, args, logger, false);
     const config = await configFromArgs(args);
     return await replicate(

@@ -196,6 +196,24 @@ export function replicateFlags<T>(yargs: Argv<T>) {
       type: 'number',
       default: 60_000,
       describe: "With --plan: how often the plan's globs are matched again against the source's tables",
+    })
+    .option('two-way', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Both tables writable: replicate source (side A) to destination (side B) and back, converging on the highest version of each key (README: Two-way replication)',
+    })
+    .option('marker-prefix', {
+      type: 'string',
+      default: '_ddbr',
+      describe:
+        'With --two-way: the prefix of the marker attributes every item carries (<prefix>_v, <prefix>_h)',
+    })
+    .option('tombstone-hours', {
+      type: 'number',
+      default: 48,
+      describe:
+        "With --two-way: how long a delete's tombstone is kept; longer than the stream's retention plus the longest lag",
     });
 }
 

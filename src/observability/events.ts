@@ -47,6 +47,8 @@ export interface ReplicatorEvents {
   'spool.drained': { pass: 1 | 2; items: number };
   /** Spool mode: a drain pass as the lease table shows it (items drained over the fleet, segments done). */
   'spool.drain.listed': { pass: 1 | 2; drained: number; segmentsDone: number; segments: number };
+  /** Two-way replication: a write lost its condition and was recorded in the conflict log. */
+  'twoway.conflict': { table: string; loser: 'put' | 'delete'; winner: 'put' | 'delete' };
 }
 
 export type EventName = keyof ReplicatorEvents;

@@ -78,6 +78,9 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
 export const NOT_IN_PLANS: Readonly<Record<string, string>> = {
   fromExport: '--from-export',
   copyMode: '--copy-mode',
+  twoWay: '--two-way',
+  markerPrefix: '--marker-prefix',
+  tombstoneHours: '--tombstone-hours',
 };
 
 /** `verify`'s own options: they apply to every pair of a `verify --plan` run. */

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Item } from '../stream/change-record.js';
 import { DELETING, digestOf, readStamp, type Markers } from './markers.js';
 import { TOMBSTONE, tombstoneItem, tombstoneKey } from './tombstone.js';
+import type { Side } from './version-stamp.js';
 
 /** A table the writes go to, with the markers its items carry. */
 export interface ApplyTarget {
@@ -99,6 +100,50 @@ export function putIfNewerThanTombstone(
 }
 
 /**
+ * putIfNewerThanTombstone, but only over what the write's side had when the app wrote: an absent or unstamped
+ * item, or a stamp at or below `predecessor` (the stamp the app's write replaced there; undefined: none). A
+ * refusal with a stamp below the write's own is a version the app never saw: the put is then sent with
+ * putIfNewerThanTombstone and the version it overwrites recorded as a conflict.
+ */
+export function putIfSeen(
+  target: ApplyTarget,
+  tombstones: TombstoneTarget,
+  keys: Item,
+  image: Item,
+  predecessor: string | undefined,
+): TransactWriteItemsCommandInput {
+  const input = putIfNewerThanTombstone(target, tombstones, keys, image);
+  const [check, write] = input.TransactItems ?? [];
+  const put = write?.Put;
+  if (check === undefined || put === undefined)
+    throw new TypeError('putIfNewerThanTombstone changed its shape');
+  const values: Record<string, { S: string }> = { ':S': { S: 'S' } };
+  let condition = 'NOT attribute_type(#v, :S)';
+  if (predecessor !== undefined) {
+    condition += ' OR #v <= :pred';
+    values[':pred'] = { S: predecessor };
+  }
+  return {
+    TransactItems: [
+      check,
+      {
+        Put: {
+          ...put,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ],
+    ClientRequestToken: requestToken(
+      `put-seen\n${predecessor ?? ''}`,
+      target.tableName,
+      keys,
+      stampOf(image, target.markers),
+    ),
+  };
+}
+
+/**
  * Stamps the app's write the stream showed (`newImage`) on its own table: markers only, and only while the item
  * exists and still holds the stamp the stream showed (none: no S stamp). Returns the item as stamped (ALL_NEW):
  * that image, not the stream's, goes to the other side, because a later write that kept the markers may be what
@@ -153,6 +198,38 @@ export function markDeleting(target: ApplyTarget, keys: Item, stamp: string): Up
   };
 }
 
+/**
+ * The first step of applying a delete on the table where the app deleted: marks an item that a put of the other
+ * side (`otherSide`) brought there since, if that put's stamp is lower than the delete's. An item of this side
+ * (an app's re-creation, or its stamp) is left alone: it is newer than the delete. Returns the item as it was.
+ */
+export function markArrivedDeleting(
+  target: ApplyTarget,
+  keys: Item,
+  stamp: string,
+  otherSide: Side,
+): UpdateItemCommandInput {
+  return {
+    TableName: target.tableName,
+    Key: keys,
+    UpdateExpression: 'SET #v = :stamp, #h = :deleting',
+    ConditionExpression:
+      'attribute_exists(#k) AND attribute_type(#v, :S) AND #v < :stamp AND contains(#v, :side)',
+    ExpressionAttributeNames: {
+      '#k': existsName(keys),
+      '#v': target.markers.version,
+      '#h': target.markers.digest,
+    },
+    ExpressionAttributeValues: {
+      ':S': { S: 'S' },
+      ':stamp': { S: stamp },
+      ':deleting': { S: DELETING },
+      ':side': { S: `#${otherSide}` },
+    },
+    ReturnValues: 'ALL_OLD',
+  };
+}
+
 /** Second step: deletes the item only while it holds that mark (a write since then wins). */
 export function deleteMarked(target: ApplyTarget, keys: Item, stamp: string): DeleteItemCommandInput {
   return {
@@ -166,13 +243,73 @@ export function deleteMarked(target: ApplyTarget, keys: Item, stamp: string): De
 }
 
 /** Records a delete's stamp for its key, unless a newer delete's is there already. */
-export function putTombstone(tombstones: TombstoneTarget, keys: Item, stamp: string): PutItemCommandInput {
+export function putTombstone(
+  tombstones: TombstoneTarget,
+  keys: Item,
+  stamp: string,
+  origin?: string,
+): PutItemCommandInput {
+  const item = tombstoneItem(keys, tombstones.keyAttributes, stamp, tombstones.horizonMs);
   return {
     TableName: tombstones.tableName,
-    Item: tombstoneItem(keys, tombstones.keyAttributes, stamp, tombstones.horizonMs),
+    Item: origin === undefined ? item : { ...item, [TOMBSTONE.origin]: { S: origin } },
     ConditionExpression: 'attribute_not_exists(#tv) OR #tv < :stamp',
     ExpressionAttributeNames: { '#tv': TOMBSTONE.stamp },
     ExpressionAttributeValues: { ':stamp': { S: stamp } },
+  };
+}
+
+/**
+ * putTombstone as an UpdateItem, so that it keeps the attributes it does not set (the delete origins that
+ * recordDeleteOrigin writes beside the stamp).
+ */
+export function raiseTombstone(
+  tombstones: TombstoneTarget,
+  keys: Item,
+  stamp: string,
+): UpdateItemCommandInput {
+  const item = tombstoneItem(keys, tombstones.keyAttributes, stamp, tombstones.horizonMs);
+  return {
+    TableName: tombstones.tableName,
+    Key: tombstoneKey(keys, tombstones.keyAttributes),
+    UpdateExpression: 'SET #tv = :stamp, #exp = :exp, #keys = :keys',
+    ConditionExpression: 'attribute_not_exists(#tv) OR #tv < :stamp',
+    ExpressionAttributeNames: {
+      '#tv': TOMBSTONE.stamp,
+      '#exp': TOMBSTONE.expires,
+      '#keys': TOMBSTONE.itemKeys,
+    },
+    ExpressionAttributeValues: {
+      ':stamp': { S: stamp },
+      ':exp': item[TOMBSTONE.expires] ?? { N: '0' },
+      ':keys': { M: keys },
+    },
+  };
+}
+
+/** The attributes of a tombstone that hold the last app delete of `side` it stands for: record, and its stamp. */
+export function deleteOriginNames(side: Side): { origin: string; stamp: string } {
+  return { origin: `${TOMBSTONE.origin}_${side}`, stamp: `${TOMBSTONE.origin}v_${side}` };
+}
+
+/**
+ * Records which stream record of `side` an app delete came from and the stamp it was given, unconditionally, so
+ * that the record read again (a stop before its checkpoint) gets the same stamp, whatever tombstone won since.
+ */
+export function recordDeleteOrigin(
+  tombstones: TombstoneTarget,
+  keys: Item,
+  side: Side,
+  origin: string,
+  stamp: string,
+): UpdateItemCommandInput {
+  const names = deleteOriginNames(side);
+  return {
+    TableName: tombstones.tableName,
+    Key: tombstoneKey(keys, tombstones.keyAttributes),
+    UpdateExpression: 'SET #o = :origin, #ov = :stamp',
+    ExpressionAttributeNames: { '#o': names.origin, '#ov': names.stamp },
+    ExpressionAttributeValues: { ':origin': { S: origin }, ':stamp': { S: stamp } },
   };
 }
 

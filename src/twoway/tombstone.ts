@@ -21,6 +21,8 @@ export const TOMBSTONE = {
   expires: 'exp',
   /** The deleted item's key as it was, for people reading the table. */
   itemKeys: 'keys',
+  /** The stream record of the app's delete it stands for (side and sequence number): a replay reuses its stamp. */
+  origin: 'src',
 } as const;
 
 /** The tombstone table's key for an item key. */

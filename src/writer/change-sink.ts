@@ -11,6 +11,8 @@ export interface ChangeSink {
   readonly tableName: string;
   /** Whether the records must carry old images (the stream's view type is checked at start either way). */
   readonly needsOldImages: boolean;
+  /** Whether each change must carry the changes of its key that squashing replaced (ChangeRecord.earlier). */
+  readonly needsEarlier?: boolean;
   /**
    * Writes one flush; resolves once every change is durable, rejects (a WriteFailedError for a fatal cause) if
    * it cannot be. Must honour `options.signal` and call `options.beforeSend` before every request.

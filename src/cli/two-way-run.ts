@@ -1,0 +1,136 @@
+// `replicate --two-way`: both tables writable. The flags' source is side A and their destination side B (each
+// side with its own credentials); the process runs two tasks as a plan runs its tasks (app/plan-runner.ts): A→B
+// reading A's stream and B→A reading B's, each with its own lease table (so any fleet of such processes shares
+// both), each writing through the two-way sink (app/twoway-setup.ts). A direction that fails stops the other:
+// exit 1, so that a supervisor restarts the pair rather than leave one direction running alone.
+import { PlanRunner, type PlanTaskSetup } from '../app/plan-runner.js';
+import { prepareTwoWay, twoWayDirections, twoWaySink, type TwoWayOptions } from '../app/twoway-setup.js';
+import {
+  buildReplicationConfig,
+  checkMetricsHost,
+  type ReplicationFlags,
+} from '../config/replication-config.js';
+import { checkRange } from '../config/flag-checks.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import type { Logger } from '../observability/logger.js';
+import type { PlanTask } from '../plan/plan-task.js';
+import { Semaphore } from '../util/semaphore.js';
+import { anyProfile, loadKnownProfiles } from './credential-flags.js';
+import { runWithSignals } from './plan-run.js';
+import { flagsFromArgs } from './replicate-command.js';
+import type { ReplicateArgs } from './replicate-flags.js';
+import { commandSessionName } from './session-name.js';
+
+/** Flags that have no meaning for a two-way pair (yet): refused rather than half applied. */
+const NOT_TWO_WAY = [
+  'plan',
+  'bootstrap',
+  'from-export',
+  'create-dest-table',
+  'source-streams-endpoint',
+  'lease-region',
+  'lease-endpoint',
+  'lease-profile',
+  'lease-role-arn',
+  'lease-external-id',
+  'filter',
+  'transform',
+  'exclude-attributes',
+  'rename-attributes',
+  'dead-letter-table',
+] as const;
+
+function refuseFlags(args: ReplicateArgs): void {
+  const record = args as Readonly<Record<string, unknown>>;
+  const given = NOT_TWO_WAY.filter((flag) => record[flag] !== undefined && record[flag] !== false);
+  if (record['on-reject'] === 'dead-letter') given.push('on-reject' as never);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    `--two-way does not take ${given.map((flag) => `--${flag}`).join(', ')}: each direction's lease table lives with the side it reads, and every item goes both ways as it is (README, "Two-way replication")`,
+  );
+}
+
+/** B→A's flags from A→B's: the sides swapped, each with its credentials; a given task name gets a suffix each. */
+export function swapSides(flags: ReplicationFlags): ReplicationFlags {
+  return {
+    ...flags,
+    sourceTable: flags.destTable,
+    sourceRegion: flags.destRegion,
+    sourceEndpoint: flags.destEndpoint,
+    sourceCredentials: flags.destCredentials,
+    destTable: flags.sourceTable,
+    destRegion: flags.sourceRegion,
+    destEndpoint: flags.sourceEndpoint,
+    destCredentials: flags.sourceCredentials,
+  };
+}
+
+export function twoWayOptions(args: Pick<ReplicateArgs, 'marker-prefix' | 'tombstone-hours'>): TwoWayOptions {
+  checkRange(args['tombstone-hours'], 1, 24 * 366, '--tombstone-hours');
+  return {
+    markerPrefix: args['marker-prefix'],
+    tombstoneHorizonMs: Math.round(args['tombstone-hours'] * 3_600_000),
+  };
+}
+
+export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<number> {
+  refuseFlags(args);
+  checkMetricsHost(args['metrics-host']);
+  const options = twoWayOptions(args);
+  const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
+  const flags = flagsFromArgs(args);
+  const named = (suffix: string): string | undefined =>
+    flags.taskName === undefined ? undefined : `${flags.taskName}.${suffix}`;
+  // One line of progress for both directions, as for a plan.
+  const common = { ...flags, progressIntervalMs: 0 };
+  const ab = buildReplicationConfig({ ...common, taskName: named('a-b') }, process.env, profiles);
+  const ba = buildReplicationConfig({ ...swapSides(common), taskName: named('b-a') }, process.env, profiles);
+  const directions = twoWayDirections(ab, ba);
+  const sessionName = commandSessionName('replicate');
+  const starting = new AbortController();
+  await prepareTwoWay(directions, options, logger, starting.signal, sessionName);
+
+  const setups: PlanTaskSetup[] = directions.map((direction) => ({
+    config: direction.config,
+    bootstrap: undefined,
+    sink: twoWaySink(direction, options),
+  }));
+  const tasks: PlanTask[] = setups.map((_, entry) => ({
+    entry,
+    selectedBy: 'name',
+    enableStream: false,
+    flags: {},
+  }));
+  const metrics =
+    args['metrics-port'] === undefined
+      ? undefined
+      : new (await import('../observability/metrics.js')).ReplicatorMetrics();
+  const runner = new PlanRunner({
+    resolve: () => Promise.resolve(tasks),
+    setup: (task) => {
+      const setup = setups[task.entry];
+      if (setup === undefined) throw new RangeError(`no two-way direction ${task.entry}`);
+      return setup;
+    },
+    resources: {
+      memory: new Semaphore(args['max-buffer-mb'] * 1024 * 1024),
+      writeSlots: new Semaphore(args['write-concurrency']),
+    },
+    taskWriteConcurrency: args['write-concurrency'],
+    refreshIntervalMs: 0,
+    logger,
+    metrics,
+    endTogether: true,
+  });
+  const labels = new Map(
+    directions.map(({ config }) => [
+      config.taskName,
+      `${config.source.tableName} → ${config.destination.tableName}`,
+    ]),
+  );
+  logger.info(
+    { a: ab.source.tableName, b: ba.source.tableName, tasks: [ab.taskName, ba.taskName] },
+    'two-way replication starting',
+  );
+  return runWithSignals(runner, { logger, metrics, copies: undefined, labels }, args);
+}
