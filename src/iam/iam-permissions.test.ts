@@ -35,8 +35,9 @@ test('each feature and each resource has permissions; the base covers every reso
     );
   }
   // The table list is a plan's alone: only its globs list tables; the dead-letter table only --on-reject
-  // dead-letter's.
-  for (const resource of IAM_RESOURCES.filter((r) => r !== 'table-list' && r !== 'dead-letter-table')) {
+  // dead-letter's; the spool table only a bootstrap copy's.
+  const optional: readonly string[] = ['table-list', 'dead-letter-table', 'spool-table'];
+  for (const resource of IAM_RESOURCES.filter((r) => !optional.includes(r))) {
     assert.ok(actionsFor(BASE_FEATURES, resource).length > 0, `${resource} has nothing in the base`);
   }
   assert.deepEqual(actionsFor(BASE_FEATURES, 'table-list'), []);
@@ -45,6 +46,11 @@ test('each feature and each resource has permissions; the base covers every reso
     IAM_PERMISSIONS.filter((p) => p.resource === 'dead-letter-table').flatMap((p) => p.features),
     IAM_PERMISSIONS.filter((p) => p.resource === 'dead-letter-table').map(() => 'dead-letter'),
     'the dead-letter table is --on-reject dead-letter’s alone',
+  );
+  assert.deepEqual(
+    IAM_PERMISSIONS.filter((p) => p.resource === 'spool-table').flatMap((p) => p.features),
+    IAM_PERMISSIONS.filter((p) => p.resource === 'spool-table').map(() => 'bootstrap'),
+    'the spool table is a bootstrap copy’s alone',
   );
 });
 
@@ -75,7 +81,18 @@ test('what the commands call: the actions the code sends, per resource', () => {
     'dynamodb:PutItem',
     'dynamodb:UpdateItem',
     'dynamodb:ConditionCheckItem',
+    'dynamodb:GetItem',
   ]);
+  // Spool mode (src/spool/): the spool table is created, written, scanned, read again and deleted by a copy.
+  assert.deepEqual(actionsFor(['bootstrap'], 'spool-table'), [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:Scan',
+    'dynamodb:BatchGetItem',
+    'dynamodb:DeleteTable',
+  ]);
+  assert.deepEqual(actionsFor(['replicate'], 'spool-table'), []);
   assert.deepEqual(actionsFor(['verify'], 'destination-table'), [
     'dynamodb:DescribeTable',
     'dynamodb:Scan',
@@ -133,7 +150,7 @@ test('permissionsFor keeps the list order and takes a permission once for severa
   const both = permissionsFor(['bootstrap', 'verify'], 'source-table');
   assert.deepEqual(
     both.map((p) => p.action),
-    ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchGetItem'],
+    ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:GetItem'],
   );
   assert.deepEqual(permissionsFor([], 'source-table'), []);
 });

@@ -4,6 +4,7 @@
 // fails when a command calls an action that is not here. An action belongs to one resource; the one action that
 // names no table at all (ListTables) is on the `table-list` resource, "*", because IAM accepts nothing narrower.
 import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
+import { spoolTableName } from '../spool/spool-table.js';
 
 /**
  * What a policy can be asked to cover: `replicate` and `status` always, the rest by `policy`'s flags; a plan's
@@ -34,6 +35,7 @@ export const IAM_RESOURCES = [
   'destination-table',
   'lease-table',
   'dead-letter-table',
+  'spool-table',
   'table-list',
 ] as const;
 export type IamResource = (typeof IAM_RESOURCES)[number];
@@ -192,6 +194,54 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     why: "records each shard's position in one transaction (TransactWriteItems) with a check of the copy's control item",
   },
   {
+    resource: 'source-table',
+    action: 'dynamodb:GetItem',
+    features: ['bootstrap'],
+    why: "a spool-mode copy's drain reads the source's item for a change spooled as a pointer (an image close to 400 KB)",
+  },
+  {
+    resource: 'lease-table',
+    action: 'dynamodb:GetItem',
+    features: ['bootstrap'],
+    why: "a spool-mode copy's consumers read the copy's control item for its phase",
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:CreateTable',
+    features: ['bootstrap'],
+    why: 'creates the spool table when a spool-mode copy starts (hash key k, type S)',
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['bootstrap'],
+    why: 'waits until the spool table is active',
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:BatchWriteItem',
+    features: ['bootstrap'],
+    why: 'the consumers spool the latest change of each key during a spool-mode copy',
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:Scan',
+    features: ['bootstrap'],
+    why: 'the drains read the spool, segment by segment',
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:BatchGetItem',
+    features: ['bootstrap'],
+    why: 'the second drain reads each item again after writing it, for a change spooled meanwhile',
+  },
+  {
+    resource: 'spool-table',
+    action: 'dynamodb:DeleteTable',
+    features: ['bootstrap'],
+    why: 'deletes the spool table once the copy is done',
+  },
+  {
     resource: 'dead-letter-table',
     action: 'dynamodb:CreateTable',
     features: ['dead-letter'],
@@ -278,6 +328,11 @@ export const RESOURCE_LABELS: Record<
     name: 'dead-letter table',
     arn: `…:table/${deadLetterTableName('DynamoDBCrossRegionReplication<task>')}`,
     where: 'beside the lease table, or the table `--dead-letter-table` names there',
+  },
+  'spool-table': {
+    name: 'spool table',
+    arn: `…:table/${spoolTableName('DynamoDBCrossRegionReplication<task>')}`,
+    where: 'beside the lease table, during a spool-mode copy only',
   },
   'table-list': { name: 'table list', arn: '*', where: 'ListTables names no table' },
 };

@@ -8,6 +8,7 @@
 // credentials and features. Actions come from IAM_PERMISSIONS only.
 import type { CredentialSource } from '../config/credential-source.js';
 import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
+import { spoolTableName } from '../spool/spool-table.js';
 import { streamArn, tableArn } from './aws-arns.js';
 import {
   BASE_FEATURES,
@@ -86,7 +87,7 @@ export function destinationTasks(task: PolicyTask): PolicyTask[] {
 export const SIDE_RESOURCES: Record<PolicySide, readonly IamResource[]> = {
   source: ['source-table', 'source-stream', 'table-list'],
   destination: ['destination-table'],
-  lease: ['lease-table', 'dead-letter-table'],
+  lease: ['lease-table', 'dead-letter-table', 'spool-table'],
 };
 
 export const RESOURCE_SIDS: Record<IamResource, string> = {
@@ -95,6 +96,7 @@ export const RESOURCE_SIDS: Record<IamResource, string> = {
   'destination-table': 'DestinationTable',
   'lease-table': 'LeaseTable',
   'dead-letter-table': 'DeadLetterTable',
+  'spool-table': 'SpoolTable',
   'table-list': 'ListTables',
 };
 
@@ -121,6 +123,7 @@ export function taskArns(task: PolicyTask): {
         ...at('lease'),
         table: task.deadLetterTable ?? deadLetterTableName(task.tables.lease.table),
       }),
+      'spool-table': tableArn({ ...at('lease'), table: spoolTableName(task.tables.lease.table) }),
       'table-list': '*',
     },
   };

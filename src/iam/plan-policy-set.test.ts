@@ -179,6 +179,7 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'destination-table': 'destination',
   'lease-table': 'lease',
   'dead-letter-table': 'lease',
+  'spool-table': 'lease',
 };
 
 /** The ARN a task's policies name for a resource. */
@@ -192,6 +193,8 @@ function arnOf(set: PlanPolicySet, index: number, resource: IamResource): string
     'lease-table': r.leaseTable,
     // Named only for a task with dead letters (no action is granted on it otherwise).
     'dead-letter-table': r.deadLetterTable ?? '(no dead-letter table)',
+    // Named only for a task with a bootstrap copy.
+    'spool-table': r.spoolTable ?? '(no spool table)',
     'table-list': '*',
   }[resource];
 }

@@ -82,6 +82,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
         ...(fanOutTables.length === 0 ? {} : { fanOutTables }),
         leaseTable: arns['lease-table'],
         ...(task.features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
+        ...(task.features.includes('bootstrap') ? { spoolTable: arns['spool-table'] } : {}),
       },
     };
   });

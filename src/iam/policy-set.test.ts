@@ -92,6 +92,7 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'destination-table': 'destination',
   'lease-table': 'lease',
   'dead-letter-table': 'lease',
+  'spool-table': 'lease',
   'table-list': 'source',
 };
 
@@ -126,6 +127,7 @@ function declaredArn(set: PolicySet, resource: IamResource): string {
     'dead-letter-table':
       r.deadLetterTable ??
       r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${deadLetterTableName(t)}`),
+    'spool-table': r.spoolTable ?? r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${t}-spool`),
     'table-list': '*',
   }[resource];
 }
@@ -205,6 +207,7 @@ const SIDS: Record<IamResource, string> = {
   'destination-table': 'DestinationTable',
   'lease-table': 'LeaseTable',
   'dead-letter-table': 'DeadLetterTable',
+  'spool-table': 'SpoolTable',
   'table-list': 'ListTables',
 };
 
@@ -231,7 +234,7 @@ test('each feature adds exactly its actions', () => {
     [...actionsOf(policySet(inputs({ features: ['bootstrap'] })), 'lease-table')].filter(
       (a) => !actionsOf(base, 'lease-table').has(a),
     ),
-    ['dynamodb:ConditionCheckItem'],
+    ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
   );
   assert.deepEqual(
     [...actionsOf(policySet(inputs({ features: ['verify', 'repair'] })), 'destination-table')].filter(

@@ -42,6 +42,8 @@ export interface PolicySet {
     readonly leaseTable: string;
     /** With the `dead-letter` feature (`--on-reject dead-letter`) only. */
     readonly deadLetterTable?: string;
+    /** With the `bootstrap` feature only: a spool-mode copy's spool table. */
+    readonly spoolTable?: string;
   };
   readonly policies: readonly PrintedPolicy[];
   /** Each placeholder that occurs in the documents, with what to put there. */
@@ -80,6 +82,7 @@ export function policySet(inputs: PolicyInputs): PolicySet {
     ...(fanOutTables.length === 0 ? {} : { fanOutTables }),
     leaseTable: arns['lease-table'],
     ...(features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
+    ...(features.includes('bootstrap') ? { spoolTable: arns['spool-table'] } : {}),
   };
   return {
     setup: inputs.setup,

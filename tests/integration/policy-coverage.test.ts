@@ -33,6 +33,7 @@ import { deadLetterTableName } from '../../src/deadletter/dead-letter-item.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
 import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import { policyAllows } from '../../src/iam/policy-allows.js';
+import { spoolTableName } from '../../src/spool/spool-table.js';
 import type { PolicyDocument } from '../../src/iam/policy-set.js';
 import { putItems } from '../support/attribute-items.js';
 import {
@@ -69,6 +70,7 @@ interface PrintedSet {
   readonly setup: string;
   readonly resources: Record<'sourceTable' | 'sourceStream' | 'destinationTable' | 'leaseTable', string> & {
     readonly deadLetterTable?: string;
+    readonly spoolTable?: string;
   };
   readonly policies: readonly { name: string; kind: string; document: PolicyDocument }[];
 }
@@ -165,6 +167,10 @@ function policyArn(seen: Seen, fixture: ReplicationFixture, set: PrintedSet): st
   if (seen.via === 'source' && table === deadLetterTableName(leaseTableName(fixture.taskName))) {
     return resources.deadLetterTable;
   }
+  // Undefined for a policy printed without the bootstrap feature.
+  if (seen.via === 'source' && table === spoolTableName(leaseTableName(fixture.taskName))) {
+    return resources.spoolTable;
+  }
   if (seen.via === 'destination' && table === fixture.destTable) return resources.destinationTable;
   return undefined;
 }
@@ -190,8 +196,9 @@ function refused(seen: readonly Seen[], fixture: ReplicationFixture, set: Printe
     if (!policyAllows(documentNamed(set, identity), request.action, arn)) {
       problems.push(`${what}: not allowed by ${identity} on ${arn}`);
     }
-    if (set.setup !== 'resource-policy' || request.via !== 'source' || arn === set.resources.leaseTable)
-      continue;
+    // The lease side's tables (lease, spool) are the replicator's own, not the source owner's.
+    const own = [set.resources.leaseTable, set.resources.spoolTable];
+    if (set.setup !== 'resource-policy' || request.via !== 'source' || own.includes(arn)) continue;
     const onStream = arn.includes('/stream/');
     const name = onStream ? 'source-stream-resource-policy' : 'source-table-resource-policy';
     const document = documentNamed(set, name);
@@ -224,15 +231,18 @@ test('the printed policies allow every action replicate --bootstrap, verify --re
     ...fixture,
     args: (extra = []) => through(fixture.args(extra), sourceProxy, destProxy),
   };
-  // Past the copy into replication (a change made after it arrives), then a clean stop (presence deleted).
+  // Past the copy into replication (a change made after it arrives), then a clean stop (presence deleted). A
+  // spool-mode copy: it calls what a direct one does, and the spool table's actions (created, written, scanned,
+  // read again, deleted) and the control item's reads.
   const worker = new ReplicatorProcess(
-    viaProxies.args(['--bootstrap', '--segments', '2', '--failover-ms', '3000']),
+    viaProxies.args(['--bootstrap', '--copy-mode', 'spool', '--segments', '2', '--failover-ms', '3000']),
   );
   try {
     await worker.waitForLog('lease taken');
     await fixture.source.send(
       new PutItemCommand({ TableName: fixture.sourceTable, Item: { pk: { S: 'after-copy' } } }),
     );
+    await worker.waitForLog('spool table deleted', { timeoutMs: 60_000 });
     await convergedWhileRunning(fixture, worker);
     const exit = await worker.stop();
     assert.equal(exit.code, 0, worker.describe());
@@ -282,6 +292,8 @@ test('the printed policies allow every action replicate --bootstrap, verify --re
     'dynamodb:BatchGetItem',
     'dynamodb:BatchWriteItem',
     'dynamodb:Scan',
+    'dynamodb:GetItem',
+    'dynamodb:DeleteTable',
   ]) {
     assert.ok(actions.has(action), `no ${action} was recorded: ${[...actions].join(', ')}`);
   }
