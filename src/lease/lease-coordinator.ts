@@ -15,7 +15,7 @@ import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
-import { heartbeatDue, isSettled, lookIntervalMs } from './lease-pace.js';
+import { heartbeatDue, isSettled, lookIntervalMs, renewWaitMs } from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
@@ -211,9 +211,11 @@ export class LeaseCoordinator {
   }
 
   async #renewLoop(signal: AbortSignal): Promise<void> {
+    let roundMs = 0;
     while (!signal.aborted) {
-      await sleep(this.#timing.renewIntervalMs, signal);
+      await sleep(renewWaitMs(this.#timing.renewIntervalMs, roundMs), signal);
       if (signal.aborted) return;
+      const started = this.#clock();
       this.#roundsSinceHeartbeat += 1;
       // A worker holding leases here is alive to the others by them: its heartbeat can wait a round.
       const beat = heartbeatDue(this.#roundsSinceHeartbeat, this.#held.size);
@@ -230,6 +232,7 @@ export class LeaseCoordinator {
           signal,
         ),
       ]);
+      roundMs = this.#clock() - started;
     }
   }
 

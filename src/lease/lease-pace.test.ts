@@ -6,6 +6,7 @@ import {
   heartbeatDue,
   isSettled,
   lookIntervalMs,
+  renewWaitMs,
   SETTLED_LOOKS,
   type LookSeen,
 } from './lease-pace.js';
@@ -132,5 +133,24 @@ describe('lookIntervalMs', () => {
     assert.equal(SETTLED_LOOKS, 3);
     for (let n = 0; n < SETTLED_LOOKS; n++) assert.equal(lookIntervalMs(t, n), 2_000, String(n));
     for (const n of [SETTLED_LOOKS, SETTLED_LOOKS + 10]) assert.equal(lookIntervalMs(t, n), 5_000, String(n));
+  });
+});
+
+describe('renewWaitMs', () => {
+  test('rounds start every interval: the round takes its time off the wait, down to none', () => {
+    const cases: [interval: number, round: number, wait: number][] = [
+      [1_667, 0, 1_667],
+      [1_667, 1, 1_666],
+      [1_667, 600, 1_067],
+      [1_667, 1_666, 1],
+      [1_667, 1_667, 0],
+      [1_667, 5_000, 0],
+      [1_667, -30, 1_667],
+      [0, 0, 0],
+      [0, 100, 0],
+    ];
+    for (const [interval, round, wait] of cases) {
+      assert.equal(renewWaitMs(interval, round), wait, `interval ${interval}, round ${round}`);
+    }
   });
 });

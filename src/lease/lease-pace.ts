@@ -13,6 +13,17 @@ import type { FleetTiming } from './lease-timing.js';
  */
 export const HEARTBEAT_ROUNDS_WHILE_HOLDING = 2;
 
+/**
+ * The wait before the next renewal round, so that rounds start every `intervalMs`: a round that took `roundMs`
+ * shortens the wait after it (down to none: rounds back to back, never overlapping). Waiting the whole interval
+ * after a long round made a lease's renewals fall behind their schedule (the thousand-shards stage: 0.4-0.5 a
+ * second per lease where 0.6 were due), and each late one brings its lease nearer its end. A clock that went
+ * back counts as an instant round.
+ */
+export function renewWaitMs(intervalMs: number, roundMs: number): number {
+  return Math.min(intervalMs, Math.max(0, intervalMs - Math.max(0, roundMs)));
+}
+
 /** Whether this renewal round sends the heartbeat: `rounds` since the last answered one (a failed one is due again). */
 export function heartbeatDue(rounds: number, held: number): boolean {
   return held === 0 || rounds >= HEARTBEAT_ROUNDS_WHILE_HOLDING;
