@@ -69,6 +69,8 @@ export interface BootstrapItems {
   readonly task: BootstrapTask | undefined;
   /** Sorted by segment number. */
   readonly segments: readonly CopySegment[];
+  /** Spool mode: the segments of drain pass 1 and pass 2 (empty until the pass's segments exist). */
+  readonly drains?: readonly [readonly CopySegment[], readonly CopySegment[]];
 }
 
 /**
@@ -81,13 +83,21 @@ export function bootstrapItemsFrom(
 ): BootstrapItems {
   let task: BootstrapTask | undefined;
   const segments: CopySegment[] = [];
+  const drains: [CopySegment[], CopySegment[]] = [[], []];
   for (const item of items) {
     const key = item.leaseKey?.S ?? '';
     if (key === TASK_KEY) task = taskFromItem(item);
     else if (key.startsWith(prefix)) segments.push(segmentFromItem(item, prefix));
+    else if (prefix === SEGMENT_KEY_PREFIX) {
+      DRAIN_KEY_PREFIXES.forEach((drain, i) => {
+        if (key.startsWith(drain)) drains[i]?.push(segmentFromItem(item, drain));
+      });
+    }
   }
   segments.sort((a, b) => a.segment - b.segment);
-  return { task, segments };
+  if (task?.copyMode !== 'spool') return { task, segments };
+  for (const pass of drains) pass.sort((a, b) => a.segment - b.segment);
+  return { task, segments, drains };
 }
 
 export function segmentKey(segment: number, prefix: string = SEGMENT_KEY_PREFIX): string {

@@ -102,3 +102,55 @@ describe('copyStatus', () => {
     assert.equal(copyStatusCell(undefined), '-');
   });
 });
+
+describe('spool mode', () => {
+  const spoolTask = (state: BootstrapTask['state']): BootstrapTask => task({ state, copyMode: 'spool' });
+  const drain = (n: number, written: number, scanned: number, done = false): CopySegment => ({
+    ...segment(n, written, done),
+    bytesCopied: scanned,
+  });
+
+  test('copying: the phase, no drain yet; a direct copy has no spool part', () => {
+    const status = copyStatus({ task: spoolTask('copying'), segments: [], drains: [[], []] }, T0 + 1_000);
+    assert.deepEqual(status?.spool, {
+      phase: 'copying',
+      pass: undefined,
+      segmentsDone: 0,
+      segments: 0,
+      drained: 0,
+      scanned: 0,
+      spoolKeys: undefined,
+    });
+    assert.equal(copyStatus({ task: task(), segments: [] }, T0 + 1_000)?.spool, undefined);
+  });
+
+  test('draining: pass 1 progress; switching: pass 2, with the spool size pass 1 scanned', () => {
+    const first = [drain(0, 300, 300, true), drain(1, 100, 120)];
+    const draining = copyStatus({ task: spoolTask('draining'), segments: [], drains: [first, []] }, T0 + 1);
+    assert.ok(draining !== undefined);
+    assert.equal(copyStatusText(draining), 'draining the spool, pass 1: 1/2 segments, 400 items written');
+    assert.equal(copyStatusCell(draining), 'draining 1');
+    const done = [drain(0, 300, 300, true), drain(1, 200, 200, true)];
+    const second = [drain(0, 20, 300, true), drain(1, 0, 0)];
+    const switching = copyStatus(
+      { task: spoolTask('switching'), segments: [], drains: [done, second] },
+      T0 + 1,
+    );
+    assert.ok(switching !== undefined);
+    assert.deepEqual(switching.spool, {
+      phase: 'draining',
+      pass: 2,
+      segmentsDone: 1,
+      segments: 2,
+      drained: 20,
+      scanned: 300,
+      spoolKeys: 500,
+    });
+    assert.equal(
+      copyStatusText(switching),
+      'draining the spool, pass 2 (consumers switched to the destination): 1/2 segments, 20 items written of 500 spooled keys',
+    );
+    const finished = copyStatus({ task: spoolTask('done'), segments: [], drains: [done, second] }, T0 + 1);
+    assert.equal(finished?.spool?.phase, 'replicating');
+  });
+});

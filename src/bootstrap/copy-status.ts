@@ -2,7 +2,7 @@
 // `status` and `status --plan`: any reader sees the whole fleet's copy, not only one worker's bar. The lease
 // table keeps totals, not history, so the rate is the average since the copy first started.
 import { formatDuration } from '../observability/progress-bar.js';
-import type { BootstrapItems, BootstrapState } from './bootstrap-items.js';
+import type { BootstrapItems, BootstrapState, CopySegment } from './bootstrap-items.js';
 
 export interface CopyStatus {
   readonly state: BootstrapState;
@@ -17,6 +17,21 @@ export interface CopyStatus {
   /** While copying at a known rate and short of the estimate. */
   readonly etaMs: number | undefined;
   readonly elapsedMs: number;
+  /** Spool mode only (src/spool/): the phase, and the drain as its segments show it. */
+  readonly spool?: SpoolStatus | undefined;
+}
+
+export interface SpoolStatus {
+  readonly phase: 'copying' | 'draining' | 'replicating';
+  /** The drain pass under way (or the last one run). */
+  readonly pass: 1 | 2 | undefined;
+  readonly segmentsDone: number;
+  readonly segments: number;
+  /** Spool items the pass wrote to the destination, and scanned, so far over the fleet. */
+  readonly drained: number;
+  readonly scanned: number;
+  /** Keys in the spool as pass 1 found them (known once pass 1 scanned it all). */
+  readonly spoolKeys: number | undefined;
 }
 
 /** Undefined when the task has no copy (never bootstrapped, or its items are not written yet). */
@@ -41,6 +56,30 @@ export function copyStatus(items: BootstrapItems, now: number): CopyStatus | und
     itemsPerSec,
     etaMs,
     elapsedMs,
+    ...(task.copyMode === 'spool' ? { spool: spoolStatus(items) } : {}),
+  };
+}
+
+function spoolStatus(items: BootstrapItems): SpoolStatus {
+  const state = items.task?.state;
+  const phase =
+    state === 'done' ? 'replicating' : state === 'draining' || state === 'switching' ? 'draining' : 'copying';
+  const [first = [], second = []] = items.drains ?? [];
+  const pass =
+    state === 'switching' || (state === 'done' && second.length > 0) ? 2 : first.length > 0 ? 1 : undefined;
+  const segments = pass === 2 ? second : pass === 1 ? first : [];
+  const sum = (list: readonly CopySegment[], of: 'itemsCopied' | 'bytesCopied'): number =>
+    list.reduce((total, s) => total + s[of], 0);
+  const passOneDone = first.length > 0 && first.every((s) => s.done);
+  return {
+    phase,
+    pass,
+    segmentsDone: segments.filter((s) => s.done).length,
+    segments: segments.length,
+    drained: sum(segments, 'itemsCopied'),
+    // A drain segment's bytesCopied counts the spool items it scanned (spool-drain.ts).
+    scanned: sum(segments, 'bytesCopied'),
+    spoolKeys: passOneDone ? sum(first, 'bytesCopied') : undefined,
   };
 }
 
@@ -48,8 +87,14 @@ export function copyStatus(items: BootstrapItems, now: number): CopyStatus | und
 export function copyStatusText(copy: CopyStatus): string {
   const n = (v: number): string => Math.round(v).toLocaleString('en-US');
   const rate = copy.itemsPerSec === undefined ? '' : `, ${n(copy.itemsPerSec)} items/s on average`;
+  const spool = copy.spool;
   if (copy.state === 'done') {
-    return `done: ${n(copy.itemsCopied)} items in ${formatDuration(copy.elapsedMs)}${rate}`;
+    const spooled = spool?.spoolKeys === undefined ? '' : ` (spool mode: ${n(spool.spoolKeys)} keys spooled)`;
+    return `done: ${n(copy.itemsCopied)} items in ${formatDuration(copy.elapsedMs)}${rate}${spooled}`;
+  }
+  if (spool !== undefined && spool.phase === 'draining') {
+    const size = spool.spoolKeys === undefined ? '' : ` of ${n(spool.spoolKeys)} spooled keys`;
+    return `draining the spool, pass ${spool.pass ?? 1}${copy.state === 'switching' ? ' (consumers switched to the destination)' : ''}: ${spool.segmentsDone}/${spool.segments} segments, ${n(spool.drained)} items written${size}`;
   }
   if (copy.state !== 'copying') return `${copy.state.replace('-', ' ')} (copy not started)`;
   const items =
@@ -64,6 +109,7 @@ export function copyStatusText(copy: CopyStatus): string {
 export function copyStatusCell(copy: CopyStatus | undefined): string {
   if (copy === undefined) return '-';
   if (copy.state === 'done') return 'done';
+  if (copy.spool?.phase === 'draining') return `draining ${copy.spool.pass ?? 1}`;
   if (copy.state !== 'copying') return 'starting';
   if (copy.estimatedItems <= 0) return `${copy.itemsCopied.toLocaleString('en-US')} items`;
   return `${percent(copy)}%`;

@@ -1,6 +1,7 @@
 // `ddb-replicator replicate`: flags -> config -> one worker, until SIGTERM/SIGINT (clean stop, exit 0) or an
 // error it cannot retry (exit 1), or a configuration mistake found at start (exit 2, one line).
 import { Replicator } from '../app/replicator.js';
+import { ConfigError } from '../errors/replicator-error.js';
 import { buildBootstrapOptions, type BootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { fromExportOption } from '../export/export-flag.js';
 import {
@@ -83,6 +84,11 @@ export function bootstrapOptionsFromArgs(args: ReplicateArgs, copyOnly: boolean)
     progressBar: process.stderr.isTTY ? logFormat(args['log-format']) !== 'json' : false,
   });
   const fromExport = fromExportOption({ fromExport: args['from-export'], bootstrap: true, plan: args.plan });
+  if (fromExport !== undefined && options.copyMode === 'spool') {
+    throw new ConfigError(
+      '--copy-mode spool does not work with --from-export (the export load replays the stream)',
+    );
+  }
   return fromExport === undefined ? options : { ...options, fromExport };
 }
 
