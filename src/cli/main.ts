@@ -10,6 +10,7 @@ import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
 import { policyFlags, runPolicy } from './policy-command.js';
 import { deadLettersFlags, runDeadLetters } from './dead-letters-command.js';
+import { conflictsFlags, runConflicts } from './conflicts-command.js';
 import { envFlags, envOrigin, flagNames, unknownVariables, withEnvFlags } from './env-flags.js';
 
 class UsageError extends Error {}
@@ -25,6 +26,7 @@ const BUILDERS = [
   bootstrapFlags,
   policyFlags,
   deadLettersFlags,
+  conflictsFlags,
   demoFlags,
 ] as const;
 
@@ -96,6 +98,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       },
     )
     .command(
+      'conflicts <action>',
+      'The conflict log of a two-way pair (replicate --two-way): every write that lost to a higher version, oldest first (same flags as replicate)',
+      (y) => env$(conflictsFlags(y)),
+      async (args) => {
+        exitCode = await runConflicts(args);
+      },
+    )
+    .command(
       'demo',
       'Replicate a table between two local DynamoDB instances under a live workload, then verify it (needs Java 17+)',
       // The demo keeps its own epilogue (Java, exit codes); its flags take the environment too.
@@ -104,7 +114,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         exitCode = await runDemo(args);
       },
     )
-    .demandCommand(1, 'name a command: replicate, status, verify, bootstrap, policy, dead-letters, demo')
+    .demandCommand(
+      1,
+      'name a command: replicate, status, verify, bootstrap, policy, dead-letters, conflicts, demo',
+    )
     .strict()
     .help()
     .alias('help', 'h')

@@ -4,7 +4,13 @@
 // both), each writing through the two-way sink (app/twoway-setup.ts). A direction that fails stops the other:
 // exit 1, so that a supervisor restarts the pair rather than leave one direction running alone.
 import { PlanRunner, type PlanTaskSetup } from '../app/plan-runner.js';
-import { prepareTwoWay, twoWayDirections, twoWaySink, type TwoWayOptions } from '../app/twoway-setup.js';
+import {
+  prepareTwoWay,
+  twoWayDirections,
+  twoWaySink,
+  type TwoWayDirection,
+  type TwoWayOptions,
+} from '../app/twoway-setup.js';
 import {
   buildReplicationConfig,
   checkMetricsHost,
@@ -73,10 +79,9 @@ export function twoWayOptions(args: Pick<ReplicateArgs, 'marker-prefix' | 'tombs
   };
 }
 
-export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<number> {
+/** The two directions the flags name (also for `conflicts`): A→B, then B→A. */
+export async function twoWayFromArgs(args: ReplicateArgs): Promise<[TwoWayDirection, TwoWayDirection]> {
   refuseFlags(args);
-  checkMetricsHost(args['metrics-host']);
-  const options = twoWayOptions(args);
   const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
   const flags = flagsFromArgs(args);
   const named = (suffix: string): string | undefined =>
@@ -85,7 +90,14 @@ export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<nu
   const common = { ...flags, progressIntervalMs: 0 };
   const ab = buildReplicationConfig({ ...common, taskName: named('a-b') }, process.env, profiles);
   const ba = buildReplicationConfig({ ...swapSides(common), taskName: named('b-a') }, process.env, profiles);
-  const directions = twoWayDirections(ab, ba);
+  return twoWayDirections(ab, ba);
+}
+
+export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<number> {
+  checkMetricsHost(args['metrics-host']);
+  const options = twoWayOptions(args);
+  const directions = await twoWayFromArgs(args);
+  const [{ config: ab }, { config: ba }] = directions;
   const sessionName = commandSessionName('replicate');
   const starting = new AbortController();
   await prepareTwoWay(directions, options, logger, starting.signal, sessionName);

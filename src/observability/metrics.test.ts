@@ -148,3 +148,20 @@ test("a fan-out's backlog is summed per destination over the shards, and a shard
   text = await metrics.registry.metrics();
   assert.doesNotMatch(text, /ddb_replicator_destination_backlog_records\{/);
 });
+
+test('two-way conflicts counted per direction by what lost to what', async () => {
+  const metrics = new ReplicatorMetrics();
+  const ab = task(metrics, 'pair.a-b', 1);
+  ab.events.emit('twoway.conflict', { table: 'b', loser: 'put', winner: 'delete' });
+  ab.events.emit('twoway.conflict', { table: 'b', loser: 'put', winner: 'delete' });
+  ab.events.emit('twoway.conflict', { table: 'a', loser: 'delete', winner: 'put' });
+  const text = await metrics.registry.metrics();
+  assert.match(
+    text,
+    /ddb_replicator_twoway_conflicts_total\{task="pair.a-b",loser="put",winner="delete"\} 2/,
+  );
+  assert.match(
+    text,
+    /ddb_replicator_twoway_conflicts_total\{task="pair.a-b",loser="delete",winner="put"\} 1/,
+  );
+});

@@ -46,6 +46,7 @@ export class ReplicatorMetrics {
   readonly #filtered: Counter;
   readonly #ttlDeletes: Counter;
   readonly #deadLettered: Counter;
+  readonly #conflicts: Counter;
   readonly #retries: Counter;
   readonly #flushSeconds: Histogram;
   readonly #leaseChanges: Counter;
@@ -87,6 +88,12 @@ export class ReplicatorMetrics {
       name: 'ddb_replicator_dead_letters_total',
       help: 'Changes stored in the dead-letter table (--on-reject dead-letter): refused, or behind a refused change of their key',
       labelNames: ['task'],
+      registers,
+    });
+    this.#conflicts = new Counter({
+      name: 'ddb_replicator_twoway_conflicts_total',
+      help: 'Two-way replication: writes that lost their condition, recorded in the conflict log (by what lost to what)',
+      labelNames: ['task', 'loser', 'winner'],
       registers,
     });
     this.#applied = new Counter({
@@ -282,6 +289,7 @@ export class ReplicatorMetrics {
       events.on('records.filtered', (e) => this.#filtered.inc({ task, destination: e.destination }, e.count)),
       events.on('ttl.deletes', (e) => this.#ttlDeletes.inc({ task, action: e.action }, e.count)),
       events.on('records.dead-lettered', (e) => this.#deadLettered.inc({ task }, e.count)),
+      events.on('twoway.conflict', (e) => this.#conflicts.inc({ task, loser: e.loser, winner: e.winner })),
       events.on('write.retried', (e) => this.#retries.inc({ task, side: 'destination', reason: e.reason })),
       events.on('read.retried', (e) => this.#retries.inc({ task, side: 'stream', reason: e.reason })),
       events.on('lease.taken', () => this.#leaseChanges.inc({ task, change: 'taken' })),

@@ -1,0 +1,55 @@
+// `ddb-replicator conflicts list`: the conflict log of a two-way pair (both directions' tables, each beside its
+// lease table), named by the same flags as `replicate --two-way`: one line per write that lost its condition,
+// oldest first, or JSON with --json. A direction that never ran has no table yet: it shows no conflicts.
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import type { Argv } from 'yargs';
+import { STARTUP } from '../app/aws-clients.js';
+import { SideClients } from '../app/side-clients.js';
+import { twoWayTableNames } from '../app/twoway-setup.js';
+import { createLogger } from '../observability/logger.js';
+import { conflictLine, readConflicts, type Conflict } from '../twoway/conflict-log.js';
+import { EXIT_OK } from './exit-codes.js';
+import { replicateFlags, type ReplicateArgs } from './replicate-flags.js';
+import { exitCodeFor, reportFailure } from './report-failure.js';
+import { commandSessionName } from './session-name.js';
+import { twoWayFromArgs } from './two-way-run.js';
+
+export const CONFLICT_ACTIONS = ['list'] as const;
+
+export function conflictsFlags<T>(yargs: Argv<T>) {
+  return replicateFlags(yargs)
+    .positional('action', { choices: CONFLICT_ACTIONS, demandOption: true, describe: 'list: show them' })
+    .option('json', { type: 'boolean', default: false, describe: 'list: print JSON for scripts' });
+}
+
+type ConflictsArgs = ReplicateArgs & { readonly action: string; readonly json: boolean };
+
+export async function runConflicts(args: ConflictsArgs): Promise<number> {
+  const logger = createLogger({ level: args['log-level'] === 'info' ? 'warn' : args['log-level'] });
+  try {
+    const directions = await twoWayFromArgs({ ...args, 'two-way': true });
+    const all: Conflict[] = [];
+    for (const { config } of directions) {
+      const clients = new SideClients(config, { logger, sessionName: commandSessionName('conflicts') });
+      const client = clients.dynamo('lease', STARTUP);
+      try {
+        all.push(...(await readConflicts(client, twoWayTableNames(config.lease.tableName).conflicts)));
+      } catch (err) {
+        if (!(err instanceof ResourceNotFoundException)) throw err;
+      } finally {
+        client.destroy();
+      }
+    }
+    all.sort((x, y) => x.at - y.at);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    for (const conflict of all) process.stdout.write(`${conflictLine(conflict)}\n`);
+    process.stdout.write(`${all.length} conflict${all.length === 1 ? '' : 's'}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    reportFailure(err, logger);
+    return exitCodeFor(err);
+  }
+}
