@@ -41,6 +41,8 @@ export interface ReplicatorEvents {
   'copy.started': { estimatedItems: number; segments: number };
   /** A page this worker copied was saved; fleetItems: items the whole fleet copied, as this worker sees them. */
   'copy.page': { items: number; fleetItems: number };
+  /** Spool mode: the copy's state as a worker running its phases read it. */
+  'spool.phase': { state: string };
   /** Spool mode: changes of a flush written to the spool table. */
   'spool.written': { count: number };
   /** Spool mode: spool items a drain pass wrote to the destination (this worker's page). */

@@ -8,6 +8,9 @@ import type { ProgressTracker } from './progress-tracker.js';
 
 export { serveMetrics } from './metrics-server.js';
 
+/** ddb_replicator_spool_phase's values (any state before the drains is copying). */
+const SPOOL_PHASES: Readonly<Record<string, number>> = { draining: 2, switching: 3, done: 4 };
+
 /** What the per-task gauges read when they are collected. */
 interface TaskGauges extends TaskSources {
   readonly tracker: ProgressTracker;
@@ -53,6 +56,10 @@ export class ReplicatorMetrics {
   readonly #copied: Counter;
   readonly #copyEstimated: Gauge;
   readonly #copyFleet: Gauge;
+  readonly #spoolPhase: Gauge;
+  readonly #spooled: Counter;
+  readonly #drained: Counter;
+  readonly #drainFleet: Gauge;
   #process: ProcessSources | undefined;
   /** A fan-out's records each destination has still to write, per task, shard and destination. */
   readonly #backlogs = new Map<string, Map<string, Map<string, number>>>();
@@ -139,6 +146,32 @@ export class ReplicatorMetrics {
       name: 'ddb_replicator_copy_fleet_items',
       help: 'Items the whole fleet copied in the bootstrap copy, as this worker last saw the lease table',
       labelNames: ['task'],
+      registers,
+    });
+    // Spool mode (src/spool/): the phase as a number, the changes this worker spooled, and each drain pass's items
+    // (this worker's, and the fleet's as its last look at the lease table saw them).
+    this.#spoolPhase = new Gauge({
+      name: 'ddb_replicator_spool_phase',
+      help: 'A spool-mode copy: 1 copying (the stream spooled), 2 draining (pass 1), 3 switching (pass 2), 4 replicating',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#spooled = new Counter({
+      name: 'ddb_replicator_spool_writes_total',
+      help: 'Changes this worker wrote to the spool table of a spool-mode copy',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#drained = new Counter({
+      name: 'ddb_replicator_drain_items_total',
+      help: 'Spool items this worker wrote to the destination in a drain pass',
+      labelNames: ['task', 'pass'],
+      registers,
+    });
+    this.#drainFleet = new Gauge({
+      name: 'ddb_replicator_drain_fleet_items',
+      help: 'Spool items the whole fleet drained in a pass, as this worker last saw the lease table',
+      labelNames: ['task', 'pass'],
       registers,
     });
     const tasks = this.#tasks;
@@ -300,6 +333,10 @@ export class ReplicatorMetrics {
         this.#copied.inc({ task }, e.items);
         this.#copyFleet.set({ task }, e.fleetItems);
       }),
+      events.on('spool.phase', (e) => this.#spoolPhase.set({ task }, SPOOL_PHASES[e.state] ?? 1)),
+      events.on('spool.written', (e) => this.#spooled.inc({ task }, e.count)),
+      events.on('spool.drained', (e) => this.#drained.inc({ task, pass: String(e.pass) }, e.items)),
+      events.on('spool.drain.listed', (e) => this.#drainFleet.set({ task, pass: String(e.pass) }, e.drained)),
     ];
     return () => {
       for (const stop of off) stop();
@@ -307,6 +344,7 @@ export class ReplicatorMetrics {
       this.#backlogs.delete(task);
       this.#copyEstimated.remove({ task });
       this.#copyFleet.remove({ task });
+      this.#spoolPhase.remove({ task });
     };
   }
 }

@@ -123,6 +123,7 @@ async function runPhases(
     patiently(() => store.moveState([from], to, { [at]: Date.now() }, signal), deps, signal);
   while (!signal.aborted) {
     const task = await read();
+    deps.events.emit('spool.phase', { state: task.state });
     switch (task.state) {
       case 'recording-positions':
       case 'positions-recorded':
