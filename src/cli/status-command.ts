@@ -26,6 +26,7 @@ import { planFlag, refuseWithPlan } from './plan-flag.js';
 import { anyProfile, credentialArgs, credentialFlags, loadKnownProfiles } from './credential-flags.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { commandSessionName } from './session-name.js';
+import { statusOfTwoWay } from './two-way-status.js';
 
 export function statusFlags<T>(yargs: Argv<T>) {
   // The source's credential flags too: the lease table is reached with them unless --lease-* ones are given; and
@@ -76,6 +77,14 @@ export function statusFlags<T>(yargs: Argv<T>) {
       type: 'string',
       describe: 'As given to replicate [default: <lease table>-dead-letters]',
     })
+    .option('two-way', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Both directions of a replicate --two-way pair (named by the same table and credential flags)',
+    })
+    .option('source-endpoint', { type: 'string', describe: "With --two-way: side A's endpoint" })
+    .option('dest-endpoint', { type: 'string', describe: "With --two-way: side B's endpoint" })
     .option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' })
     .option('check', {
       type: 'boolean',
@@ -115,6 +124,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       refuseWithPlan(args, TASK_FLAGS);
       return await statusOfPlan(args.plan, { json: args.json, check }, logger);
     }
+    if (args['two-way']) return await statusOfTwoWay(args, logger);
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
     const sourceCredentials = credentialSource(credentialArgs(args, 'source'), 'source', profiles);
     const credentials = leaseCredentialSource(credentialArgs(args, 'lease'), sourceCredentials, profiles);

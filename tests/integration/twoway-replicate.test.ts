@@ -353,6 +353,24 @@ test('two writers, kill -9 twice: both tables converge on the highest version, n
   assert.equal(lines.length, conflicts.length + 1);
   assert.match(lines[0] ?? '', / lost to (put|delete) /);
 
+  // `status --two-way` shows both directions, each with the conflicts it recorded.
+  const status = new ReplicatorProcess([
+    'status',
+    '--two-way',
+    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
+    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
+    ...['--task-name', task],
+  ]);
+  assert.equal((await status.waitForExit()).code, 0, status.describe());
+  assert.match(status.stdout, new RegExp(`task ${task}\\.a-b `));
+  assert.match(status.stdout, new RegExp(`task ${task}\\.b-a `));
+  const counted = [...status.stdout.matchAll(/^conflicts: (\d+)/gm)].map((m) => Number(m[1]));
+  assert.equal(counted.length, 2, status.stdout);
+  assert.equal(
+    counted.reduce((x, y) => x + y, 0),
+    conflicts.length,
+  );
+
   // Every app write should be the final state, in the conflict log, or overwritten by an app that read it. Not
   // yet true of every run (issue 19, closing note: a few concurrent writes a run, around deletes and restarts, are
   // overwritten without a conflict item), so the count is reported, not asserted.
