@@ -121,6 +121,7 @@ export async function runPlan(
               maxWriteRate: own.maxWriteRate ?? args['max-write-rate'],
               maxReadRate: own.maxReadRate ?? args['max-read-rate'],
               copyConcurrency: own.copyConcurrency ?? args['copy-concurrency'],
+              copyMode: own.copyMode ?? args['copy-mode'],
               progressIntervalMs: args['progress-interval-ms'],
               // Many copies at once: never a bar each, fighting over one terminal. Under the plan's bar, as under
               // a single copy's, the per-segment lines go to debug.

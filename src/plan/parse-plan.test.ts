@@ -77,6 +77,7 @@ replications:
       maxWriteRate: 100,
       maxReadRate: 2.5,
       copyConcurrency: 4,
+      copyMode: 'spool',
       enableStream: false,
     };
     const destination = {
@@ -280,11 +281,11 @@ describe('parsePlan refuses, naming the file, the entry and the field', () => {
     );
     assert.equal(
       refused(entry({ colour: 'red' })),
-      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, destinations, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, taskName, enableStream',
+      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, destinations, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, taskName, enableStream',
     );
     assert.equal(
       refused({ defaults: { colour: 'red' }, replications: [PAIR] }),
-      'plan p.yaml: defaults: unknown field colour: allowed here are source, destination, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, enableStream',
+      'plan p.yaml: defaults: unknown field colour: allowed here are source, destination, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, enableStream',
     );
     assert.equal(
       refused({ defaults: { source: { colour: 'red' } }, replications: [PAIR] }),
@@ -447,6 +448,10 @@ describe('parsePlan refuses, naming the file, the entry and the field', () => {
     assert.equal(
       refused(entry({ segments: 0 })),
       `${at}segments must be a whole number from 1 to 1000000, got 0`,
+    );
+    assert.equal(
+      refused(entry({ copyMode: 'sometimes' })),
+      `${at}copyMode must be one of auto, direct, spool, got "sometimes"`,
     );
     assert.equal(
       refused(entry({ copyConcurrency: 257 })),

@@ -104,6 +104,7 @@ export function mergeEntry(
     maxWriteRate: pick(entry.maxWriteRate, d.maxWriteRate),
     maxReadRate: pick(entry.maxReadRate, d.maxReadRate),
     copyConcurrency: pick(entry.copyConcurrency, d.copyConcurrency),
+    copyMode: pick(entry.copyMode, d.copyMode),
     filter: pick(entry.filter, d.filter),
     transform: pick(entry.transform, d.transform),
     excludeAttributes: pick(entry.excludeAttributes, d.excludeAttributes),

@@ -37,6 +37,7 @@ export const FLAG_FIELDS: Readonly<Record<string, string>> = {
   '--max-write-rate': 'maxWriteRate',
   '--max-read-rate': 'maxReadRate',
   '--copy-concurrency': 'copyConcurrency',
+  '--copy-mode': 'copyMode',
   '--filter': 'filter',
   '--transform': 'transform',
   '--exclude-attributes': 'excludeAttributes',
@@ -77,7 +78,6 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
 /** Flags of one table pair that a plan does not take (refused with --plan where they are checked). */
 export const NOT_IN_PLANS: Readonly<Record<string, string>> = {
   fromExport: '--from-export',
-  copyMode: '--copy-mode',
   twoWay: '--two-way',
   markerPrefix: '--marker-prefix',
   tombstoneHours: '--tombstone-hours',

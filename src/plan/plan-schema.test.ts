@@ -88,6 +88,7 @@ test('the task options are exactly PlanTaskOptions', () => {
     segments: true,
     maxWriteRate: true,
     maxReadRate: true,
+    copyMode: true,
     copyConcurrency: true,
     filter: true,
     transform: true,

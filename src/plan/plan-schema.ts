@@ -4,6 +4,7 @@
 // them against replicate's), so a value the plan accepts is one the command line accepts too.
 import { z } from 'zod';
 import { MAX_SEGMENTS } from '../bootstrap/bootstrap-options.js';
+import { COPY_MODES } from '../bootstrap/copy-mode.js';
 import { STREAM_VIEW_TYPES } from '../config/replication-config.js';
 import { ON_REJECT } from '../deadletter/dead-letter-options.js';
 import type { PlanTaskOptions } from './plan-task.js';
@@ -95,6 +96,7 @@ const taskOptionShape = {
   maxWriteRate: rate,
   maxReadRate: rate,
   copyConcurrency: whole('copyConcurrency'),
+  copyMode: optional(z.enum(COPY_MODES)),
   ...ruleShape,
   onReject: optional(z.enum(ON_REJECT)),
   deadLetterTable: text,

@@ -3,6 +3,7 @@
 // and checked by the same code as `replicate` (its task name, hence its lease table, is the one a plain run
 // uses). The process-wide settings (worker id, memory budget, write slots, metrics, logs, timings of the fleet)
 // stay flags of the command; the plan holds only what belongs to a table pair.
+import type { CopyMode } from '../bootstrap/copy-mode.js';
 import type { StartPosition, TaskFlags } from '../config/replication-config.js';
 import type { OnReject } from '../deadletter/dead-letter-options.js';
 
@@ -18,6 +19,8 @@ export interface PlanTaskOptions {
   readonly maxWriteRate?: number | undefined;
   readonly maxReadRate?: number | undefined;
   readonly copyConcurrency?: number | undefined;
+  /** `--copy-mode`: auto, direct or spool (bootstrap/copy-mode.ts). */
+  readonly copyMode?: CopyMode | undefined;
   /** A filter pattern as JSON text, or `@file` (the plan may give the pattern itself; it is kept as JSON). */
   readonly filter?: string | undefined;
   /** A transform module's path, relative to the plan file. */
