@@ -288,6 +288,22 @@ export class TwoWaySink implements ChangeSink {
       }
       return false;
     }
+    if (
+      foundStamp !== undefined &&
+      isMarkedDeleting(found, markers) &&
+      !this.#isOwn(foundStamp) &&
+      compareMaybeStamps(foundStamp, seen) > 0
+    ) {
+      // The other side's delete marked the item over the app's write before it was stamped: the write lost.
+      await this.#conflict(
+        this.#deps.local.tableName,
+        keys,
+        { kind: 'put', stamp: undefined, digest },
+        { kind: 'delete', stamp: foundStamp },
+        flush,
+      );
+      return false;
+    }
     if (foundStamp === undefined || !matchesItsStamp(found, markers)) return false; // a newer app write: its record follows
     if (this.#isOwn(foundStamp)) {
       // Our own stamp of this very content (a replay after a stop between stamping and the put): put it now.

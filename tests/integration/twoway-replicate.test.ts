@@ -385,6 +385,21 @@ test('two writers, kill -9 twice: both tables converge on the highest version, n
       !seen.has(w.tok ?? '') &&
       !lostDigests.has(w.digest ?? ''),
   );
+  if (process.env.TWOWAY_TRACE === '1')
+    for (const w of unaccounted.slice(0, 3))
+      t.diagnostic(
+        JSON.stringify({
+          w,
+          writes: log.filter((o) => o.pk === w.pk),
+          conflicts: conflicts.filter((c) => c.keys.pk?.S === w.pk),
+          final: final.get(w.pk),
+          trace: workers.flatMap((x, n) =>
+            x.logs
+              .filter((l) => l.msg === 'two-way change' && JSON.stringify(l.key).includes(`"${w.pk}"`))
+              .map((l) => [n, l.task, l.event, l.origin, l.old, l.new, l.tok]),
+          ),
+        }),
+      );
   t.diagnostic(
     `${log.length} app writes, ${conflicts.length} conflicts recorded, ${unaccounted.length} puts neither final, seen nor recorded`,
   );
