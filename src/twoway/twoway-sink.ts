@@ -5,6 +5,7 @@
 // a write lost is recorded in the conflict log. The changes of a flush have distinct keys, so they go out in
 // parallel, bounded by the write slots; each request is fenced by the lease (beforeSend) and has its deadline.
 // The flush resolves once every change's writes are done, so the checkpoint never passes a change not applied.
+import { setMaxListeners } from 'node:events';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -111,10 +112,14 @@ export class TwoWaySink implements ChangeSink {
   }
 
   async write(changes: readonly ChangeRecord[], options: WriteOptions): Promise<WriteOutcome> {
+    // Every write of the flush waiting for a write slot or a backoff listens to this one signal (a flush of
+    // hundreds of keys made Node warn of a listener leak).
+    const signal = AbortSignal.any([options.signal]);
+    setMaxListeners(0, signal);
     const flush: Flush = {
-      signal: options.signal,
+      signal,
       beforeSend: options.beforeSend,
-      deadlines: new RequestDeadlines(options.signal),
+      deadlines: new RequestDeadlines(signal),
       requests: 0,
       retries: 0,
     };
