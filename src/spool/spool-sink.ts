@@ -17,9 +17,9 @@ class PhaseMovedError extends ReplicatorError {
 }
 
 export interface SpoolSinkDeps {
-  readonly spool: TableWriter;
-  readonly destination: TableWriter;
-  readonly phase: PhaseView;
+  readonly spool: Pick<TableWriter, 'tableName' | 'writeRequests'>;
+  readonly destination: Pick<TableWriter, 'write'>;
+  readonly phase: Pick<PhaseView, 'current'>;
   /** Told the spool writes of each flush (for the metrics: spooled changes). */
   readonly onSpooled?: (count: number) => void;
   /** Closes the clients the writers use, when the worker stops. */
