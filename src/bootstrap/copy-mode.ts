@@ -11,8 +11,9 @@ export const COPY_MODES: readonly CopyMode[] = ['auto', 'direct', 'spool'];
 /** Spool when the copy is projected to take more than this share of the retention. */
 export const SPOOL_ABOVE_SHARE = 0.5;
 /**
- * The fleet's scan-and-write rate assumed when no limit is set and none was measured: about what one worker
- * copies with 8 segments in flight against on-demand tables (docs/benchmarks.md), in bytes per second.
+ * The fleet's scan-and-write rate assumed when no limit is set and none was measured, in bytes per second: a
+ * conservative guess (not measured on AWS; the benchmarks measure DynamoDB Local only), so that a table of several
+ * hundred GB is spooled rather than trusted to a direct copy.
  */
 export const ASSUMED_BYTES_PER_SEC = 8 * 1024 * 1024;
 
