@@ -203,6 +203,30 @@ describe('describeFailure', () => {
     assert.ok(text.includes('Error: socket hang up'), text);
   });
 
+  // Two-way's B→A direction reads the --dest- table as its source: the line names the flags the user gave it.
+  test("a table named by the other role's flags is named by them", () => {
+    const sideB: TableLocation = { ...locations.destination, namedBy: '--dest' };
+    const missing = describeFailure(named('ResourceNotFoundException', 'not found'), 'source', sideB, 'x');
+    assert.equal(
+      missing.message,
+      'destination table DestTable not found in region us-west-2: check --dest-table and --dest-region',
+    );
+    const refused = describeFailure(named('UnrecognizedClientException', 'bad'), 'source', sideB, 'x');
+    assert.match(refused.message, /^the destination side refused/);
+    assert.ok(refused.message.includes('check --dest-profile and --dest-role-arn'), refused.message);
+    const none = describeFailure(named('CredentialsProviderError', 'none'), 'source', sideB, 'x');
+    assert.match(none.message, /^no AWS credentials found for the destination side .*pass --dest-profile/);
+    const sideA: TableLocation = { ...locations.source, namedBy: '--source' };
+    const unreachable = describeFailure(
+      named('Error', 'connect ECONNREFUSED', { code: 'ECONNREFUSED' }),
+      'destination',
+      sideA,
+      'x',
+    );
+    assert.ok(unreachable.message.includes('source table SourceTable'), unreachable.message);
+    assert.ok(unreachable.message.includes('check --source-endpoint/--source-region'), unreachable.message);
+  });
+
   // A thrown non-object must still become a readable line, not a TypeError.
   test('a thrown null is described', () => {
     assert.ok(message(null, 'source').includes('source table SourceTable'));

@@ -43,6 +43,7 @@ export type DestinationKeyRule = (source: readonly KeyAttribute[]) => readonly K
 const STARTUP_RETRY_MS = 30_000;
 
 const FLAG_PREFIX: Record<Side, string> = { source: '--source', destination: '--dest', lease: '--lease' };
+const NAMED_BY = { '--source': 'source', '--dest': 'destination' } as const;
 
 export function where(location: TableLocation | { region: string; endpoint: string | undefined }): string {
   return location.endpoint === undefined
@@ -57,15 +58,17 @@ export function describeFailure(
   location: TableLocation,
   action: string,
 ): ConfigError {
-  const flag = FLAG_PREFIX[side];
+  const flag = location.namedBy ?? FLAG_PREFIX[side];
+  // The table as the user named it: two-way's B→A reads the --dest- table, which is its `source` here.
+  const named = location.namedBy === undefined ? side : NAMED_BY[location.namedBy];
   const name =
     typeof err === 'object' && err !== null ? ((err as { name?: string }).name ?? 'Error') : 'Error';
   const verdict = classifyError(err);
-  const table = `${side} table ${location.tableName}`;
+  const table = `${named} table ${location.tableName}`;
   const credentials = location.credentials ?? DEFAULT_CREDENTIALS;
   if (name === 'CredentialsProviderError') {
     return new ConfigError(
-      `no AWS credentials found for the ${side} side (${describeCredentials(credentials)}): pass ${flag}-profile, or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      `no AWS credentials found for the ${named} side (${describeCredentials(credentials)}): pass ${flag}-profile, or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
     );
   }
   if (verdict.kind === 'retriable' && verdict.reason === 'network') {
@@ -86,7 +89,7 @@ export function describeFailure(
         );
       case 'credentials':
         return new ConfigError(
-          `the ${side} side refused the AWS credentials (${describeCredentials(credentials)}) for the ${table} (${name}: ${errorMessage(err)}) in ${where(location)}: check ${flag}-profile and ${flag}-role-arn, or AWS_PROFILE and the access keys`,
+          `the ${named} side refused the AWS credentials (${describeCredentials(credentials)}) for the ${table} (${name}: ${errorMessage(err)}) in ${where(location)}: check ${flag}-profile and ${flag}-role-arn, or AWS_PROFILE and the access keys`,
         );
       case 'access-denied':
         return new ConfigError(

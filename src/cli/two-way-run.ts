@@ -89,7 +89,17 @@ export async function twoWayFromArgs(args: ReplicateArgs): Promise<[TwoWayDirect
   // One line of progress for both directions, as for a plan.
   const common = { ...flags, progressIntervalMs: 0 };
   const ab = buildReplicationConfig({ ...common, taskName: named('a-b') }, process.env, profiles);
-  const ba = buildReplicationConfig({ ...swapSides(common), taskName: named('b-a') }, process.env, profiles);
+  const swapped = buildReplicationConfig(
+    { ...swapSides(common), taskName: named('b-a') },
+    process.env,
+    profiles,
+  );
+  // B→A's source is the table the user gave with --dest- flags: its errors name those.
+  const ba = {
+    ...swapped,
+    source: { ...swapped.source, namedBy: '--dest' as const },
+    destination: { ...swapped.destination, namedBy: '--source' as const },
+  };
   return twoWayDirections(ab, ba);
 }
 

@@ -24,6 +24,11 @@ export interface Location {
 
 export interface TableLocation extends Location {
   readonly tableName: string;
+  /**
+   * The flags the user named this table with, where they are not its role's own: two-way replication's B→A
+   * direction reads the `--dest-` table as its source. Errors name these flags. Undefined: the role's own.
+   */
+  readonly namedBy?: '--source' | '--dest' | undefined;
 }
 
 export interface TableFlags {
