@@ -11,12 +11,9 @@ import {
   type TwoWayDirection,
   type TwoWayOptions,
 } from '../app/twoway-setup.js';
-import {
-  buildReplicationConfig,
-  checkMetricsHost,
-  type ReplicationFlags,
-} from '../config/replication-config.js';
+import { buildReplicationConfig, checkMetricsHost } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
+import type { TableFlags } from '../config/table-locations.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { PlanTask } from '../plan/plan-task.js';
@@ -57,7 +54,7 @@ function refuseFlags(args: ReplicateArgs): void {
 }
 
 /** B→A's flags from A→B's: the sides swapped, each with its credentials; a given task name gets a suffix each. */
-export function swapSides(flags: ReplicationFlags): ReplicationFlags {
+export function swapSides<Flags extends TableFlags>(flags: Flags): Flags {
   return {
     ...flags,
     sourceTable: flags.destTable,

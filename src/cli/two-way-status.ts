@@ -17,6 +17,7 @@ import { anyProfile, loadKnownProfiles } from './credential-flags.js';
 import { EXIT_OK } from './exit-codes.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlagValues } from './table-flags.js';
+import { swapSides } from './two-way-run.js';
 
 export async function statusOfTwoWay(
   args: Readonly<Record<string, unknown>> & {
@@ -30,17 +31,7 @@ export async function statusOfTwoWay(
   const named = (suffix: string): string | undefined =>
     args['task-name'] === undefined ? undefined : `${args['task-name']}.${suffix}`;
   const ab = buildTaskSides({ ...flags, taskName: named('a-b') }, process.env, profiles);
-  const swapped = {
-    sourceTable: flags.destTable,
-    sourceRegion: flags.destRegion,
-    sourceEndpoint: flags.destEndpoint,
-    sourceCredentials: flags.destCredentials,
-    destTable: flags.sourceTable,
-    destRegion: flags.sourceRegion,
-    destEndpoint: flags.sourceEndpoint,
-    destCredentials: flags.sourceCredentials,
-  };
-  const ba = buildTaskSides({ ...swapped, taskName: named('b-a') }, process.env, profiles);
+  const ba = buildTaskSides({ ...swapSides(flags), taskName: named('b-a') }, process.env, profiles);
   const sessionName = commandSessionName('status');
   const shown: string[] = [];
   const json: unknown[] = [];
