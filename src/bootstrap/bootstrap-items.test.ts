@@ -45,6 +45,9 @@ test('the task survives the round trip; absent optional facts stay absent', () =
     'spool',
   );
   assert.equal(taskFromItem(taskToItem({ ...TASK, state: 'switching' })).state, 'switching');
+  // The spool's count is added by the workers (spool-count.ts): absent until the first addition.
+  assert.equal(taskFromItem(item).spooledChanges, undefined);
+  assert.equal(taskFromItem({ ...item, spooledChanges: { N: '1234' } }).spooledChanges, 1234);
 });
 
 test("drain passes keep their segments apart from the copy's", () => {

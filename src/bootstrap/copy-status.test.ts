@@ -120,15 +120,31 @@ describe('spool mode', () => {
       drained: 0,
       scanned: 0,
       spoolKeys: undefined,
+      spooledChanges: 0,
     });
     assert.equal(copyStatus({ task: task(), segments: [] }, T0 + 1_000)?.spool, undefined);
+    // The spool's size before any drain: the changes the workers counted into the task item.
+    const counted = copyStatus(
+      {
+        task: { ...spoolTask('copying'), spooledChanges: 1234 },
+        segments: [segment(0, 500)],
+        drains: [[], []],
+      },
+      T0 + 1_000,
+    );
+    assert.ok(counted !== undefined);
+    assert.equal(counted.spool?.spooledChanges, 1234);
+    assert.match(copyStatusText(counted), /^copying: .*; 1,234 changes spooled meanwhile$/);
   });
 
   test('draining: pass 1 progress; switching: pass 2, with the spool size pass 1 scanned', () => {
     const first = [drain(0, 300, 300, true), drain(1, 100, 120)];
     const draining = copyStatus({ task: spoolTask('draining'), segments: [], drains: [first, []] }, T0 + 1);
     assert.ok(draining !== undefined);
-    assert.equal(copyStatusText(draining), 'draining the spool, pass 1: 1/2 segments, 400 items written');
+    assert.equal(
+      copyStatusText(draining),
+      'draining the spool, pass 1: 1/2 segments, 400 items written (0 changes spooled)',
+    );
     assert.equal(copyStatusCell(draining), 'draining 1');
     const done = [drain(0, 300, 300, true), drain(1, 200, 200, true)];
     const second = [drain(0, 20, 300, true), drain(1, 0, 0)];
@@ -145,6 +161,7 @@ describe('spool mode', () => {
       drained: 20,
       scanned: 300,
       spoolKeys: 500,
+      spooledChanges: 0,
     });
     assert.equal(
       copyStatusText(switching),

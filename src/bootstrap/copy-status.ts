@@ -32,6 +32,11 @@ export interface SpoolStatus {
   readonly scanned: number;
   /** Keys in the spool as pass 1 found them (known once pass 1 scanned it all). */
   readonly spoolKeys: number | undefined;
+  /**
+   * Changes the consumers spooled so far, as the workers counted them into the task item every few seconds
+   * (spool-count.ts): spool writes, so at least the keys held; 0 before the first count arrives.
+   */
+  readonly spooledChanges: number;
 }
 
 /** Undefined when the task has no copy (never bootstrapped, or its items are not written yet). */
@@ -80,6 +85,7 @@ function spoolStatus(items: BootstrapItems): SpoolStatus {
     // A drain segment's bytesCopied counts the spool items it scanned (spool-drain.ts).
     scanned: sum(segments, 'bytesCopied'),
     spoolKeys: passOneDone ? sum(first, 'bytesCopied') : undefined,
+    spooledChanges: items.task?.spooledChanges ?? 0,
   };
 }
 
@@ -93,7 +99,10 @@ export function copyStatusText(copy: CopyStatus): string {
     return `done: ${n(copy.itemsCopied)} items in ${formatDuration(copy.elapsedMs)}${rate}${spooled}`;
   }
   if (spool !== undefined && spool.phase === 'draining') {
-    const size = spool.spoolKeys === undefined ? '' : ` of ${n(spool.spoolKeys)} spooled keys`;
+    const size =
+      spool.spoolKeys === undefined
+        ? ` (${n(spool.spooledChanges)} changes spooled)`
+        : ` of ${n(spool.spoolKeys)} spooled keys`;
     return `draining the spool, pass ${spool.pass ?? 1}${copy.state === 'switching' ? ' (consumers switched to the destination)' : ''}: ${spool.segmentsDone}/${spool.segments} segments, ${n(spool.drained)} items written${size}`;
   }
   if (copy.state !== 'copying') return `${copy.state.replace('-', ' ')} (copy not started)`;
@@ -102,7 +111,8 @@ export function copyStatusText(copy: CopyStatus): string {
       ? `${n(copy.itemsCopied)} of ~${n(copy.estimatedItems)} items (${percent(copy)}%)`
       : `${n(copy.itemsCopied)} items`;
   const eta = copy.etaMs === undefined ? '' : `, ETA ${formatDuration(copy.etaMs)}`;
-  return `copying: ${copy.segmentsDone}/${copy.segments} segments, ${items}${rate}${eta}`;
+  const spooling = spool === undefined ? '' : `; ${n(spool.spooledChanges)} changes spooled meanwhile`;
+  return `copying: ${copy.segmentsDone}/${copy.segments} segments, ${items}${rate}${eta}${spooling}`;
 }
 
 /** Short, for a column: "24%", "1,200 items" (no estimate), "done", "starting". */

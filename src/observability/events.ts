@@ -45,6 +45,8 @@ export interface ReplicatorEvents {
   'spool.phase': { state: string };
   /** Spool mode: changes of a flush written to the spool table. */
   'spool.written': { count: number };
+  /** Spool mode: the fleet's spooled changes, as the task item counted them after this worker's last addition. */
+  'spool.counted': { total: number };
   /** Spool mode: spool items a drain pass wrote to the destination (this worker's page). */
   'spool.drained': { pass: 1 | 2; items: number };
   /** Spool mode: a drain pass as the lease table shows it (items drained over the fleet, segments done). */

@@ -58,6 +58,7 @@ export class ReplicatorMetrics {
   readonly #copyFleet: Gauge;
   readonly #spoolPhase: Gauge;
   readonly #spooled: Counter;
+  readonly #spoolFleet: Gauge;
   readonly #drained: Counter;
   readonly #drainFleet: Gauge;
   #process: ProcessSources | undefined;
@@ -159,6 +160,12 @@ export class ReplicatorMetrics {
     this.#spooled = new Counter({
       name: 'ddb_replicator_spool_writes_total',
       help: 'Changes this worker wrote to the spool table of a spool-mode copy',
+      labelNames: ['task'],
+      registers,
+    });
+    this.#spoolFleet = new Gauge({
+      name: 'ddb_replicator_spool_fleet_changes',
+      help: "Changes the whole fleet spooled in a spool-mode copy (the spool's size: spool writes, at least the keys it holds), as this worker last added to the count",
       labelNames: ['task'],
       registers,
     });
@@ -335,6 +342,7 @@ export class ReplicatorMetrics {
       }),
       events.on('spool.phase', (e) => this.#spoolPhase.set({ task }, SPOOL_PHASES[e.state] ?? 1)),
       events.on('spool.written', (e) => this.#spooled.inc({ task }, e.count)),
+      events.on('spool.counted', (e) => this.#spoolFleet.set({ task }, e.total)),
       events.on('spool.drained', (e) => this.#drained.inc({ task, pass: String(e.pass) }, e.items)),
       events.on('spool.drain.listed', (e) => this.#drainFleet.set({ task, pass: String(e.pass) }, e.drained)),
     ];
@@ -345,6 +353,7 @@ export class ReplicatorMetrics {
       this.#copyEstimated.remove({ task });
       this.#copyFleet.remove({ task });
       this.#spoolPhase.remove({ task });
+      this.#spoolFleet.remove({ task });
     };
   }
 }

@@ -22,6 +22,7 @@ import { TableWriter } from '../writer/table-writer.js';
 import { PhaseView } from './phase-view.js';
 import { drainStore, runDrainPass, type DrainDeps } from './spool-drain.js';
 import { SPOOL_KEY } from './spool-items.js';
+import { SpoolCounter } from './spool-count.js';
 import { SpoolSink } from './spool-sink.js';
 import { deleteSpoolTable, spoolTableName } from './spool-table.js';
 
@@ -36,6 +37,14 @@ export function spoolRun(deps: BootstrapDeps, options: BootstrapOptions, store: 
   const { config, tables } = deps;
   const spoolTable = spoolTableName(config.lease.tableName);
   const timing = leaseTiming(config.failoverMs);
+  const counter = new SpoolCounter({
+    client: deps.leaseClient,
+    leaseTable: config.lease.tableName,
+    // As often as the consumers' phase views read the task item.
+    intervalMs: config.failoverMs / 4,
+    logger: deps.logger,
+    onTotal: (total) => deps.events.emit('spool.counted', { total }),
+  });
   return {
     sink: (context) => {
       const spoolClient = context.clients.dynamo('lease', DATA_PATH);
@@ -58,7 +67,10 @@ export function spoolRun(deps: BootstrapDeps, options: BootstrapOptions, store: 
           requestTimeoutMs: context.timing.writeRequestTimeoutMs,
         }),
         phase: new PhaseView(spoolClient, config.lease.tableName, config.failoverMs / 4, context.signal),
-        onSpooled: (count) => context.events.emit('spool.written', { count }),
+        onSpooled: (count) => {
+          counter.add(count);
+          context.events.emit('spool.written', { count });
+        },
         onClose: () => {
           spoolClient.destroy();
           destinationClient.destroy();
@@ -94,9 +106,13 @@ export function spoolRun(deps: BootstrapDeps, options: BootstrapOptions, store: 
         onListed: (pass, drained, segmentsDone, segments) =>
           deps.events.emit('spool.drain.listed', { pass, drained, segmentsDone, segments }),
       };
+      const counting = new AbortController();
+      const count = counter.run(AbortSignal.any([signal, counting.signal]));
       try {
         await runPhases(deps, options, store, drain, { source, destination }, signal);
       } finally {
+        counting.abort();
+        await count;
         source.destroy();
         destination.destroy();
         spoolClient.destroy();

@@ -16,6 +16,7 @@ import {
   fixtureOf,
   type ReplicationFixture,
 } from '../support/replication-fixture.js';
+import { sourceEndpoint, SOURCE_REGION } from '../support/local-env.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { enforceRetention } from '../support/stream-server/retention.js';
 import { serveSourceStream } from '../support/stream-server/serve-source-stream.js';
@@ -99,7 +100,9 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
     await served.feeder.caughtUp();
     // A copy of 1,000 items at 150 items/s lasts about 7 s; records are trimmed after 2 s.
     const flags = [...served.args(), '--segments', '2', '--max-write-rate', '150'];
-    const spool = start(fixture, 'replicate', ['--bootstrap', '--copy-mode', 'spool', ...flags]);
+    const spool = start(fixture, 'replicate', [
+      ...['--bootstrap', '--copy-mode', 'spool', '--metrics-port', '0', ...flags],
+    ]);
     const plain = start(direct, 'bootstrap', ['--copy-mode', 'direct', ...flags]);
     await spool.waitForLog('stream positions recorded', { timeoutMs: 60_000 });
     await plain.waitForLog('stream positions recorded', { timeoutMs: 60_000 });
@@ -126,6 +129,25 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     t.diagnostic(`${spooled} keys spooled during the copy`);
+    // The spool's size before any drain: `status` and the metric show the changes the fleet counted.
+    const port = Number((await spool.waitForLog('serving /metrics and /healthz')).port);
+    const counted = await waitFor(
+      'the spooled changes counted while copying',
+      async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const total = Number(/^ddb_replicator_spool_fleet_changes\{[^}]*\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+        return total >= spooled && (await taskState(fixture)) === 'copying' ? total : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const status = await copyStatus(fixture);
+    assert.ok((status.json.spool?.spooledChanges ?? 0) >= counted, JSON.stringify(status.json));
+    // Until pass 1 has scanned the spool (its key count known), the text gives the count (a loaded machine may
+    // be draining by the time `status` reads the table).
+    if (status.json.spool?.spoolKeys === undefined) {
+      assert.match(status.text, /bootstrap copy: (copying|draining).* [\d,]+ changes spooled/);
+    }
+    t.diagnostic(`${counted} changes counted as spooled while copying (status: ${status.json.state})`);
     const exit = await plain.waitForExit(120_000);
     assert.equal(exit.code, 1, plain.describe());
     const fatal = plain.logs.filter((l) => l.level === 'fatal');
@@ -164,6 +186,28 @@ test('with a retention shorter than the copy, a spool copy ends equal where a di
   }
 });
 
+interface CopyJson {
+  readonly state: string;
+  readonly spool?: { readonly phase: string; readonly spooledChanges: number; readonly spoolKeys?: number };
+}
+
+/** `status` as a user runs it, as JSON and as text. */
+async function copyStatus(fixture: ReplicationFixture): Promise<{ json: CopyJson; text: string }> {
+  const run = async (extra: string[]): Promise<string> => {
+    const status = new ReplicatorProcess([
+      ...['status', '--task-name', fixture.taskName, '--lease-region', SOURCE_REGION],
+      ...['--lease-endpoint', sourceEndpoint(), ...extra],
+    ]);
+    workers.push(status);
+    assert.equal((await status.waitForExit()).code, 0, status.describe());
+    return status.stdout;
+  };
+  const [json, text] = await Promise.all([run(['--json']), run([])]);
+  const copy = (JSON.parse(json) as { copy?: CopyJson }).copy;
+  assert.ok(copy !== undefined, json);
+  return { json: copy, text };
+}
+
 /** Items a drain pass wrote so far over its segments, from the lease table. */
 async function drained(fixture: ReplicationFixture, pass: 1 | 2): Promise<number> {
   const items = await scanAll(fixture.source, leaseTable(fixture)).catch(() => []);
@@ -172,7 +216,7 @@ async function drained(fixture: ReplicationFixture, pass: 1 | 2): Promise<number
     .reduce((sum, item) => sum + Number(item.itemsCopied?.N ?? '0'), 0);
 }
 
-test('kill -9 in every phase (copying and spooling, draining, switching): the same command goes on with two workers sharing shards and drain segments; tables end equal', async (t) => {
+test('kill -9 in every phase (copying and spooling, draining, switching, done before the spool is deleted): the same command goes on with two workers sharing shards and drain segments; tables end equal', async (t) => {
   const fixture = await fixtureFor(t, 'spool-kill');
   await writeBacklog(fixture.source, fixture.sourceTable, 800);
   const served = await serveSourceStream(fixture.source, fixture.sourceTable, { shards: 4 });
@@ -231,12 +275,31 @@ test('kill -9 in every phase (copying and spooling, draining, switching): the sa
     await inState('switching', async () => (await drained(fixture, 2)) > 0);
     await killAll(third);
 
-    const last = pair(['f', 'g']);
+    // Done, the spool table not deleted yet (the deletion waits a failover time): killed there too.
+    const fourth = pair(['f', 'g']);
+    await waitFor(
+      'the task done, its spool table still there',
+      async () => {
+        if (fourth.some((w) => w.logs.some((l) => l.msg === 'spool table deleted'))) {
+          throw new Error('the spool table was deleted before the workers could be killed');
+        }
+        return (await taskState(fixture)) === 'done' && (await spoolExists(fixture)) ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 100 },
+    );
+    await killAll(fourth);
+    assert.equal(await spoolExists(fixture), true);
+
+    const last = [start(fixture, 'bootstrap', [...flags, '--worker-id', 'h'])];
     for (const worker of last) assert.equal((await worker.waitForExit(120_000)).code, 0, worker.describe());
+    assert.ok(
+      last[0]?.logs.some((l) => l.msg === 'spool table deleted'),
+      last[0]?.describe(),
+    );
     assert.equal(await taskState(fixture), 'done');
     assert.equal(await spoolExists(fixture), false, 'the spool table is deleted at the end');
     const drainers = new Set(
-      [...second, ...third, ...last].flatMap((w) =>
+      [...second, ...third, ...fourth].flatMap((w) =>
         w.logs.filter((l) => l.msg === 'spool segment drained').map(() => w),
       ),
     );
