@@ -3,7 +3,9 @@
 // item shape, NEW_AND_OLD_IMAGES) and BatchWriteItem with no unprocessed items. This process reads pages through
 // the real streams client and codec, converts and squashes them, and writes them through the real TableWriter
 // and DynamoDB client (16 requests in flight); it reports its own CPU (user + system) per 1,000 records.
-// `node dist/bench/hot-path.js [pages] [--profile-dir DIR]`; the stub's CPU is not counted.
+// `node dist/bench/hot-path.js [pages] [--profile-dir DIR] [--cold]`; the stub's CPU is not counted. `--cold`
+// skips the warm-up and prints the CPU of every 10 pages from the first: how a fresh process (a replicator just
+// started, a catch-up) pays for V8 compiling the SDK's and Node's request path while it runs.
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { TableWriter } from '../src/writer/table-writer.js';
 import { makeItem } from './items.js';
 
 const PAGE = 1000;
+/** Pages per figure of a `--cold` run. */
+const COLD_BLOCK = 10;
 
 function page(from: number): string {
   const records = [];
@@ -100,6 +104,20 @@ async function main(): Promise<void> {
     }
     return { read, write };
   };
+  if (process.argv.includes('--cold')) {
+    const blocks = Math.ceil(pages / COLD_BLOCK);
+    const costs: number[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const t = await cycle(COLD_BLOCK);
+      costs.push((t.read + t.write) / 1000 / COLD_BLOCK);
+    }
+    const mean = costs.reduce((a, b) => a + b, 0) / costs.length;
+    console.log(
+      `hot path, cold: CPU ms per 1,000 records by ${COLD_BLOCK * PAGE} records from the start: ${costs.map((c) => c.toFixed(1)).join(', ')}; mean ${mean.toFixed(1)}`,
+    );
+    child.kill();
+    process.exit(0);
+  }
   await cycle(Math.max(10, Math.floor(pages / 3)));
   let session: Session | undefined;
   if (profileDir !== undefined) {
