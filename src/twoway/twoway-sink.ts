@@ -40,11 +40,13 @@ import {
   type TombstoneTarget,
 } from './conditional-apply.js';
 import { recordConflict, type Conflict } from './conflict-log.js';
+import { deleteReplacedVersion, overwritesVersion, replacedAppWrite } from './lost-writes.js';
+import { stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
 import { TOMBSTONE, tombstoneKey } from './tombstone.js';
-import { compareMaybeStamps, parseStamp, type Side } from './version-stamp.js';
+import { parseStamp, type Side } from './version-stamp.js';
 
 /** One side's table and tombstone table, reached with that side's client. */
 export interface TwoWaySide {
@@ -135,7 +137,19 @@ export class TwoWaySink implements ChangeSink {
           const { earlier, ...last } = change;
           const run = [...(earlier ?? []), last];
           for (const [i, record] of run.entries()) {
-            if (this.#overwrittenByApp(record, run[i + 1])) continue;
+            // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
+            // from its record, whatever follows it.
+            const lost = replacedAppWrite(record, this.#deps.markers);
+            if (lost !== undefined)
+              await this.#conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
+            if (this.#overwrittenByApp(record, run[i + 1])) {
+              if (this.#deps.logger.isLevelEnabled('trace'))
+                this.#deps.logger.trace(
+                  { key: record.keys, seq: record.sequenceNumber, event: record.eventName },
+                  'two-way skipped: overwritten by the app',
+                );
+              continue;
+            }
             const applied = await this.#apply(record, flush);
             if (applied === 'put') puts += 1;
             if (applied === 'delete') deletes += 1;
@@ -171,7 +185,9 @@ export class TwoWaySink implements ChangeSink {
           origin,
           old: readStamp(change.oldImage, markers),
           new: readStamp(change.newImage, markers),
-          tok: change.newImage?.tok?.S,
+          seq: change.sequenceNumber,
+          oldD: change.oldImage === undefined ? undefined : digestOf(change.oldImage, markers),
+          newD: change.newImage === undefined ? undefined : digestOf(change.newImage, markers),
         },
         'two-way change',
       );
@@ -195,7 +211,10 @@ export class TwoWaySink implements ChangeSink {
       ) {
         // The echo of our own stamp. Put on the other side by this process already, unless it stopped (or lost
         // the shard) between stamping and the put: then the put is made now, from the echo's image.
-        if (this.#sent.delete(stamp)) return 'none';
+        if (this.#sent.delete(stamp)) {
+          this.#deps.logger.trace({ key: keys, stamp }, 'two-way own echo: sent already');
+          return 'none';
+        }
         // What the app's write carried is the nearest known version it replaced.
         const predecessor = readStamp(change.oldImage, markers);
         return (await this.#putRemote(keys, image, flush, { predecessor })) ? 'put' : 'none';
@@ -254,8 +273,7 @@ export class TwoWaySink implements ChangeSink {
       new UpdateItemCommand(stampIfUnchanged(this.#local, keys, image, clock.nextStamp())),
       flush,
     );
-    if ('refused' in outcome)
-      return this.#stampRefused(keys, image, seen, predecessor, outcome.refused, flush);
+    if ('refused' in outcome) return this.#stampRefused(keys, image, predecessor, outcome.refused, flush);
     const stamped = outcome.ok.Attributes;
     if (stamped === undefined) throw new TypeError('UpdateItem with ReturnValues ALL_NEW returned no item');
     // Another content is there than the stream showed: a later write that kept the markers, or (for an unstamped
@@ -266,65 +284,18 @@ export class TwoWaySink implements ChangeSink {
     return this.#putRemote(keys, stamped, flush, { predecessor });
   }
 
-  /** The stamp's condition failed: what the item holds now says why. */
+  /** The stamp's condition failed: only a replay of our own stamp of this very content still has a put to make. */
   async #stampRefused(
     keys: Item,
     image: Item,
-    seen: string | undefined,
     predecessor: string | undefined,
     found: Item | undefined,
     flush: Flush,
   ): Promise<boolean> {
-    const { markers } = this.#deps;
-    const digest = digestOf(image, markers);
-    const foundStamp = readStamp(found, markers);
-    if (found === undefined) {
-      // Deleted since: by the app (its REMOVE follows in this stream), or by the other side's delete, which lands
-      // a tombstone here first.
-      const tombstone = await this.#tombstoneStamp(this.#deps.local, keys, flush);
-      if (tombstone !== undefined && !this.#isOwn(tombstone) && compareMaybeStamps(tombstone, seen) > 0) {
-        await this.#conflict(
-          this.#deps.local.tableName,
-          keys,
-          { kind: 'put', stamp: undefined, digest },
-          { kind: 'delete', stamp: tombstone },
-          flush,
-        );
-      }
-      return false;
-    }
-    if (
-      foundStamp !== undefined &&
-      isMarkedDeleting(found, markers) &&
-      !this.#isOwn(foundStamp) &&
-      compareMaybeStamps(foundStamp, seen) > 0
-    ) {
-      // The other side's delete marked the item over the app's write before it was stamped: the write lost.
-      await this.#conflict(
-        this.#deps.local.tableName,
-        keys,
-        { kind: 'put', stamp: undefined, digest },
-        { kind: 'delete', stamp: foundStamp },
-        flush,
-      );
-      return false;
-    }
-    if (foundStamp === undefined || !matchesItsStamp(found, markers)) return false; // a newer app write: its record follows
-    if (this.#isOwn(foundStamp)) {
-      // Our own stamp of this very content (a replay after a stop between stamping and the put): put it now.
-      if (digestOf(found, markers) === digest) return this.#putRemote(keys, found, flush, { predecessor });
-      return false; // a later write of this side, stamped already
-    }
-    if (isMarkedDeleting(found, markers) || compareMaybeStamps(foundStamp, seen) <= 0) return false;
-    // The other side's version was put over the app's write before it could be stamped: the app's write lost.
-    await this.#conflict(
-      this.#deps.local.tableName,
-      keys,
-      { kind: 'put', stamp: undefined, digest },
-      { kind: 'put', stamp: foundStamp },
-      flush,
-    );
-    return false;
+    const next = stampRefusal(image, found, this.#deps.markers, this.#deps.side);
+    this.#deps.logger.trace({ key: keys, next }, 'two-way stamp refused');
+    if (next.kind !== 'send-own-stamp') return false;
+    return this.#putRemote(keys, next.stamped, flush, { predecessor });
   }
 
   /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */
@@ -352,8 +323,7 @@ export class TwoWaySink implements ChangeSink {
       if (first[0]?.Code !== 'ConditionalCheckFailed') {
         // Read, not taken from the cancellation reason: DynamoDB Local does not return the whole item there.
         const found = await this.#read(this.#deps.remote, keys, flush);
-        if (compareMaybeStamps(readStamp(found, markers), stamp) < 0 && !isMarkedDeleting(found, markers))
-          overwrote = found;
+        if (overwritesVersion(found, stamp, markers)) overwrote = found;
       }
     }
     const input = putIfNewerThanTombstone(this.#remote, this.#remoteTombstones, keys, item);
@@ -443,8 +413,7 @@ export class TwoWaySink implements ChangeSink {
     if ('ok' in mark) {
       // The app deleted what it saw; another stamped version there was written without seeing the delete.
       const old = mark.ok.Attributes;
-      const oldStamp = readStamp(old, this.#deps.markers);
-      if (oldStamp !== undefined && oldStamp !== seen && !isMarkedDeleting(old, this.#deps.markers)) {
+      if (deleteReplacedVersion(old, seen, this.#deps.markers)) {
         await this.#lostToDelete(remote.tableName, keys, old, stamp, flush);
       }
     } else {
@@ -487,8 +456,9 @@ export class TwoWaySink implements ChangeSink {
     stamp: string,
     flush: Flush,
   ): Promise<void> {
-    if (old === undefined) return;
     const { markers } = this.#deps;
+    // An app write not yet stamped there is recorded from that side's stream (lost-writes.ts).
+    if (old === undefined || !matchesItsStamp(old, markers)) return;
     await this.#conflict(
       table,
       keys,
@@ -603,11 +573,44 @@ export class TwoWaySink implements ChangeSink {
         },
         flush,
       );
+      this.#traceWrite(command, 'ok', (ok as { Attributes?: Item }).Attributes);
       return { ok };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return { refused: err.Item };
+      if (err instanceof ConditionalCheckFailedException) {
+        this.#traceWrite(command, 'refused', err.Item);
+        return { refused: err.Item };
+      }
       throw err;
     }
+  }
+
+  #traceWrite(
+    command: {
+      input: {
+        TableName?: string | undefined;
+        Key?: Item | undefined;
+        Item?: Item | undefined;
+        ConditionExpression?: string | undefined;
+      };
+    },
+    outcome: string,
+    item: Item | undefined,
+  ): void {
+    const { logger, markers } = this.#deps;
+    if (!logger.isLevelEnabled('trace')) return;
+    logger.trace(
+      {
+        op: command.constructor.name,
+        table: command.input.TableName,
+        key: command.input.Key ?? command.input.Item,
+        cond: command.input.ConditionExpression,
+        outcome,
+        v: readStamp(item, markers),
+        h: item?.[markers.digest]?.S,
+        d: item === undefined ? undefined : digestOf(item, markers),
+      },
+      'two-way write',
+    );
   }
 
   /** The put transaction: undefined when applied, else the cancellation reasons (conditions only). */
@@ -642,9 +645,13 @@ export class TwoWaySink implements ChangeSink {
           },
           flush,
         );
+        this.#traceTransact(request, 'ok');
         return undefined;
       } catch (err) {
-        if (err instanceof TransactionCanceledException) return err.CancellationReasons ?? [];
+        if (err instanceof TransactionCanceledException) {
+          this.#traceTransact(request, JSON.stringify(err.CancellationReasons?.map((r) => r.Code)));
+          return err.CancellationReasons ?? [];
+        }
         // The token was used (within 10 minutes) for other parameters: send it without one, its conditions decide.
         if (
           err instanceof Error &&
@@ -657,6 +664,25 @@ export class TwoWaySink implements ChangeSink {
         throw err;
       }
     }
+  }
+
+  #traceTransact(request: ReturnType<typeof putIfNewerThanTombstone>, outcome: string): void {
+    const { logger, markers } = this.#deps;
+    if (!logger.isLevelEnabled('trace')) return;
+    const put = request.TransactItems?.[1]?.Put;
+    logger.trace(
+      {
+        op: 'Transact',
+        table: put?.TableName,
+        key: put?.Item,
+        cond: put?.ConditionExpression,
+        pred: put?.ExpressionAttributeValues?.[':pred']?.S,
+        outcome,
+        v: readStamp(put?.Item, markers),
+        d: put?.Item === undefined ? undefined : digestOf(put.Item, markers),
+      },
+      'two-way write',
+    );
   }
 
   /** One request: a write slot, the lease check, its deadline, retried while retriable. */

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Item } from '../stream/change-record.js';
+import { DELETING, markerNames, stampImage } from './markers.js';
+import { stampRefusal, type StampRefusal } from './stamp-refusal.js';
+
+const markers = markerNames();
+const OURS = '1764720000000.0001#a';
+const THEIRS = '1764720000000.0002#b';
+const A: Item = { pk: { S: 'k' }, n: { N: '1' } };
+const B: Item = { pk: { S: 'k' }, n: { N: '2' } };
+const stamped = (content: Item, stamp: string): Item => stampImage(content, markers, stamp);
+
+const cases: [string, Item | undefined, StampRefusal][] = [
+  ['gone', undefined, { kind: 'nothing', why: 'gone' }],
+  ['a newer app write, unstamped', B, { kind: 'nothing', why: 'app-write-follows' }],
+  [
+    'a newer app write copying the markers',
+    { ...B, _ddbr_v: { S: OURS }, _ddbr_h: stamped(A, OURS)._ddbr_h! },
+    { kind: 'nothing', why: 'app-write-follows' },
+  ],
+  [
+    'marked by a delete',
+    { ...A, _ddbr_v: { S: THEIRS }, _ddbr_h: { S: DELETING } },
+    { kind: 'nothing', why: 'replaced' },
+  ],
+  ['the other side version put over it', stamped(B, THEIRS), { kind: 'nothing', why: 'replaced' }],
+  ['the other side version of the same content', stamped(A, THEIRS), { kind: 'nothing', why: 'replaced' }],
+  ['a later write of ours, stamped already', stamped(B, OURS), { kind: 'nothing', why: 'stamped-later' }],
+  [
+    'our own stamp of this content (a replay)',
+    stamped(A, OURS),
+    { kind: 'send-own-stamp', stamped: stamped(A, OURS) },
+  ],
+];
+for (const [name, found, expected] of cases)
+  test(`a refused stamp, the item ${name}`, () =>
+    assert.deepEqual(stampRefusal(A, found, markers, 'a'), expected));
