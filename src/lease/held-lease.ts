@@ -49,6 +49,11 @@ export abstract class HeldLease {
     return this.#renewedAt + this.#timing.failoverMs - this.#timing.safetyMs - this.clock();
   }
 
+  /** Milliseconds since the last successful take or renewal was sent. */
+  sinceRenewedMs(): number {
+    return this.clock() - this.#renewedAt;
+  }
+
   /**
    * Resolves once a request of up to `requestMs` started now would end while the lease is surely ours: at once
    * in the common case, after the next renewal when the validity left is short (a slow renewal round), and

@@ -209,7 +209,8 @@ test('a round of renewals keeps at most 16 in flight and renews every held lease
     failoverMs: 600,
     events: new EventBus(),
     logger: silentLogger(),
-    clock: () => 0,
+    // A clock that moves: a lease renewed or taken less than half an interval ago waits for the next round.
+    clock: () => performance.now(),
     streamShardIds: () => undefined,
     onAcquired: (held) => acquired.push(held.shardId),
     onHandoverRequested: () => Promise.resolve(),

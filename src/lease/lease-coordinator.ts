@@ -15,7 +15,7 @@ import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
-import { heartbeatDue, isSettled, lookIntervalMs, renewWaitMs } from './lease-pace.js';
+import { heartbeatDue, isSettled, lookIntervalMs, renewalDue, renewWaitMs } from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
@@ -225,7 +225,9 @@ export class LeaseCoordinator {
       await Promise.all([
         beat ? this.#heartbeat(signal) : undefined,
         inOrder(
-          [...this.#held.values()],
+          [...this.#held.values()].filter((lease) =>
+            renewalDue(lease.sinceRenewedMs(), this.#timing.renewIntervalMs),
+          ),
           RENEWALS_IN_FLIGHT,
           (lease) => this.#renew(lease, signal),
           () => undefined,

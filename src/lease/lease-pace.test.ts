@@ -6,6 +6,7 @@ import {
   heartbeatDue,
   isSettled,
   lookIntervalMs,
+  renewalDue,
   renewWaitMs,
   SETTLED_LOOKS,
   type LookSeen,
@@ -151,6 +152,42 @@ describe('renewWaitMs', () => {
     ];
     for (const [interval, round, wait] of cases) {
       assert.equal(renewWaitMs(interval, round), wait, `interval ${interval}, round ${round}`);
+    }
+  });
+});
+
+describe('renewalDue', () => {
+  test('renewed from half an interval on', () => {
+    const cases: [since: number, interval: number, due: boolean][] = [
+      [0, 1_667, false],
+      [833, 1_667, false],
+      [833.5, 1_667, true],
+      [1_667, 1_667, true],
+      [60_000, 1_667, true],
+      [0, 0, true],
+    ];
+    for (const [since, interval, due] of cases) {
+      assert.equal(renewalDue(since, interval), due, `since ${since}, interval ${interval}`);
+    }
+  });
+
+  test('a lease taken at any moment between rounds is renewed within 1.5 intervals, never later, inside the fencing window', () => {
+    const t = leaseTiming(10_000);
+    const interval = t.renewIntervalMs;
+    // A write may start while the validity left covers its timeout: up to this long after the last renewal sent.
+    const writable = t.failoverMs - t.safetyMs - t.writeRequestTimeoutMs;
+    for (let takenAt = 0; takenAt < interval; takenAt += 7) {
+      let last = takenAt;
+      let longest = 0;
+      for (let round = 1; round <= 20; round++) {
+        const at = round * interval;
+        if (renewalDue(at - last, interval)) {
+          longest = Math.max(longest, at - last);
+          last = at;
+        }
+      }
+      assert.ok(longest <= 1.5 * interval, `taken at ${takenAt}: longest gap ${longest}`);
+      assert.ok(longest < writable, `taken at ${takenAt}: ${longest} within ${writable}`);
     }
   });
 });

@@ -24,6 +24,18 @@ export function renewWaitMs(intervalMs: number, roundMs: number): number {
   return Math.min(intervalMs, Math.max(0, intervalMs - Math.max(0, roundMs)));
 }
 
+/**
+ * Whether a renewal round renews a lease last renewed (or taken) `sinceMs` ago: not when that was less than half
+ * an interval ago. A lease taken just before a round needs no renewal yet, and the next round, at most 1.5
+ * intervals after the take, renews it, well inside the fencing window (lease-timing.ts: a write may start up to
+ * 60 % of the failover time after the last renewal was sent, 3.6 intervals). Renewing it at once doubled the
+ * lease table's writes right after a large take, when a fleet's cold start loads the table most (the
+ * thousand-shards stage: leases lost there because their renewals waited too long in the table's queue).
+ */
+export function renewalDue(sinceMs: number, intervalMs: number): boolean {
+  return sinceMs >= intervalMs / 2;
+}
+
 /** Whether this renewal round sends the heartbeat: `rounds` since the last answered one (a failed one is due again). */
 export function heartbeatDue(rounds: number, held: number): boolean {
   return held === 0 || rounds >= HEARTBEAT_ROUNDS_WHILE_HOLDING;
