@@ -7,7 +7,7 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { IamFeature } from '../../src/iam/iam-permissions.js';
+import type { IamFeature, IamResource } from '../../src/iam/iam-permissions.js';
 import type { PrintedPolicy } from '../../src/iam/policy-document.js';
 import { FargateReplicator } from './fargate-replicator.js';
 import { LambdaReplicator } from './lambda-replicator.js';
@@ -42,13 +42,23 @@ export class DynamoDbReplication extends Construct {
     });
     const env = props.environment ?? {};
     const onReject = env[envVariable('on-reject')];
-    const features: IamFeature[] = onReject === 'dead-letter' ? ['dead-letter'] : [];
+    // A worker started with --bootstrap copies first; unless told to copy directly it may spool (`auto` decides
+    // at the copy's first start), so it gets the spool table beside the lease table too.
+    const bootstrap = props.mode === 'fargate' && (env[envVariable('bootstrap')] ?? 'false') !== 'false';
+    const canSpool = bootstrap && env[envVariable('copy-mode')] !== 'direct';
+    const features: IamFeature[] = [
+      ...(onReject === 'dead-letter' ? (['dead-letter'] as const) : []),
+      ...(bootstrap ? (['bootstrap'] as const) : []),
+    ];
     const policies = replicatorPolicies(r, {
       features,
       resources:
         props.mode === 'lambda'
           ? ['source-stream', 'destination-table']
-          : ['source-table', 'source-stream', 'destination-table', 'lease-table', 'dead-letter-table'],
+          : ([
+              ...['source-table', 'source-stream', 'destination-table', 'lease-table', 'dead-letter-table'],
+              ...(canSpool ? ['spool-table'] : []),
+            ] as IamResource[]),
       roleName,
       deadLetterTable: env[envVariable('dead-letter-table')],
     });

@@ -305,3 +305,29 @@ test("the sides: an account other than the stack's, an unknown region, an accoun
     TableName: 'DynamoDBCrossRegionReplicationorders-eu',
   });
 });
+
+test('fargate mode IAM: a worker started with --bootstrap may spool, so it gets the spool table unless the copy is direct', () => {
+  const spoolSid = (environment: Record<string, string>) =>
+    roleStatements(synth({ mode: 'fargate', environment }).template, 'OrdersRole').find(
+      (s) => s.Sid === 'SpoolTable',
+    );
+  assert.equal(spoolSid({}), undefined, 'no copy, no spool table');
+  const spool = spoolSid({ DDB_REPLICATOR_BOOTSTRAP: 'true' });
+  assert.equal(spool?.Resource, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${LEASE_TABLE}-spool`);
+  for (const action of ['CreateTable', 'BatchWriteItem', 'Scan', 'BatchGetItem', 'DeleteTable'])
+    assert.ok(
+      actions(spool ?? { Effect: '', Action: [], Resource: '' }).includes(`dynamodb:${action}`),
+      action,
+    );
+  assert.ok(spoolSid({ DDB_REPLICATOR_BOOTSTRAP: 'true', DDB_REPLICATOR_COPY_MODE: 'spool' }) !== undefined);
+  assert.equal(spoolSid({ DDB_REPLICATOR_BOOTSTRAP: 'true', DDB_REPLICATOR_COPY_MODE: 'direct' }), undefined);
+  // The copy's own reads come with --bootstrap: the source's Scan.
+  const source = bySid(
+    roleStatements(
+      synth({ mode: 'fargate', environment: { DDB_REPLICATOR_BOOTSTRAP: 'true' } }).template,
+      'OrdersRole',
+    ),
+    'SourceTable',
+  );
+  assert.ok(actions(source).includes('dynamodb:Scan'), JSON.stringify(source));
+});
