@@ -8,7 +8,6 @@ import { formatFleetStatus } from '../app/fleet-status.js';
 import { SideClients } from '../app/side-clients.js';
 import { where } from '../app/startup-checks.js';
 import { twoWayTableNames } from '../app/twoway-setup.js';
-import { buildTaskSides } from '../config/replication-config.js';
 import type { TableLocation } from '../config/table-locations.js';
 import { leaseTableName } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
@@ -17,7 +16,7 @@ import { anyProfile, loadKnownProfiles } from './credential-flags.js';
 import { EXIT_OK } from './exit-codes.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlagValues } from './table-flags.js';
-import { swapSides } from './two-way-run.js';
+import { twoWaySides } from './two-way-sides.js';
 
 export async function statusOfTwoWay(
   args: Readonly<Record<string, unknown>> & {
@@ -27,11 +26,7 @@ export async function statusOfTwoWay(
   logger: Logger,
 ): Promise<number> {
   const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
-  const flags = tableFlagValues(args);
-  const named = (suffix: string): string | undefined =>
-    args['task-name'] === undefined ? undefined : `${args['task-name']}.${suffix}`;
-  const ab = buildTaskSides({ ...flags, taskName: named('a-b') }, process.env, profiles);
-  const ba = buildTaskSides({ ...swapSides(flags), taskName: named('b-a') }, process.env, profiles);
+  const [ab, ba] = twoWaySides(tableFlagValues(args), args['task-name'], profiles);
   const sessionName = commandSessionName('status');
   const shown: string[] = [];
   const json: unknown[] = [];

@@ -40,7 +40,13 @@ import {
   verifyResult,
   type VerifySummary,
 } from '../verify/verify-summary.js';
+import { twoWayTableNames } from '../app/twoway-setup.js';
+import { markerNames } from '../twoway/markers.js';
+import type { Side as TwoWaySide } from '../twoway/version-stamp.js';
+import { TwoWayResolver } from '../verify/two-way-resolver.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
+import { twoWayOptions } from './two-way-run.js';
+import { twoWaySides } from './two-way-sides.js';
 import { planFlag, refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { anyProfile, loadKnownProfiles } from './credential-flags.js';
@@ -92,7 +98,33 @@ export function verifyFlags<T>(yargs: Argv<T>) {
       default: 3,
       describe: 'Looks before a differing item counts as drift (more while the destination still changes)',
     })
-    .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' });
+    .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout' })
+    .option('two-way', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Compare the two sides of a replicate --two-way pair (source: side A, destination: side B), markers included; each difference is won by the higher version stamp, a delete above it, or --prefer',
+    })
+    .option('prefer', {
+      type: 'string',
+      choices: ['a', 'b'],
+      describe:
+        'With --two-way: the side that wins where no version orders the two (an unstamped item on either side)',
+    })
+    .option('task-name', {
+      type: 'string',
+      describe: 'With --two-way: as given to replicate --two-way (names the tombstone tables)',
+    })
+    .option('marker-prefix', {
+      type: 'string',
+      default: '_ddbr',
+      describe: 'With --two-way: as given to replicate --two-way',
+    })
+    .option('tombstone-hours', {
+      type: 'number',
+      default: 48,
+      describe: 'With --two-way --repair: how long the tombstone of a delete written by the repair is kept',
+    });
 }
 
 export type VerifyArgs = Awaited<ReturnType<typeof verifyFlags>['argv']>;
@@ -100,6 +132,8 @@ export type VerifyArgs = Awaited<ReturnType<typeof verifyFlags>['argv']>;
 export async function runVerify(args: VerifyArgs): Promise<number> {
   const logger = createLogger();
   try {
+    if (args['two-way']) return await verifyTwoWay(args, logger);
+    refuseWithoutTwoWay(args);
     if (args.plan !== undefined) {
       refuseWithPlan(args, [...TABLE_PAIR_FLAGS, ...PAIR_RULE_FLAGS]);
       return await verifyPlan(args.plan, args, logger);
@@ -131,14 +165,67 @@ function verifyOptions(args: VerifyArgs): Omit<VerifyFlags, keyof TableFlags> {
   };
 }
 
+/** The flags that only mean something with --two-way. */
+const TWO_WAY_ONLY = ['prefer', 'task-name'] as const;
+
+function refuseWithoutTwoWay(args: VerifyArgs): void {
+  const given = TWO_WAY_ONLY.filter((flag) => args[flag] !== undefined);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    `${given.map((flag) => `--${flag}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for verify --two-way: add --two-way, or leave ${given.length === 1 ? 'it' : 'them'} out`,
+  );
+}
+
+/** `verify --two-way`: side A (the source flags) against side B (the dest flags), each difference decided. */
+async function verifyTwoWay(args: VerifyArgs, logger: Logger): Promise<number> {
+  if (args.plan !== undefined) {
+    throw new ConfigError(
+      "--two-way names one pair with the table flags: leave out --plan (verify --plan compares a plan's two-way entries as two-way pairs)",
+    );
+  }
+  const rules = PAIR_RULE_FLAGS.filter((flag) => args[flag] !== undefined);
+  if (rules.length > 0) {
+    throw new ConfigError(
+      `--two-way does not take ${rules.map((flag) => `--${flag}`).join(', ')}: every item goes both ways as it is (README, "Two-way replication")`,
+    );
+  }
+  const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
+  const tables = tableFlagValues(args);
+  const config = buildVerifyConfig({ ...tables, ...verifyOptions(args) }, process.env, profiles);
+  const [ab, ba] = twoWaySides(tables, args['task-name'], profiles);
+  const options = twoWayOptions(args);
+  return verify(config, {
+    json: args.json,
+    logger,
+    twoWay: {
+      prefer: args.prefer as TwoWaySide | undefined,
+      markerPrefix: options.markerPrefix,
+      horizonMs: options.tombstoneHorizonMs,
+      tombstoneTables: {
+        a: twoWayTableNames(ab.lease.tableName).tombstones,
+        b: twoWayTableNames(ba.lease.tableName).tombstones,
+      },
+    },
+  });
+}
+
+/** What verify --two-way adds to a pair's run. */
+export interface TwoWayVerify {
+  readonly prefer: TwoWaySide | undefined;
+  readonly markerPrefix: string;
+  readonly horizonMs: number;
+  /** Each side's tombstone table, on that side. */
+  readonly tombstoneTables: Readonly<Record<TwoWaySide, string>>;
+}
+
 /** One verify run with signal handling; resolves with the exit code. */
 export async function verify(
   config: VerifyConfig,
-  options: { readonly json: boolean; readonly logger: Logger },
+  options: { readonly json: boolean; readonly logger: Logger; readonly twoWay?: TwoWayVerify | undefined },
 ): Promise<number> {
   const { logger } = options;
   return interruptible(logger, async (signal) => {
-    const summary = await verifyPair(config, { logger }, signal);
+    const summary = await verifyPair(config, { logger, twoWay: options.twoWay }, signal);
     process.stdout.write(
       options.json
         ? `${JSON.stringify(summaryJson(summary), null, 2)}\n`
@@ -154,7 +241,7 @@ export async function verify(
  */
 export async function verifyPair(
   config: VerifyConfig,
-  options: { readonly logger: Logger; readonly label?: string },
+  options: { readonly logger: Logger; readonly label?: string; readonly twoWay?: TwoWayVerify | undefined },
   signal: AbortSignal,
 ): Promise<VerifySummary> {
   const { logger } = options;
@@ -203,6 +290,8 @@ export async function verifyPair(
       },
     });
     bar = progress;
+    const twoWay = options.twoWay;
+    let resolver: TwoWayResolver | undefined;
     const run = new VerifyRun({
       config,
       sourceClient,
@@ -212,9 +301,34 @@ export async function verifyPair(
       segments,
       estimatedItems: tables.sourceItemCount,
       onCompared: (n) => progress.add(n),
+      ...(twoWay === undefined
+        ? {}
+        : {
+            driftSink: (writeLimiter) => {
+              resolver = new TwoWayResolver({
+                sides: {
+                  a: { client: sourceClient, table: config.source, tombstoneTable: twoWay.tombstoneTables.a },
+                  b: {
+                    client: destinationClient,
+                    table: config.destination,
+                    tombstoneTable: twoWay.tombstoneTables.b,
+                  },
+                },
+                keyAttributes: tables.keyAttributes,
+                markers: markerNames(twoWay.markerPrefix, tables.keyAttributes),
+                prefer: twoWay.prefer,
+                repair: config.repair,
+                horizonMs: twoWay.horizonMs,
+                show: config.show,
+                writeLimiter,
+              });
+              return resolver;
+            },
+          }),
     });
     progress.start();
-    return await run.run(signal);
+    const summary = await run.run(signal);
+    return resolver === undefined ? summary : { ...summary, twoWay: resolver.report() };
   } finally {
     await bar?.stop();
     for (const client of [startup.source, startup.destination, sourceClient, destinationClient]) {

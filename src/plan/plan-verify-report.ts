@@ -32,6 +32,7 @@ const VERDICTS = {
   different: 'DIFFERENT',
   repaired: 'repaired',
   'repair-incomplete': 'REPAIR INCOMPLETE',
+  'needs-preference': 'NEEDS --prefer',
 } as const;
 
 export function planVerifyExitCode(pairs: readonly PairOutcome[]): number {

@@ -66,6 +66,17 @@ export interface VerifyRunDeps {
   /** Told about each page of source items compared. */
   readonly onCompared?: (items: number) => void;
   readonly now?: () => number;
+  /**
+   * What happens to each key found drifted, instead of the one-way Repairer (verify --two-way): built with the
+   * run's write limiter, so that --max-write-rate holds for its writes.
+   */
+  readonly driftSink?: (writeLimiter: MeteredRateLimiter) => DriftSink;
+}
+
+/** Takes the drifted keys; flush() once the scans and the re-check are done. */
+export interface DriftSink {
+  add(drift: Drift, signal: AbortSignal): Promise<void>;
+  flush(signal: AbortSignal): Promise<void>;
 }
 
 /** Figures while the run goes on, for the progress bar. */
@@ -81,7 +92,9 @@ export class VerifyRun {
   readonly #readLimiter: MeteredRateLimiter;
   readonly #writeLimiter: MeteredRateLimiter;
   readonly #rechecker: Rechecker;
-  readonly #repairer: Repairer | undefined;
+  readonly #repairer: DriftSink | undefined;
+  /** The one-way Repairer's figures (undefined with a drift sink of the caller's). */
+  readonly #oneWayRepair: Repairer | undefined;
   readonly #rules: DestinationRules | undefined;
   /** Key attributes of each table (the destination's renamed by rules). */
   readonly #keys: Record<PairSide, readonly string[]>;
@@ -128,7 +141,9 @@ export class VerifyRun {
       rounds: config.recheckRounds,
       onDrift: (drift, signal) => this.#onDrift(drift, signal),
     });
-    if (config.repair) {
+    if (deps.driftSink !== undefined) {
+      this.#repairer = deps.driftSink(this.#writeLimiter);
+    } else if (config.repair) {
       const events = new EventBus();
       events.on('write.retried', () => (this.#retries += 1));
       const writer = new TableWriter({
@@ -139,7 +154,8 @@ export class VerifyRun {
         events,
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
       });
-      this.#repairer = new Repairer(writer, this.#writeLimiter);
+      this.#oneWayRepair = new Repairer(writer, this.#writeLimiter);
+      this.#repairer = this.#oneWayRepair;
     }
   }
 
@@ -407,7 +423,7 @@ export class VerifyRun {
 
   #summary(durationMs: number): VerifySummary {
     const { config } = this.#deps;
-    const repair = this.#repairer?.stats();
+    const repair = this.#oneWayRepair?.stats();
     return {
       source: {
         table: config.source.tableName,

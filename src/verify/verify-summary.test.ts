@@ -138,3 +138,48 @@ describe('formatVerifySummary', () => {
     assert.match(text, /write-rate waits 3/);
   });
 });
+
+describe('verify --two-way: verdict, exit code and text', () => {
+  const twoWay = {
+    prefer: undefined,
+    winners: { a: 1, b: 1, absent: 0 },
+    byPreference: 0,
+    needPreference: 0,
+    needPreferenceKeys: [],
+  };
+  const twoWayRepair = { written: 2, stamped: 1, deleted: 0, changed: 0, failed: 0, failures: [] };
+
+  test('pairs no stamp orders and no --prefer: needs-preference, exit 1, a line naming --prefer a|b', () => {
+    const s = summary({
+      different: 3,
+      twoWay: { ...twoWay, needPreference: 1, needPreferenceKeys: [{ pk: { S: 'k' } }] },
+    });
+    assert.equal(verifyResult(s), 'needs-preference');
+    assert.equal(verifyExitCode('needs-preference'), 1);
+    const text = formatVerifySummary(s);
+    assert.match(text, /NEEDS A PREFERENCE: 1 item of 3 items .* pass --prefer a\|b/);
+    assert.match(text, /--prefer +\{"pk":\{"S":"k"\}\}/);
+    assert.match(text, /^verify --two-way: side A table src .* side B table dst/);
+  });
+
+  test('differences without --repair: different (1); every winner written: repaired (0)', () => {
+    assert.equal(verifyResult(summary({ different: 2, twoWay })), 'different');
+    const fixed = summary({ different: 2, twoWay: { ...twoWay, repair: twoWayRepair } });
+    assert.equal(verifyResult(fixed), 'repaired');
+    assert.match(formatVerifySummary(fixed), /repaired +2 written \(1 stamped first\)/);
+  });
+
+  test('a key changed since read, or a refused write: repair-incomplete (1)', () => {
+    for (const r of [{ changed: 1 }, { failed: 1 }]) {
+      const s = summary({ missing: 2, twoWay: { ...twoWay, repair: { ...twoWayRepair, ...r } } });
+      assert.equal(verifyResult(s), 'repair-incomplete');
+      assert.match(formatVerifySummary(s), /REPAIR INCOMPLETE: 2 items differed; 1 item not written/);
+    }
+  });
+
+  test('equal sides say so, markers included', () => {
+    const s = summary({ twoWay });
+    assert.equal(verifyResult(s), 'equal');
+    assert.match(formatVerifySummary(s), /EQUAL: both sides hold the same items, markers included/);
+  });
+});

@@ -7,6 +7,7 @@ import type { DiffKind, Item } from './item-compare.js';
 import type { LimiterStats } from './metered-rate-limiter.js';
 import type { RecheckStats } from './rechecker.js';
 import type { RepairStats } from './repairer.js';
+import type { TwoWayReport } from './two-way-resolver.js';
 
 export type KeyJson = Record<string, Record<string, string>>;
 
@@ -49,13 +50,16 @@ export interface VerifySummary {
   readonly retries: number;
   readonly readRate: LimiterStats;
   readonly writeRate?: LimiterStats;
+  /** verify --two-way: source is side A, destination side B, and each difference's winner. */
+  readonly twoWay?: TwoWayReport;
 }
 
 /**
  * equal: no differences. different: differences, not repaired. repaired (--repair): every difference found
- * was written to the destination. repair-incomplete: some repair writes were refused.
+ * was written to the destination. repair-incomplete: some repair writes were refused. needs-preference
+ * (--two-way): some differences only --prefer can decide, and it was not given.
  */
-export type VerifyResult = 'equal' | 'different' | 'repaired' | 'repair-incomplete';
+export type VerifyResult = 'equal' | 'different' | 'repaired' | 'repair-incomplete' | 'needs-preference';
 
 export function differences(summary: VerifySummary): number {
   return summary.missing + summary.extra + summary.different;
@@ -63,6 +67,12 @@ export function differences(summary: VerifySummary): number {
 
 export function verifyResult(summary: VerifySummary): VerifyResult {
   if (differences(summary) === 0) return 'equal';
+  const twoWay = summary.twoWay;
+  if (twoWay !== undefined) {
+    if (twoWay.needPreference > 0) return 'needs-preference';
+    if (twoWay.repair === undefined) return 'different';
+    return twoWay.repair.failed + twoWay.repair.changed === 0 ? 'repaired' : 'repair-incomplete';
+  }
   if (summary.repair === undefined) return 'different';
   return summary.repair.failed === 0 ? 'repaired' : 'repair-incomplete';
 }
@@ -97,6 +107,21 @@ function where(report: TableReport): string {
 function verdict(summary: VerifySummary, result: VerifyResult): string {
   const n = differences(summary);
   const items = (count: number): string => `${count.toLocaleString('en-US')} item${count === 1 ? '' : 's'}`;
+  const twoWay = summary.twoWay;
+  if (twoWay !== undefined) {
+    switch (result) {
+      case 'equal':
+        return 'EQUAL: both sides hold the same items, markers included';
+      case 'needs-preference':
+        return `NEEDS A PREFERENCE: ${items(twoWay.needPreference)} of ${items(n)} that differ are unstamped on a side, so no version orders them: pass --prefer a|b to say which side wins those`;
+      case 'different':
+        return `DIFFERENT: ${items(n)} differ (run with --repair to write each winner to the other side)`;
+      case 'repaired':
+        return `REPAIRED: ${items(n)} differed; each winner was written to the other side (run verify --two-way again to confirm)`;
+      case 'repair-incomplete':
+        return `REPAIR INCOMPLETE: ${items(n)} differed; ${items((twoWay.repair?.changed ?? 0) + (twoWay.repair?.failed ?? 0))} not written (changed since read, or refused): run verify --two-way again`;
+    }
+  }
   switch (result) {
     case 'equal':
       return 'EQUAL: the destination holds every source item and nothing else';
@@ -106,6 +131,8 @@ function verdict(summary: VerifySummary, result: VerifyResult): string {
       return `REPAIRED: ${items(n)} differed; every one was written to the destination (run verify again to confirm)`;
     case 'repair-incomplete':
       return `REPAIR INCOMPLETE: ${items(n)} differed; ${items(summary.repair?.failed ?? 0)} could not be written`;
+    case 'needs-preference':
+      throw new RangeError('a one-way verify never needs a preference');
   }
 }
 
@@ -113,6 +140,7 @@ export function formatVerifySummary(summary: VerifySummary): string {
   const n = (v: number): string => v.toLocaleString('en-US');
   const { source, destination, recheck } = summary;
   const result = verifyResult(summary);
+  if (summary.twoWay !== undefined) return formatTwoWay(summary, summary.twoWay, result);
   const lines = [
     `verify: source table ${source.table} (${where(source)}) against destination table ${destination.table} (${where(destination)})`,
     verdict(summary, result),
@@ -129,6 +157,14 @@ export function formatVerifySummary(summary: VerifySummary): string {
       ? `  re-checked  none (no item differed at first look)`
       : `  re-checked  ${n(recheck.suspects)} items that differed at first look: ${n(recheck.settled)} settled by the re-check (changes in flight), ${n(recheck.drift)} still differ`,
   ];
+  lines.push(...repairLines(summary), tookLine(summary));
+  lines.push(...shownKeys(summary));
+  return lines.join('\n');
+}
+
+function repairLines(summary: VerifySummary): string[] {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const lines: string[] = [];
   const repair = summary.repair;
   if (repair !== undefined) {
     lines.push(
@@ -138,21 +174,66 @@ export function formatVerifySummary(summary: VerifySummary): string {
       lines.push(`    failed ${JSON.stringify(failure.key)}: ${failure.error}`);
     }
   }
+  return lines;
+}
+
+function tookLine(summary: VerifySummary): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const { source, destination } = summary;
   const waits = summary.readRate.ratePerSec === null ? '' : `, read-rate waits ${n(summary.readRate.waits)}`;
   const writeWaits =
     summary.writeRate === undefined || summary.writeRate.ratePerSec === null
       ? ''
       : `, write-rate waits ${n(summary.writeRate.waits)}`;
-  lines.push(
-    `  took        ${formatDuration(summary.durationMs)} (${n(Math.round(summary.durationMs))} ms), ${n(summary.retries)} retries, ${source.segments}+${destination.segments} segments${waits}${writeWaits}`,
-  );
+  return `  took        ${formatDuration(summary.durationMs)} (${n(Math.round(summary.durationMs))} ms), ${n(summary.retries)} retries, ${source.segments}+${destination.segments} segments${waits}${writeWaits}`;
+}
+
+function shownKeys(summary: VerifySummary, names: Record<DiffKind, string> = KIND_NAMES): string[] {
   const shown = (['missing', 'extra', 'different'] as const).flatMap((kind) =>
     summary.keys[kind].map((example) => {
       const attributes =
         example.attributes === undefined ? '' : `  attributes: ${example.attributes.join(', ')}`;
-      return `  ${kind.padEnd(10)} ${JSON.stringify(example.key)}${attributes}`;
+      return `  ${names[kind].padEnd(10)} ${JSON.stringify(example.key)}${attributes}`;
     }),
   );
-  if (shown.length > 0) lines.push('first keys of each kind:', ...shown);
+  const needs = (summary.twoWay?.needPreferenceKeys ?? []).map(
+    (key) => `  ${'--prefer'.padEnd(10)} ${JSON.stringify(key)}`,
+  );
+  return shown.length + needs.length > 0 ? ['first keys of each kind:', ...shown, ...needs] : [];
+}
+
+const KIND_NAMES: Record<DiffKind, string> = { missing: 'missing', extra: 'extra', different: 'different' };
+const SIDE_NAMES: Record<DiffKind, string> = {
+  missing: 'only on A',
+  extra: 'only on B',
+  different: 'different',
+};
+
+/** verify --two-way's summary: side A and side B, and who wins the keys that differ. */
+function formatTwoWay(summary: VerifySummary, twoWay: TwoWayReport, result: VerifyResult): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const { source, destination, recheck } = summary;
+  const lines = [
+    `verify --two-way: side A table ${source.table} (${where(source)}) against side B table ${destination.table} (${where(destination)})`,
+    verdict(summary, result),
+    `  compared    ${n(source.items)} items of A, ${n(destination.items)} of B, markers included`,
+    `  only on A   ${n(summary.missing)}`,
+    `  only on B   ${n(summary.extra)}`,
+    `  different   ${n(summary.different)}`,
+    recheck.suspects === 0
+      ? `  re-checked  none (no item differed at first look)`
+      : `  re-checked  ${n(recheck.suspects)} items that differed at first look: ${n(recheck.settled)} settled by the re-check (changes in flight), ${n(recheck.drift)} still differ`,
+    `  winners     A ${n(twoWay.winners.a)}, B ${n(twoWay.winners.b)}, absent (a delete above the stamps) ${n(twoWay.winners.absent)}; by --prefer${twoWay.prefer === undefined ? '' : ` ${twoWay.prefer}`} ${n(twoWay.byPreference)}; needing --prefer ${n(twoWay.needPreference)}`,
+  ];
+  const repair = twoWay.repair;
+  if (repair !== undefined) {
+    lines.push(
+      `  repaired    ${n(repair.written)} written (${n(repair.stamped)} stamped first), ${n(repair.deleted)} deleted, ${n(repair.changed)} changed since read (left alone), ${n(repair.failed)} failed`,
+    );
+    for (const failure of repair.failures) {
+      lines.push(`    failed ${JSON.stringify(failure.key)}: ${failure.error}`);
+    }
+  }
+  lines.push(tookLine(summary), ...shownKeys(summary, SIDE_NAMES));
   return lines.join('\n');
 }

@@ -1,0 +1,240 @@
+// dynamodb-local: shared
+// `verify --two-way` as users run it, on two DynamoDB Local instances holding two non-empty tables that overlap
+// and differ: stamped and unstamped items on both sides, keys on one side only, and a key whose tombstone (on B)
+// is above A's item. Verify reports each difference's winner and, with unstamped pairs, asks for --prefer (exit
+// 1); --repair --prefer b writes every winner to its losing side; a second verify finds the tables equal; then a
+// replicate --two-way run reads both streams from their start (every write the repair made) and writes nothing:
+// each repair write is an echo, so the streams end where the repair left them, and verify still finds them equal.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  CreateTableCommand,
+  PutItemCommand,
+  UpdateTableCommand,
+  waitUntilTableExists,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
+import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
+import type { Item } from '../../src/stream/change-record.js';
+import { markerNames, matchesItsStamp, readStamp, stampImage } from '../../src/twoway/markers.js';
+import { tombstoneItem, tombstoneTableInput } from '../../src/twoway/tombstone.js';
+import type { VerifySummary } from '../../src/verify/verify-summary.js';
+import { canonicalItem } from '../support/replication-fixture.js';
+import {
+  DEST_REGION,
+  SOURCE_REGION,
+  destClient,
+  destEndpoint,
+  sourceClient,
+  sourceEndpoint,
+  uniqueName,
+} from '../support/local-env.js';
+import { ReplicatorProcess } from '../support/replicator-process.js';
+import { reportedErrors, runUntilExit } from '../support/run-replicator.js';
+import { isAtOrAfter, readCheckpoint, streamRecordsOf } from '../support/stream-inspection.js';
+import { waitFor } from '../support/wait-for.js';
+
+const KEY: TableKey = { hash: { name: 'pk', type: 'S' } };
+const markers = markerNames();
+const a = sourceClient();
+const b = destClient();
+const streamsA = new DynamoDBStreamsClient({
+  endpoint: sourceEndpoint(),
+  region: SOURCE_REGION,
+  credentials: LOCAL_CREDENTIALS,
+});
+const streamsB = new DynamoDBStreamsClient({
+  endpoint: destEndpoint(),
+  region: DEST_REGION,
+  credentials: LOCAL_CREDENTIALS,
+});
+const tableA = uniqueName('twv-a');
+const tableB = uniqueName('twv-b');
+const task = uniqueName('twv-task');
+const lease = (direction: string): string => `DynamoDBCrossRegionReplication${task}.${direction}`;
+const ours = {
+  a: [lease('a-b'), `${lease('a-b')}-tombstones`, `${lease('a-b')}-conflicts`],
+  b: [lease('b-a'), `${lease('b-a')}-tombstones`, `${lease('b-a')}-conflicts`],
+};
+const workers: ReplicatorProcess[] = [];
+
+after(async () => {
+  for (const worker of workers) await worker.kill();
+  await Promise.all([
+    ...[tableA, ...ours.a].map((name) => deleteTableIfExists(a, name)),
+    ...[tableB, ...ours.b].map((name) => deleteTableIfExists(b, name)),
+  ]);
+  for (const client of [a, b, streamsA, streamsB]) client.destroy();
+});
+
+const LOW = '1764720000000.0001#a';
+const HIGH = '1764720000005.0000#b';
+const content = (pk: string, v: string): Item => ({ pk: { S: pk }, v: { S: v } });
+const stamped = (pk: string, v: string, stamp: string): Item => stampImage(content(pk, v), markers, stamp);
+
+/** Each key as the two sides hold it before verify (undefined: no item). */
+const FIXTURE: Record<string, [Item | undefined, Item | undefined]> = {
+  'a-newer': [stamped('a-newer', 'A', HIGH), stamped('a-newer', 'B', LOW)],
+  'b-newer': [stamped('b-newer', 'A', LOW), stamped('b-newer', 'B', HIGH)],
+  'only-a': [stamped('only-a', 'A', LOW), undefined],
+  'only-b-plain': [undefined, content('only-b-plain', 'B')],
+  mixed: [stamped('mixed', 'A', LOW), content('mixed', 'B')],
+  'both-plain': [content('both-plain', 'A'), content('both-plain', 'B')],
+  // B's tombstone (HIGH) is above A's item: the key should be absent.
+  deleted: [stamped('deleted', 'A', LOW), undefined],
+};
+const EQUAL_KEYS = 20;
+
+type VerifyJson = VerifySummary & { result: string; exitCode: number };
+
+async function verify(extra: readonly string[]): Promise<{ code: number | null; summary: VerifyJson }> {
+  const { worker, code } = await runUntilExit(
+    [
+      'verify',
+      '--two-way',
+      ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
+      ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
+      ...['--task-name', task, '--recheck-delay-ms', '50', '--recheck-rounds', '1', '--show', '10', '--json'],
+      ...extra,
+    ],
+    60_000,
+  );
+  assert.deepEqual(reportedErrors(worker), [], worker.describe());
+  return { code, summary: JSON.parse(worker.stdout) as VerifyJson };
+}
+
+async function put(client: DynamoDBClient, table: string, item: Item): Promise<void> {
+  await client.send(new PutItemCommand({ TableName: table, Item: item }));
+}
+
+async function byKey(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
+  return new Map((await scanAll(client, table)).map((item) => [item.pk?.S ?? '?', item]));
+}
+
+async function assertEqualTables(): Promise<Map<string, Item>> {
+  const [itemsA, itemsB] = await Promise.all([byKey(a, tableA), byKey(b, tableB)]);
+  assert.deepEqual(
+    [...itemsA.entries()].map(([k, v]) => [k, canonicalItem(v)]).sort(),
+    [...itemsB.entries()].map(([k, v]) => [k, canonicalItem(v)]).sort(),
+  );
+  return itemsA;
+}
+
+async function enableStream(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(
+    new UpdateTableCommand({
+      TableName: table,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: table });
+}
+
+test('verify --two-way decides each difference, --repair --prefer b makes the sides equal, and replication writes nothing back', async () => {
+  await Promise.all([createTable(a, tableA, KEY), createTable(b, tableB, KEY)]);
+  // B's tombstone table, named as replicate --two-way names it, holding a delete of `deleted` above A's item.
+  const tombstonesB = `${lease('b-a')}-tombstones`;
+  await b.send(new CreateTableCommand(tombstoneTableInput(tombstonesB)));
+  await waitUntilTableExists({ client: b, maxWaitTime: 60, minDelay: 1 }, { TableName: tombstonesB });
+  await put(b, tombstonesB, tombstoneItem({ pk: { S: 'deleted' } }, ['pk'], HIGH));
+  for (const [itemA, itemB] of Object.values(FIXTURE)) {
+    if (itemA !== undefined) await put(a, tableA, itemA);
+    if (itemB !== undefined) await put(b, tableB, itemB);
+  }
+  for (let i = 0; i < EQUAL_KEYS; i += 1) {
+    const item = i % 2 === 0 ? stamped(`same-${i}`, 'x', LOW) : content(`same-${i}`, 'x');
+    await put(a, tableA, item);
+    await put(b, tableB, item);
+  }
+  // The streams start after the fixture: what they hold is what the repair writes.
+  await Promise.all([enableStream(a, tableA), enableStream(b, tableB)]);
+
+  const first = await verify([]);
+  assert.equal(first.code, 1, JSON.stringify(first.summary));
+  assert.equal(first.summary.result, 'needs-preference');
+  assert.deepEqual(
+    { missing: first.summary.missing, extra: first.summary.extra, different: first.summary.different },
+    { missing: 2, extra: 1, different: 4 },
+  );
+  assert.deepEqual(first.summary.twoWay?.winners, { a: 2, b: 2, absent: 1 });
+  assert.equal(first.summary.twoWay?.needPreference, 2);
+  assert.deepEqual(first.summary.twoWay?.needPreferenceKeys.map((k) => k.pk?.S).sort(), [
+    'both-plain',
+    'mixed',
+  ]);
+  assert.equal(first.summary.twoWay?.repair, undefined);
+
+  const repaired = await verify(['--repair', '--prefer', 'b']);
+  assert.equal(repaired.code, 0, JSON.stringify(repaired.summary));
+  assert.equal(repaired.summary.result, 'repaired');
+  assert.deepEqual(repaired.summary.twoWay?.winners, { a: 2, b: 4, absent: 1 });
+  assert.equal(repaired.summary.twoWay?.byPreference, 2);
+  assert.deepEqual(repaired.summary.twoWay?.repair, {
+    written: 6,
+    stamped: 3,
+    deleted: 1,
+    changed: 0,
+    failed: 0,
+    failures: [],
+  });
+
+  const again = await verify([]);
+  assert.equal(again.code, 0, JSON.stringify(again.summary));
+  assert.equal(again.summary.result, 'equal');
+  const items = await assertEqualTables();
+  assert.equal(items.has('deleted'), false);
+  assert.equal(items.get('a-newer')?.v?.S, 'A');
+  assert.equal(items.get('b-newer')?.v?.S, 'B');
+  for (const pk of ['mixed', 'both-plain', 'only-b-plain']) {
+    const item = items.get(pk);
+    assert.equal(item?.v?.S, 'B', pk);
+    // Stamped above what the key showed, with the digest of its content: an echo for replication.
+    assert.ok(matchesItsStamp(item, markers), pk);
+    assert.ok((readStamp(item, markers) ?? '') > HIGH, pk);
+  }
+
+  // Replication from both streams' start: every record is one of the repair's writes, each an echo.
+  const before = {
+    a: (await streamRecordsOf(a, streamsA, tableA)).length,
+    b: (await streamRecordsOf(b, streamsB, tableB)).length,
+  };
+  assert.ok(before.a > 0 && before.b > 0, JSON.stringify(before));
+  const worker = new ReplicatorProcess([
+    'replicate',
+    '--two-way',
+    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
+    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
+    ...['--task-name', task],
+  ]);
+  workers.push(worker);
+  // Drained: each direction's checkpoint (read first) is at its stream's last record (read after it). A write
+  // caused by a record lands in a stream before that record's checkpoint moves, so nothing more is coming.
+  await waitFor(
+    'both directions to read their streams to the end',
+    async () => {
+      for (const [client, streams, table, direction] of [
+        [a, streamsA, tableA, 'a-b'],
+        [b, streamsB, tableB, 'b-a'],
+      ] as const) {
+        const checkpoint = await readCheckpoint(client, `${task}.${direction}`);
+        const records = await streamRecordsOf(client, streams, table);
+        const last = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
+        if (!isAtOrAfter(checkpoint, last)) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 45_000, intervalMs: 250 },
+  );
+  const afterRun = {
+    a: (await streamRecordsOf(a, streamsA, tableA)).length,
+    b: (await streamRecordsOf(b, streamsB, tableB)).length,
+  };
+  assert.deepEqual(afterRun, before, 'replication wrote to a table: a repair write was not an echo');
+  await worker.kill();
+  assert.deepEqual(reportedErrors(worker), [], worker.describe());
+  await assertEqualTables();
+  const last = await verify([]);
+  assert.equal(last.code, 0, JSON.stringify(last.summary));
+});
