@@ -115,6 +115,29 @@ export class DynamoLeaseStore implements LeaseStore {
     }, false);
   }
 
+  async createAll(leases: readonly Lease[], signal?: AbortSignal): Promise<boolean> {
+    if (leases.length === 0) return true;
+    try {
+      // The SDK's idempotency token makes a retry of a transaction that was applied, its answer lost, succeed.
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: leases.map((lease) => ({
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(lease),
+              ConditionExpression: 'attribute_not_exists(leaseKey)',
+            },
+          })),
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) return false;
+      throw err;
+    }
+  }
+
   /** The update of one take: the lease to `owner`, if its counter is still the one seen. */
   #takeUpdate(seen: Lease, owner: string, now: number) {
     return {

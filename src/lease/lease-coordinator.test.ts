@@ -48,6 +48,7 @@ function store(list: () => Lease[]): LeaseStore {
     heartbeat: () => Promise.resolve(),
     removeWorker: refused,
     create: refused,
+    createAll: refused,
     take: () => Promise.resolve(undefined),
     takeAll: () => Promise.resolve(undefined),
     renew: () => Promise.resolve(undefined),

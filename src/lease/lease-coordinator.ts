@@ -20,6 +20,7 @@ import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
+import { groupsOf } from '../util/groups-of.js';
 
 /** Renewals of one round in flight at once. */
 export const RENEWALS_IN_FLIGHT = 16;
@@ -430,8 +431,8 @@ export class LeaseCoordinator {
    */
   async #takeChosen(chosen: readonly Lease[], signal: AbortSignal): Promise<void> {
     const { store, workerId } = this.#deps;
-    for (let at = 0; at < chosen.length && !signal.aborted; at += TAKE_CHUNK) {
-      const chunk = chosen.slice(at, at + TAKE_CHUNK);
+    for (const chunk of groupsOf(chosen, TAKE_CHUNK)) {
+      if (signal.aborted) return;
       if (chunk.length > 1) {
         const sentAt = this.#clock();
         const taken = await store.takeAll(chunk, workerId, signal);

@@ -37,6 +37,11 @@ export interface LeaseStore {
   removeWorker(workerId: string, seenHeartbeat?: number, signal?: AbortSignal): Promise<boolean>;
   /** Creates the lease unless one exists for the shard. */
   create(lease: Lease, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Creates every lease of `leases` in one transaction, each unless one exists for its shard: all of them or none.
+   * False when any exists (or another transaction was writing one of them): nothing was created then.
+   */
+  createAll(leases: readonly Lease[], signal?: AbortSignal): Promise<boolean>;
   /** Makes `owner` the owner, if the lease is still as seen (counter). Returns the lease as taken. */
   take(seen: Lease, owner: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /**

@@ -2,6 +2,7 @@
 // the new image and deletes of the key. Legal only because squashing left one change per key.
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ChangeRecord } from '../stream/change-record.js';
+import { groupsOf } from '../util/groups-of.js';
 
 export const MAX_BATCH_WRITE = 25;
 
@@ -19,9 +20,5 @@ export function planBatches(changes: readonly ChangeRecord[], size = MAX_BATCH_W
 export function batchesOf(writes: readonly WriteRequest[], size = MAX_BATCH_WRITE): WriteRequest[][] {
   if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_WRITE)
     throw new RangeError(`batch size must be 1..${MAX_BATCH_WRITE}`);
-  const batches: WriteRequest[][] = [];
-  for (let start = 0; start < writes.length; start += size) {
-    batches.push(writes.slice(start, start + size));
-  }
-  return batches;
+  return groupsOf(writes, size);
 }

@@ -197,3 +197,36 @@ test('takeAll takes every lease seen in one transaction, as take would, or none 
   );
   assert.deepEqual(await store.takeAll([], 'w2'), []);
 });
+
+test('createAll creates every lease in one transaction, or none of them when one exists', async () => {
+  const store = new DynamoLeaseStore(client, tableName, { failoverMs: 7_000 });
+  await store.ensureTable();
+  const lease = (id: string) => newLease(id, [], TRIM_HORIZON, STREAM);
+  const first = ['shard-made-1', 'shard-made-2', 'shard-made-3'];
+  assert.equal(await store.createAll(first.map(lease)), true);
+  const made = (await store.list()).filter((l) => first.includes(l.leaseKey));
+  assert.deepEqual(
+    made.map((l) => l.leaseKey).sort(),
+    first,
+    'every lease of the transaction is in the table',
+  );
+  // One of them exists (another worker made it, with a checkpoint since): nothing of the transaction is written.
+  const holder = made.find((l) => l.leaseKey === 'shard-made-2');
+  assert.ok(holder !== undefined);
+  const taken = await store.take(holder, 'w1');
+  assert.ok(taken !== undefined);
+  assert.equal(await store.checkpoint('shard-made-2', 'w1', '500'), true);
+  assert.equal(await store.createAll(['shard-made-4', 'shard-made-2'].map(lease)), false);
+  const after = await store.list();
+  assert.equal(
+    after.find((l) => l.leaseKey === 'shard-made-4'),
+    undefined,
+    'the new lease was not made',
+  );
+  assert.equal(
+    after.find((l) => l.leaseKey === 'shard-made-2')?.checkpoint,
+    '500',
+    'the existing one kept its checkpoint',
+  );
+  assert.equal(await store.createAll([]), true);
+});
