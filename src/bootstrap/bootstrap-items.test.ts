@@ -45,6 +45,8 @@ test('the task survives the round trip; absent optional facts stay absent', () =
     'spool',
   );
   assert.equal(taskFromItem(taskToItem({ ...TASK, state: 'switching' })).state, 'switching');
+  assert.equal(taskFromItem(taskToItem({ ...TASK, autoMode: true })).autoMode, true);
+  assert.equal(taskFromItem(item).autoMode, undefined);
   // The spool's count is added by the workers (spool-count.ts): absent until the first addition.
   assert.equal(taskFromItem(item).spooledChanges, undefined);
   assert.equal(taskFromItem({ ...item, spooledChanges: { N: '1234' } }).spooledChanges, 1234);

@@ -50,6 +50,8 @@ export interface BootstrapTask {
   readonly doneAt: number | undefined;
   /** Decided at the first start; tasks stored before spool mode existed are direct. */
   readonly copyMode?: ResolvedCopyMode | undefined;
+  /** `auto` chose a direct copy at the first start: the copy may still turn into a spool copy (copy-mode.ts). */
+  readonly autoMode?: boolean | undefined;
   /** Spool mode: changes the fleet's consumers spooled so far, as the workers added them (spool-count.ts). */
   readonly spooledChanges?: number | undefined;
 }
@@ -121,6 +123,7 @@ export function taskToItem(task: BootstrapTask): Record<string, AttributeValue> 
   }
   if (task.doneAt !== undefined) item.doneAt = { N: String(task.doneAt) };
   if (task.copyMode !== undefined) item.copyMode = { S: task.copyMode };
+  if (task.autoMode === true) item.autoMode = { BOOL: true };
   if (task.spooledChanges !== undefined) item.spooledChanges = { N: String(task.spooledChanges) };
   return item;
 }
@@ -140,6 +143,7 @@ export function taskFromItem(item: Record<string, AttributeValue>): BootstrapTas
     positionsRecordedAt: optionalNumber(item.positionsRecordedAt),
     doneAt: optionalNumber(item.doneAt),
     copyMode: item.copyMode?.S === 'spool' ? 'spool' : 'direct',
+    ...(item.autoMode?.BOOL === true ? { autoMode: true } : {}),
     ...(item.spooledChanges?.N === undefined ? {} : { spooledChanges: Number(item.spooledChanges.N) }),
   };
 }

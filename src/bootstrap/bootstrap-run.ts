@@ -14,6 +14,7 @@ import { ConfigError } from '../errors/replicator-error.js';
 import { DynamoLeaseStore } from '../lease/dynamo-lease-store.js';
 import { SdkStreamApi } from '../stream/stream-api.js';
 import { markPositionsRecorded, patiently, type BootstrapDeps } from './bootstrap-deps.js';
+import type { BootstrapTask } from './bootstrap-items.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import { copyTable } from './copy-table.js';
 import { openTask } from './open-task.js';
@@ -108,45 +109,21 @@ async function runBootstrap(
         'stream positions recorded',
       );
     }
-    if (task.copyMode === 'spool') {
-      // Before any consumer can spool a change.
-      const spoolTable = spoolTableName(config.lease.tableName);
-      const { created } = await patiently(
-        () => ensureSpoolTable(deps.leaseClient, spoolTable, signal),
-        deps,
-        signal,
-      ).catch((err: unknown) => {
-        throw sideFailure(err, 'lease', config.lease, `create the spool table ${spoolTable}`);
-      });
-      if (created) logger.info({ spoolTable }, 'spool table created');
-      return spoolRun(deps, options, store);
+    // A direct copy of an `auto` task may turn into a spool copy on its measured rate, here or in another worker.
+    for (;;) {
+      if (task.copyMode === 'spool') return await startSpool(deps, options, store, signal);
+      await patiently(() => store.moveState(['positions-recorded'], 'copying', {}, signal), deps, signal);
+      task = (await patiently(() => store.read(signal), deps, signal)).task ?? task;
+      if (task.copyMode === 'spool') continue;
+      const copied = await copyTable(deps, options, task, store, source, destination, signal);
+      if (signal.aborted) return undefined;
+      if (copied && (await finishDirect(deps, task, store, streams, signal))) break;
+      const now = (await patiently(() => store.read(signal), deps, signal)).task;
+      // Another worker marked it done first.
+      if (now?.copyMode !== 'spool' && now?.state === 'done') break;
+      if (now?.copyMode !== 'spool') return undefined;
+      task = now;
     }
-    await patiently(() => store.moveState(['positions-recorded'], 'copying', {}, signal), deps, signal);
-    task = (await patiently(() => store.read(signal), deps, signal)).task ?? task;
-    if (!(await copyTable(deps, options, task, store, source, destination, signal))) return undefined;
-    const leases = await patiently(
-      () => new DynamoLeaseStore(deps.leaseClient, config.lease.tableName).list(signal),
-      deps,
-      signal,
-    );
-    await checkRecordedPositions(
-      {
-        api: streams,
-        streamArn: tables.streamArn,
-        leases,
-        // The first start: no position can be older, so no record after one can be trimmed before then + 24 h.
-        positionsRecordedAt: task.startedAt,
-        now: Date.now(),
-      },
-      signal,
-    ).catch((err: unknown) => {
-      throw sideFailure(err, 'source', config.source, 'read the stream (dynamodb:GetShardIterator)');
-    });
-    await patiently(
-      () => store.moveState(['positions-recorded', 'copying'], 'done', { doneAt: Date.now() }, signal),
-      deps,
-      signal,
-    );
     logger.info(
       {
         streamArn: tables.streamArn,
@@ -160,6 +137,62 @@ async function runBootstrap(
     destination.destroy();
     streamsClient.destroy();
   }
+}
+
+/** The spool table, then what the worker runs beside its consumers to finish the spool copy. */
+async function startSpool(
+  deps: BootstrapDeps,
+  options: BootstrapOptions,
+  store: SegmentStore,
+  signal: AbortSignal,
+): Promise<SpoolRun> {
+  const { config, logger } = deps;
+  // Before any consumer can spool a change.
+  const spoolTable = spoolTableName(config.lease.tableName);
+  const { created } = await patiently(
+    () => ensureSpoolTable(deps.leaseClient, spoolTable, signal),
+    deps,
+    signal,
+  ).catch((err: unknown) => {
+    throw sideFailure(err, 'lease', config.lease, `create the spool table ${spoolTable}`);
+  });
+  if (created) logger.info({ spoolTable }, 'spool table created');
+  return spoolRun(deps, options, store);
+}
+
+/** Checks the recorded positions and marks the direct copy done; false if it turned into a spool copy. */
+async function finishDirect(
+  deps: BootstrapDeps,
+  task: BootstrapTask,
+  store: SegmentStore,
+  streams: SdkStreamApi,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const { config, tables } = deps;
+  const leases = await patiently(
+    () => new DynamoLeaseStore(deps.leaseClient, config.lease.tableName).list(signal),
+    deps,
+    signal,
+  );
+  await checkRecordedPositions(
+    {
+      api: streams,
+      streamArn: tables.streamArn,
+      leases,
+      // The first start: no position can be older, so no record after one can be trimmed before then + 24 h.
+      positionsRecordedAt: task.startedAt,
+      now: Date.now(),
+    },
+    signal,
+  ).catch((err: unknown) => {
+    throw sideFailure(err, 'source', config.source, 'read the stream (dynamodb:GetShardIterator)');
+  });
+  return patiently(
+    () =>
+      store.moveState(['positions-recorded', 'copying'], 'done', { doneAt: Date.now() }, signal, 'direct'),
+    deps,
+    signal,
+  );
 }
 
 async function removeSpool(deps: BootstrapDeps, signal: AbortSignal): Promise<void> {

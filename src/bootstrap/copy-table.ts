@@ -9,7 +9,8 @@ import type { BootstrapTask } from './bootstrap-items.js';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import { CopyProgress } from './copy-progress.js';
 import { FleetRate } from './fleet-rate.js';
-import { retentionWarning } from './retention-warning.js';
+import { retentionWarning, STREAM_RETENTION_MS } from './retention-warning.js';
+import { switchOnMeasuredRate } from './copy-mode.js';
 import { copySegment, type CopyDestination } from './segment-copier.js';
 import { DATA_PATH } from '../app/aws-clients.js';
 import { Semaphore } from '../util/semaphore.js';
@@ -102,6 +103,31 @@ async function copyWith(
   );
   if (atStart !== undefined) logger.warn(atStart);
   let warned = atStart !== undefined;
+  // An `auto` task copying directly turns into a spool copy when its measured rate says so: this worker stops
+  // copying directly and goes on as a spool copy (bootstrap-run.ts), the others when they next look.
+  const switched = new AbortController();
+  let switching: Promise<void> | undefined;
+  const measure = (): void => {
+    const choice = switchOnMeasuredRate({
+      estimatedItems: task.estimatedItems,
+      copiedItems: progress.fleetItems,
+      itemsPerSec: progress.fleetRatePerSec,
+      copyingMs: progress.elapsedMs,
+      sinceRecordedMs: Date.now() - recordedAt,
+      retentionMs: STREAM_RETENTION_MS,
+    });
+    if (choice === undefined) return;
+    switching = patiently(() => store.switchToSpool(signal), deps, signal).then(
+      (moved) => {
+        if (moved) logger.info({ copyMode: 'spool', why: choice.reason }, 'copy mode switched');
+        switched.abort();
+      },
+      (err: unknown) => {
+        // A stop cut the switch short: the next start measures again.
+        if (!signal.aborted) throw err;
+      },
+    );
+  };
 
   const coordinator = new SegmentCoordinator({
     store,
@@ -142,8 +168,9 @@ async function copyWith(
       progress.listed(listed, workers);
       readRate.setWorkers(workers);
       writeRate.setWorkers(workers);
+      if (task.autoMode === true && switching === undefined && !signal.aborted) measure();
       // Once a minute of copying gives a measured rate, warn if it will not do within the retention.
-      if (!warned && progress.elapsedMs > 60_000) {
+      if (!warned && !switched.signal.aborted && progress.elapsedMs > 60_000) {
         const measured = retentionWarning(projection(progress.fleetRatePerSec), 'measured rate');
         if (measured !== undefined) logger.warn(measured);
         warned = measured !== undefined;
@@ -153,14 +180,16 @@ async function copyWith(
   let outcome: 'done' | 'stopped' | 'failed' = 'failed';
   let segmentsCopied = 0;
   try {
-    ({ outcome, segmentsCopied } = await coordinator.run(signal));
+    ({ outcome, segmentsCopied } = await coordinator.run(AbortSignal.any([signal, switched.signal])));
+    await switching;
   } finally {
     const summary = await progress.stop();
     const message = {
       done: 'copy done',
       stopped: 'copy stopped; a restart resumes it',
       failed: 'copy stopped on an error',
-    }[signal.aborted ? 'stopped' : outcome];
+      switched: 'direct copy stopped: it goes on as a spool copy',
+    }[signal.aborted ? 'stopped' : switched.signal.aborted && outcome !== 'done' ? 'switched' : outcome];
     logger.info(
       { ...summary, segmentsCopied, estimatedItems: task.estimatedItems, segments: task.segments },
       message,

@@ -72,6 +72,7 @@ export async function openTask(
   });
   const estimatedBytes = described.Table?.TableSizeBytes ?? 0;
   const estimatedItems = described.Table?.ItemCount ?? 0;
+  const unsupported = spoolUnsupported(config);
   const choice = chooseCopyMode({
     requested: options.copyMode ?? 'auto',
     estimatedItems,
@@ -79,7 +80,7 @@ export async function openTask(
     maxReadRate: options.maxReadRate,
     maxWriteRate: options.maxWriteRate,
     retentionMs: STREAM_RETENTION_MS,
-    unsupported: spoolUnsupported(config),
+    unsupported,
   });
   const task: BootstrapTask = {
     state: 'recording-positions',
@@ -91,6 +92,10 @@ export async function openTask(
     positionsRecordedAt: undefined,
     doneAt: undefined,
     copyMode: choice.mode,
+    // The copy's measured rate decides again (copy-table.ts).
+    ...((options.copyMode ?? 'auto') === 'auto' && choice.mode === 'direct' && unsupported === undefined
+      ? { autoMode: true }
+      : {}),
   };
   await warnIfDestinationHasItems(destination, config, logger, signal);
   if (await patiently(() => store.createTask(task, signal), deps, signal)) {

@@ -60,13 +60,19 @@ export interface SegmentStore {
   recordPosition(lease: Lease, signal?: AbortSignal): Promise<RecordOutcome>;
   /** Creates the segment items that do not exist yet. */
   createSegments(count: number, signal?: AbortSignal): Promise<void>;
-  /** Moves the task from one of `from` to `to` (with extra number attributes); false if it was elsewhere. */
+  /**
+   * Moves the task from one of `from` to `to` (with extra number attributes); false if it was elsewhere, or
+   * (with `direct`) if the copy turned into a spool copy meanwhile.
+   */
   moveState(
     from: readonly BootstrapState[],
     to: BootstrapState,
     numbers: Record<string, number>,
     signal?: AbortSignal,
+    direct?: 'direct',
   ): Promise<boolean>;
+  /** An `auto` task's direct copy becomes a spool copy, if it is still copying directly; false otherwise. */
+  switchToSpool(signal?: AbortSignal): Promise<boolean>;
   take(seen: CopySegment, owner: string, signal?: AbortSignal): Promise<CopySegment | undefined>;
   renew(seen: CopySegment, owner: string, signal?: AbortSignal): Promise<CopySegment | undefined>;
   /** Saves the position after a written page, or marks the segment done (no key), if `owner` holds it. */
@@ -197,6 +203,7 @@ export class DynamoSegmentStore implements SegmentStore {
     to: BootstrapState,
     numbers: Record<string, number>,
     signal?: AbortSignal,
+    direct?: 'direct',
   ): Promise<boolean> {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, AttributeValue> = { ':to': { S: to } };
@@ -216,9 +223,35 @@ export class DynamoSegmentStore implements SegmentStore {
           TableName: this.#table,
           Key: { leaseKey: { S: TASK_KEY } },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `#state IN (${accepted.join(', ')})`,
+          ConditionExpression:
+            `#state IN (${accepted.join(', ')})` +
+            // Tasks stored before spool mode existed have no copyMode: direct.
+            (direct === undefined ? '' : ' AND (attribute_not_exists(copyMode) OR copyMode = :direct)'),
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues:
+            direct === undefined ? values : { ...values, ':direct': { S: 'direct' } },
+        }),
+        { abortSignal: signal },
+      );
+      return true;
+    }, false);
+  }
+
+  async switchToSpool(signal?: AbortSignal): Promise<boolean> {
+    return unlessConditionFailed(async () => {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { leaseKey: { S: TASK_KEY } },
+          UpdateExpression: 'SET copyMode = :spool REMOVE autoMode',
+          ConditionExpression: '#state = :copying AND copyMode = :direct AND autoMode = :true',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':spool': { S: 'spool' },
+            ':copying': { S: 'copying' },
+            ':direct': { S: 'direct' },
+            ':true': { BOOL: true },
+          },
         }),
         { abortSignal: signal },
       );

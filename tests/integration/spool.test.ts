@@ -208,6 +208,29 @@ async function copyStatus(fixture: ReplicationFixture): Promise<{ json: CopyJson
   return { json: copy, text };
 }
 
+test('auto picks spool, and says why with its figures, when the copy at --max-read-rate would take over half the retention', async (t) => {
+  const fixture = await fixtureFor(t, 'spool-auto');
+  await writeBacklog(fixture.source, fixture.sourceTable, 200);
+  // 200 items at 0.002 items/s: 27.8 h, over 12 h. The copy itself would never end here: the test stops it.
+  const worker = start(fixture, 'replicate', ['--bootstrap', '--max-read-rate', '0.002']);
+  const started = await worker.waitForLog('bootstrap copy started', { timeoutMs: 60_000 });
+  assert.equal(started.copyMode, 'spool', worker.describe());
+  assert.match(
+    String(started.why),
+    /^the copy is projected to take 27\.8 h \(~200 items at 0\.002 items\/s \(--max-read-rate\)\), over half the stream's 24\.0 h retention: spooling the stream during the copy$/,
+  );
+  await worker.waitForLog('spool table created');
+  // Its consumers spool while the copy crawls.
+  await writeBacklog(fixture.source, fixture.sourceTable, 30, 'new');
+  await waitFor(
+    'the new changes spooled',
+    async () => ((await scanAll(fixture.source, spoolTable(fixture))).length >= 30 ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  assert.equal(await taskState(fixture), 'copying');
+  assert.equal((await worker.stop()).code, 0, worker.describe());
+});
+
 /** Items a drain pass wrote so far over its segments, from the lease table. */
 async function drained(fixture: ReplicationFixture, pass: 1 | 2): Promise<number> {
   const items = await scanAll(fixture.source, leaseTable(fixture)).catch(() => []);
