@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Item } from '../stream/change-record.js';
 import type { ChangeImages } from './echo.js';
 import {
+  deletedUnderMark,
   deleteReplacedVersion,
   isUnstampedAppWrite,
   overwritesVersion,
@@ -126,4 +127,38 @@ describe('deleteReplacedVersion: the mark replaced a version the deleting app ne
   ];
   for (const [name, old, seen, expected] of cases)
     test(name, () => assert.equal(deleteReplacedVersion(old, seen, markers), expected));
+});
+
+describe('deletedUnderMark: an app write under a copied delete mark, deleted with the mark', () => {
+  const C = { pk: { S: 'k' }, n: { N: '3' } };
+  const write = modify(marked(A, MID), marked(B, MID)); // the app wrote B over A marked at MID, copying the mark
+  const removeOf = (old: Item): ChangeImages => ({ eventName: 'REMOVE', oldImage: old, newImage: undefined });
+  const lost: LostWrite = {
+    loser: { kind: 'put', stamp: undefined, digest: digestOf(B, markers) },
+    winner: { kind: 'delete', stamp: MID },
+  };
+  const cases: [string, ChangeImages, ChangeImages | undefined, LostWrite | undefined][] = [
+    ['deleted next, as written', write, removeOf(marked(B, MID)), lost],
+    [
+      're-created without an old image, deleted next',
+      { eventName: 'INSERT', newImage: marked(B, MID) },
+      removeOf(marked(B, MID)),
+      lost,
+    ],
+    ['no next record in this flush', write, undefined, undefined],
+    ['overwritten next by the app', write, modify(marked(B, MID), C), undefined],
+    ['the next REMOVE is of other content', write, removeOf(marked(C, MID)), undefined],
+    ['the next REMOVE is of another mark', write, removeOf(marked(B, HIGH)), undefined],
+    ['the mark itself, then its delete', modify(A, marked(A, MID)), removeOf(marked(A, MID)), undefined],
+    [
+      'the app wrote back what it read',
+      modify(marked(A, MID), marked(A, MID)),
+      removeOf(marked(A, MID)),
+      undefined,
+    ],
+    ['an app write without a mark', modify(A, B), removeOf(B), undefined],
+    ['a REMOVE', removeOf(marked(B, MID)), removeOf(marked(B, MID)), undefined],
+  ];
+  for (const [name, record, next, expected] of cases)
+    test(name, () => assert.deepEqual(deletedUnderMark(record, next, markers), expected));
 });

@@ -71,3 +71,29 @@ export function deleteReplacedVersion(
 ): boolean {
   return matchesItsStamp(old, markers) && readStamp(old, markers) !== seen;
 }
+
+/**
+ * The app write `record` made under a delete mark it read and copied, deleted with the mark by `next`, the key's
+ * next record in this stream: a REMOVE of that very item (its content, the mark's stamp). Such a REMOVE is taken for
+ * the mark's delete (echo.ts), so the app's content would go unrecorded; the stamp's refusal records it too when it
+ * finds the item gone (stamp-refusal.ts), but not when a later write re-created the item before the record was read
+ * (a replay after a restart). An app's own delete of such an item looks the same, and is recorded the same way.
+ */
+export function deletedUnderMark(
+  record: ChangeImages,
+  next: ChangeImages | undefined,
+  markers: Markers,
+): LostWrite | undefined {
+  const written = record.newImage;
+  if (record.eventName === 'REMOVE' || written === undefined || !isMarkedDeleting(written, markers))
+    return undefined;
+  if (next?.eventName !== 'REMOVE' || next.oldImage === undefined) return undefined;
+  const stamp = readStamp(written, markers);
+  if (readStamp(next.oldImage, markers) !== stamp || !isMarkedDeleting(next.oldImage, markers))
+    return undefined;
+  const digest = digestOf(written, markers);
+  // The same content as the item before the app's write: the app wrote back what it read (no content of its own).
+  if (record.oldImage !== undefined && digestOf(record.oldImage, markers) === digest) return undefined;
+  if (digestOf(next.oldImage, markers) !== digest) return undefined;
+  return { loser: { kind: 'put', stamp: undefined, digest }, winner: { kind: 'delete', stamp } };
+}

@@ -33,6 +33,33 @@ const cases: [string, Item | undefined, StampRefusal][] = [
     { kind: 'send-own-stamp', stamped: stamped(A, OURS) },
   ],
 ];
+/** The app's write of B under a delete mark of THEIRS it read and copied. */
+const underMark: Item = { ...B, _ddbr_v: { S: THEIRS }, _ddbr_h: { S: DELETING } };
+const LATER = '1764720000009.0000#a';
+const underMarkCases: [string, Item | undefined, StampRefusal][] = [
+  ['gone: the mark took it', undefined, { kind: 'lost', winner: { kind: 'delete', stamp: THEIRS } }],
+  [
+    'marked by a later delete',
+    { ...B, _ddbr_v: { S: LATER }, _ddbr_h: { S: DELETING } },
+    { kind: 'lost', winner: { kind: 'delete', stamp: LATER } },
+  ],
+  [
+    'the app wrote under the same mark again',
+    { ...A, _ddbr_v: { S: THEIRS }, _ddbr_h: { S: DELETING } },
+    { kind: 'nothing', why: 'replaced' },
+  ],
+  [
+    'the other side put over it',
+    stamped(A, '1764720000009.0000#b'),
+    { kind: 'lost', winner: { kind: 'put', stamp: '1764720000009.0000#b' } },
+  ],
+  ['a newer app write', A, { kind: 'nothing', why: 'app-write-follows' }],
+  ['a later write of ours, stamped', stamped(A, LATER), { kind: 'nothing', why: 'stamped-later' }],
+];
+for (const [name, found, expected] of underMarkCases)
+  test(`a refused stamp of a write under a copied delete mark, the item ${name}`, () =>
+    assert.deepEqual(stampRefusal(underMark, found, markers, 'a'), expected));
+
 for (const [name, found, expected] of cases)
   test(`a refused stamp, the item ${name}`, () =>
     assert.deepEqual(stampRefusal(A, found, markers, 'a'), expected));

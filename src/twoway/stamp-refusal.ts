@@ -1,14 +1,23 @@
 // What a refused stamp leaves to do (pure). The stamp of an app write is refused when the item no longer holds the
 // stamp the stream showed: the write was deleted, overwritten by the app (its record follows in this stream), or
-// replaced by a write of the replicators, whose own record here names the write that lost (lost-writes.ts). Only
-// one case still has a put to make: the item holds our own stamp of this very content, left by a run that stopped
-// between stamping and the put on the other side (the replay of the record finds it).
+// replaced by a write of the replicators, whose own record here names the write that lost (lost-writes.ts). Two
+// cases still have work:
+// - the item holds our own stamp of this very content, left by a run that stopped between stamping and the put on
+//   the other side (the replay of the record finds it): the put is made now;
+// - the app wrote its content under a delete mark it read and copied (read-modify-write of an item a replicator
+//   was deleting): a replicator write that replaces such an item shows a marked old image in the stream, which
+//   cannot tell the app's content from the content that was marked, so the loss is recorded from here: the item is
+//   gone (the mark's delete took the app's content with it), marked by another delete, or holds the other side's
+//   put. An app delete of that item looks the same from here (its REMOVE shows a marked item: an echo) and is
+//   recorded as the write's loss too.
 import type { Item } from '../stream/change-record.js';
+import type { Conflict } from './conflict-log.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
 import { parseStamp, type Side } from './version-stamp.js';
 
 export type StampRefusal =
   | { readonly kind: 'send-own-stamp'; readonly stamped: Item }
+  | { readonly kind: 'lost'; readonly winner: Conflict['winner'] }
   | { readonly kind: 'nothing'; readonly why: 'gone' | 'app-write-follows' | 'replaced' | 'stamped-later' };
 
 /** `image`: the app write the stream showed; `found`: the item the refusal returned; `side`: this side. */
@@ -18,12 +27,25 @@ export function stampRefusal(
   markers: Markers,
   side: Side,
 ): StampRefusal {
-  if (found === undefined) return { kind: 'nothing', why: 'gone' };
-  if (isMarkedDeleting(found, markers)) return { kind: 'nothing', why: 'replaced' }; // a delete under way
+  const underMark = isMarkedDeleting(image, markers);
+  const stamp = readStamp(found, markers);
+  const own = stamp !== undefined && parseStamp(stamp)?.side === side;
+  if (found === undefined) {
+    if (!underMark) return { kind: 'nothing', why: 'gone' };
+    return { kind: 'lost', winner: { kind: 'delete', stamp: readStamp(image, markers) } };
+  }
+  if (isMarkedDeleting(found, markers)) {
+    // Marked again by a delete: with the stamp the app copied, that is the app's own later write of the mark.
+    if (underMark && stamp !== readStamp(image, markers))
+      return { kind: 'lost', winner: { kind: 'delete', stamp } };
+    return { kind: 'nothing', why: 'replaced' };
+  }
   // Content its markers were not given to: a newer app write, stamped in its turn from its own record.
   if (!matchesItsStamp(found, markers)) return { kind: 'nothing', why: 'app-write-follows' };
-  const stamp = readStamp(found, markers);
-  if (stamp === undefined || parseStamp(stamp)?.side !== side) return { kind: 'nothing', why: 'replaced' };
+  if (!own) {
+    if (underMark) return { kind: 'lost', winner: { kind: 'put', stamp } };
+    return { kind: 'nothing', why: 'replaced' };
+  }
   if (digestOf(found, markers) !== digestOf(image, markers)) return { kind: 'nothing', why: 'stamped-later' };
   return { kind: 'send-own-stamp', stamped: found };
 }

@@ -40,7 +40,12 @@ import {
   type TombstoneTarget,
 } from './conditional-apply.js';
 import { recordConflict, type Conflict } from './conflict-log.js';
-import { deleteReplacedVersion, overwritesVersion, replacedAppWrite } from './lost-writes.js';
+import {
+  deletedUnderMark,
+  deleteReplacedVersion,
+  overwritesVersion,
+  replacedAppWrite,
+} from './lost-writes.js';
 import { stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
@@ -139,7 +144,9 @@ export class TwoWaySink implements ChangeSink {
           for (const [i, record] of run.entries()) {
             // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
             // from its record, whatever follows it.
-            const lost = replacedAppWrite(record, this.#deps.markers);
+            const lost =
+              replacedAppWrite(record, this.#deps.markers) ??
+              deletedUnderMark(record, run[i + 1], this.#deps.markers);
             if (lost !== undefined)
               await this.#conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
             if (this.#overwrittenByApp(record, run[i + 1])) {
@@ -294,6 +301,10 @@ export class TwoWaySink implements ChangeSink {
   ): Promise<boolean> {
     const next = stampRefusal(image, found, this.#deps.markers, this.#deps.side);
     this.#deps.logger.trace({ key: keys, next }, 'two-way stamp refused');
+    if (next.kind === 'lost') {
+      const loser = { kind: 'put' as const, stamp: undefined, digest: digestOf(image, this.#deps.markers) };
+      await this.#conflict(this.#deps.local.tableName, keys, loser, next.winner, flush);
+    }
     if (next.kind !== 'send-own-stamp') return false;
     return this.#putRemote(keys, next.stamped, flush, { predecessor });
   }
