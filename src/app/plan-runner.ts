@@ -47,6 +47,8 @@ export interface PlanTaskSetup {
   readonly bootstrap: BootstrapOptions | undefined;
   /** Where its flushes go instead of the destination writer (a direction of two-way replication). */
   readonly sink?: SinkFactory | undefined;
+  /** The task that ends when this one fails, and this one when it fails (two-way's other direction). */
+  readonly partner?: string | undefined;
 }
 
 export interface PlanRunnerDeps {
@@ -202,10 +204,23 @@ export class PlanRunner {
     if (mistake !== undefined && !signal.aborted) throw mistake.err;
   }
 
+  #stopPartner(taskName: string, partner: string): void {
+    const other = this.#tasks.get(partner);
+    if (other === undefined || other.state !== 'running') return;
+    this.#deps.logger
+      .child({ task: partner })
+      .error({ partner: taskName }, 'stopping: the other direction of its two-way pair failed');
+    other.replicator.stop();
+  }
+
   #start(setup: PlanTaskSetup): void {
-    const { config, bootstrap, sink } = setup;
+    const { config, bootstrap, sink, partner } = setup;
     const taskName = config.taskName;
     const logger = this.#deps.logger.child({ task: taskName });
+    if (partner !== undefined && this.#tasks.get(partner)?.state === 'failed') {
+      logger.error({ partner }, 'not starting: the other direction of its two-way pair failed');
+      return;
+    }
     const events = new EventBus((err) => logger.error({ err: errorMessage(err) }, 'event listener failed'));
     logEvents(events, logger);
     const tracker = new ProgressTracker(events);
@@ -253,6 +268,9 @@ export class PlanRunner {
           // The task's own line; the others go on, unless the tasks only make sense together.
           logger.error({ err: message }, 'task failed');
           if (this.#deps.endTogether === true) this.stop();
+          // One direction of a pair alone would let the two tables drift apart: the other stops with it (and
+          // one not started yet is not started, #start).
+          else if (partner !== undefined) this.#stopPartner(taskName, partner);
         },
       ),
     };

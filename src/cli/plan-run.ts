@@ -7,11 +7,14 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { buildBootstrapOptions } from '../bootstrap/bootstrap-options.js';
 import { PlanCopyProgress } from '../bootstrap/plan-copy-progress.js';
 import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
+import { prepareTwoWay, twoWayDirections, twoWaySink, type TwoWayDirection } from '../app/twoway-setup.js';
+import { swapSides } from '../config/two-way-flags.js';
 import { Semaphore } from '../util/semaphore.js';
 import {
   buildReplicationConfig,
   checkMetricsHost,
   type FanOutFlags,
+  type ReplicationConfig,
   type ReplicationFlags,
 } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
@@ -25,7 +28,7 @@ import {
 } from '../observability/status-page/status-wiring.js';
 import { checkStreams, taskLabel } from '../plan/check-streams.js';
 import { loadPlan } from '../plan/load-plan.js';
-import type { PlanTask } from '../plan/plan-task.js';
+import type { PlanTask, PlanTwoWay } from '../plan/plan-task.js';
 import { planNamesProfile } from '../plan/plan-tasks.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
 import { loadKnownProfiles } from './credential-flags.js';
@@ -109,7 +112,11 @@ export async function runPlan(
       deadLetterTable: own.deadLetterTable,
     };
     const config = buildReplicationConfig(flags, process.env, profiles);
-    labels.set(config.taskName, taskLabel(plan, task));
+    labels.set(
+      config.taskName,
+      `${taskLabel(plan, task)}${task.twoWay === undefined ? '' : ` (two-way, ${task.twoWay.side === 'a' ? 'A→B' : 'B→A'})`}`,
+    );
+    if (task.twoWay !== undefined) return twoWayTaskSetup(task.twoWay, flags, config);
     const copy = copyOnly || own.bootstrap === true || args.bootstrap;
     return {
       config,
@@ -132,6 +139,37 @@ export async function runPlan(
             progressSink: copies?.display.task(config.taskName, config.source.tableName),
           }
         : undefined,
+    };
+  };
+  /** Each two-way task's direction, by task name, for its start-up checks. */
+  const directions = new Map<string, TwoWayDirection>();
+  /** A direction of a two-way entry: its sink writes both sides, and its twin is the other direction. */
+  const twoWayTaskSetup = (
+    pair: PlanTwoWay,
+    flags: ReplicationFlags,
+    config: ReplicationConfig,
+  ): PlanTaskSetup => {
+    const other = buildReplicationConfig(
+      { ...swapSides(flags), taskName: pair.otherTaskName },
+      process.env,
+      profiles,
+    );
+    // B is named as the plan names it (destination.*), whichever direction reads it.
+    const asB = (c: ReplicationConfig): ReplicationConfig => ({
+      ...c,
+      source: { ...c.source, namedBy: '--dest' as const },
+      destination: { ...c.destination, namedBy: '--source' as const },
+    });
+    const direction: TwoWayDirection =
+      pair.side === 'a'
+        ? { side: 'a', config, other: asB(other) }
+        : { side: 'b', config: asB(config), other };
+    directions.set(config.taskName, direction);
+    return {
+      config: direction.config,
+      bootstrap: undefined,
+      sink: twoWaySink(direction, pair),
+      partner: other.taskName,
     };
   };
   const shared = {
@@ -165,6 +203,15 @@ export async function runPlan(
     resolve: (signal) => resolveQuietly(signal),
     setup,
     prepare: async (task, taskSetup, signal) => {
+      const direction = directions.get(taskSetup.config.taskName);
+      if (task.twoWay !== undefined && direction !== undefined) {
+        // Both streams with both images, one key, the tables of ours: checked (and created) by either direction.
+        const { config, other } = direction;
+        const pair =
+          direction.side === 'a' ? twoWayDirections(config, other) : twoWayDirections(other, config);
+        await prepareTwoWay(pair, task.twoWay, logger, signal, environment.sessionName);
+        return 'start';
+      }
       const { ready } = await checkStreams(plan, [task], { ...environment, enable: true }, signal);
       if (ready.length > 0) return 'start';
       copies?.display.skipped(taskSetup.config.taskName);

@@ -13,7 +13,13 @@ import {
 } from '../app/twoway-setup.js';
 import { buildReplicationConfig, checkMetricsHost } from '../config/replication-config.js';
 import { checkRange } from '../config/flag-checks.js';
-import type { TableFlags } from '../config/table-locations.js';
+import {
+  directionTaskName,
+  refusedForTwoWay,
+  swapSides,
+  TWO_WAY_REFUSAL_REASON,
+  type TwoWayDirectionName,
+} from '../config/two-way-flags.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { PlanTask } from '../plan/plan-task.js';
@@ -24,48 +30,12 @@ import { flagsFromArgs } from './replicate-command.js';
 import type { ReplicateArgs } from './replicate-flags.js';
 import { commandSessionName } from './session-name.js';
 
-/** Flags that have no meaning for a two-way pair (yet): refused rather than half applied. */
-const NOT_TWO_WAY = [
-  'plan',
-  'bootstrap',
-  'from-export',
-  'create-dest-table',
-  'source-streams-endpoint',
-  'lease-region',
-  'lease-endpoint',
-  'lease-profile',
-  'lease-role-arn',
-  'lease-external-id',
-  'filter',
-  'transform',
-  'exclude-attributes',
-  'rename-attributes',
-  'dead-letter-table',
-] as const;
-
 function refuseFlags(args: ReplicateArgs): void {
-  const record = args as Readonly<Record<string, unknown>>;
-  const given = NOT_TWO_WAY.filter((flag) => record[flag] !== undefined && record[flag] !== false);
-  if (record['on-reject'] === 'dead-letter') given.push('on-reject' as never);
+  const given = refusedForTwoWay(args);
   if (given.length === 0) return;
   throw new ConfigError(
-    `--two-way does not take ${given.map((flag) => `--${flag}`).join(', ')}: each direction's lease table lives with the side it reads, and every item goes both ways as it is (README, "Two-way replication")`,
+    `--two-way does not take ${given.map((flag) => `--${flag}`).join(', ')}: ${TWO_WAY_REFUSAL_REASON}`,
   );
-}
-
-/** B→A's flags from A→B's: the sides swapped, each with its credentials; a given task name gets a suffix each. */
-export function swapSides<Flags extends TableFlags>(flags: Flags): Flags {
-  return {
-    ...flags,
-    sourceTable: flags.destTable,
-    sourceRegion: flags.destRegion,
-    sourceEndpoint: flags.destEndpoint,
-    sourceCredentials: flags.destCredentials,
-    destTable: flags.sourceTable,
-    destRegion: flags.sourceRegion,
-    destEndpoint: flags.sourceEndpoint,
-    destCredentials: flags.sourceCredentials,
-  };
 }
 
 export function twoWayOptions(args: Pick<ReplicateArgs, 'marker-prefix' | 'tombstone-hours'>): TwoWayOptions {
@@ -81,8 +51,8 @@ export async function twoWayFromArgs(args: ReplicateArgs): Promise<[TwoWayDirect
   refuseFlags(args);
   const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
   const flags = flagsFromArgs(args);
-  const named = (suffix: string): string | undefined =>
-    flags.taskName === undefined ? undefined : `${flags.taskName}.${suffix}`;
+  const named = (direction: TwoWayDirectionName): string | undefined =>
+    directionTaskName(flags.taskName, direction);
   // One line of progress for both directions, as for a plan.
   const common = { ...flags, progressIntervalMs: 0 };
   const ab = buildReplicationConfig({ ...common, taskName: named('a-b') }, process.env, profiles);

@@ -4,7 +4,7 @@
 import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
 import type { KnownProfiles } from '../config/credential-source.js';
 import type { TableFlags } from '../config/table-locations.js';
-import { swapSides } from './two-way-run.js';
+import { directionTaskName, swapSides } from '../config/two-way-flags.js';
 
 export function twoWaySides(
   flags: TableFlags,
@@ -12,10 +12,8 @@ export function twoWaySides(
   profiles: KnownProfiles | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): [TaskSides, TaskSides] {
-  const named = (suffix: string): string | undefined =>
-    taskName === undefined ? undefined : `${taskName}.${suffix}`;
   return [
-    buildTaskSides({ ...flags, taskName: named('a-b') }, env, profiles),
-    buildTaskSides({ ...swapSides(flags), taskName: named('b-a') }, env, profiles),
+    buildTaskSides({ ...flags, taskName: directionTaskName(taskName, 'a-b') }, env, profiles),
+    buildTaskSides({ ...swapSides(flags), taskName: directionTaskName(taskName, 'b-a') }, env, profiles),
   ];
 }

@@ -7,7 +7,10 @@
 import type { Argv } from 'yargs';
 import { DATA_PATH, STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
-import { buildTaskSides } from '../config/replication-config.js';
+import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
+import type { KnownProfiles } from '../config/credential-source.js';
+import { swapSides } from '../config/two-way-flags.js';
+import type { PlanTaskFlags, PlanTwoWay } from '../plan/plan-task.js';
 import type { TableFlags } from '../config/table-locations.js';
 import { ConfigError, StoppedError } from '../errors/replicator-error.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -109,7 +112,7 @@ export function verifyFlags<T>(yargs: Argv<T>) {
       type: 'string',
       choices: ['a', 'b'],
       describe:
-        'With --two-way: the side that wins where no version orders the two (an unstamped item on either side)',
+        'With --two-way (or --plan, for its two-way entries): the side that wins where no version orders the two (an unstamped item on either side)',
     })
     .option('task-name', {
       type: 'string',
@@ -133,11 +136,12 @@ export async function runVerify(args: VerifyArgs): Promise<number> {
   const logger = createLogger();
   try {
     if (args['two-way']) return await verifyTwoWay(args, logger);
-    refuseWithoutTwoWay(args);
     if (args.plan !== undefined) {
-      refuseWithPlan(args, [...TABLE_PAIR_FLAGS, ...PAIR_RULE_FLAGS]);
+      // --prefer applies to the plan's two-way entries.
+      refuseWithPlan(args, [...TABLE_PAIR_FLAGS, ...PAIR_RULE_FLAGS, 'task-name']);
       return await verifyPlan(args.plan, args, logger);
     }
+    refuseWithoutTwoWay(args);
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
     const config = buildVerifyConfig(
       { ...tableFlagValues(args), ...ruleFlagValues(args), ...verifyOptions(args) },
@@ -197,16 +201,26 @@ async function verifyTwoWay(args: VerifyArgs, logger: Logger): Promise<number> {
   return verify(config, {
     json: args.json,
     logger,
-    twoWay: {
-      prefer: args.prefer as TwoWaySide | undefined,
-      markerPrefix: options.markerPrefix,
-      horizonMs: options.tombstoneHorizonMs,
-      tombstoneTables: {
-        a: twoWayTableNames(ab.lease.tableName).tombstones,
-        b: twoWayTableNames(ba.lease.tableName).tombstones,
-      },
-    },
+    twoWay: twoWayVerify([ab, ba], options.markerPrefix, options.tombstoneHorizonMs, args),
   });
+}
+
+/** A pair's verify --two-way settings: each side's tombstone table beside the lease table of the direction reading it. */
+function twoWayVerify(
+  [ab, ba]: readonly [TaskSides, TaskSides],
+  markerPrefix: string,
+  horizonMs: number,
+  args: VerifyArgs,
+): TwoWayVerify {
+  return {
+    prefer: args.prefer as TwoWaySide | undefined,
+    markerPrefix,
+    horizonMs,
+    tombstoneTables: {
+      a: twoWayTableNames(ab.lease.tableName).tombstones,
+      b: twoWayTableNames(ba.lease.tableName).tombstones,
+    },
+  };
 }
 
 /** What verify --two-way adds to a pair's run. */
@@ -381,7 +395,14 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
     // Every pair's settings first, so that a flag mistake ends the run before any pair is compared. A fan-out is
     // one pair per destination, each with its own rules.
     const pairs = ready.flatMap((task) => {
-      const taskName = buildTaskSides(task.flags, process.env, profiles).taskName;
+      const sides = buildTaskSides(task.flags, process.env, profiles);
+      const taskName = sides.taskName;
+      // A two-way pair is compared once, from its A→B task, by the two-way rule.
+      if (task.twoWay?.side === 'b') return [];
+      const twoWay =
+        task.twoWay === undefined
+          ? undefined
+          : planTwoWayVerify(task.flags, task.twoWay, sides, profiles, args);
       const destinations = verifyPairFlags(task.flags);
       return destinations.map(({ tables, rules }) => ({
         task,
@@ -398,6 +419,7 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
           process.env,
           profiles,
         ),
+        twoWay,
       }));
     });
     const outcomes: PairOutcome[] = [];
@@ -417,7 +439,7 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
       }
       try {
         const label = `verify ${pair.config.source.tableName}${pair.destinations > 1 ? ` -> ${pair.config.destination.tableName}` : ''}`;
-        const summary = await verifyPair(pair.config, { logger, label }, signal);
+        const summary = await verifyPair(pair.config, { logger, label, twoWay: pair.twoWay }, signal);
         outcomes.push({ ...common, outcome: { kind: 'verified', summary } });
         logger.info(
           {
@@ -451,6 +473,18 @@ async function verifyPlan(file: string, args: VerifyArgs, logger: Logger): Promi
     );
     return planVerifyExitCode(outcomes);
   });
+}
+
+/** What verify --two-way needs of a plan's two-way entry, from its A→B task. */
+function planTwoWayVerify(
+  flags: PlanTaskFlags,
+  pair: PlanTwoWay,
+  ab: TaskSides,
+  profiles: KnownProfiles | undefined,
+  args: VerifyArgs,
+): TwoWayVerify {
+  const ba = buildTaskSides({ ...swapSides(flags), taskName: pair.otherTaskName }, process.env, profiles);
+  return twoWayVerify([ab, ba], pair.markerPrefix, pair.tombstoneHorizonMs, args);
 }
 
 /** The first SIGINT/SIGTERM aborts the signal; a second exits at once (130). */

@@ -281,11 +281,11 @@ describe('parsePlan refuses, naming the file, the entry and the field', () => {
     );
     assert.equal(
       refused(entry({ colour: 'red' })),
-      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, destinations, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, taskName, enableStream',
+      'plan p.yaml: replications[0] (source orders): unknown field colour: allowed here are source, destination, destinations, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, mode, markerPrefix, tombstoneHours, taskName, enableStream',
     );
     assert.equal(
       refused({ defaults: { colour: 'red' }, replications: [PAIR] }),
-      'plan p.yaml: defaults: unknown field colour: allowed here are source, destination, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, enableStream',
+      'plan p.yaml: defaults: unknown field colour: allowed here are source, destination, lease, startPosition, batchSize, pollIntervalMs, checkpointIntervalMs, bootstrap, segments, maxWriteRate, maxReadRate, copyConcurrency, copyMode, filter, transform, excludeAttributes, renameAttributes, ttlDeletes, onReject, deadLetterTable, mode, markerPrefix, tombstoneHours, enableStream',
     );
     assert.equal(
       refused({ defaults: { source: { colour: 'red' } }, replications: [PAIR] }),

@@ -8,7 +8,18 @@ import type { FanOutFlags } from '../config/replication-config.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
 import { entryLabel, type PlanMistake } from './plan-error.js';
 import type { PlanDefaults, PlanEntry } from './plan-schema.js';
-import type { PlanTaskFlags, PlanTaskOptions } from './plan-task.js';
+import {
+  directionTaskName,
+  refusedForTwoWay,
+  swapSides,
+  TWO_WAY_REFUSAL_REASON,
+  type TwoWayDirectionName,
+} from '../config/two-way-flags.js';
+import { ConfigError } from '../errors/replicator-error.js';
+import { DEFAULT_MARKER_PREFIX, markerNames } from '../twoway/markers.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../twoway/tombstone.js';
+import { FLAG_FIELDS } from './plan-fields.js';
+import type { PlanTaskFlags, PlanTaskOptions, PlanTwoWay } from './plan-task.js';
 import { globMistake, isGlob } from './table-glob.js';
 
 /** A destination table and where it is, with defaults.destination merged in. */
@@ -64,6 +75,8 @@ export interface MergedEntry {
   /** May hold `{name}`. */
   readonly taskName?: string;
   readonly enableStream: boolean;
+  /** `mode: two-way`: the pair's settings; undefined for one-way replication. */
+  readonly twoWay: { readonly markerPrefix: string; readonly tombstoneHorizonMs: number } | undefined;
 }
 
 export const NAME_PLACEHOLDER = '{name}';
@@ -157,6 +170,16 @@ export function mergeEntry(
     options,
     ...defined({ taskName: entry.taskName ?? undefined }),
     enableStream: pick(entry.enableStream, d.enableStream) === true,
+    twoWay:
+      pick(entry.mode, d.mode) === 'two-way'
+        ? {
+            markerPrefix: pick(entry.markerPrefix, d.markerPrefix) ?? DEFAULT_MARKER_PREFIX,
+            tombstoneHorizonMs: Math.round(
+              (pick(entry.tombstoneHours, d.tombstoneHours) ?? DEFAULT_TOMBSTONE_HORIZON_MS / 3_600_000) *
+                3_600_000,
+            ),
+          }
+        : undefined,
   };
 }
 
@@ -199,7 +222,61 @@ export function entryMistakes(entry: MergedEntry): PlanMistake[] {
   if (deadLetterTable !== undefined) {
     found.push(...placeholderMistakes(deadLetterTable, 'deadLetterTable', entry.glob));
   }
+  if (entry.twoWay !== undefined) found.push(...twoWayMistakes(entry, entry.twoWay.markerPrefix));
   return found.map((what) => ({ where: label, what }));
+}
+
+/** What `replicate --two-way` would refuse of the entry's flags, in the plan's words. */
+function twoWayMistakes(entry: MergedEntry, markerPrefix: string): string[] {
+  const found: string[] = [];
+  const refused = refusedForTwoWay({
+    ...taskFlags(entry, entry.table),
+    fanOut: entry.destinations.length > 1,
+  });
+  if (refused.length > 0) {
+    const fields = refused.map((flag) =>
+      flag === 'fan-out'
+        ? 'destinations'
+        : flag === 'lease-credentials'
+          ? 'lease'
+          : (FLAG_FIELDS[`--${flag}`] ?? flag),
+    );
+    found.push(
+      `mode two-way does not take ${[...new Set(fields)].join(', ')} (set in the entry or its defaults; null clears a default): ${TWO_WAY_REFUSAL_REASON}`,
+    );
+  }
+  try {
+    markerNames(markerPrefix);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    found.push(err.message.replace('marker prefix', 'markerPrefix'));
+  }
+  return found;
+}
+
+/** A two-way entry's task for one direction: B→A's flags are the entry's with the sides swapped. */
+export function directionOf(
+  entry: MergedEntry,
+  sourceTable: string,
+  direction: TwoWayDirectionName,
+): {
+  flags: PlanTaskFlags;
+  twoWay: PlanTwoWay;
+} {
+  const pair = entry.twoWay;
+  if (pair === undefined) throw new TypeError('directionOf: a one-way entry');
+  const base = taskFlags(entry, sourceTable);
+  const other: TwoWayDirectionName = direction === 'a-b' ? 'b-a' : 'a-b';
+  const own = direction === 'a-b' ? base : swapSides(base);
+  return {
+    flags: { ...own, taskName: directionTaskName(base.taskName, direction) },
+    twoWay: {
+      side: direction === 'a-b' ? 'a' : 'b',
+      otherTaskName: directionTaskName(base.taskName, other),
+      markerPrefix: pair.markerPrefix,
+      tombstoneHorizonMs: pair.tombstoneHorizonMs,
+    },
+  };
 }
 
 /** A fan-out's own mistakes: each element's table, one table named twice, dead letters for several tables. */

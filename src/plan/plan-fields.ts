@@ -45,6 +45,9 @@ export const FLAG_FIELDS: Readonly<Record<string, string>> = {
   '--ttl-deletes': 'ttlDeletes',
   '--on-reject': 'onReject',
   '--dead-letter-table': 'deadLetterTable',
+  '--two-way': 'mode',
+  '--marker-prefix': 'markerPrefix',
+  '--tombstone-hours': 'tombstoneHours',
 };
 
 /** The seed library's flag spellings (aliases of replicate's) that name a plan field. */
@@ -78,9 +81,6 @@ export const PROCESS_SETTINGS: Readonly<Record<string, string>> = {
 /** Flags of one table pair that a plan does not take (refused with --plan where they are checked). */
 export const NOT_IN_PLANS: Readonly<Record<string, string>> = {
   fromExport: '--from-export',
-  twoWay: '--two-way',
-  markerPrefix: '--marker-prefix',
-  tombstoneHours: '--tombstone-hours',
 };
 
 /** `verify`'s own options: they apply to every pair of a `verify --plan` run. */
@@ -115,6 +115,7 @@ export function misplacedField(key: string): string | undefined {
   }
   const flag = SEED_ALIASES[camel] ?? `--${kebabCase(camel)}`;
   const field = FLAG_FIELDS[flag];
+  if (field === 'mode') return `${key} is written mode: two-way in a plan`;
   if (field !== undefined && field !== camel) return `${key} is written ${fieldExample(field)} in a plan`;
   if (field !== undefined && spelt !== '') return `unknown field ${key}${spelt}`;
   return undefined;

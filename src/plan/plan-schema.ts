@@ -102,11 +102,26 @@ const taskOptionShape = {
   deadLetterTable: text,
 } satisfies Record<keyof PlanTaskOptions, z.ZodType>;
 
+export const PLAN_MODES = ['one-way', 'two-way'] as const;
+
+/** Two-way replication of an entry's pair (`replicate --two-way`), with its own marker prefix and horizon. */
+const twoWayShape = {
+  mode: optional(z.enum(PLAN_MODES)),
+  markerPrefix: text,
+  tombstoneHours: optional(
+    z
+      .number()
+      .min(1)
+      .max(24 * 366),
+  ),
+};
+
 const defaultsSchema = z.strictObject({
   source: optional(z.strictObject(sourceShape)),
   destination: optional(z.strictObject(destinationShape)),
   lease: optional(z.strictObject(leaseShape)),
   ...taskOptionShape,
+  ...twoWayShape,
   enableStream: flag,
 });
 
@@ -122,6 +137,7 @@ const entrySchema = z
     destinations: optional(z.array(z.strictObject(fanOutShape)).min(1)),
     lease: optional(z.strictObject(leaseShape)),
     ...taskOptionShape,
+    ...twoWayShape,
     taskName: text,
     enableStream: flag,
   })

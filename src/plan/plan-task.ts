@@ -38,6 +38,16 @@ export interface PlanTaskOptions {
 
 export type PlanTaskFlags = TaskFlags & PlanTaskOptions;
 
+/** One direction of a `mode: two-way` entry: A→B (side `a`, the entry as written) or B→A (side `b`). */
+export interface PlanTwoWay {
+  /** The side whose stream this task reads. */
+  readonly side: 'a' | 'b';
+  /** The other direction's task name as its flags would give it (undefined: the MD5 of its own pair). */
+  readonly otherTaskName: string | undefined;
+  readonly markerPrefix: string;
+  readonly tombstoneHorizonMs: number;
+}
+
 export interface PlanTask {
   /** The entry of `replications` it comes from (0-based). */
   readonly entry: number;
@@ -46,4 +56,6 @@ export interface PlanTask {
   /** The entry asks for the source's stream to be turned on where it is missing (it changes the source table). */
   readonly enableStream: boolean;
   readonly flags: PlanTaskFlags;
+  /** A direction of a two-way pair; its flags are that direction's (B→A's source is the entry's destination). */
+  readonly twoWay?: PlanTwoWay | undefined;
 }

@@ -541,3 +541,129 @@ test('planNamesProfile: whether any side of defaults or an entry names a profile
     true,
   );
 });
+
+describe('planTasks: mode two-way', () => {
+  test('an entry is two tasks: A→B as written, B→A with the sides swapped, each named as replicate --two-way names them', () => {
+    const p = plan({
+      defaults: TWO_REGIONS,
+      replications: [
+        {
+          source: { table: 'orders', profile: 'a' },
+          destination: { table: 'orders-b', profile: 'b' },
+          mode: 'two-way',
+          taskName: 'pair',
+          markerPrefix: 'm',
+          tombstoneHours: 72,
+        },
+        { source: { table: 'audit' }, destination: { table: 'audit' } },
+      ],
+    });
+    const { tasks, choices } = planTasks(p, listing(), ENV);
+    assert.deepEqual(
+      tasks.map((t) => [t.flags.sourceTable, t.flags.destTable, t.flags.taskName, t.twoWay?.side]),
+      [
+        ['orders', 'orders-b', 'pair.a-b', 'a'],
+        ['orders-b', 'orders', 'pair.b-a', 'b'],
+        ['audit', 'audit', undefined, undefined],
+      ],
+    );
+    const [ab, ba] = tasks;
+    assert.deepEqual(ab?.twoWay, {
+      side: 'a',
+      otherTaskName: 'pair.b-a',
+      markerPrefix: 'm',
+      tombstoneHorizonMs: 72 * 3_600_000,
+    });
+    assert.equal(ba?.twoWay?.otherTaskName, 'pair.a-b');
+    // Each side keeps its own region and credentials when swapped.
+    assert.deepEqual(
+      [ba?.flags.sourceRegion, ba?.flags.sourceCredentials, ba?.flags.destRegion, ba?.flags.destCredentials],
+      ['eu-west-1', { profile: 'b' }, 'us-east-1', { profile: 'a' }],
+    );
+    assert.equal(choices[0]?.fields.mode, 'two-way');
+  });
+
+  test('without a task name each direction is named by its own pair; defaults as replicate --two-way', () => {
+    const p = plan({
+      defaults: TWO_REGIONS,
+      replications: [{ source: { table: 'orders' }, destination: { table: 'orders' }, mode: 'two-way' }],
+    });
+    const [ab, ba] = planTasks(p, listing(), ENV).tasks;
+    assert.equal(ab?.flags.taskName, undefined);
+    assert.equal(ba?.flags.taskName, undefined);
+    assert.deepEqual(ab?.twoWay, {
+      side: 'a',
+      otherTaskName: undefined,
+      markerPrefix: '_ddbr',
+      tombstoneHorizonMs: 48 * 3_600_000,
+    });
+    assert.notEqual(
+      defaultTaskName('us-east-1', 'orders', 'eu-west-1', 'orders'),
+      defaultTaskName('eu-west-1', 'orders', 'us-east-1', 'orders'),
+    );
+  });
+
+  test("a glob selects side A's tables, each a pair; B's tables are never selected as sources", () => {
+    const p = plan({
+      replications: [
+        {
+          source: { table: 'orders-*', region: 'us-east-1' },
+          destination: { table: '{name}-b', region: 'us-east-1' },
+          mode: 'two-way',
+          taskName: '{name}',
+        },
+      ],
+    });
+    const { tasks } = planTasks(p, listing('orders-1', 'orders-1-b'), ENV);
+    assert.deepEqual(
+      tasks.map((t) => [t.flags.sourceTable, t.flags.destTable, t.flags.taskName]),
+      [
+        ['orders-1', 'orders-1-b', 'orders-1.a-b'],
+        ['orders-1-b', 'orders-1', 'orders-1.b-a'],
+      ],
+    );
+  });
+
+  test('what replicate --two-way refuses is a plan mistake naming the entry and the fields', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ bootstrap: true }, 'bootstrap'],
+      [{ destination: { table: 'bbb', createTable: true } }, 'destination.createTable'],
+      [{ filter: { eventName: ['INSERT'] } }, 'filter'],
+      [{ lease: { region: 'us-east-1' } }, 'lease.region'],
+      [{ source: { table: 'aaa', streamsEndpoint: 'http://localhost:1' } }, 'source.streamsEndpoint'],
+      [{ onReject: 'dead-letter' }, 'onReject'],
+      [{ destination: null, destinations: [{ table: 'bbb' }, { table: 'ccc' }] }, 'destinations'],
+    ];
+    for (const [fields, named] of cases) {
+      const message = refusal(() =>
+        plan({
+          defaults: TWO_REGIONS,
+          replications: [
+            { source: { table: 'aaa' }, destination: { table: 'bbb' }, mode: 'two-way', ...fields },
+          ],
+        }),
+      );
+      assert.match(message, /replications\[0\] \(source aaa\): mode two-way does not take /, message);
+      assert.ok(message.includes(named), `${named}: ${message}`);
+    }
+    // A default that a two-way entry cannot take: cleared with null.
+    const p = plan({
+      defaults: { ...TWO_REGIONS, bootstrap: true },
+      replications: [
+        { source: { table: 'aaa' }, destination: { table: 'bbb' }, mode: 'two-way', bootstrap: null },
+      ],
+    });
+    assert.equal(planTasks(p, listing(), ENV).tasks.length, 2);
+    assert.match(
+      refusal(() =>
+        plan({
+          defaults: TWO_REGIONS,
+          replications: [
+            { source: { table: 'aaa' }, destination: { table: 'bbb' }, mode: 'two-way', markerPrefix: 'a b' },
+          ],
+        }),
+      ),
+      /markerPrefix "a b" is not a plain attribute name/,
+    );
+  });
+});

@@ -15,10 +15,10 @@ import {
 import { LEASE_TABLE_PREFIX } from '../config/task-name.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { entryLabel, planError, type PlanMistake } from './plan-error.js';
-import { mergeEntry, taskFlags, type MergedEntry } from './plan-entry.js';
+import { directionOf, mergeEntry, taskFlags, type MergedEntry } from './plan-entry.js';
 import { inPlanWords } from './plan-fields.js';
 import type { Plan } from './plan-schema.js';
-import type { PlanTask } from './plan-task.js';
+import type { PlanTask, PlanTaskFlags, PlanTwoWay } from './plan-task.js';
 import { tableMatcher } from './table-glob.js';
 
 /** One line of the resolution's log, for the caller's logger (`logger[level](fields, msg)`). */
@@ -81,6 +81,13 @@ interface Candidate {
   /** Where a glob listed it (to tell it apart from the plan's destinations). */
   readonly listedIn?: Location;
   readonly sides?: TaskSides;
+  /** A direction of a two-way entry: its own flags (B→A's sides swapped) and the pair's settings. */
+  readonly direction?: { readonly flags: PlanTaskFlags; readonly twoWay: PlanTwoWay };
+}
+
+/** The flags a candidate's task runs with. */
+function flagsOf(c: Candidate): PlanTaskFlags {
+  return c.direction?.flags ?? taskFlags(c.entry, c.sourceTable);
 }
 
 export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvironment = {}): PlanResolution {
@@ -115,12 +122,16 @@ export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvir
       candidates.push({ entry, sourceTable: table, selectedBy: 'glob', listedIn: location });
     }
   });
-  const built = candidates.map((candidate) => ({
-    ...candidate,
-    sides: attempt(candidate.entry, candidate, [], () =>
-      buildTaskSides(taskFlags(candidate.entry, candidate.sourceTable), env, environment.profiles),
-    ),
-  }));
+  const built = candidates.map((candidate) => {
+    const c =
+      candidate.entry.twoWay === undefined
+        ? candidate
+        : { ...candidate, direction: directionOf(candidate.entry, candidate.sourceTable, 'a-b') };
+    return {
+      ...c,
+      sides: attempt(c.entry, c, [], () => buildTaskSides(flagsOf(c), env, environment.profiles)),
+    };
+  });
   // A glob never selects a lease table, nor a table this plan writes to: `*` -> `{name}-copy` in one region
   // would otherwise copy each copy again, one level deeper at every re-resolution.
   const destinations = new Map<string, Candidate>();
@@ -129,7 +140,7 @@ export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvir
     for (const destination of destinationsOf(c.sides)) destinations.set(tableKey(destination), c);
   }
   const notSources = new Map<MergedEntry, string[]>();
-  const kept = built.filter((c) => {
+  const selected = built.filter((c) => {
     if (c.listedIn === undefined) return true;
     const reason = c.sourceTable.startsWith(LEASE_TABLE_PREFIX)
       ? 'a lease table'
@@ -138,11 +149,29 @@ export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvir
     notSources.set(c.entry, [...(notSources.get(c.entry) ?? []), `${c.sourceTable} (${reason})`]);
     return false;
   });
+  // Each two-way pair's B→A direction follows its A→B (a glob selects side A's tables only: B's are its
+  // destinations, never sources of the glob).
+  const kept = selected.flatMap((c): Candidate[] => {
+    if (c.direction === undefined) return [c];
+    const direction = directionOf(c.entry, c.sourceTable, 'b-a');
+    const twin: Candidate = {
+      entry: c.entry,
+      sourceTable: direction.flags.sourceTable ?? '?',
+      selectedBy: c.selectedBy,
+      direction,
+    };
+    return [
+      c,
+      {
+        ...twin,
+        sides: attempt(c.entry, c, [], () => buildTaskSides(direction.flags, env, environment.profiles)),
+      },
+    ];
+  });
   for (const c of kept) {
-    if (c.sides === undefined) {
-      attempt(c.entry, c, mistakes, () =>
-        buildTaskSides(taskFlags(c.entry, c.sourceTable), env, environment.profiles),
-      );
+    // B→A is built from the same values as its A→B: its mistakes are A→B's, reported once in the entry's words.
+    if (c.sides === undefined && c.direction?.twoWay.side !== 'b') {
+      attempt(c.entry, c, mistakes, () => buildTaskSides(flagsOf(c), env, environment.profiles));
     }
   }
   mistakes.push(...duplicates(kept));
@@ -163,7 +192,8 @@ export function planTasks(plan: Plan, tablesOf: TablesOf, environment: PlanEnvir
         entry: entry.index,
         selectedBy: c.selectedBy,
         enableStream: entry.enableStream,
-        flags: taskFlags(entry, c.sourceTable),
+        flags: flagsOf(c),
+        ...(c.direction === undefined ? {} : { twoWay: c.direction.twoWay }),
       });
     }
   }
@@ -281,6 +311,9 @@ function pairChoice(c: Candidate, sides: TaskSides): PlanChoice {
         ? {}
         : { fanOut: sides.fanOut.map((target) => tableText(target.destination)) }),
       taskName: sides.taskName,
+      ...(c.direction === undefined
+        ? {}
+        : { mode: 'two-way', otherTaskName: c.direction.twoWay.otherTaskName ?? '(from its pair)' }),
       ...(c.entry.enableStream ? { enableStream: true } : {}),
     },
   };
