@@ -5,9 +5,11 @@ import { LAMBDA_STAGE } from './lambda.js';
 import { PLAN_STAGE } from './plan.js';
 import { RULES_STAGE } from './rules.js';
 import { SHARDS_STAGE } from './shards.js';
+import { SPOOL_STAGE } from './spool-copy.js';
 import type { BenchStage } from './stage.js';
 import { TABLE_COPY_STAGE } from './table-copy.js';
 import { THOUSAND_SHARDS_STAGE } from './thousand-shards.js';
+import { TWOWAY_STAGE } from './twoway.js';
 import { VERIFY_STAGE } from './verify-speed.js';
 
 export const EXTRA_STAGES: readonly BenchStage[] = [
@@ -20,4 +22,6 @@ export const EXTRA_STAGES: readonly BenchStage[] = [
   RULES_STAGE,
   THOUSAND_SHARDS_STAGE,
   LAMBDA_STAGE,
+  SPOOL_STAGE,
+  TWOWAY_STAGE,
 ];
