@@ -1,0 +1,374 @@
+// Stage twoway (issue 19): `replicate --two-way` between two DynamoDB Local instances (side A and side B) against
+// one-way `replicate` A -> B between the same instances, in one run. For each: the catch-up of a backlog (written
+// before the process starts; two-way: on both sides), then a steady load (paced-writer.ts: new keys, open loop;
+// two-way: RATE writes/s on each side at once) whose every write is timed from its acknowledgement until the
+// other side shows it (visibility-checker.ts). The replicator's SDK calls (trace-hook.ts) give the requests per
+// app write by operation and their latencies during the load: where the time goes. Each app write here is a new
+// key (an INSERT), so a two-way put also pays the tombstone read its echo costs.
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../src/local/local-tables.js';
+import { sleep } from '../src/util/sleep.js';
+import { loadItems } from './batch-loader.js';
+import { readTrace } from './call-span.js';
+import { countItems } from './catch-up.js';
+import { startInstance, warmUp, type BenchInstance } from './instances.js';
+import { benchClient, DEST_REGION, putRequests, SOURCE_REGION, TABLE_KEY } from './items.js';
+import { runPacedWriter, type PacedWriterResult } from './paced-writer.js';
+import { spread, type Spread } from './percentiles.js';
+import { ratio, table } from './report.js';
+import { childEnv, now, ReplicatorChild } from './replicator-child.js';
+import type { BenchStage, StageContext, StageResult } from './stage.js';
+import type { TraceFile } from './trace-hook.js';
+import { MIN_ROUND_MS, VisibilityChecker } from './visibility-checker.js';
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const RATE = 200;
+/** Issue 19's target: two-way lag p99 within this multiple of one-way's. */
+const TARGET_P99_FACTOR = 2;
+/** The two-way load's checker: a round at most every 50 ms (10 ms for one-way, as the lag stage). */
+const CHECK_ROUND_TWO_WAY_MS = 50;
+
+interface Side {
+  readonly name: 'A' | 'B';
+  readonly instance: BenchInstance;
+  readonly client: DynamoDBClient;
+  readonly region: string;
+}
+
+interface Direction {
+  readonly label: string;
+  readonly writer: PacedWriterResult;
+  readonly seen: number;
+  readonly neverSeen: number;
+  readonly lagMs: Spread;
+}
+
+interface PairRun {
+  readonly mode: 'one-way' | 'two-way';
+  readonly backlog: number;
+  /** Process start to the whole backlog visible on the other side(s). */
+  readonly catchUpMs: number;
+  readonly catchUpItemsPerSec: number;
+  readonly directions: readonly Direction[];
+  /** App writes acknowledged during the measured load (both sides). */
+  readonly appWrites: number;
+  /** SDK requests started from the measured load's start until its last write was seen on the other side. */
+  readonly requests: Record<string, number>;
+  readonly latencyMs: Record<string, Spread>;
+}
+
+async function timeUntil(
+  what: string,
+  child: ReplicatorChild,
+  check: () => Promise<boolean>,
+  signal: AbortSignal,
+): Promise<number> {
+  const deadline = performance.now() + 600_000;
+  while (!(await check())) {
+    if (!child.running)
+      throw new Error(`the replicator exited before ${what}: ${child.problems().join('\n')}`);
+    if (performance.now() > deadline || signal.aborted) throw new Error(`no ${what} within 10 minutes`);
+    await sleep(100, signal);
+  }
+  return now();
+}
+
+/** Writes at RATE on every writing side at once, each write watched on the other side. */
+async function steadyLoad(
+  pairs: readonly {
+    readonly from: Side;
+    readonly table: string;
+    readonly to: Side;
+    readonly toTable: string;
+  }[],
+  durationMs: number,
+  prefix: string,
+  signal: AbortSignal,
+  check: { readonly roundMs: number; readonly drainMs: number },
+): Promise<Direction[]> {
+  const stop = new AbortController();
+  const watching = AbortSignal.any([signal, stop.signal]);
+  const checkers = pairs.map((p) => new VisibilityChecker(p.to.client, p.toTable, check.roundMs));
+  const running = checkers.map((c) => c.run(watching));
+  try {
+    const writers = await Promise.all(
+      pairs.map((p, i) =>
+        runPacedWriter({
+          client: p.from.client,
+          table: p.table,
+          rate: RATE,
+          durationMs,
+          prefix: `${prefix}${p.from.name}`,
+          signal,
+          onAck: (w) => checkers[i]?.watch(w.key, w.sentAt, w.ackAt),
+        }),
+      ),
+    );
+    await Promise.all(checkers.map((c) => c.drained(check.drainMs, signal)));
+    return pairs.map((p, i) => {
+      const checker = checkers[i];
+      const writer = writers[i];
+      if (checker === undefined || writer === undefined) throw new RangeError('no checker');
+      const lags = [...checker.watched.values()].flatMap((w) =>
+        w.seenAt === undefined ? [] : [w.seenAt - w.ackAt],
+      );
+      return {
+        label: `${p.from.name} -> ${p.to.name}`,
+        writer,
+        seen: lags.length,
+        neverSeen: checker.pending,
+        lagMs: spread(lags),
+      };
+    });
+  } finally {
+    stop.abort();
+    await Promise.all(running);
+  }
+}
+
+function callsIn(
+  trace: TraceFile,
+  from: number,
+  to: number,
+): { requests: Record<string, number>; latencyMs: Record<string, Spread> } {
+  const byOp = new Map<string, number[]>();
+  for (const [op, , start, end, ok, count] of trace.calls) {
+    if (start < from || start > to) continue;
+    const name =
+      op === 'GetRecords' && count === 0 ? 'GetRecords (empty)' : ok === 1 ? op : `${op} (refused or failed)`;
+    const list = byOp.get(name) ?? [];
+    list.push(end - start);
+    byOp.set(name, list);
+  }
+  return {
+    requests: Object.fromEntries([...byOp].map(([op, ms]) => [op, ms.length])),
+    latencyMs: Object.fromEntries([...byOp].map(([op, ms]) => [op, spread(ms)])),
+  };
+}
+
+async function measurePair(
+  ctx: StageContext,
+  mode: PairRun['mode'],
+  a: Side,
+  b: Side,
+  sizes: { backlog: number; settleMs: number; loadMs: number },
+): Promise<PairRun> {
+  const signal = ctx.lifetime.signal;
+  const stamp = Date.now();
+  const tableA = `${mode}-a-${stamp}`;
+  const tableB = `${mode}-b-${stamp}`;
+  await Promise.all([
+    createTable(a.client, tableA, TABLE_KEY, 'NEW_AND_OLD_IMAGES'),
+    createTable(b.client, tableB, TABLE_KEY, mode === 'two-way' ? 'NEW_AND_OLD_IMAGES' : undefined),
+  ]);
+  const writers = mode === 'two-way' ? [a, b] : [a];
+  for (const side of writers) {
+    await loadItems(
+      side.client,
+      side === a ? tableA : tableB,
+      putRequests(sizes.backlog, `backlog${side.name}`),
+      {
+        concurrency: 8,
+        signal,
+      },
+    );
+  }
+  mkdirSync(ctx.outDir, { recursive: true });
+  const traceFile = join(ctx.outDir, `twoway-trace-${mode}-${stamp}.json`);
+  const child = new ReplicatorChild(
+    [
+      'replicate',
+      ...(mode === 'two-way' ? ['--two-way'] : []),
+      ...['--source-table', tableA, '--source-region', a.region, '--source-endpoint', a.instance.endpoint],
+      ...['--dest-table', tableB, '--dest-region', b.region, '--dest-endpoint', b.instance.endpoint],
+      ...['--task-name', `bench${mode.replace('-', '')}${stamp}`, '--log-format', 'json'],
+      ...['--progress-interval-ms', '0'],
+    ],
+    {
+      nodeArgs: ['--import', join(BENCH_DIR, 'trace-hook.js')],
+      env: childEnv({ BENCH_TRACE_FILE: traceFile }),
+      target: Number.MAX_SAFE_INTEGER,
+      lifetime: ctx.lifetime,
+    },
+  );
+  try {
+    const total = sizes.backlog * writers.length;
+    const caughtUpAt = await timeUntil(
+      'the backlog on the other side',
+      child,
+      async () => {
+        const counts = await Promise.all([
+          countItems(a.client, tableA, signal),
+          countItems(b.client, tableB, signal),
+        ]);
+        return mode === 'two-way' ? counts.every((c) => c >= total) : (counts[1] ?? 0) >= total;
+      },
+      signal,
+    );
+    const catchUpMs = Math.round(caughtUpAt - child.startedAt);
+    const pairs =
+      mode === 'two-way'
+        ? [
+            { from: a, table: tableA, to: b, toTable: tableB },
+            { from: b, table: tableB, to: a, toTable: tableA },
+          ]
+        : [{ from: a, table: tableA, to: b, toTable: tableB }];
+    ctx.log(
+      `twoway: ${mode}: backlog of ${total} caught up in ${catchUpMs} ms; ${sizes.settleMs / 1000} s of load to settle, not counted`,
+    );
+    // Two-way falls far behind this load here (tens of seconds): its checker polls less often, and waits longer.
+    const check =
+      mode === 'two-way'
+        ? { roundMs: CHECK_ROUND_TWO_WAY_MS, drainMs: 600_000 }
+        : { roundMs: MIN_ROUND_MS, drainMs: 60_000 };
+    await steadyLoad(pairs, sizes.settleMs, 'settle', signal, check);
+    ctx.log(
+      `twoway: ${mode}: ${RATE} writes/s on ${writers.map((s) => s.name).join(' and ')} for ${sizes.loadMs / 1000} s (load ${loadavg()[0]?.toFixed(2)})`,
+    );
+    const from = now();
+    const directions = await steadyLoad(pairs, sizes.loadMs, 'load', signal, check);
+    // Until the last write was seen on the other side: the requests that replicated the load.
+    const to = now();
+    await child.stop();
+    const trace = readTrace(traceFile);
+    if (trace === undefined) throw new Error(`the ${mode} replicator left no trace`);
+    const { requests, latencyMs } = callsIn(trace, from, to);
+    return {
+      mode,
+      backlog: total,
+      catchUpMs,
+      catchUpItemsPerSec: Math.round((total * 1000) / catchUpMs),
+      directions,
+      appWrites: directions.reduce((n, d) => n + d.writer.acked, 0),
+      requests,
+      latencyMs,
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function startSide(name: 'A' | 'B', region: string, ctx: StageContext): Promise<Side> {
+  const instance = await startInstance(`twoway ${name}`, ctx.lifetime);
+  await warmUp(instance, region, {
+    items: 500,
+    stream: true,
+    signal: ctx.lifetime.signal,
+    singlePuts: ctx.quick ? 500 : 4_000,
+    pageLimit: 50,
+  });
+  return { name, instance, client: benchClient(instance.endpoint, region), region };
+}
+
+async function run(ctx: StageContext): Promise<StageResult> {
+  const sizes = ctx.quick
+    ? { backlog: 300, settleMs: 2_000, loadMs: 5_000 }
+    : { backlog: 1_000, settleMs: 3_000, loadMs: 15_000 };
+  const loadBefore = loadavg();
+  const a = await startSide('A', SOURCE_REGION, ctx);
+  const b = await startSide('B', DEST_REGION, ctx).catch(async (err: unknown) => {
+    await a.instance.stop();
+    throw err;
+  });
+  const runs: PairRun[] = [];
+  try {
+    // One-way first and again last, so that a drift of the machine's load shows.
+    for (const mode of ['one-way', 'two-way', 'one-way'] as const) {
+      ctx.log(`twoway: ${mode}, backlog ${sizes.backlog} per writing side`);
+      runs.push(await measurePair(ctx, mode, a, b, sizes));
+    }
+  } finally {
+    a.client.destroy();
+    b.client.destroy();
+    await Promise.all([a.instance.stop(), b.instance.stop()]);
+  }
+  const loadAfter = loadavg();
+  const oneWay = runs.filter((r) => r.mode === 'one-way');
+  const twoWay = runs.find((r) => r.mode === 'two-way');
+  if (twoWay === undefined) throw new Error('no two-way run');
+  const oneWayP99 = oneWay.reduce((s, r) => s + (r.directions[0]?.lagMs.p99 ?? 0), 0) / oneWay.length;
+  const oneWayP50 = oneWay.reduce((s, r) => s + (r.directions[0]?.lagMs.p50 ?? 0), 0) / oneWay.length;
+  const ops = [...new Set(runs.flatMap((r) => Object.keys(r.requests)))].sort();
+  const perWrite = (r: PairRun, op: string): string => ((r.requests[op] ?? 0) / r.appWrites).toFixed(3);
+  const lines = [
+    table(
+      [
+        'run',
+        'direction',
+        'backlog',
+        'catch-up s',
+        'items/s',
+        'writes/s',
+        'seen',
+        'never',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+      ],
+      runs.flatMap((r) =>
+        r.directions.map((d) => [
+          r.mode,
+          d.label,
+          r.backlog,
+          (r.catchUpMs / 1000).toFixed(1),
+          r.catchUpItemsPerSec,
+          d.writer.achievedRate,
+          d.seen,
+          d.neverSeen,
+          d.lagMs.p50,
+          d.lagMs.p95,
+          d.lagMs.p99,
+          d.lagMs.max,
+        ]),
+      ),
+    ),
+    table(
+      [
+        'requests per app write (during the load)',
+        ...runs.map((r, i) => `${r.mode} #${i + 1}`),
+        'two-way p50 ms',
+        'two-way p99 ms',
+      ],
+      ops.map((op) => [
+        op,
+        ...runs.map((r) => perWrite(r, op)),
+        twoWay.latencyMs[op]?.p50 ?? '-',
+        twoWay.latencyMs[op]?.p99 ?? '-',
+      ]),
+    ),
+  ];
+  const twoWayP99 = Math.max(...twoWay.directions.map((d) => d.lagMs.p99));
+  const factor = ratio(twoWayP99, oneWayP99);
+  lines.push(
+    `  checker rounds at most every ${MIN_ROUND_MS} ms one-way, ${CHECK_ROUND_TWO_WAY_MS} ms two-way; the load settled ${sizes.settleMs / 1000} s first, uncounted`,
+    `  lag p99: two-way ${twoWay.directions.map((d) => `${d.label} ${d.lagMs.p99} ms`).join(', ')} against one-way ${Math.round(oneWayP99)} ms (mean of ${oneWay.length} runs; p50 ${Math.round(oneWayP50)} ms): ${factor.toFixed(2)}x; target <= ${TARGET_P99_FACTOR}x: ${factor <= TARGET_P99_FACTOR ? 'MET' : 'MISSED'}${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
+    `  catch-up: two-way ${twoWay.catchUpItemsPerSec} items/s over both directions against one-way ${Math.round(oneWay.reduce((s, r) => s + r.catchUpItemsPerSec, 0) / oneWay.length)} items/s (process start to the whole backlog visible)`,
+    `  requests: every SDK call the replicator started from the measured load's start until its last write was seen on the other side, by the trace hook, over the app writes acknowledged (${runs.map((r) => r.appWrites).join(', ')}); each app write a new key`,
+    `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  return {
+    lines,
+    figures: {
+      rate: RATE,
+      sizes,
+      runs,
+      oneWayP99,
+      twoWayP99,
+      factor,
+      loadavgBefore: loadBefore,
+      loadavgAfter: loadAfter,
+    },
+  };
+}
+
+export const TWOWAY_STAGE: BenchStage = {
+  name: 'twoway',
+  title:
+    'two-way replication against one-way: lag at 200 writes/s on each side, catch-up, requests per app write (issue 19)',
+  run,
+};
