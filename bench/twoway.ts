@@ -54,7 +54,7 @@ interface PairRun {
   readonly catchUpMs: number;
   readonly catchUpItemsPerSec: number;
   readonly directions: readonly Direction[];
-  /** App writes acknowledged during the measured load (both sides). */
+  /** App writes sent during the measured load (both sides), acknowledged or timed out. */
   readonly appWrites: number;
   /** SDK requests started from the measured load's start until its last write was seen on the other side. */
   readonly requests: Record<string, number>;
@@ -243,7 +243,8 @@ async function measurePair(
       catchUpMs,
       catchUpItemsPerSec: Math.round((total * 1000) / catchUpMs),
       directions,
-      appWrites: directions.reduce((n, d) => n + d.writer.acked, 0),
+      // A write whose answer timed out at the writer may still have been applied (and replicated): counted too.
+      appWrites: directions.reduce((n, d) => n + d.writer.acked + d.writer.failed, 0),
       requests,
       latencyMs,
     };
@@ -348,7 +349,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     `  checker rounds at most every ${MIN_ROUND_MS} ms one-way, ${CHECK_ROUND_TWO_WAY_MS} ms two-way; the load settled ${sizes.settleMs / 1000} s first, uncounted`,
     `  lag p99: two-way ${twoWay.directions.map((d) => `${d.label} ${d.lagMs.p99} ms`).join(', ')} against one-way ${Math.round(oneWayP99)} ms (mean of ${oneWay.length} runs; p50 ${Math.round(oneWayP50)} ms): ${factor.toFixed(2)}x; target <= ${TARGET_P99_FACTOR}x: ${factor <= TARGET_P99_FACTOR ? 'MET' : 'MISSED'}${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
     `  catch-up: two-way ${twoWay.catchUpItemsPerSec} items/s over both directions against one-way ${Math.round(oneWay.reduce((s, r) => s + r.catchUpItemsPerSec, 0) / oneWay.length)} items/s (process start to the whole backlog visible)`,
-    `  requests: every SDK call the replicator started from the measured load's start until its last write was seen on the other side, by the trace hook, over the app writes acknowledged (${runs.map((r) => r.appWrites).join(', ')}); each app write a new key`,
+    `  requests: every SDK call the replicator started from the measured load's start until its last write was seen on the other side, by the trace hook, over the app writes sent and not skipped (acknowledged or timed out: ${runs.map((r) => r.appWrites).join(', ')}); each app write a new key`,
     `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
   );
   return {
