@@ -13,6 +13,7 @@ import { HybridClock } from '../twoway/hybrid-clock.js';
 import { markerNames } from '../twoway/markers.js';
 import { TOMBSTONE, tombstoneTableInput } from '../twoway/tombstone.js';
 import { TwoWaySink } from '../twoway/twoway-sink.js';
+import { twoWayTableNames } from '../twoway/two-way-tables.js';
 import type { Side } from '../twoway/version-stamp.js';
 import { ensureTable } from '../util/ensure-table.js';
 import { DATA_PATH, STARTUP } from './aws-clients.js';
@@ -32,9 +33,7 @@ export interface TwoWayDirection {
   readonly other: ReplicationConfig;
 }
 
-export function twoWayTableNames(leaseTableName: string): { tombstones: string; conflicts: string } {
-  return { tombstones: `${leaseTableName}-tombstones`, conflicts: `${leaseTableName}-conflicts` };
-}
+export { twoWayTableNames };
 
 /** The two directions of a pair: A→B (the flags' source is side A) and B→A. */
 export function twoWayDirections(

@@ -10,13 +10,14 @@ import type { Argv } from 'yargs';
 import { SideClients } from '../app/side-clients.js';
 import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
 import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
-import { parseTableArn } from '../config/table-arn.js';
+import { parseTableArn, plainTableName } from '../config/table-arn.js';
+import { refusedForTwoWay, TWO_WAY_REFUSAL_REASON } from '../config/two-way-flags.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { buildDeadLetterOptions, ON_REJECT } from '../deadletter/dead-letter-options.js';
 import { parseStreamArn } from '../iam/aws-arns.js';
 import type { IamFeature } from '../iam/iam-permissions.js';
 import { planPolicySet } from '../iam/plan-policy-set.js';
-import { planPolicyTasks } from '../iam/plan-policy-tasks.js';
+import { planPolicyTasks, type PlanPolicyTask } from '../iam/plan-policy-tasks.js';
 import { planPolicyText } from '../iam/plan-policy-text.js';
 import type { PrintedPolicy } from '../iam/policy-document.js';
 import { policySet } from '../iam/policy-set.js';
@@ -31,6 +32,7 @@ import { planFlag, refuseWithPlan, TABLE_PAIR_FLAGS } from './plan-flag.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlags, tableFlagValues } from './table-flags.js';
+import { twoWaySides } from './two-way-sides.js';
 
 /** How long the account lookups may take together: STS answers in well under a second where it is reachable. */
 const LOOKUP_TIMEOUT_MS = 4_000;
@@ -104,6 +106,16 @@ export function policyFlags<T>(yargs: Argv<T>) {
       describe:
         'With --on-reject dead-letter: the dead-letter table, as replicate names it [default: <lease table>-dead-letters]',
     })
+    .option('two-way', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "Cover replicate --two-way of the pair (source: side A, destination: side B): both directions, each side's tables of ours, status --two-way and conflicts list",
+    })
+    .option('marker-prefix', {
+      type: 'string',
+      describe: 'With --two-way: as given to replicate (not needed by IAM)',
+    })
     .option('lookup', {
       type: 'boolean',
       default: true,
@@ -123,6 +135,7 @@ export async function runPolicy(args: PolicyArgs): Promise<number> {
   const logger = createLogger({ level: 'warn' });
   try {
     if (args.plan !== undefined) return await planPolicy(args.plan, args, logger);
+    if (args['two-way']) return await twoWayPolicy(args, logger);
     const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination', 'lease']));
     // replicate's own task sides, so that the task name, the lease table's region and credentials, and the
     // --copy-tags rule are the ones a worker with the same flags would use.
@@ -206,6 +219,65 @@ async function planPolicy(file: string, args: PolicyArgs, logger: Logger): Promi
           logger,
         )
       : new Map(),
+  });
+  process.stdout.write(args.format === 'text' ? `${planPolicyText(set)}\n` : `${policyJson(set)}\n`);
+  return EXIT_OK;
+}
+
+/** `policy --two-way`: both directions of a pair, each a task of its own, in one set of documents. */
+async function twoWayPolicy(args: PolicyArgs, logger: Logger): Promise<number> {
+  const refused = refusedForTwoWay({
+    ...args,
+    bootstrap: args.bootstrap,
+    createDestTable: args['create-dest-table'],
+    copyTags: args['copy-tags'],
+    onReject: args['on-reject'],
+  });
+  if (args['copy-tags']) refused.push('copy-tags');
+  if (refused.length > 0) {
+    throw new ConfigError(
+      `--two-way does not take ${refused.map((flag) => `--${flag}`).join(', ')}: ${TWO_WAY_REFUSAL_REASON}`,
+    );
+  }
+  if (args.setup !== 'role') {
+    throw new ConfigError(
+      '--setup resource-policy does not apply to --two-way: each side writes the other, so each needs a role of the other side; use --setup role',
+    );
+  }
+  const profiles = await loadKnownProfiles(anyProfile(args, ['source', 'destination']));
+  const pair = twoWaySides(tableFlagValues(args), args['task-name'], profiles);
+  const [ab, ba] = pair;
+  // Side A's account (--source-account, or its table's ARN) and side B's (--dest-account), each direction's own.
+  const accountOf = {
+    a: parseTableArn(ab.source.tableName)?.account ?? accountFlag(args['source-account'], '--source-account'),
+    b: parseTableArn(ba.source.tableName)?.account ?? accountFlag(args['dest-account'], '--dest-account'),
+  };
+  const tasks = pair.map((sides, i): PlanPolicyTask => {
+    const other = pair[1 - i];
+    const [own, theirs] = i === 0 ? [accountOf.a, accountOf.b] : [accountOf.b, accountOf.a];
+    return {
+      label: i === 0 ? 'A→B' : 'B→A',
+      selectedBy: 'name',
+      sides,
+      tables: {
+        source: { region: sides.source.region, table: plainTableName(sides.source.tableName) },
+        destination: { region: sides.destination.region, table: plainTableName(sides.destination.tableName) },
+        lease: { region: sides.lease.region, table: sides.lease.tableName },
+      },
+      sourceAccount: own,
+      destinationAccount: theirs,
+      features: ['two-way', ...(args.verify ? (['verify', 'repair'] as const) : [])],
+      fanOut: [],
+      deadLetterTable: undefined,
+      leaseByPrefix: false,
+      otherLeaseTable: other?.lease.tableName,
+    };
+  });
+  const set = planPolicySet({
+    file: `two-way pair ${ab.source.tableName} (A) and ${ba.source.tableName} (B)`,
+    tasks,
+    accounts: {},
+    identities: args.lookup ? await lookUpIdentities(pair, logger) : new Map(),
   });
   process.stdout.write(args.format === 'text' ? `${planPolicyText(set)}\n` : `${policyJson(set)}\n`);
   return EXIT_OK;

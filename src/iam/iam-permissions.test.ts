@@ -36,7 +36,19 @@ test('each feature and each resource has permissions; the base covers every reso
   }
   // The table list is a plan's alone: only its globs list tables; the dead-letter table only --on-reject
   // dead-letter's; the spool table only a bootstrap copy's.
-  const optional: readonly string[] = ['table-list', 'dead-letter-table', 'spool-table'];
+  const twoWayOnly: readonly string[] = [
+    'source-tombstone-table',
+    'destination-tombstone-table',
+    'conflict-table',
+  ];
+  const optional: readonly string[] = ['table-list', 'dead-letter-table', 'spool-table', ...twoWayOnly];
+  for (const resource of twoWayOnly) {
+    const features = IAM_PERMISSIONS.filter((p) => p.resource === resource).flatMap((p) => p.features);
+    assert.ok(
+      features.length > 0 && features.every((f) => f === 'two-way'),
+      `${resource} is two-way's alone`,
+    );
+  }
   for (const resource of IAM_RESOURCES.filter((r) => !optional.includes(r))) {
     assert.ok(actionsFor(BASE_FEATURES, resource).length > 0, `${resource} has nothing in the base`);
   }

@@ -23,6 +23,7 @@ export const IAM_FEATURES = [
   'plan-glob',
   'enable-stream',
   'dead-letter',
+  'two-way',
 ] as const;
 export type IamFeature = (typeof IAM_FEATURES)[number];
 
@@ -36,6 +37,9 @@ export const IAM_RESOURCES = [
   'lease-table',
   'dead-letter-table',
   'spool-table',
+  'source-tombstone-table',
+  'destination-tombstone-table',
+  'conflict-table',
   'table-list',
 ] as const;
 export type IamResource = (typeof IAM_RESOURCES)[number];
@@ -52,7 +56,7 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'source-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'bootstrap', 'verify', 'plan-glob', 'enable-stream', 'dead-letter'],
+    features: ['replicate', 'bootstrap', 'verify', 'plan-glob', 'enable-stream', 'dead-letter', 'two-way'],
     why: "startup checks (the table, its key schema, its stream's ARN and view type); a copy's and a verify run's size; a plan's look at the stream of each table a glob selects or enableStream names; `dead-letters replay`'s rules (key schema and view type)",
   },
   {
@@ -88,25 +92,25 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'source-stream',
     action: 'dynamodb:DescribeStream',
-    features: ['replicate', 'bootstrap'],
+    features: ['replicate', 'bootstrap', 'two-way'],
     why: "lists the stream's shards and their parents (at start, on a timer and when a shard ends)",
   },
   {
     resource: 'source-stream',
     action: 'dynamodb:GetShardIterator',
-    features: ['replicate', 'bootstrap'],
+    features: ['replicate', 'bootstrap', 'two-way'],
     why: "opens a shard at its checkpoint; a copy finds each open shard's newest record before it starts",
   },
   {
     resource: 'source-stream',
     action: 'dynamodb:GetRecords',
-    features: ['replicate', 'bootstrap'],
+    features: ['replicate', 'bootstrap', 'two-way'],
     why: 'reads the changes',
   },
   {
     resource: 'destination-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'bootstrap', 'verify', 'create-dest-table', 'dead-letter'],
+    features: ['replicate', 'bootstrap', 'verify', 'create-dest-table', 'dead-letter', 'two-way'],
     why: 'startup checks (the table exists with the same key schema); a new table is waited for until active; `dead-letters replay` reads its key schema',
   },
   {
@@ -154,37 +158,37 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'lease-table',
     action: 'dynamodb:CreateTable',
-    features: ['replicate'],
+    features: ['replicate', 'two-way'],
     why: 'creates the lease table at the first start (not needed when it is created beforehand: hash key leaseKey, type S)',
   },
   {
     resource: 'lease-table',
     action: 'dynamodb:DescribeTable',
-    features: ['replicate', 'status'],
+    features: ['replicate', 'status', 'two-way'],
     why: 'finds the lease table and waits until it is active',
   },
   {
     resource: 'lease-table',
     action: 'dynamodb:Scan',
-    features: ['replicate', 'bootstrap', 'status'],
+    features: ['replicate', 'bootstrap', 'status', 'two-way'],
     why: "reads the leases, the workers' presence and a copy's segments",
   },
   {
     resource: 'lease-table',
     action: 'dynamodb:PutItem',
-    features: ['replicate', 'bootstrap'],
+    features: ['replicate', 'bootstrap', 'two-way'],
     why: "creates a lease for a new shard; a copy's control item, its segments and each recorded position",
   },
   {
     resource: 'lease-table',
     action: 'dynamodb:UpdateItem',
-    features: ['replicate', 'bootstrap'],
+    features: ['replicate', 'bootstrap', 'two-way'],
     why: "takes, renews, hands over and releases leases, moves checkpoints, bumps the heartbeat; saves a copy's progress",
   },
   {
     resource: 'lease-table',
     action: 'dynamodb:DeleteItem',
-    features: ['replicate'],
+    features: ['replicate', 'two-way'],
     why: "deletes the leases of finished shards and a stopped worker's presence",
   },
   {
@@ -196,8 +200,8 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   {
     resource: 'source-table',
     action: 'dynamodb:GetItem',
-    features: ['bootstrap'],
-    why: "a spool-mode copy's drain reads the source's item for a change spooled as a pointer (an image close to 400 KB)",
+    features: ['bootstrap', 'two-way'],
+    why: "a spool-mode copy's drain reads the source's item for a change spooled as a pointer (an image close to 400 KB); two-way: reads an item consistently to tell what a refused write lost to",
   },
   {
     resource: 'lease-table',
@@ -278,6 +282,120 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     why: 'removes each dead letter once `dead-letters replay` has written it, and every one `dead-letters purge` removes',
   },
   {
+    resource: 'source-table',
+    action: 'dynamodb:UpdateItem',
+    features: ['two-way'],
+    why: 'two-way: stamps an app write on its own side (the markers only), marks an item for a delete; verify --two-way --repair: the same',
+  },
+  {
+    resource: 'source-table',
+    action: 'dynamodb:DeleteItem',
+    features: ['two-way'],
+    why: 'two-way: deletes an item marked for a delete (only while it holds the mark)',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:PutItem',
+    features: ['two-way'],
+    why: "two-way: the put of the other side's write, in a transaction with the tombstone's check; verify --two-way --repair: the winner",
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:UpdateItem',
+    features: ['two-way'],
+    why: 'two-way: marks the item of a delete before deleting it',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:DeleteItem',
+    features: ['two-way'],
+    why: 'two-way: deletes an item marked for a delete',
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:GetItem',
+    features: ['two-way'],
+    why: 'two-way: reads an item consistently to tell what a refused write lost to',
+  },
+  {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:CreateTable',
+    features: ['two-way'],
+    why: "two-way: creates the side's tombstone table at the first start (hash key k, type S)",
+  },
+  {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['two-way'],
+    why: 'two-way: finds the tombstone table and waits until it is active',
+  },
+  {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:UpdateTimeToLive',
+    features: ['two-way'],
+    why: 'two-way: lets DynamoDB expire tombstones past the horizon (TTL on exp), when it creates the table',
+  },
+  {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:GetItem',
+    features: ['two-way'],
+    why: "two-way: reads a key's tombstone (an INSERT's echo test, a delete's stamp); verify --two-way",
+  },
+  {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:UpdateItem',
+    features: ['two-way'],
+    why: "two-way: raises a key's tombstone to a delete's stamp and records the delete's origin",
+  },
+  {
+    resource: 'destination-tombstone-table',
+    action: 'dynamodb:GetItem',
+    features: ['two-way'],
+    why: "two-way: reads the other side's tombstone of a key; verify --two-way",
+  },
+  {
+    resource: 'destination-tombstone-table',
+    action: 'dynamodb:UpdateItem',
+    features: ['two-way'],
+    why: "two-way: raises the other side's tombstone of a deleted key",
+  },
+  {
+    resource: 'destination-tombstone-table',
+    action: 'dynamodb:ConditionCheckItem',
+    features: ['two-way'],
+    why: 'two-way: the put on the other side checks its tombstone in the same transaction (TransactWriteItems)',
+  },
+  {
+    resource: 'conflict-table',
+    action: 'dynamodb:CreateTable',
+    features: ['two-way'],
+    why: "two-way: creates the direction's conflict log beside its lease table at the first start",
+  },
+  {
+    resource: 'conflict-table',
+    action: 'dynamodb:DescribeTable',
+    features: ['two-way'],
+    why: 'two-way: finds the conflict log and waits until it is active',
+  },
+  {
+    resource: 'conflict-table',
+    action: 'dynamodb:UpdateTimeToLive',
+    features: ['two-way'],
+    why: 'two-way: conflicts expire after 30 days (TTL on exp), set when it creates the table',
+  },
+  {
+    resource: 'conflict-table',
+    action: 'dynamodb:PutItem',
+    features: ['two-way'],
+    why: 'two-way: records each write that lost',
+  },
+  {
+    resource: 'conflict-table',
+    action: 'dynamodb:Scan',
+    features: ['two-way'],
+    why: '`conflicts list` and `status --two-way` read the log',
+  },
+  {
     resource: 'table-list',
     action: 'dynamodb:ListTables',
     features: ['plan-glob'],
@@ -309,6 +427,7 @@ export const FEATURE_LABELS: Record<IamFeature, string> = {
   'plan-glob': "a plan's glob",
   'enable-stream': '`enableStream: true`',
   'dead-letter': '`--on-reject dead-letter`',
+  'two-way': '`--two-way`',
 };
 
 /** How the README names a resource, and the form of its ARN. */
@@ -333,6 +452,21 @@ export const RESOURCE_LABELS: Record<
     name: 'spool table',
     arn: `…:table/${spoolTableName('DynamoDBCrossRegionReplication<task>')}`,
     where: 'beside the lease table, during a spool-mode copy only',
+  },
+  'source-tombstone-table': {
+    name: "two-way: the side's tombstone table",
+    arn: '…:table/DynamoDBCrossRegionReplication<task>-tombstones',
+    where: "beside the table the direction reads (the source side's account and region)",
+  },
+  'destination-tombstone-table': {
+    name: "two-way: the other side's tombstone table",
+    arn: '…:table/DynamoDBCrossRegionReplication<other task>-tombstones',
+    where: 'beside the table the direction writes (the destination side)',
+  },
+  'conflict-table': {
+    name: "two-way: the direction's conflict log",
+    arn: '…:table/DynamoDBCrossRegionReplication<task>-conflicts',
+    where: 'beside the lease table',
   },
   'table-list': { name: 'table list', arn: '*', where: 'ListTables names no table' },
 };

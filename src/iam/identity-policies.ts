@@ -9,6 +9,7 @@
 import type { CredentialSource } from '../config/credential-source.js';
 import { deadLetterTableName } from '../deadletter/dead-letter-item.js';
 import { spoolTableName } from '../spool/spool-table.js';
+import { twoWayTableNames } from '../twoway/two-way-tables.js';
 import { streamArn, tableArn } from './aws-arns.js';
 import {
   BASE_FEATURES,
@@ -63,6 +64,8 @@ export interface PolicyTask extends AccountInputs {
   readonly deadLetterTable?: string | undefined;
   /** A fan-out's further destinations (the first is `tables.destination`); none for a single table pair. */
   readonly fanOut?: readonly PolicyDestination[] | undefined;
+  /** A direction of a two-way pair: the other direction's lease table, after which the destination's tombstones are named. */
+  readonly otherLeaseTable?: string | undefined;
 }
 
 /**
@@ -85,9 +88,9 @@ export function destinationTasks(task: PolicyTask): PolicyTask[] {
 
 /** The resources each side's credentials act on, in the order statements are printed. */
 export const SIDE_RESOURCES: Record<PolicySide, readonly IamResource[]> = {
-  source: ['source-table', 'source-stream', 'table-list'],
-  destination: ['destination-table'],
-  lease: ['lease-table', 'dead-letter-table', 'spool-table'],
+  source: ['source-table', 'source-stream', 'source-tombstone-table', 'table-list'],
+  destination: ['destination-table', 'destination-tombstone-table'],
+  lease: ['lease-table', 'dead-letter-table', 'spool-table', 'conflict-table'],
 };
 
 export const RESOURCE_SIDS: Record<IamResource, string> = {
@@ -97,12 +100,19 @@ export const RESOURCE_SIDS: Record<IamResource, string> = {
   'lease-table': 'LeaseTable',
   'dead-letter-table': 'DeadLetterTable',
   'spool-table': 'SpoolTable',
+  'source-tombstone-table': 'Tombstones',
+  'destination-tombstone-table': 'OtherSideTombstones',
+  'conflict-table': 'ConflictLog',
   'table-list': 'ListTables',
 };
 
-/** The features a task is covered for: the base ones always, in the list's order. */
+/**
+ * The features a task is covered for: the base ones always, in the list's order. A direction of a two-way pair
+ * replicates by its own writes (never BatchWriteItem): `two-way` stands for `replicate` there.
+ */
 export function coveredFeatures(asked: readonly IamFeature[]): IamFeature[] {
-  return IAM_FEATURES.filter((f) => BASE_FEATURES.includes(f) || asked.includes(f));
+  const base = asked.includes('two-way') ? BASE_FEATURES.filter((f) => f !== 'replicate') : BASE_FEATURES;
+  return IAM_FEATURES.filter((f) => base.includes(f) || asked.includes(f));
 }
 
 /** Each table's account and the ARN of each resource a task's policies name. */
@@ -124,6 +134,18 @@ export function taskArns(task: PolicyTask): {
         table: task.deadLetterTable ?? deadLetterTableName(task.tables.lease.table),
       }),
       'spool-table': tableArn({ ...at('lease'), table: spoolTableName(task.tables.lease.table) }),
+      'source-tombstone-table': tableArn({
+        ...at('source'),
+        table: twoWayTableNames(task.tables.lease.table).tombstones,
+      }),
+      'destination-tombstone-table': tableArn({
+        ...at('destination'),
+        table: twoWayTableNames(task.otherLeaseTable ?? task.tables.lease.table).tombstones,
+      }),
+      'conflict-table': tableArn({
+        ...at('lease'),
+        table: twoWayTableNames(task.tables.lease.table).conflicts,
+      }),
       'table-list': '*',
     },
   };

@@ -180,6 +180,9 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'lease-table': 'lease',
   'dead-letter-table': 'lease',
   'spool-table': 'lease',
+  'source-tombstone-table': 'source',
+  'destination-tombstone-table': 'destination',
+  'conflict-table': 'lease',
 };
 
 /** The ARN a task's policies name for a resource. */
@@ -195,6 +198,9 @@ function arnOf(set: PlanPolicySet, index: number, resource: IamResource): string
     'dead-letter-table': r.deadLetterTable ?? '(no dead-letter table)',
     // Named only for a task with a bootstrap copy.
     'spool-table': r.spoolTable ?? '(no spool table)',
+    'source-tombstone-table': r.tombstoneTable ?? '(no tombstones)',
+    'destination-tombstone-table': r.otherSideTombstoneTable ?? '(no tombstones)',
+    'conflict-table': r.conflictTable ?? '(no conflict log)',
     'table-list': '*',
   }[resource];
 }

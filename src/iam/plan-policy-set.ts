@@ -10,7 +10,7 @@ import { inPlanWords } from '../plan/plan-fields.js';
 import { BASE_FEATURES, IAM_FEATURES, type IamFeature } from './iam-permissions.js';
 import { fanOutTableArns, identityPolicies, taskArns, type PolicyTask } from './identity-policies.js';
 import type { PrintedPolicy } from './policy-document.js';
-import { notesFor, placeholdersIn, type PolicySet } from './policy-set.js';
+import { notesFor, placeholdersIn, twoWayResources, type PolicySet } from './policy-set.js';
 import type { PlanPolicyTask } from './plan-policy-tasks.js';
 import type { CallerIdentity } from './side-accounts.js';
 
@@ -56,12 +56,16 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
       tables: task.tables,
       deadLetterTable: task.deadLetterTable,
       fanOut: task.fanOut,
+      otherLeaseTable: task.otherLeaseTable,
       credentials: {
         source: source.credentials ?? DEFAULT_CREDENTIALS,
         destination: destination.credentials ?? DEFAULT_CREDENTIALS,
         lease: lease.credentials ?? DEFAULT_CREDENTIALS,
       },
-      accounts: { source: task.sourceAccount ?? account, destination: inputs.accounts.destination },
+      accounts: {
+        source: task.sourceAccount ?? account,
+        destination: task.destinationAccount ?? inputs.accounts.destination,
+      },
       identities: inputs.identities,
     };
   });
@@ -83,6 +87,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
         leaseTable: arns['lease-table'],
         ...(task.features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
         ...(task.features.includes('bootstrap') ? { spoolTable: arns['spool-table'] } : {}),
+        ...twoWayResources(task.features, arns),
       },
     };
   });

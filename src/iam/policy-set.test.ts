@@ -93,6 +93,9 @@ const SIDE_OF: Record<IamResource, PolicySide> = {
   'lease-table': 'lease',
   'dead-letter-table': 'lease',
   'spool-table': 'lease',
+  'source-tombstone-table': 'source',
+  'destination-tombstone-table': 'destination',
+  'conflict-table': 'lease',
   'table-list': 'source',
 };
 
@@ -128,6 +131,12 @@ function declaredArn(set: PolicySet, resource: IamResource): string {
       r.deadLetterTable ??
       r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${deadLetterTableName(t)}`),
     'spool-table': r.spoolTable ?? r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${t}-spool`),
+    // Granted only with the two-way feature (none of these inputs asks for it): where they would be.
+    'source-tombstone-table':
+      r.tombstoneTable ?? r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${t}-tombstones`),
+    'destination-tombstone-table': r.otherSideTombstoneTable ?? '(no other side)',
+    'conflict-table':
+      r.conflictTable ?? r.leaseTable.replace(/table\/(.+)$/, (_, t: string) => `table/${t}-conflicts`),
     'table-list': '*',
   }[resource];
 }
@@ -208,6 +217,9 @@ const SIDS: Record<IamResource, string> = {
   'lease-table': 'LeaseTable',
   'dead-letter-table': 'DeadLetterTable',
   'spool-table': 'SpoolTable',
+  'source-tombstone-table': 'Tombstones',
+  'destination-tombstone-table': 'OtherSideTombstones',
+  'conflict-table': 'ConflictLog',
   'table-list': 'ListTables',
 };
 

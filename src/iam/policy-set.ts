@@ -44,6 +44,10 @@ export interface PolicySet {
     readonly deadLetterTable?: string;
     /** With the `bootstrap` feature only: a spool-mode copy's spool table. */
     readonly spoolTable?: string;
+    /** With the `two-way` feature only: both sides' tombstone tables and the direction's conflict log. */
+    readonly tombstoneTable?: string;
+    readonly otherSideTombstoneTable?: string;
+    readonly conflictTable?: string;
   };
   readonly policies: readonly PrintedPolicy[];
   /** Each placeholder that occurs in the documents, with what to put there. */
@@ -83,6 +87,7 @@ export function policySet(inputs: PolicyInputs): PolicySet {
     leaseTable: arns['lease-table'],
     ...(features.includes('dead-letter') ? { deadLetterTable: arns['dead-letter-table'] } : {}),
     ...(features.includes('bootstrap') ? { spoolTable: arns['spool-table'] } : {}),
+    ...twoWayResources(features, arns),
   };
   return {
     setup: inputs.setup,
@@ -149,4 +154,21 @@ export function notesFor(
     }
   }
   return notes;
+}
+
+/** A two-way direction's own tables, for the resources summary (none without the feature). */
+export function twoWayResources(
+  features: readonly IamFeature[],
+  arns: Readonly<Record<string, string>>,
+): { tombstoneTable?: string; otherSideTombstoneTable?: string; conflictTable?: string } {
+  if (!features.includes('two-way')) return {};
+  return {
+    ...(arns['source-tombstone-table'] === undefined
+      ? {}
+      : { tombstoneTable: arns['source-tombstone-table'] }),
+    ...(arns['destination-tombstone-table'] === undefined
+      ? {}
+      : { otherSideTombstoneTable: arns['destination-tombstone-table'] }),
+    ...(arns['conflict-table'] === undefined ? {} : { conflictTable: arns['conflict-table'] }),
+  };
 }
