@@ -61,6 +61,20 @@ export function putIfNewer(target: ApplyTarget, image: Item): PutItemCommandInpu
 }
 
 /**
+ * Puts back a stamped version (`image`) over a lower one (`over`, the stamp the item holds) that replaced an app
+ * write the version had been replaced by: only while the item still holds exactly `over`.
+ */
+export function restoreOver(target: ApplyTarget, image: Item, over: string): PutItemCommandInput {
+  return {
+    TableName: target.tableName,
+    Item: image,
+    ConditionExpression: '#v = :over AND :over < :stamp',
+    ExpressionAttributeNames: { '#v': target.markers.version },
+    ExpressionAttributeValues: { ':over': { S: over }, ':stamp': { S: stampOf(image, target.markers) } },
+  };
+}
+
+/**
  * putIfNewer, and the key's tombstone absent or lower, in one transaction. The token makes a retry of the same
  * apply (its answer lost) succeed instead of failing its own condition (DynamoDB keeps tokens 10 minutes).
  */

@@ -60,6 +60,30 @@ for (const [name, found, expected] of underMarkCases)
   test(`a refused stamp of a write under a copied delete mark, the item ${name}`, () =>
     assert.deepEqual(stampRefusal(underMark, found, markers, 'a'), expected));
 
+test('a refused stamp, the other side put below the version the app write replaced: that version put back', () => {
+  const version = stamped(B, '1764720000005.0000#a');
+  const over = stamped(A, THEIRS);
+  assert.deepEqual(stampRefusal(A, over, markers, 'a', version), {
+    kind: 'restore',
+    version,
+    over,
+    overStamp: THEIRS,
+  });
+});
+test('a refused stamp, the other side put above the version the app write replaced: nothing', () => {
+  const version = stamped(B, '1764720000000.0000#a');
+  assert.deepEqual(stampRefusal(A, stamped(A, THEIRS), markers, 'a', version), {
+    kind: 'nothing',
+    why: 'replaced',
+  });
+});
+test('a refused stamp, the app write replaced an unstamped item: nothing to put back', () => {
+  assert.deepEqual(stampRefusal(A, stamped(A, THEIRS), markers, 'a', B), {
+    kind: 'nothing',
+    why: 'replaced',
+  });
+});
+
 for (const [name, found, expected] of cases)
   test(`a refused stamp, the item ${name}`, () =>
     assert.deepEqual(stampRefusal(A, found, markers, 'a'), expected));

@@ -1,7 +1,7 @@
 // What a refused stamp leaves to do (pure). The stamp of an app write is refused when the item no longer holds the
 // stamp the stream showed: the write was deleted, overwritten by the app (its record follows in this stream), or
-// replaced by a write of the replicators, whose own record here names the write that lost (lost-writes.ts). Two
-// cases still have work:
+// replaced by a write of the replicators, whose own record here names the write that lost (lost-writes.ts).
+// Three cases still have work:
 // - the item holds our own stamp of this very content, left by a run that stopped between stamping and the put on
 //   the other side (the replay of the record finds it): the put is made now;
 // - the app wrote its content under a delete mark it read and copied (read-modify-write of an item a replicator
@@ -9,23 +9,30 @@
 //   cannot tell the app's content from the content that was marked, so the loss is recorded from here: the item is
 //   gone (the mark's delete took the app's content with it), marked by another delete, or holds the other side's
 //   put. An app delete of that item looks the same from here (its REMOVE shows a marked item: an echo) and is
-//   recorded as the write's loss too.
+//   recorded as the write's loss too;
+// - the other side's put replaced the app's write with a stamp below the version the write had replaced (an
+//   unstamped item takes any stamp): the table went down the order, and that version is put back.
 import type { Item } from '../stream/change-record.js';
 import type { Conflict } from './conflict-log.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
-import { parseStamp, type Side } from './version-stamp.js';
+import { compareMaybeStamps, parseStamp, type Side } from './version-stamp.js';
 
 export type StampRefusal =
   | { readonly kind: 'send-own-stamp'; readonly stamped: Item }
   | { readonly kind: 'lost'; readonly winner: Conflict['winner'] }
+  | { readonly kind: 'restore'; readonly version: Item; readonly over: Item; readonly overStamp: string }
   | { readonly kind: 'nothing'; readonly why: 'gone' | 'app-write-follows' | 'replaced' | 'stamped-later' };
 
-/** `image`: the app write the stream showed; `found`: the item the refusal returned; `side`: this side. */
+/**
+ * `image`: the app write the stream showed; `found`: the item the refusal returned; `side`: this side;
+ * `replaced`: the stream's old image of the app write (what it replaced).
+ */
 export function stampRefusal(
   image: Item,
   found: Item | undefined,
   markers: Markers,
   side: Side,
+  replaced?: Item,
 ): StampRefusal {
   const underMark = isMarkedDeleting(image, markers);
   const stamp = readStamp(found, markers);
@@ -44,6 +51,16 @@ export function stampRefusal(
   if (!matchesItsStamp(found, markers)) return { kind: 'nothing', why: 'app-write-follows' };
   if (!own) {
     if (underMark) return { kind: 'lost', winner: { kind: 'put', stamp } };
+    // The other side's put came over the app's write, but below the version that write replaced: an unstamped item
+    // takes any stamp, so the table went down the order, and nothing would bring that version back here (the other
+    // side has it, or higher). It is put back.
+    if (
+      replaced !== undefined &&
+      stamp !== undefined &&
+      matchesItsStamp(replaced, markers) &&
+      compareMaybeStamps(stamp, readStamp(replaced, markers)) < 0
+    )
+      return { kind: 'restore', version: replaced, over: found, overStamp: stamp };
     return { kind: 'nothing', why: 'replaced' };
   }
   if (digestOf(found, markers) !== digestOf(image, markers)) return { kind: 'nothing', why: 'stamped-later' };

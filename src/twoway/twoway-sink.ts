@@ -29,6 +29,7 @@ import {
   deleteMarked,
   markArrivedDeleting,
   markDeleting,
+  restoreOver,
   putIfNewerThanTombstone,
   putIfSeen,
   raiseTombstone,
@@ -245,15 +246,7 @@ export class TwoWaySink implements ChangeSink {
       await this.#undoStalePut(keys, image, tombstone?.stamp, flush);
       return 'none';
     }
-    return (await this.#stampAndSend(
-      keys,
-      image,
-      origin.seenStamp,
-      readStamp(change.oldImage, markers),
-      flush,
-    ))
-      ? 'put'
-      : 'none';
+    return (await this.#stampAndSend(keys, image, change.oldImage, flush)) ? 'put' : 'none';
   }
 
   /** Whether the next change of the key is the app's own write over this one (no replicator write between). */
@@ -267,20 +260,16 @@ export class TwoWaySink implements ChangeSink {
   }
 
   /** Stamps the app's write on this side, then puts the item as stamped on the other side. */
-  async #stampAndSend(
-    keys: Item,
-    image: Item,
-    seen: string | undefined,
-    predecessor: string | undefined,
-    flush: Flush,
-  ): Promise<boolean> {
+  async #stampAndSend(keys: Item, image: Item, replaced: Item | undefined, flush: Flush): Promise<boolean> {
     const { markers, clock } = this.#deps;
+    // What the app's write replaced is the nearest known version it saw.
+    const predecessor = readStamp(replaced, markers);
     const outcome = await this.#attempt<{ Attributes?: Item }>(
       this.#deps.local.client,
       new UpdateItemCommand(stampIfUnchanged(this.#local, keys, image, clock.nextStamp())),
       flush,
     );
-    if ('refused' in outcome) return this.#stampRefused(keys, image, predecessor, outcome.refused, flush);
+    if ('refused' in outcome) return this.#stampRefused(keys, image, replaced, outcome.refused, flush);
     const stamped = outcome.ok.Attributes;
     if (stamped === undefined) throw new TypeError('UpdateItem with ReturnValues ALL_NEW returned no item');
     // Another content is there than the stream showed: a later write that kept the markers, or (for an unstamped
@@ -295,18 +284,37 @@ export class TwoWaySink implements ChangeSink {
   async #stampRefused(
     keys: Item,
     image: Item,
-    predecessor: string | undefined,
+    replaced: Item | undefined,
     found: Item | undefined,
     flush: Flush,
   ): Promise<boolean> {
-    const next = stampRefusal(image, found, this.#deps.markers, this.#deps.side);
+    const { markers } = this.#deps;
+    const next = stampRefusal(image, found, markers, this.#deps.side, replaced);
     this.#deps.logger.trace({ key: keys, next }, 'two-way stamp refused');
     if (next.kind === 'lost') {
-      const loser = { kind: 'put' as const, stamp: undefined, digest: digestOf(image, this.#deps.markers) };
+      const loser = { kind: 'put' as const, stamp: undefined, digest: digestOf(image, markers) };
       await this.#conflict(this.#deps.local.tableName, keys, loser, next.winner, flush);
     }
+    if (next.kind === 'restore') {
+      // The table went below a version it held: back to it (an echo here; the other side has it or higher).
+      const put = await this.#attempt(
+        this.#deps.local.client,
+        new PutItemCommand(restoreOver(this.#local, next.version, next.overStamp)),
+        flush,
+      );
+      if ('ok' in put) {
+        const version = readStamp(next.version, markers);
+        if (version !== undefined) this.#remember(version);
+        const over = {
+          kind: 'put' as const,
+          stamp: readStamp(next.over, markers),
+          digest: digestOf(next.over, markers),
+        };
+        await this.#conflict(this.#deps.local.tableName, keys, over, { kind: 'put', stamp: version }, flush);
+      }
+    }
     if (next.kind !== 'send-own-stamp') return false;
-    return this.#putRemote(keys, next.stamped, flush, { predecessor });
+    return this.#putRemote(keys, next.stamped, flush, { predecessor: readStamp(replaced, markers) });
   }
 
   /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */

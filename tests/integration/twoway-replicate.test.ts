@@ -160,15 +160,24 @@ async function appWrite(
   }
 }
 
-/** Writes until `until` says stop (the kills take as long as their failovers and hand-overs take). */
+/**
+ * Writes until `until` says stop, holding back while it says pause: a restart takes as long as the machine's load
+ * makes it, and the writes go on only between restarts, so that their number (and the test's time) does not.
+ */
+interface Writing {
+  stop: boolean;
+  pause: boolean;
+}
+
 async function writer(
   side: SideName,
   client: DynamoDBClient,
   table: string,
-  until: { stop: boolean },
+  until: Writing,
   log: AppWrite[],
 ): Promise<void> {
   for (let i = 0; !until.stop; i++) {
+    while (until.pause && !until.stop) await new Promise((resolve) => setTimeout(resolve, 50));
     const only = Math.random() < 0.1;
     const pk = only ? `${side}-only-${i % 5}` : `k${Math.floor(Math.random() * 50)}`;
     await appWrite(side, client, table, pk, Math.random(), log);
@@ -224,8 +233,10 @@ async function killDirection(direction: Direction, held: Record<Direction, strin
 }
 
 /** A killed worker back, reading before the next kill: its lease again, or the other worker's by a hand-over. */
-async function restart(id: string): Promise<void> {
+async function restart(id: string, writing: Writing): Promise<void> {
+  writing.pause = true;
   await start(id).waitForLog('lease taken', { timeoutMs: 30_000 });
+  writing.pause = false;
 }
 
 const byKey = (items: Item[]): Map<string, Item> => new Map(items.map((item) => [item.pk?.S ?? '?', item]));
@@ -247,17 +258,17 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   await oneDirectionEach();
 
   const log: AppWrite[] = [];
-  const until = { stop: false };
+  const until: Writing = { stop: false, pause: false };
   const writing = Promise.all([writer('a', a, tableA, until, log), writer('b', b, tableB, until, log)]);
 
   // kill -9 of one direction, either, at a random moment of the writers' run.
   const first: Direction = Math.random() < 0.5 ? 'a-b' : 'b-a';
-  const firstAt = 40 + Math.floor(Math.random() * 60);
+  const firstAt = 60 + Math.floor(Math.random() * 80);
   await waitFor('some writes replicated', () => log.length > firstAt);
-  await restart(await killDirection(first, await oneDirectionEach()));
+  await restart(await killDirection(first, await oneDirectionEach()), until);
 
   // Side Y unreachable: X's writes get stamped on X, their puts on Y hang; kill -9 of X→Y then, between the two.
-  const secondAt = log.length + 40 + Math.floor(Math.random() * 60);
+  const secondAt = log.length + 60 + Math.floor(Math.random() * 80);
   await waitFor('more writes', () => log.length > secondAt);
   const held = await oneDirectionEach();
   const [x, y, direction]: [SideName, SideName, Direction] =
@@ -295,8 +306,8 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   assert.notDeepEqual(between, [], `no write of ${x} stamped while ${y} was unreachable`);
   const killed = await killDirection(direction, held);
   proxies.get(y)?.thaw();
-  await restart(killed);
-  const lastAt = log.length + 40;
+  await restart(killed, until);
+  const lastAt = log.length + 100;
   await waitFor('writes after the last restart', () => log.length > lastAt);
   until.stop = true;
   t.diagnostic(
