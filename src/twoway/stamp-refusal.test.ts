@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Item } from '../stream/change-record.js';
+import type { ChangeImages } from './echo.js';
 import { DELETING, markerNames, stampImage } from './markers.js';
-import { stampRefusal, type StampRefusal } from './stamp-refusal.js';
+import { deletedBelow, stampRefusal, type StampRefusal } from './stamp-refusal.js';
 
 const markers = markerNames();
 const OURS = '1764720000000.0001#a';
@@ -87,3 +88,23 @@ test('a refused stamp, the app write replaced an unstamped item: nothing to put 
 for (const [name, found, expected] of cases)
   test(`a refused stamp, the item ${name}`, () =>
     assert.deepEqual(stampRefusal(A, found, markers, 'a'), expected));
+
+describe('deletedBelow: the other side deleted the app write below the version it had replaced', () => {
+  const version = stamped(B, '1764720000005.0000#a'); // the version the app's write (A, unstamped) replaced
+  const markOf = (content: Item, stamp: string): ChangeImages => ({
+    eventName: 'MODIFY',
+    oldImage: content,
+    newImage: { ...content, _ddbr_v: { S: stamp }, _ddbr_h: { S: DELETING } },
+  });
+  const cases: [string, ChangeImages | undefined, Item, ReturnType<typeof deletedBelow>][] = [
+    ['marked below it', markOf(A, THEIRS), version, { version, deleteStamp: THEIRS }],
+    ['marked above it', markOf(A, '1764720000009.0000#b'), version, undefined],
+    ['marked by a delete of this side', markOf(A, '1764720000001.0000#a'), version, undefined],
+    ['the mark of other content', markOf(B, THEIRS), version, undefined],
+    ['no next record in this flush', undefined, version, undefined],
+    ['the app deleted it', { eventName: 'REMOVE', oldImage: A, newImage: undefined }, version, undefined],
+    ['the write had replaced an unstamped item', markOf(A, THEIRS), B, undefined],
+  ];
+  for (const [name, next, replaced, expected] of cases)
+    test(name, () => assert.deepEqual(deletedBelow(A, replaced, next, markers, 'a'), expected));
+});

@@ -14,6 +14,7 @@
 //   unstamped item takes any stamp): the table went down the order, and that version is put back.
 import type { Item } from '../stream/change-record.js';
 import type { Conflict } from './conflict-log.js';
+import type { ChangeImages } from './echo.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
 import { compareMaybeStamps, parseStamp, type Side } from './version-stamp.js';
 
@@ -65,4 +66,28 @@ export function stampRefusal(
   }
   if (digestOf(found, markers) !== digestOf(image, markers)) return { kind: 'nothing', why: 'stamped-later' };
   return { kind: 'send-own-stamp', stamped: found };
+}
+
+/**
+ * After a refused stamp found the item gone: the version the app's write had replaced (`replaced`), when the
+ * key's next record in this flush (`next`) is the other side's delete mark over that write, below that version. An
+ * unstamped item takes a mark of any stamp, so the delete took the table down the order; the other side keeps that
+ * version or higher. Undefined otherwise (an app delete, or a next record not read yet: not known from here).
+ */
+export function deletedBelow(
+  image: Item,
+  replaced: Item,
+  next: ChangeImages | undefined,
+  markers: Markers,
+  side: Side,
+): { readonly version: Item; readonly deleteStamp: string } | undefined {
+  if (next?.eventName !== 'MODIFY' || next.oldImage === undefined || next.newImage === undefined)
+    return undefined;
+  const mark = readStamp(next.newImage, markers);
+  if (mark === undefined || !isMarkedDeleting(next.newImage, markers) || parseStamp(mark)?.side === side)
+    return undefined;
+  if (digestOf(next.oldImage, markers) !== digestOf(image, markers)) return undefined;
+  if (!matchesItsStamp(replaced, markers) || compareMaybeStamps(mark, readStamp(replaced, markers)) >= 0)
+    return undefined;
+  return { version: replaced, deleteStamp: mark };
 }

@@ -47,7 +47,7 @@ import {
   overwritesVersion,
   replacedAppWrite,
 } from './lost-writes.js';
-import { stampRefusal } from './stamp-refusal.js';
+import { deletedBelow, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
@@ -158,7 +158,7 @@ export class TwoWaySink implements ChangeSink {
                 );
               continue;
             }
-            const applied = await this.#apply(record, flush);
+            const applied = await this.#apply(record, flush, run[i + 1]);
             if (applied === 'put') puts += 1;
             if (applied === 'delete') deletes += 1;
           }
@@ -172,7 +172,11 @@ export class TwoWaySink implements ChangeSink {
   }
 
   /** What one change makes this direction write; 'put' / 'delete' when it sent one to the other side. */
-  async #apply(change: ChangeRecord, flush: Flush): Promise<'put' | 'delete' | 'none'> {
+  async #apply(
+    change: ChangeRecord,
+    flush: Flush,
+    following?: ChangeRecord,
+  ): Promise<'put' | 'delete' | 'none'> {
     const { markers, clock } = this.#deps;
     for (const image of [change.oldImage, change.newImage]) {
       const stamp = readStamp(image, markers);
@@ -246,7 +250,7 @@ export class TwoWaySink implements ChangeSink {
       await this.#undoStalePut(keys, image, tombstone?.stamp, flush);
       return 'none';
     }
-    return (await this.#stampAndSend(keys, image, change.oldImage, flush)) ? 'put' : 'none';
+    return (await this.#stampAndSend(keys, image, change.oldImage, flush, following)) ? 'put' : 'none';
   }
 
   /** Whether the next change of the key is the app's own write over this one (no replicator write between). */
@@ -260,7 +264,13 @@ export class TwoWaySink implements ChangeSink {
   }
 
   /** Stamps the app's write on this side, then puts the item as stamped on the other side. */
-  async #stampAndSend(keys: Item, image: Item, replaced: Item | undefined, flush: Flush): Promise<boolean> {
+  async #stampAndSend(
+    keys: Item,
+    image: Item,
+    replaced: Item | undefined,
+    flush: Flush,
+    following: ChangeRecord | undefined,
+  ): Promise<boolean> {
     const { markers, clock } = this.#deps;
     // What the app's write replaced is the nearest known version it saw.
     const predecessor = readStamp(replaced, markers);
@@ -269,7 +279,8 @@ export class TwoWaySink implements ChangeSink {
       new UpdateItemCommand(stampIfUnchanged(this.#local, keys, image, clock.nextStamp())),
       flush,
     );
-    if ('refused' in outcome) return this.#stampRefused(keys, image, replaced, outcome.refused, flush);
+    if ('refused' in outcome)
+      return this.#stampRefused(keys, image, replaced, outcome.refused, flush, following);
     const stamped = outcome.ok.Attributes;
     if (stamped === undefined) throw new TypeError('UpdateItem with ReturnValues ALL_NEW returned no item');
     // Another content is there than the stream showed: a later write that kept the markers, or (for an unstamped
@@ -287,6 +298,7 @@ export class TwoWaySink implements ChangeSink {
     replaced: Item | undefined,
     found: Item | undefined,
     flush: Flush,
+    following: ChangeRecord | undefined,
   ): Promise<boolean> {
     const { markers } = this.#deps;
     const next = stampRefusal(image, found, markers, this.#deps.side, replaced);
@@ -311,6 +323,21 @@ export class TwoWaySink implements ChangeSink {
           digest: digestOf(next.over, markers),
         };
         await this.#conflict(this.#deps.local.tableName, keys, over, { kind: 'put', stamp: version }, flush);
+      }
+    }
+    const below =
+      next.kind === 'nothing' && next.why === 'gone' && replaced !== undefined
+        ? deletedBelow(image, replaced, following, markers, this.#deps.side)
+        : undefined;
+    if (below !== undefined) {
+      // The other side's delete marked the app's write below the version it had replaced: back to that version.
+      const local = this.#deps.local;
+      const input = putIfNewerThanTombstone(this.#local, this.#localTombstones, keys, below.version);
+      if ((await this.#transact(input, flush, local)) === undefined) {
+        const stamp = readStamp(below.version, markers);
+        if (stamp !== undefined) this.#remember(stamp);
+        const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
+        await this.#conflict(local.tableName, keys, loser, { kind: 'put', stamp }, flush);
       }
     }
     if (next.kind !== 'send-own-stamp') return false;
@@ -636,13 +663,14 @@ export class TwoWaySink implements ChangeSink {
   async #transact(
     input: ReturnType<typeof putIfNewerThanTombstone>,
     flush: Flush,
+    side: TwoWaySide = this.#deps.remote,
   ): Promise<TransactionCanceledException['CancellationReasons']> {
-    const client = this.#deps.remote.client;
+    const client = side.client;
     let request = input;
     for (;;) {
       try {
         await this.#send(
-          () => this.#deps.remote.tableName,
+          () => side.tableName,
           async (signal) => {
             try {
               return await client.send(new TransactWriteItemsCommand(request), { abortSignal: signal });
