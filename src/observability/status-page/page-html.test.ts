@@ -30,3 +30,35 @@ test("the page's task line names the source and every destination of a fan-out, 
   // status --json of one task names no tables: no line rather than a wrong one.
   assert.equal(tablesText({ taskName: 'orders-repl', shards: [] }), undefined);
 });
+
+test("the page's copy line shows spool mode's phase, its size and the drain's progress", () => {
+  const spoolText = pageFunction('spoolText') as (copy: unknown) => string | undefined;
+  const spool = {
+    pass: undefined,
+    segmentsDone: 0,
+    segments: 0,
+    drained: 0,
+    scanned: 0,
+    spoolKeys: undefined,
+  };
+  assert.equal(spoolText({ state: 'copying' }), undefined, 'a direct copy: no spool line');
+  assert.equal(
+    spoolText({ spool: { ...spool, phase: 'copying', spooledChanges: 1234 } }),
+    'spool: copying; 1,234 changes spooled',
+  );
+  assert.equal(
+    spoolText({
+      spool: {
+        ...spool,
+        phase: 'draining',
+        pass: 2,
+        segmentsDone: 3,
+        segments: 8,
+        drained: 950,
+        spoolKeys: 1200,
+        spooledChanges: 1500,
+      },
+    }),
+    'spool: draining, pass 2, segments 3/8, 950 items written; 1,200 keys in the spool',
+  );
+});

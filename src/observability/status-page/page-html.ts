@@ -90,6 +90,16 @@ function chart(samples) {
   }
   return box;
 }
+// Spool mode (issue 20): the phase, the changes spooled so far and the drain's progress, as status prints them.
+function spoolText(copy) {
+  const spool = copy.spool;
+  if (!spool) return undefined;
+  const size = spool.spoolKeys === undefined || spool.spoolKeys === null ? num(spool.spooledChanges) + ' changes spooled' : num(spool.spoolKeys) + ' keys in the spool';
+  if (spool.phase === 'draining') {
+    return 'spool: draining, pass ' + (spool.pass || 1) + ', segments ' + spool.segmentsDone + '/' + spool.segments + ', ' + num(spool.drained) + ' items written; ' + size;
+  }
+  return 'spool: ' + spool.phase + '; ' + size;
+}
 function copyBlock(copy) {
   const pct = copy.estimatedItems > 0 ? Math.min(100, (100 * copy.itemsCopied) / copy.estimatedItems) : undefined;
   return el('p', { class: 'copy' },
@@ -98,7 +108,8 @@ function copyBlock(copy) {
     pct === undefined ? '' : el('progress', { max: 100, value: pct.toFixed(1) }),
     ', segments ' + copy.segmentsDone + '/' + copy.segments,
     ', ' + (typeof copy.itemsPerSec === 'number' ? num(copy.itemsPerSec) + ' items/s' : 'rate unknown'),
-    typeof copy.etaMs === 'number' ? ', ETA ' + ms(copy.etaMs) : '');
+    typeof copy.etaMs === 'number' ? ', ETA ' + ms(copy.etaMs) : '',
+    spoolText(copy) ? ' · ' + spoolText(copy) : '');
 }
 function taskSection(task, history) {
   const section = el('section', { 'data-task': task.taskName });
