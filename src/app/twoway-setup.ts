@@ -16,6 +16,7 @@ import { TwoWaySink } from '../twoway/twoway-sink.js';
 import { twoWayTableNames } from '../twoway/two-way-tables.js';
 import type { Side } from '../twoway/version-stamp.js';
 import { ensureTable } from '../util/ensure-table.js';
+import { enableStreamCommand } from '../plan/stream-readiness.js';
 import { DATA_PATH, STARTUP } from './aws-clients.js';
 import type { SinkFactory } from './replicator.js';
 import { SideClients } from './side-clients.js';
@@ -46,12 +47,10 @@ export function twoWayDirections(
   ];
 }
 
-const ENABLE = (table: string): string =>
-  `aws dynamodb update-table --table-name ${table} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES`;
-
 /**
- * Checks both tables (streams with both images, the same key) and creates the tables of ours that are missing:
- * each side's tombstones (TTL on), each direction's conflict log (TTL on).
+ * Checks both tables (streams with both images, the same key), then creates the tables of ours that are missing:
+ * each side's tombstones (TTL on), each direction's conflict log (TTL on). Both sides are checked before anything
+ * is created, so that a mistake on side B does not leave tables of ours behind on side A.
  */
 export async function prepareTwoWay(
   directions: readonly TwoWayDirection[],
@@ -64,22 +63,22 @@ export async function prepareTwoWay(
   for (const { side, config } of directions) {
     const clients = new SideClients(config, { logger, sessionName });
     const source = clients.dynamo('source', STARTUP);
+    try {
+      keys.push(await checkTable(side, config, source, options, signal));
+    } finally {
+      source.destroy();
+    }
+  }
+  if (keys[0] !== keys[1]) {
+    throw new ConfigError(
+      `two-way replication needs the same key on both tables: ${directions[0]?.config.source.tableName} has ${keys[0]}, ${directions[1]?.config.source.tableName} has ${keys[1]}`,
+    );
+  }
+  for (const { side, config } of directions) {
+    const clients = new SideClients(config, { logger, sessionName });
+    const source = clients.dynamo('source', STARTUP);
     const lease = clients.dynamo('lease', STARTUP);
     try {
-      const table = await describeTable(source, 'source', config.source, signal);
-      const spec = table.StreamSpecification;
-      if (spec?.StreamEnabled !== true || spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
-        const now = spec?.StreamEnabled === true ? `a ${spec.StreamViewType ?? '?'} stream` : 'no stream';
-        throw new ConfigError(
-          `two-way replication needs a NEW_AND_OLD_IMAGES stream on table ${config.source.tableName} (side ${side}) and it has ${now}: ${spec?.StreamEnabled === true ? 'disable the stream, then ' : ''}${ENABLE(config.source.tableName)}`,
-        );
-      }
-      const key = keySchemaOf(table);
-      markerNames(
-        options.markerPrefix,
-        key.map((k) => k.name),
-      );
-      keys.push(JSON.stringify(key));
       const names = twoWayTableNames(config.lease.tableName);
       await ensureOurs(source, tombstoneTableInput(names.tombstones), TOMBSTONE.expires, signal, () =>
         describeFailure(
@@ -106,11 +105,36 @@ export async function prepareTwoWay(
       lease.destroy();
     }
   }
-  if (keys[0] !== keys[1]) {
+}
+
+/** The side's table as two-way needs it; its key schema (JSON) for the comparison of the two sides. */
+async function checkTable(
+  side: Side,
+  config: ReplicationConfig,
+  client: DynamoDBClient,
+  options: TwoWayOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  const table = await describeTable(client, 'source', config.source, signal);
+  const spec = table.StreamSpecification;
+  if (spec?.StreamEnabled !== true || spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
+    const location = config.source;
+    const now = spec?.StreamEnabled === true ? `a ${spec.StreamViewType ?? '?'} stream` : 'no stream';
+    // The commands carry the side's region and endpoint: side B is rarely in the shell's default region.
+    const replace =
+      spec?.StreamEnabled === true
+        ? `disable the stream (${enableStreamCommand(location, false)}), then `
+        : '';
     throw new ConfigError(
-      `two-way replication needs the same key on both tables: ${directions[0]?.config.source.tableName} has ${keys[0]}, ${directions[1]?.config.source.tableName} has ${keys[1]}`,
+      `two-way replication needs a NEW_AND_OLD_IMAGES stream on table ${location.tableName} (side ${side}) and it has ${now}: ${replace}${enableStreamCommand(location, true)}`,
     );
   }
+  const key = keySchemaOf(table);
+  markerNames(
+    options.markerPrefix,
+    key.map((k) => k.name),
+  );
+  return JSON.stringify(key);
 }
 
 async function ensureOurs(
