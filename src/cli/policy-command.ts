@@ -11,7 +11,7 @@ import { SideClients } from '../app/side-clients.js';
 import { buildTaskSides, type TaskSides } from '../config/replication-config.js';
 import { DEFAULT_CREDENTIALS } from '../config/credential-source.js';
 import { parseTableArn, plainTableName } from '../config/table-arn.js';
-import { refusedForTwoWay, TWO_WAY_REFUSAL_REASON } from '../config/two-way-flags.js';
+import { refusedForTwoWay, twoWayRefusal } from '../config/two-way-flags.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { buildDeadLetterOptions, ON_REJECT } from '../deadletter/dead-letter-options.js';
 import { parseStreamArn } from '../iam/aws-arns.js';
@@ -235,9 +235,7 @@ async function twoWayPolicy(args: PolicyArgs, logger: Logger): Promise<number> {
   });
   if (args['copy-tags']) refused.push('copy-tags');
   if (refused.length > 0) {
-    throw new ConfigError(
-      `--two-way does not take ${refused.map((flag) => `--${flag}`).join(', ')}: ${TWO_WAY_REFUSAL_REASON}`,
-    );
+    throw new ConfigError(twoWayRefusal(refused, 'policy'));
   }
   if (args.setup !== 'role') {
     throw new ConfigError(

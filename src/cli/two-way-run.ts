@@ -17,7 +17,7 @@ import {
   directionTaskName,
   refusedForTwoWay,
   swapSides,
-  TWO_WAY_REFUSAL_REASON,
+  twoWayRefusal,
   type TwoWayDirectionName,
 } from '../config/two-way-flags.js';
 import { ConfigError } from '../errors/replicator-error.js';
@@ -33,9 +33,7 @@ import { commandSessionName } from './session-name.js';
 function refuseFlags(args: ReplicateArgs): void {
   const given = refusedForTwoWay(args);
   if (given.length === 0) return;
-  throw new ConfigError(
-    `--two-way does not take ${given.map((flag) => `--${flag}`).join(', ')}: ${TWO_WAY_REFUSAL_REASON}`,
-  );
+  throw new ConfigError(twoWayRefusal(given));
 }
 
 export function twoWayOptions(args: Pick<ReplicateArgs, 'marker-prefix' | 'tombstone-hours'>): TwoWayOptions {

@@ -36,9 +36,56 @@ export function refusedForTwoWay(flags: Readonly<Record<string, unknown>>): stri
   return given.map((name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
 }
 
-/** Why: the end of the one-line refusal. */
+/** Why: the end of a plan's one-line refusal. */
 export const TWO_WAY_REFUSAL_REASON =
   'each direction\'s lease table lives with the side it reads, and every item goes both ways as it is (README, "Two-way replication")';
+
+/** What a user does instead of each refused flag (kebab case): the refusal names the fix, not only the rule. */
+const INSTEAD: Readonly<Record<string, string>> = {
+  plan: 'a plan runs a pair as an entry with mode: two-way (README, "Two-way pairs in a plan")',
+  bootstrap:
+    'to fill an empty side B, run `ddb-replicator bootstrap` with the same table flags first, then replicate --two-way',
+  'from-export':
+    'to fill an empty side B, run `ddb-replicator bootstrap --from-export` first, then replicate --two-way',
+  'create-dest-table':
+    "create side B's table first, with the same key and a NEW_AND_OLD_IMAGES stream (aws dynamodb create-table ... --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES)",
+  'copy-tags': "create side B's table first, with its tags",
+  'source-streams-endpoint': "each side's stream is read at that side's --source-endpoint or --dest-endpoint",
+  lease: "each direction's lease table lives with the side it reads",
+  rules: 'every item goes both ways as it is',
+  'dead-letters':
+    'a write that loses is recorded in the conflict log (ddb-replicator conflicts list), not put aside',
+  'fan-out': 'a pair has one table on each side',
+};
+
+const GROUP: Readonly<Record<string, string>> = {
+  'lease-region': 'lease',
+  'lease-endpoint': 'lease',
+  'lease-profile': 'lease',
+  'lease-role-arn': 'lease',
+  'lease-external-id': 'lease',
+  'lease-credentials': 'lease',
+  filter: 'rules',
+  transform: 'rules',
+  'exclude-attributes': 'rules',
+  'rename-attributes': 'rules',
+  'dead-letter-table': 'dead-letters',
+  'on-reject': 'dead-letters',
+};
+
+/** The one-line refusal of `--two-way` with the given refused flags (kebab case): which, and what to do instead. */
+export function twoWayRefusal(
+  given: readonly string[],
+  command: 'replicate' | 'policy' = 'replicate',
+): string {
+  const flags = given.map((flag) => `--${flag}`).join(', ');
+  const instead = [...new Set(given.map((flag) => GROUP[flag] ?? flag))].map((group) =>
+    command === 'policy' && group === 'bootstrap'
+      ? 'policy --bootstrap without --two-way prints what the one-way copy that fills an empty side B needs'
+      : (INSTEAD[group] ?? TWO_WAY_REFUSAL_REASON),
+  );
+  return `--two-way does not take ${flags}: leave ${given.length === 1 ? 'it' : 'them'} out; ${instead.join('; ')}`;
+}
 
 /** B→A's flags from A→B's: the sides swapped, each with its credentials. */
 export function swapSides<Flags extends TableFlags>(flags: Flags): Flags {
