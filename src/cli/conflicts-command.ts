@@ -1,11 +1,14 @@
 // `ddb-replicator conflicts list`: the conflict log of a two-way pair (both directions' tables, each beside its
 // lease table), named by the same flags as `replicate --two-way`: one line per write that lost its condition,
-// oldest first, or JSON with --json. A direction that never ran has no table yet: it shows no conflicts.
+// oldest first, or JSON with --json. A direction that never ran has no table yet: it shows no conflicts; when
+// neither has one, the flags name no pair that ran (exit 2).
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
 import { STARTUP } from '../app/aws-clients.js';
 import { SideClients } from '../app/side-clients.js';
 import { twoWayTableNames } from '../app/twoway-setup.js';
+import { where } from '../app/startup-checks.js';
+import { ConfigError } from '../errors/replicator-error.js';
 import { createLogger } from '../observability/logger.js';
 import { conflictLine, readConflicts, type Conflict } from '../twoway/conflict-log.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -29,16 +32,26 @@ export async function runConflicts(args: ConflictsArgs): Promise<number> {
   try {
     const directions = await twoWayFromArgs({ ...args, 'two-way': true });
     const all: Conflict[] = [];
+    const missing: string[] = [];
     for (const { config } of directions) {
       const clients = new SideClients(config, { logger, sessionName: commandSessionName('conflicts') });
       const client = clients.dynamo('lease', STARTUP);
+      const table = twoWayTableNames(config.lease.tableName).conflicts;
       try {
-        all.push(...(await readConflicts(client, twoWayTableNames(config.lease.tableName).conflicts)));
+        all.push(...(await readConflicts(client, table)));
       } catch (err) {
         if (!(err instanceof ResourceNotFoundException)) throw err;
+        missing.push(`${table} in ${where(config.lease)}`);
       } finally {
         client.destroy();
       }
+    }
+    // Neither log: a pair that never ran here, or (far more often) a task name or table flag that names another
+    // pair. "0 conflicts" would read as a clean bill of health.
+    if (missing.length === directions.length) {
+      throw new ConfigError(
+        `no conflict log ${missing.join(' nor ')}: check --task-name and the table flags (has replicate --two-way run yet?)`,
+      );
     }
     all.sort((x, y) => x.at - y.at);
     if (args.json) {
