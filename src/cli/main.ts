@@ -15,6 +15,17 @@ import { envFlags, envOrigin, flagNames, unknownVariables, withEnvFlags } from '
 
 class UsageError extends Error {}
 
+const COMMANDS = [
+  'replicate',
+  'status',
+  'verify',
+  'bootstrap',
+  'policy',
+  'dead-letters',
+  'conflicts',
+  'demo',
+];
+
 const ENV_HELP =
   'Every flag may also be set in the environment as DDB_REPLICATOR_<FLAG> (upper snake case: DDB_REPLICATOR_DEST_TABLE for --dest-table); a flag on the command line wins.';
 
@@ -114,10 +125,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         exitCode = await runDemo(args);
       },
     )
-    .demandCommand(
-      1,
-      'name a command: replicate, status, verify, bootstrap, policy, dead-letters, conflicts, demo',
-    )
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .help()
     .alias('help', 'h')
@@ -131,7 +139,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     await parser.parseAsync();
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    const command = argv[0] !== undefined && !argv[0].startsWith('-') ? ` ${argv[0]}` : '';
+    const first = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+    if (first !== undefined && !COMMANDS.includes(first)) {
+      // yargs calls it an unknown argument and the hint would point at the help of a command that does not exist.
+      process.stderr.write(
+        `ddb-replicator: unknown command ${first}: name one of ${COMMANDS.join(', ')} (see 'ddb-replicator --help')\n`,
+      );
+      return EXIT_CONFIG;
+    }
+    const command = first !== undefined ? ` ${first}` : '';
     // A value from the environment is named by its variable: the command line does not show it.
     // yargs names an argument without its dashes ("Argument: start-position").
     const named = err.message.replace(/\b(?<!-)([a-z0-9]+(?:-[a-z0-9]+)*)\b/g, '--$1');
