@@ -182,6 +182,18 @@ describe('describeFailure', () => {
     assert.ok(text.includes('create it with the same key schema'), text);
   });
 
+  // verify and dead-letters create no table: pointing at --create-dest-table there is a fix that does not exist.
+  test('not found on the destination side of a command that creates nothing names only the flags', () => {
+    const err = named('ResourceNotFoundException', 'not found');
+    const text = describeFailure(err, 'destination', locations.destination, 'x', {
+      creatable: false,
+    }).message;
+    assert.equal(
+      text,
+      'destination table DestTable not found in region us-west-2: check --dest-table and --dest-region',
+    );
+  });
+
   // The lease table is named by --task-name: there is no --lease-table flag to point at.
   test('not found on the lease side points to flags that exist', () => {
     const text = message(named('ResourceNotFoundException', 'not found'), 'lease');

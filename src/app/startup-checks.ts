@@ -51,12 +51,19 @@ export function where(location: TableLocation | { region: string; endpoint: stri
     : `region ${location.region} at ${location.endpoint}`;
 }
 
+/** What the command can do about a missing table (only `replicate` can create a destination). */
+export interface FailureContext {
+  /** A missing destination may be created with --create-dest-table (default true). */
+  readonly creatable?: boolean;
+}
+
 /** Turns an SDK failure on one side into the one line a user reads. */
 export function describeFailure(
   err: unknown,
   side: Side,
   location: TableLocation,
   action: string,
+  context: FailureContext = {},
 ): ConfigError {
   const flag = location.namedBy ?? FLAG_PREFIX[side];
   // The table as the user named it: two-way's B→A reads the --dest- table, which is its `source` here.
@@ -85,7 +92,7 @@ export function describeFailure(
           );
         }
         return new ConfigError(
-          `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' ? '' : ', or create it with the same key schema as the source, or pass --create-dest-table'}`,
+          `${table} not found in ${where(location)}: check ${flag}-table and ${flag}-region${side === 'source' || context.creatable === false ? '' : ', or create it with the same key schema as the source, or pass --create-dest-table'}`,
         );
       case 'credentials':
         return new ConfigError(
@@ -110,6 +117,7 @@ export async function describeTable(
   side: Side,
   location: TableLocation,
   signal?: AbortSignal,
+  context: FailureContext = {},
 ): Promise<TableDescription> {
   try {
     const out = await retrying(
@@ -121,7 +129,7 @@ export async function describeTable(
     return out.Table;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw describeFailure(err, side, location, 'dynamodb:DescribeTable');
+    throw describeFailure(err, side, location, 'dynamodb:DescribeTable', context);
   }
 }
 

@@ -110,7 +110,9 @@ async function replay(
   const destination = clients.dynamo('destination', DATA_PATH);
   try {
     const signal = new AbortController().signal;
-    const destinationTable = await describeTable(destination, 'destination', config.destination);
+    const destinationTable = await describeTable(destination, 'destination', config.destination, undefined, {
+      creatable: false,
+    });
     const destinationKey = keySchemaOf(destinationTable);
     const rules = await replayRules(config, source, destinationKey);
     const writer = new TableWriter({

@@ -36,7 +36,8 @@ export async function verifyPreflight(
 ): Promise<VerifyTables> {
   const [sourceTable, destinationTable] = await Promise.all([
     describeTable(deps.sourceClient, 'source', deps.source, signal),
-    describeTable(deps.destinationClient, 'destination', deps.destination, signal),
+    // verify compares what exists: it creates no table, so a missing one is a flag to check.
+    describeTable(deps.destinationClient, 'destination', deps.destination, signal, { creatable: false }),
   ]);
   const sourceKeys = keySchemaOf(sourceTable);
   const destinationKeys = keySchemaOf(destinationTable);
