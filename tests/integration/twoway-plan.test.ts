@@ -11,52 +11,23 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
-import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
-import { markerNames, matchesItsStamp } from '../../src/twoway/markers.js';
-import {
-  DEST_REGION,
-  SOURCE_REGION,
-  destClient,
-  destEndpoint,
-  sourceClient,
-  sourceEndpoint,
-  uniqueName,
-} from '../support/local-env.js';
+import { createTable, scanAll } from '../../src/local/local-tables.js';
+import { matchesItsStamp } from '../../src/twoway/markers.js';
+import { DEST_REGION, SOURCE_REGION, destEndpoint, sourceEndpoint } from '../support/local-env.js';
 import { canonicalItem } from '../support/replication-fixture.js';
-import { ReplicatorProcess } from '../support/replicator-process.js';
 import { reportedErrors, runUntilExit } from '../support/run-replicator.js';
+import { leaseTable } from '../support/stream-inspection.js';
+import { PAIR_KEY, TwoWayPair } from '../support/twoway-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 
-const KEY: TableKey = { hash: { name: 'pk', type: 'S' } };
-const markers = markerNames();
-const a = sourceClient();
-const b = destClient();
-const P = uniqueName('twp');
-const pairA = `${P}-a`;
-const pairB = `${P}-b`;
+const pair = new TwoWayPair('twp');
+const { a, b, markers, task: P, tableA: pairA, tableB: pairB } = pair;
 const oneWay = `${P}-one`;
 const oneWayCopy = `${P}-one-copy`;
-const lease = (name: string): string => `DynamoDBCrossRegionReplication${name}`;
-const ours = {
-  a: [
-    lease(`${P}.a-b`),
-    `${lease(`${P}.a-b`)}-tombstones`,
-    `${lease(`${P}.a-b`)}-conflicts`,
-    lease(`${P}-one`),
-  ],
-  b: [lease(`${P}.b-a`), `${lease(`${P}.b-a`)}-tombstones`, `${lease(`${P}.b-a`)}-conflicts`],
-};
 const dir = mkdtempSync(join(tmpdir(), 'twoway-plan-'));
-const workers: ReplicatorProcess[] = [];
 
 after(async () => {
-  for (const worker of workers) await worker.kill();
-  await Promise.all([
-    ...[pairA, oneWay, ...ours.a].map((name) => deleteTableIfExists(a, name)),
-    ...[pairB, oneWayCopy, ...ours.b].map((name) => deleteTableIfExists(b, name)),
-  ]);
-  a.destroy();
-  b.destroy();
+  await pair.cleanup({ a: [oneWay, leaseTable(`${P}-one`)], b: [oneWayCopy] });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -92,14 +63,12 @@ async function sameItems(): Promise<boolean> {
 
 test('a two-way entry runs both directions in a plan; status and verify --plan show the pair', async () => {
   await Promise.all([
-    createTable(a, pairA, KEY, 'NEW_AND_OLD_IMAGES'),
-    createTable(b, pairB, KEY, 'NEW_AND_OLD_IMAGES'),
-    createTable(a, oneWay, KEY, 'NEW_AND_OLD_IMAGES'),
-    createTable(b, oneWayCopy, KEY),
+    pair.createTables(),
+    createTable(a, oneWay, PAIR_KEY, 'NEW_AND_OLD_IMAGES'),
+    createTable(b, oneWayCopy, PAIR_KEY),
   ]);
   const plan = writePlan('plan.yaml', PLAN);
-  const worker = new ReplicatorProcess(['replicate', '--plan', plan]);
-  workers.push(worker);
+  const worker = pair.start(['replicate', '--plan', plan]);
   await waitFor(
     'both directions and the one-way task started',
     () =>

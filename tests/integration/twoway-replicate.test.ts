@@ -22,59 +22,26 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { WORKER_KEY_PREFIX } from '../../src/lease/worker-presence.js';
-import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
+import { scanAll } from '../../src/local/local-tables.js';
 import type { Item } from '../../src/stream/change-record.js';
-import { readConflicts, type Conflict } from '../../src/twoway/conflict-log.js';
-import {
-  digestOf,
-  isMarkedDeleting,
-  markerNames,
-  matchesItsStamp,
-  readStamp,
-} from '../../src/twoway/markers.js';
-import { TOMBSTONE } from '../../src/twoway/tombstone.js';
+import type { Conflict } from '../../src/twoway/conflict-log.js';
+import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp } from '../../src/twoway/markers.js';
 import { compareMaybeStamps } from '../../src/twoway/version-stamp.js';
 import { canonicalItem } from '../support/replication-fixture.js';
-import {
-  DEST_REGION,
-  SOURCE_REGION,
-  destClient,
-  destEndpoint,
-  sourceClient,
-  sourceEndpoint,
-  uniqueName,
-} from '../support/local-env.js';
+import { destEndpoint, sourceEndpoint } from '../support/local-env.js';
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { byPk as byKey, TwoWayPair, type Direction, type SideName } from '../support/twoway-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 
-const KEY: TableKey = { hash: { name: 'pk', type: 'S' } };
-const markers = markerNames();
-const a = sourceClient();
-const b = destClient();
-const tableA = uniqueName('twoway-a');
-const tableB = uniqueName('twoway-b');
-const task = uniqueName('twoway-task');
-const lease = (direction: string): string => `DynamoDBCrossRegionReplication${task}.${direction}`;
-const ours = {
-  a: [lease('a-b'), `${lease('a-b')}-tombstones`, `${lease('a-b')}-conflicts`],
-  b: [lease('b-a'), `${lease('b-a')}-tombstones`, `${lease('b-a')}-conflicts`],
-};
-const workers: ReplicatorProcess[] = [];
+const pair = new TwoWayPair('twoway');
+const { a, b, tableA, tableB, task, markers, workers } = pair;
 const proxies = new Map<SideName, TcpProxy>();
 
 after(async () => {
-  for (const worker of workers) await worker.kill();
+  await pair.cleanup();
   for (const proxy of proxies.values()) await proxy.close();
-  await Promise.all([
-    ...[tableA, ...ours.a].map((name) => deleteTableIfExists(a, name)),
-    ...[tableB, ...ours.b].map((name) => deleteTableIfExists(b, name)),
-  ]);
-  a.destroy();
-  b.destroy();
 });
-
-type SideName = 'a' | 'b';
 
 /** One app write as its writer saw it: what it wrote, and the token of what it overwrote. */
 interface AppWrite {
@@ -190,28 +157,24 @@ const fleet = new Map<string, ReplicatorProcess>();
 
 function start(id: string): ReplicatorProcess {
   const endpoint = (side: SideName): string => proxies.get(side)?.endpoint ?? '';
-  const worker = new ReplicatorProcess([
+  const worker = pair.start([
     'replicate',
     '--two-way',
-    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', endpoint('a')],
-    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', endpoint('b')],
-    ...['--task-name', task, '--worker-id', id, '--failover-ms', '5000'],
+    ...pair.flags({ a: endpoint('a'), b: endpoint('b') }),
+    ...['--worker-id', id, '--failover-ms', '5000'],
     ...['--poll-interval-ms', '50', '--max-poll-interval-ms', '200', '--checkpoint-interval-ms', '0'],
     ...['--progress-interval-ms', '0'],
     ...['--log-level', process.env.TWOWAY_TRACE_FILE !== undefined ? 'trace' : 'info'],
   ]);
-  workers.push(worker);
   fleet.set(id, worker);
   return worker;
 }
-
-type Direction = 'a-b' | 'b-a';
 
 /** The worker ids holding A→B's and B→A's leases, once they are two (each lease table has one lease: DynamoDB
  * Local's stream has one shard). A plan's fair share, over both tasks, gives two workers one direction each. */
 async function oneDirectionEach(): Promise<Record<Direction, string>> {
   const owner = async (client: DynamoDBClient, direction: Direction): Promise<string | undefined> =>
-    (await scanAll(client, lease(direction))).find(
+    (await scanAll(client, pair.leaseTable(direction))).find(
       (item) =>
         item.leaseKey?.S?.startsWith(WORKER_KEY_PREFIX) === false && item.checkpoint?.S !== 'SHARD_END',
     )?.leaseOwner?.S;
@@ -239,18 +202,8 @@ async function restart(id: string, writing: Writing): Promise<void> {
   writing.pause = false;
 }
 
-const byKey = (items: Item[]): Map<string, Item> => new Map(items.map((item) => [item.pk?.S ?? '?', item]));
-
-async function tombstones(client: DynamoDBClient, table: string): Promise<Map<string, string>> {
-  const items = await scanAll(client, table);
-  return new Map(items.map((t) => [t[TOMBSTONE.itemKeys]?.M?.pk?.S ?? '?', t[TOMBSTONE.stamp]?.S ?? '']));
-}
-
 test('two writers, a fleet of two, kill -9 of one direction twice: both tables converge on the highest version, no deleted key back', async (t) => {
-  await Promise.all([
-    createTable(a, tableA, KEY, 'NEW_AND_OLD_IMAGES'),
-    createTable(b, tableB, KEY, 'NEW_AND_OLD_IMAGES'),
-  ]);
+  await pair.createTables();
   proxies.set('a', await TcpProxy.start(sourceEndpoint()));
   proxies.set('b', await TcpProxy.start(destEndpoint()));
   await start('two-way-1').waitForLog('replicating', { timeoutMs: 30_000 });
@@ -274,12 +227,12 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   const [x, y, direction]: [SideName, SideName, Direction] =
     Math.random() < 0.5 ? ['a', 'b', 'a-b'] : ['b', 'a', 'b-a'];
   // Stamped on X and not on Y, nor below Y's tombstone: its put on Y is still to come.
-  const [xClient, xTable, yClient, yTable] = x === 'a' ? [a, tableA, b, tableB] : [b, tableB, a, tableA];
+  const [xClient, xTable, yClient, yTable] = [pair.client(x), pair.table(x), pair.client(y), pair.table(y)];
   const pending = async (): Promise<string[]> => {
     const [onX, onY, tombY] = await Promise.all([
       scanAll(xClient, xTable),
       scanAll(yClient, yTable),
-      tombstones(yClient, `${lease(`${y}-${x}`)}-tombstones`),
+      pair.tombstones(y),
     ]);
     const there = byKey(onY);
     return onX.flatMap((item) => {
@@ -352,14 +305,8 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
       .map((item) => ({ a: item, b: onB.get(item.pk?.S ?? '?') }));
     const onlyB = itemsB.filter((item) => !itemsA.some((x) => x.pk?.S === item.pk?.S)).slice(0, 4);
     const suspects = new Set([...differ.map((d) => d.a.pk?.S), ...onlyB.map((i) => i.pk?.S)]);
-    const [tA, tB] = await Promise.all([
-      tombstones(a, `${lease('a-b')}-tombstones`),
-      tombstones(b, `${lease('b-a')}-tombstones`),
-    ]);
-    const cs = [
-      ...(await readConflicts(a, `${lease('a-b')}-conflicts`)),
-      ...(await readConflicts(b, `${lease('b-a')}-conflicts`)),
-    ].filter((c) => suspects.has(c.keys.pk?.S));
+    const [tA, tB] = await Promise.all([pair.tombstones('a'), pair.tombstones('b')]);
+    const cs = (await pair.conflicts()).filter((c) => suspects.has(c.keys.pk?.S));
     const why = [...suspects].map((pk) => ({
       pk,
       tombA: tA.get(pk ?? ''),
@@ -388,14 +335,8 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   }
   for (const worker of fleet.values()) assert.equal((await worker.stop()).code, 0, worker.describe());
   const final = byKey(await scanAll(a, tableA));
-  const [tombA, tombB] = await Promise.all([
-    tombstones(a, `${lease('a-b')}-tombstones`),
-    tombstones(b, `${lease('b-a')}-tombstones`),
-  ]);
-  const conflicts: Conflict[] = [
-    ...(await readConflicts(a, `${lease('a-b')}-conflicts`)),
-    ...(await readConflicts(b, `${lease('b-a')}-conflicts`)),
-  ];
+  const [tombA, tombB] = await Promise.all([pair.tombstones('a'), pair.tombstones('b')]);
+  const conflicts: Conflict[] = await pair.conflicts();
   assert.ok(conflicts.length > 0, 'writers on both sides over 50 keys make conflicts');
   const written = new Set(log.flatMap((w) => (w.tok === undefined ? [] : [w.tok])));
 
@@ -447,13 +388,7 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
     }
   }
   // `conflicts list` prints the same log, one line each and the count.
-  const listed = new ReplicatorProcess([
-    'conflicts',
-    'list',
-    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
-    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
-    ...['--task-name', task],
-  ]);
+  const listed = new ReplicatorProcess(['conflicts', 'list', ...pair.flags()]);
   assert.equal((await listed.waitForExit()).code, 0, listed.describe());
   const lines = listed.stdout.trim().split('\n');
   assert.equal(lines.at(-1), `${conflicts.length} conflicts`);
@@ -461,13 +396,7 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   assert.match(lines[0] ?? '', / lost to (put|delete) /);
 
   // `status --two-way` shows both directions, each with the conflicts it recorded.
-  const status = new ReplicatorProcess([
-    'status',
-    '--two-way',
-    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
-    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
-    ...['--task-name', task],
-  ]);
+  const status = new ReplicatorProcess(['status', '--two-way', ...pair.flags()]);
   assert.equal((await status.waitForExit()).code, 0, status.describe());
   assert.match(status.stdout, new RegExp(`task ${task}\\.a-b `));
   assert.match(status.stdout, new RegExp(`task ${task}\\.b-a `));

@@ -14,60 +14,20 @@ import {
   waitUntilTableExists,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
-import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import type { Item } from '../../src/stream/change-record.js';
-import { markerNames, matchesItsStamp, readStamp, stampImage } from '../../src/twoway/markers.js';
+import { matchesItsStamp, readStamp, stampImage } from '../../src/twoway/markers.js';
 import { tombstoneItem, tombstoneTableInput } from '../../src/twoway/tombstone.js';
 import type { VerifySummary } from '../../src/verify/verify-summary.js';
 import { canonicalItem } from '../support/replication-fixture.js';
-import {
-  DEST_REGION,
-  SOURCE_REGION,
-  destClient,
-  destEndpoint,
-  sourceClient,
-  sourceEndpoint,
-  uniqueName,
-} from '../support/local-env.js';
-import { ReplicatorProcess } from '../support/replicator-process.js';
 import { reportedErrors, runUntilExit } from '../support/run-replicator.js';
 import { isAtOrAfter, readCheckpoint, streamRecordsOf } from '../support/stream-inspection.js';
+import { TwoWayPair } from '../support/twoway-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 
-const KEY: TableKey = { hash: { name: 'pk', type: 'S' } };
-const markers = markerNames();
-const a = sourceClient();
-const b = destClient();
-const streamsA = new DynamoDBStreamsClient({
-  endpoint: sourceEndpoint(),
-  region: SOURCE_REGION,
-  credentials: LOCAL_CREDENTIALS,
-});
-const streamsB = new DynamoDBStreamsClient({
-  endpoint: destEndpoint(),
-  region: DEST_REGION,
-  credentials: LOCAL_CREDENTIALS,
-});
-const tableA = uniqueName('twv-a');
-const tableB = uniqueName('twv-b');
-const task = uniqueName('twv-task');
-const lease = (direction: string): string => `DynamoDBCrossRegionReplication${task}.${direction}`;
-const ours = {
-  a: [lease('a-b'), `${lease('a-b')}-tombstones`, `${lease('a-b')}-conflicts`],
-  b: [lease('b-a'), `${lease('b-a')}-tombstones`, `${lease('b-a')}-conflicts`],
-};
-const workers: ReplicatorProcess[] = [];
+const pair = new TwoWayPair('twv');
+const { a, b, tableA, tableB, task, markers } = pair;
 
-after(async () => {
-  for (const worker of workers) await worker.kill();
-  await Promise.all([
-    ...[tableA, ...ours.a].map((name) => deleteTableIfExists(a, name)),
-    ...[tableB, ...ours.b].map((name) => deleteTableIfExists(b, name)),
-  ]);
-  for (const client of [a, b, streamsA, streamsB]) client.destroy();
-});
+after(() => pair.cleanup());
 
 const LOW = '1764720000000.0001#a';
 const HIGH = '1764720000005.0000#b';
@@ -94,9 +54,8 @@ async function verify(extra: readonly string[]): Promise<{ code: number | null; 
     [
       'verify',
       '--two-way',
-      ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
-      ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
-      ...['--task-name', task, '--recheck-delay-ms', '50', '--recheck-rounds', '1', '--show', '10', '--json'],
+      ...pair.flags(),
+      ...['--recheck-delay-ms', '50', '--recheck-rounds', '1', '--show', '10', '--json'],
       ...extra,
     ],
     60_000,
@@ -109,12 +68,8 @@ async function put(client: DynamoDBClient, table: string, item: Item): Promise<v
   await client.send(new PutItemCommand({ TableName: table, Item: item }));
 }
 
-async function byKey(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
-  return new Map((await scanAll(client, table)).map((item) => [item.pk?.S ?? '?', item]));
-}
-
 async function assertEqualTables(): Promise<Map<string, Item>> {
-  const [itemsA, itemsB] = await Promise.all([byKey(a, tableA), byKey(b, tableB)]);
+  const [itemsA, itemsB] = await Promise.all([pair.itemsByKey('a'), pair.itemsByKey('b')]);
   assert.deepEqual(
     [...itemsA.entries()].map(([k, v]) => [k, canonicalItem(v)]).sort(),
     [...itemsB.entries()].map(([k, v]) => [k, canonicalItem(v)]).sort(),
@@ -133,9 +88,9 @@ async function enableStream(client: DynamoDBClient, table: string): Promise<void
 }
 
 test('verify --two-way decides each difference, --repair --prefer b makes the sides equal, and replication writes nothing back', async () => {
-  await Promise.all([createTable(a, tableA, KEY), createTable(b, tableB, KEY)]);
+  await pair.createTables('no-stream');
   // B's tombstone table, named as replicate --two-way names it, holding a delete of `deleted` above A's item.
-  const tombstonesB = `${lease('b-a')}-tombstones`;
+  const tombstonesB = pair.tombstoneTable('b');
   await b.send(new CreateTableCommand(tombstoneTableInput(tombstonesB)));
   await waitUntilTableExists({ client: b, maxWaitTime: 60, minDelay: 1 }, { TableName: tombstonesB });
   await put(b, tombstonesB, tombstoneItem({ pk: { S: 'deleted' } }, ['pk'], HIGH));
@@ -197,26 +152,19 @@ test('verify --two-way decides each difference, --repair --prefer b makes the si
 
   // Replication from both streams' start: every record is one of the repair's writes, each an echo.
   const before = {
-    a: (await streamRecordsOf(a, streamsA, tableA)).length,
-    b: (await streamRecordsOf(b, streamsB, tableB)).length,
+    a: (await streamRecordsOf(a, pair.streams('a'), tableA)).length,
+    b: (await streamRecordsOf(b, pair.streams('b'), tableB)).length,
   };
   assert.ok(before.a > 0 && before.b > 0, JSON.stringify(before));
-  const worker = new ReplicatorProcess([
-    'replicate',
-    '--two-way',
-    ...['--source-table', tableA, '--source-region', SOURCE_REGION, '--source-endpoint', sourceEndpoint()],
-    ...['--dest-table', tableB, '--dest-region', DEST_REGION, '--dest-endpoint', destEndpoint()],
-    ...['--task-name', task],
-  ]);
-  workers.push(worker);
+  const worker = pair.start(['replicate', '--two-way', ...pair.flags()]);
   // Drained: each direction's checkpoint (read first) is at its stream's last record (read after it). A write
   // caused by a record lands in a stream before that record's checkpoint moves, so nothing more is coming.
   await waitFor(
     'both directions to read their streams to the end',
     async () => {
       for (const [client, streams, table, direction] of [
-        [a, streamsA, tableA, 'a-b'],
-        [b, streamsB, tableB, 'b-a'],
+        [a, pair.streams('a'), tableA, 'a-b'],
+        [b, pair.streams('b'), tableB, 'b-a'],
       ] as const) {
         const checkpoint = await readCheckpoint(client, `${task}.${direction}`);
         const records = await streamRecordsOf(client, streams, table);
@@ -228,8 +176,8 @@ test('verify --two-way decides each difference, --repair --prefer b makes the si
     { timeoutMs: 45_000, intervalMs: 250 },
   );
   const afterRun = {
-    a: (await streamRecordsOf(a, streamsA, tableA)).length,
-    b: (await streamRecordsOf(b, streamsB, tableB)).length,
+    a: (await streamRecordsOf(a, pair.streams('a'), tableA)).length,
+    b: (await streamRecordsOf(b, pair.streams('b'), tableB)).length,
   };
   assert.deepEqual(afterRun, before, 'replication wrote to a table: a repair write was not an echo');
   await worker.kill();
