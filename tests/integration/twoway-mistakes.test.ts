@@ -1,0 +1,80 @@
+// dynamodb-local: shared
+// The mistakes a newcomer makes with the two-way commands, run as users run them (the real CLI) on two DynamoDB
+// Local instances: each ends in exit 2 and one line that names the problem and the fix, and leaves nothing
+// behind. A side B whose stream has only new images is refused before any table of ours is made on side A (the
+// fix's commands carry B's region and endpoint); `conflicts list` of a pair that never ran is a mistake, not
+// "0 conflicts"; a flag --two-way cannot take names what to do instead; an unknown command points at the help
+// that exists.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { createTable } from '../../src/local/local-tables.js';
+import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
+import { destEndpoint } from '../support/local-env.js';
+import type { ReplicatorProcess } from '../support/replicator-process.js';
+import { plainErrorLines, runUntilExit } from '../support/run-replicator.js';
+import { tableNames } from '../support/stream-inspection.js';
+import { PAIR_KEY, TwoWayPair } from '../support/twoway-fixture.js';
+
+const pair = new TwoWayPair('twm');
+
+after(() => pair.cleanup());
+
+/** The one line the run printed: its fatal log line, or a plain stderr line for a usage mistake. */
+function oneLine(worker: ReplicatorProcess): string {
+  const lines = [
+    ...worker.logs.filter((l) => l.level === 'fatal' || l.level === 'error').map((l) => l.msg),
+    ...plainErrorLines(worker),
+  ];
+  assert.equal(lines.length, 1, worker.describe());
+  return lines[0] ?? '';
+}
+
+test('side B with a NEW_IMAGE stream: exit 2, the fix with B region and endpoint, no table of ours on A', async () => {
+  await Promise.all([
+    createTable(pair.a, pair.tableA, PAIR_KEY, 'NEW_AND_OLD_IMAGES'),
+    createTable(pair.b, pair.tableB, PAIR_KEY, 'NEW_IMAGE'),
+  ]);
+  const { worker, code } = await runUntilExit(['replicate', '--two-way', ...pair.flags()]);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  const line = oneLine(worker);
+  assert.match(line, new RegExp(`stream on table ${pair.tableB} \\(side b\\) and it has a NEW_IMAGE stream`));
+  const where = `--region us-west-2 --endpoint-url ${destEndpoint()}`;
+  assert.ok(line.includes(`StreamEnabled=false ${where}), then `), line);
+  assert.ok(line.endsWith(`StreamViewType=NEW_AND_OLD_IMAGES ${where}`), line);
+  const [onA, onB] = await Promise.all([tableNames(pair.a), tableNames(pair.b)]);
+  assert.deepEqual(
+    [...onA, ...onB].filter(
+      (name) => name.includes(pair.task) && name !== pair.tableA && name !== pair.tableB,
+    ),
+    [],
+    'tables of ours created before the check of side B',
+  );
+});
+
+test('conflicts list of a pair that never ran: exit 2 naming both logs, not "0 conflicts"', async () => {
+  const { worker, code } = await runUntilExit(['conflicts', 'list', ...pair.flags()]);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  assert.equal(worker.stdout, '');
+  const line = oneLine(worker);
+  assert.ok(line.startsWith(`no conflict log ${pair.conflictTable('a-b')} in region us-east-1`), line);
+  assert.ok(line.includes(` nor ${pair.conflictTable('b-a')} in region us-west-2`), line);
+  assert.ok(line.endsWith('check --task-name and the table flags (has replicate --two-way run yet?)'), line);
+});
+
+test('--two-way --bootstrap names the fix: bootstrap first', async () => {
+  const { worker, code } = await runUntilExit(['replicate', '--two-way', '--bootstrap', ...pair.flags()]);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  assert.match(
+    oneLine(worker),
+    /^--two-way does not take --bootstrap: leave it out; .*run `ddb-replicator bootstrap` .* first, then replicate --two-way$/,
+  );
+});
+
+test('an unknown command points at the help that exists', async () => {
+  const { worker, code } = await runUntilExit(['plan', '--plan', 'plan.yaml']);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  assert.equal(
+    oneLine(worker),
+    "ddb-replicator: unknown command plan: name one of replicate, status, verify, bootstrap, policy, dead-letters, conflicts, demo (see 'ddb-replicator --help')",
+  );
+});
