@@ -348,6 +348,18 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     why: "two-way: raises a key's tombstone to a delete's stamp and records the delete's origin",
   },
   {
+    resource: 'source-tombstone-table',
+    action: 'dynamodb:BatchGetItem',
+    features: ['two-way'],
+    why: "two-way: reads the tombstones of a flush's new items together, for their echo test",
+  },
+  {
+    resource: 'destination-tombstone-table',
+    action: 'dynamodb:BatchGetItem',
+    features: ['two-way'],
+    why: "two-way: the same for the other direction, which reads the other side's stream",
+  },
+  {
     resource: 'destination-tombstone-table',
     action: 'dynamodb:GetItem',
     features: ['two-way'],

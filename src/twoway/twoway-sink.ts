@@ -6,22 +6,28 @@
 // parallel, bounded by the write slots; each request is fenced by the lease (beforeSend) and has its deadline.
 // The flush resolves once every change's writes are done, so the checkpoint never passes a change not applied.
 import { setMaxListeners } from 'node:events';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type DynamoDBClient,
+  type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
+import { itemSizeBytes } from '../bootstrap/item-size.js';
+import { itemKey } from '../buffer/item-key.js';
 import { StoppedError } from '../errors/replicator-error.js';
 import type { EventBus } from '../observability/events.js';
 import type { ChangeRecord, Item } from '../stream/change-record.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
 import { retrying } from '../util/retry.js';
 import type { Slots } from '../util/semaphore.js';
+import { sleep } from '../util/sleep.js';
+import { batchGet, MAX_BATCH_GET } from '../verify/batch-get.js';
 import type { ChangeSink } from '../writer/change-sink.js';
 import { RequestDeadlines } from '../writer/request-deadlines.js';
 import type { WriteOptions, WriteOutcome } from '../writer/table-writer.js';
@@ -52,6 +58,7 @@ import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
 import { TOMBSTONE, tombstoneKey } from './tombstone.js';
+import { TransactGroups } from './transact-groups.js';
 import { parseStamp, type Side } from './version-stamp.js';
 
 /** One side's table and tombstone table, reached with that side's client. */
@@ -82,10 +89,19 @@ export interface TwoWaySinkDeps {
 /** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
 const SENT_LIMIT = 100_000;
 
+/**
+ * How long a key's put waits for others to join its group (transact-groups.ts) while other keys of the flush are
+ * still at work elsewhere. A group is sent at once when it is full or when no other key can join it.
+ */
+const GROUP_WINDOW_MS = 50;
+
 interface Flush {
   readonly signal: AbortSignal;
   readonly beforeSend: WriteOptions['beforeSend'];
   readonly deadlines: RequestDeadlines;
+  readonly groups: TransactGroups;
+  /** This side's tombstones of the keys whose first change needs one, read in one go before the flush starts. */
+  readonly tombstones: Map<string, string | undefined>;
   requests: number;
   retries: number;
 }
@@ -124,58 +140,86 @@ export class TwoWaySink implements ChangeSink {
     // hundreds of keys made Node warn of a listener leak).
     const signal = AbortSignal.any([options.signal]);
     setMaxListeners(0, signal);
-    const flush: Flush = {
+    const partial: Omit<Flush, 'groups' | 'tombstones'> = {
       signal,
       beforeSend: options.beforeSend,
       deadlines: new RequestDeadlines(signal),
       requests: 0,
       retries: 0,
     };
+    const groups = new TransactGroups({
+      keys: changes.length,
+      windowMs: GROUP_WINDOW_MS,
+      signal,
+      send: (target, input) =>
+        this.#sendGroup(target === 'local' ? this.#deps.local : this.#deps.remote, input, flush),
+    });
+    const flush: Flush = Object.assign(partial, {
+      groups,
+      tombstones: new Map<string, string | undefined>(),
+    });
     let puts = 0;
     let deletes = 0;
     try {
+      await this.#prefetchTombstones(changes, flush);
       // Distinct keys: no order between them. The write slots bound the requests in flight.
       await Promise.all(
         changes.map(async (change) => {
-          // Every change of the key in order, squashed ones included: an app write that the other side's put
-          // overwrote before it was stamped is a conflict to record, and an app delete must not vanish behind
-          // the put that followed it. Only an app write the app itself overwrote next is skipped.
-          const { earlier, ...last } = change;
-          const run = [...(earlier ?? []), last];
-          for (const [i, record] of run.entries()) {
-            // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
-            // from its record, whatever follows it.
-            const lost =
-              replacedAppWrite(record, this.#deps.markers) ??
-              deletedUnderMark(record, run[i + 1], this.#deps.markers);
-            if (lost !== undefined)
-              await this.#conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
-            if (this.#overwrittenByApp(record, run[i + 1])) {
-              if (this.#deps.logger.isLevelEnabled('trace'))
-                this.#deps.logger.trace(
-                  { key: record.keys, seq: record.sequenceNumber, event: record.eventName },
-                  'two-way skipped: overwritten by the app',
-                );
-              continue;
-            }
-            const applied = await this.#apply(record, flush, run[i + 1]);
-            if (applied === 'put') puts += 1;
-            if (applied === 'delete') deletes += 1;
+          try {
+            await this.#applyKey(change, flush, (applied) => {
+              if (applied === 'put') puts += 1;
+              if (applied === 'delete') deletes += 1;
+            });
+          } finally {
+            groups.keyDone();
           }
         }),
       );
     } finally {
+      groups.close();
       flush.deadlines.close();
     }
     options.onAllSent?.();
     return { puts, deletes, requests: flush.requests, retries: flush.retries };
   }
 
+  /** Every change of one key of the flush, in order. */
+  async #applyKey(
+    change: ChangeRecord,
+    flush: Flush,
+    counted: (applied: 'put' | 'delete' | 'none') => void,
+  ): Promise<void> {
+    // Every change of the key in order, squashed ones included: an app write that the other side's put
+    // overwrote before it was stamped is a conflict to record, and an app delete must not vanish behind
+    // the put that followed it. Only an app write the app itself overwrote next is skipped.
+    const { earlier, ...last } = change;
+    const run = [...(earlier ?? []), last];
+    for (const [i, record] of run.entries()) {
+      // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
+      // from its record, whatever follows it.
+      const lost =
+        replacedAppWrite(record, this.#deps.markers) ??
+        deletedUnderMark(record, run[i + 1], this.#deps.markers);
+      if (lost !== undefined)
+        await this.#conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
+      if (this.#overwrittenByApp(record, run[i + 1])) {
+        if (this.#deps.logger.isLevelEnabled('trace'))
+          this.#deps.logger.trace(
+            { key: record.keys, seq: record.sequenceNumber, event: record.eventName },
+            'two-way skipped: overwritten by the app',
+          );
+        continue;
+      }
+      counted(await this.#apply(record, flush, run[i + 1], i === 0));
+    }
+  }
+
   /** What one change makes this direction write; 'put' / 'delete' when it sent one to the other side. */
   async #apply(
     change: ChangeRecord,
     flush: Flush,
-    following?: ChangeRecord,
+    following: ChangeRecord | undefined,
+    first: boolean,
   ): Promise<'put' | 'delete' | 'none'> {
     const { markers, clock } = this.#deps;
     for (const image of [change.oldImage, change.newImage]) {
@@ -184,7 +228,15 @@ export class TwoWaySink implements ChangeSink {
     }
     let tombstone: TombstoneRead | undefined;
     if (needsTombstone(change, markers)) {
-      tombstone = { stamp: await this.#tombstoneStamp(this.#deps.local, change.keys, flush) };
+      // The key's first change may take the tombstone read before the flush: it can only have risen since, which
+      // is the order of events where this change was read a moment earlier. A later change of the key reads it
+      // again, because an earlier change of this very run may have raised it.
+      const key = itemKey(change.keys, this.#deps.keyAttributes);
+      const stamp =
+        first && flush.tombstones.has(key)
+          ? flush.tombstones.get(key)
+          : await this.#tombstoneStamp(this.#deps.local, change.keys, flush);
+      tombstone = { stamp };
       if (tombstone.stamp !== undefined) clock.observe(tombstone.stamp);
     }
     const origin = classifyChange(change, markers, tombstone);
@@ -659,57 +711,90 @@ export class TwoWaySink implements ChangeSink {
     );
   }
 
-  /** The put transaction: undefined when applied, else the cancellation reasons (conditions only). */
+  /**
+   * A put transaction (one key), sent in a group of the flush's (transact-groups.ts): undefined when applied, else
+   * the cancellation reasons of its own actions (conditions only). A conflict inside the transaction on this key
+   * is waited out and the put sent again, as throttling is.
+   */
   async #transact(
     input: ReturnType<typeof putIfNewerThanTombstone>,
     flush: Flush,
     side: TwoWaySide = this.#deps.remote,
   ): Promise<TransactionCanceledException['CancellationReasons']> {
-    const client = side.client;
-    let request = input;
-    for (;;) {
-      try {
-        await this.#send(
-          () => side.tableName,
-          async (signal) => {
-            try {
-              return await client.send(new TransactWriteItemsCommand(request), { abortSignal: signal });
-            } catch (err) {
-              // Another transaction on the same item, or throttling inside it: retried like throttling.
-              if (
-                err instanceof TransactionCanceledException &&
-                (err.CancellationReasons ?? []).some(
-                  (r) => r.Code !== 'None' && r.Code !== 'ConditionalCheckFailed',
-                )
-              ) {
-                throw Object.assign(new Error(`transaction cancelled: ${err.message}`), {
-                  name: 'TransactionConflict',
-                  $retryable: { throttling: true },
-                });
-              }
-              throw err;
-            }
-          },
-          flush,
-        );
-        this.#traceTransact(request, 'ok');
+    const actions = input.TransactItems ?? [];
+    const member = {
+      actions,
+      token: input.ClientRequestToken,
+      bytes: actions.reduce((n, a) => n + (a.Put?.Item === undefined ? 0 : itemSizeBytes(a.Put.Item)), 0),
+    };
+    const target = side === this.#deps.local ? 'local' : 'remote';
+    for (let attempt = 0; ;) {
+      const answer = await flush.groups.submit(target, member);
+      if (answer.kind === 'applied') {
+        this.#traceTransact(input, 'ok');
         return undefined;
-      } catch (err) {
-        if (err instanceof TransactionCanceledException) {
-          this.#traceTransact(request, JSON.stringify(err.CancellationReasons?.map((r) => r.Code)));
-          return err.CancellationReasons ?? [];
-        }
-        // The token was used (within 10 minutes) for other parameters: send it without one, its conditions decide.
-        if (
-          err instanceof Error &&
-          err.name === 'IdempotentParameterMismatchException' &&
-          request.ClientRequestToken !== undefined
-        ) {
-          request = { ...request, ClientRequestToken: undefined };
-          continue;
-        }
-        throw err;
       }
+      if (answer.kind === 'refused') {
+        this.#traceTransact(input, JSON.stringify(answer.reasons.map((r) => r.Code)));
+        return answer.reasons;
+      }
+      if (answer.kind === 'contended') {
+        flush.retries += 1;
+        this.#deps.events.emit('write.retried', {
+          table: side.tableName,
+          reason: 'throttled',
+          attempt: attempt + 1,
+          items: 1,
+          delayMs: 0,
+        });
+        await sleep(backoffDelay(attempt++, DEFAULT_BACKOFF), flush.signal);
+      }
+    }
+  }
+
+  /** One group of put transactions (several keys) to one side, as one request. */
+  async #sendGroup(side: TwoWaySide, input: TransactWriteItemsCommandInput, flush: Flush): Promise<void> {
+    await this.#send(
+      () => side.tableName,
+      (signal) => side.client.send(new TransactWriteItemsCommand(input), { abortSignal: signal }),
+      flush,
+    );
+  }
+
+  /** The tombstones of the keys whose first change needs one (echo.ts), read together: one request per 100. */
+  async #prefetchTombstones(changes: readonly ChangeRecord[], flush: Flush): Promise<void> {
+    const { keyAttributes, markers, local } = this.#deps;
+    const keys = changes.flatMap((change) => {
+      const first = change.earlier?.[0] ?? change;
+      return needsTombstone(first, markers) ? [first.keys] : [];
+    });
+    if (keys.length === 0) return;
+    const byTombstoneKey = new Map(
+      keys.map((k) => [itemKey(tombstoneKey(k, keyAttributes), [TOMBSTONE.key]), k]),
+    );
+    flush.requests += Math.ceil(keys.length / MAX_BATCH_GET);
+    const found = await batchGet(
+      keys.map((k) => tombstoneKey(k, keyAttributes)),
+      {
+        client: local.client,
+        tableName: local.tombstoneTable,
+        keyAttributes: [TOMBSTONE.key],
+        consistentRead: true,
+        signal: flush.signal,
+        onRetry: (reason) => {
+          flush.retries += 1;
+          this.#deps.events.emit('write.retried', {
+            table: local.tombstoneTable,
+            reason: reason === 'unprocessed' ? 'throttled' : reason,
+            attempt: 1,
+            items: 1,
+            delayMs: 0,
+          });
+        },
+      },
+    );
+    for (const [tk, k] of byTombstoneKey) {
+      flush.tombstones.set(itemKey(k, keyAttributes), found.get(tk)?.[TOMBSTONE.stamp]?.S);
     }
   }
 
