@@ -31,6 +31,34 @@ export interface TombstoneTarget {
   readonly horizonMs?: number;
 }
 
+/** What one direction writes to: its own side (local) and the other (remote), each table and tombstone table. */
+export interface DirectionTargets {
+  readonly local: ApplyTarget;
+  readonly remote: ApplyTarget;
+  readonly localTombstones: TombstoneTarget;
+  readonly remoteTombstones: TombstoneTarget;
+}
+
+/** The targets of a direction, from the names of its two sides' tables. */
+export function directionTargets(
+  sides: Record<'local' | 'remote', { readonly tableName: string; readonly tombstoneTable: string }>,
+  markers: Markers,
+  keyAttributes: readonly string[],
+  horizonMs: number,
+): DirectionTargets {
+  const tombstones = (side: { readonly tombstoneTable: string }): TombstoneTarget => ({
+    tableName: side.tombstoneTable,
+    keyAttributes,
+    horizonMs,
+  });
+  return {
+    local: { tableName: sides.local.tableName, markers },
+    remote: { tableName: sides.remote.tableName, markers },
+    localTombstones: tombstones(sides.local),
+    remoteTombstones: tombstones(sides.remote),
+  };
+}
+
 /** "Absent, unstamped, or lower": the one condition every applied stamp meets. */
 export const NEWER_THAN_ITEM = 'NOT attribute_type(#v, :S) OR #v < :stamp';
 

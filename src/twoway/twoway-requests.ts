@@ -1,0 +1,366 @@
+// The requests of one direction of two-way replication (twoway-sink.ts), and the flush they belong to: each takes a
+// write slot, passes the lease check (beforeSend) and runs under its own deadline, and is retried while retriable.
+// A put transaction joins a group of the flush's (transact-groups.ts); the tombstones a flush's new items need are
+// read together before it starts. Every refused condition that means a write lost goes to the conflict log here.
+import { setMaxListeners } from 'node:events';
+import type { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+  type TransactionCanceledException,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
+import { itemSizeBytes } from '../bootstrap/item-size.js';
+import { itemKey } from '../buffer/item-key.js';
+import { StoppedError } from '../errors/replicator-error.js';
+import type { EventBus } from '../observability/events.js';
+import type { ChangeRecord, Item } from '../stream/change-record.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import { retrying } from '../util/retry.js';
+import type { Slots } from '../util/semaphore.js';
+import { sleep } from '../util/sleep.js';
+import { batchGet, MAX_BATCH_GET } from '../verify/batch-get.js';
+import type { WriteOptions } from '../writer/table-writer.js';
+import { RequestDeadlines } from '../writer/request-deadlines.js';
+import type { putIfNewerThanTombstone } from './conditional-apply.js';
+import { recordConflict, type Conflict } from './conflict-log.js';
+import { needsTombstone } from './echo.js';
+import { digestOf, readStamp, type Markers } from './markers.js';
+import { TOMBSTONE, tombstoneKey } from './tombstone.js';
+import { TransactGroups } from './transact-groups.js';
+import { parseStamp, type Side } from './version-stamp.js';
+
+/** One side's table and tombstone table, reached with that side's client. */
+export interface TwoWaySide {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly tombstoneTable: string;
+}
+
+export interface TwoWayRequestsDeps {
+  /** The side whose stream this direction reads (X); the other is Y. */
+  readonly side: Side;
+  readonly local: TwoWaySide;
+  readonly remote: TwoWaySide;
+  /** The conflict table of this direction, with the client that reaches it. */
+  readonly conflicts: { readonly client: DynamoDBClient; readonly tableName: string };
+  readonly keyAttributes: readonly string[];
+  readonly markers: Markers;
+  readonly writeSlots: Slots;
+  readonly requestTimeoutMs: number;
+  readonly events: EventBus;
+  readonly logger: Logger;
+}
+
+/**
+ * How long a key's put waits for others to join its group (transact-groups.ts) while other keys of the flush are
+ * still at work elsewhere. A group is sent at once when it is full or when no other key can join it.
+ */
+const GROUP_WINDOW_MS = 50;
+
+/** One flush: its stop signal, the lease check, the deadlines and groups of its requests, and what they cost. */
+export interface TwoWayFlush {
+  readonly signal: AbortSignal;
+  readonly beforeSend: WriteOptions['beforeSend'];
+  readonly deadlines: RequestDeadlines;
+  readonly groups: TransactGroups;
+  /** This side's tombstones of the keys whose first change needs one, read in one go before the flush starts. */
+  readonly tombstones: Map<string, string | undefined>;
+  requests: number;
+  retries: number;
+}
+
+/** A conditional write's answer, or the item DynamoDB returned with its refusal. */
+export type Attempt<T> = { readonly ok: T } | { readonly refused: Item | undefined };
+
+export class TwoWayRequests {
+  readonly #deps: TwoWayRequestsDeps;
+
+  constructor(deps: TwoWayRequestsDeps) {
+    this.#deps = deps;
+  }
+
+  /** A flush of `keys` distinct keys; close it when its writes are done. */
+  open(keys: number, options: Pick<WriteOptions, 'signal' | 'beforeSend'>): TwoWayFlush {
+    // Every write of the flush waiting for a write slot or a backoff listens to this one signal (a flush of
+    // hundreds of keys made Node warn of a listener leak).
+    const signal = AbortSignal.any([options.signal]);
+    setMaxListeners(0, signal);
+    const flush: TwoWayFlush = {
+      signal,
+      beforeSend: options.beforeSend,
+      deadlines: new RequestDeadlines(signal),
+      groups: new TransactGroups({
+        keys,
+        windowMs: GROUP_WINDOW_MS,
+        signal,
+        send: (target, input) =>
+          this.#sendGroup(target === 'local' ? this.#deps.local : this.#deps.remote, input, flush),
+      }),
+      tombstones: new Map(),
+      requests: 0,
+      retries: 0,
+    };
+    return flush;
+  }
+
+  close(flush: TwoWayFlush): void {
+    flush.groups.close();
+    flush.deadlines.close();
+  }
+
+  async conflict(
+    table: string,
+    keys: Item,
+    loser: Omit<Conflict['loser'], 'side'>,
+    winner: Conflict['winner'],
+    flush: TwoWayFlush,
+  ): Promise<void> {
+    const side =
+      loser.stamp === undefined ? this.#deps.side : (parseStamp(loser.stamp)?.side ?? this.#deps.side);
+    const conflict: Conflict = { table, keys, loser: { ...loser, side }, winner, at: Date.now() };
+    const { client, tableName } = this.#deps.conflicts;
+    await this.#send(
+      () => 'conflict log',
+      (signal) => recordConflict(client, tableName, conflict, this.#deps.keyAttributes, signal),
+      flush,
+    );
+    this.#deps.events.emit('twoway.conflict', { table, loser: loser.kind, winner: winner.kind });
+    this.#deps.logger.debug({ conflict }, 'two-way conflict');
+  }
+
+  async tombstoneStamp(side: TwoWaySide, keys: Item, flush: TwoWayFlush): Promise<string | undefined> {
+    return (await this.tombstone(side, keys, flush))?.[TOMBSTONE.stamp]?.S;
+  }
+
+  async tombstone(side: TwoWaySide, keys: Item, flush: TwoWayFlush): Promise<Item | undefined> {
+    const out = await this.#send(
+      () => side.tombstoneTable,
+      (signal) =>
+        side.client.send(
+          new GetItemCommand({
+            TableName: side.tombstoneTable,
+            Key: tombstoneKey(keys, this.#deps.keyAttributes),
+            ConsistentRead: true,
+          }),
+          { abortSignal: signal },
+        ),
+      flush,
+    );
+    return out.Item;
+  }
+
+  async read(side: TwoWaySide, keys: Item, flush: TwoWayFlush): Promise<Item | undefined> {
+    const out = await this.#send(
+      () => side.tableName,
+      (signal) =>
+        side.client.send(new GetItemCommand({ TableName: side.tableName, Key: keys, ConsistentRead: true }), {
+          abortSignal: signal,
+        }),
+      flush,
+    );
+    return out.Item;
+  }
+
+  /** A conditional write: its answer, or the item DynamoDB returned with the refusal. */
+  async attempt<T>(
+    client: DynamoDBClient,
+    command: PutItemCommand | UpdateItemCommand | DeleteItemCommand,
+    flush: TwoWayFlush,
+  ): Promise<Attempt<T>> {
+    const table = command.input.TableName ?? '?';
+    try {
+      const ok = await this.#send(
+        () => table,
+        async (signal) => {
+          const options = { abortSignal: signal };
+          if (command instanceof PutItemCommand) return (await client.send(command, options)) as T;
+          if (command instanceof UpdateItemCommand) return (await client.send(command, options)) as T;
+          return (await client.send(command, options)) as T;
+        },
+        flush,
+      );
+      this.#traceWrite(command, 'ok', (ok as { Attributes?: Item }).Attributes);
+      return { ok };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        this.#traceWrite(command, 'refused', err.Item);
+        return { refused: err.Item };
+      }
+      throw err;
+    }
+  }
+
+  #traceWrite(
+    command: {
+      input: {
+        TableName?: string | undefined;
+        Key?: Item | undefined;
+        Item?: Item | undefined;
+        ConditionExpression?: string | undefined;
+      };
+    },
+    outcome: string,
+    item: Item | undefined,
+  ): void {
+    const { logger, markers } = this.#deps;
+    if (!logger.isLevelEnabled('trace')) return;
+    logger.trace(
+      {
+        op: command.constructor.name,
+        table: command.input.TableName,
+        key: command.input.Key ?? command.input.Item,
+        cond: command.input.ConditionExpression,
+        outcome,
+        v: readStamp(item, markers),
+        h: item?.[markers.digest]?.S,
+        d: item === undefined ? undefined : digestOf(item, markers),
+      },
+      'two-way write',
+    );
+  }
+
+  /**
+   * A put transaction (one key), sent in a group of the flush's (transact-groups.ts): undefined when applied, else
+   * the cancellation reasons of its own actions (conditions only). A conflict inside the transaction on this key
+   * is waited out and the put sent again, as throttling is.
+   */
+  async transact(
+    input: ReturnType<typeof putIfNewerThanTombstone>,
+    flush: TwoWayFlush,
+    side: TwoWaySide = this.#deps.remote,
+  ): Promise<TransactionCanceledException['CancellationReasons']> {
+    const actions = input.TransactItems ?? [];
+    const member = {
+      actions,
+      token: input.ClientRequestToken,
+      bytes: actions.reduce((n, a) => n + (a.Put?.Item === undefined ? 0 : itemSizeBytes(a.Put.Item)), 0),
+    };
+    const target = side === this.#deps.local ? 'local' : 'remote';
+    for (let attempt = 0; ;) {
+      const answer = await flush.groups.submit(target, member);
+      if (answer.kind === 'applied') {
+        this.#traceTransact(input, 'ok');
+        return undefined;
+      }
+      if (answer.kind === 'refused') {
+        this.#traceTransact(input, JSON.stringify(answer.reasons.map((r) => r.Code)));
+        return answer.reasons;
+      }
+      if (answer.kind === 'contended') {
+        flush.retries += 1;
+        this.#deps.events.emit('write.retried', {
+          table: side.tableName,
+          reason: 'throttled',
+          attempt: attempt + 1,
+          items: 1,
+          delayMs: 0,
+        });
+        await sleep(backoffDelay(attempt++, DEFAULT_BACKOFF), flush.signal);
+      }
+    }
+  }
+
+  /** One group of put transactions (several keys) to one side, as one request. */
+  async #sendGroup(
+    side: TwoWaySide,
+    input: TransactWriteItemsCommandInput,
+    flush: TwoWayFlush,
+  ): Promise<void> {
+    await this.#send(
+      () => side.tableName,
+      (signal) => side.client.send(new TransactWriteItemsCommand(input), { abortSignal: signal }),
+      flush,
+    );
+  }
+
+  /** The tombstones of the keys whose first change needs one (echo.ts), read together: one request per 100. */
+  async prefetchTombstones(changes: readonly ChangeRecord[], flush: TwoWayFlush): Promise<void> {
+    const { keyAttributes, markers, local } = this.#deps;
+    const keys = changes.flatMap((change) => {
+      const first = change.earlier?.[0] ?? change;
+      return needsTombstone(first, markers) ? [first.keys] : [];
+    });
+    if (keys.length === 0) return;
+    const byTombstoneKey = new Map(
+      keys.map((k) => [itemKey(tombstoneKey(k, keyAttributes), [TOMBSTONE.key]), k]),
+    );
+    flush.requests += Math.ceil(keys.length / MAX_BATCH_GET);
+    const found = await batchGet(
+      keys.map((k) => tombstoneKey(k, keyAttributes)),
+      {
+        client: local.client,
+        tableName: local.tombstoneTable,
+        keyAttributes: [TOMBSTONE.key],
+        consistentRead: true,
+        signal: flush.signal,
+        onRetry: (reason) => {
+          flush.retries += 1;
+          this.#deps.events.emit('write.retried', {
+            table: local.tombstoneTable,
+            reason: reason === 'unprocessed' ? 'throttled' : reason,
+            attempt: 1,
+            items: 1,
+            delayMs: 0,
+          });
+        },
+      },
+    );
+    for (const [tk, k] of byTombstoneKey) {
+      flush.tombstones.set(itemKey(k, keyAttributes), found.get(tk)?.[TOMBSTONE.stamp]?.S);
+    }
+  }
+
+  #traceTransact(request: ReturnType<typeof putIfNewerThanTombstone>, outcome: string): void {
+    const { logger, markers } = this.#deps;
+    if (!logger.isLevelEnabled('trace')) return;
+    const put = request.TransactItems?.[1]?.Put;
+    logger.trace(
+      {
+        op: 'Transact',
+        table: put?.TableName,
+        key: put?.Item,
+        cond: put?.ConditionExpression,
+        pred: put?.ExpressionAttributeValues?.[':pred']?.S,
+        outcome,
+        v: readStamp(put?.Item, markers),
+        d: put?.Item === undefined ? undefined : digestOf(put.Item, markers),
+      },
+      'two-way write',
+    );
+  }
+
+  /** One request: a write slot, the lease check, its deadline, retried while retriable. */
+  async #send<T>(
+    table: () => string,
+    send: (signal: AbortSignal) => Promise<T>,
+    flush: TwoWayFlush,
+  ): Promise<T> {
+    const { writeSlots, requestTimeoutMs, events } = this.#deps;
+    return retrying(
+      async () => {
+        const release = await writeSlots.acquire(1, flush.signal);
+        try {
+          if (flush.signal.aborted) throw new StoppedError();
+          const from = (await flush.beforeSend?.()) ?? performance.now();
+          flush.requests += 1;
+          return await flush.deadlines.run(requestTimeoutMs, send, from);
+        } finally {
+          release();
+        }
+      },
+      {
+        signal: flush.signal,
+        onRetry: (reason, attempt) => {
+          flush.retries += 1;
+          events.emit('write.retried', { table: table(), reason, attempt, items: 1, delayMs: 0 });
+        },
+      },
+    );
+  }
+}
