@@ -2,15 +2,13 @@
 // lease table), named by the same flags as `replicate --two-way`: one line per write that lost its condition,
 // oldest first, or JSON with --json. A direction that never ran has no table yet: it shows no conflicts; when
 // neither has one, the flags name no pair that ran (exit 2).
-import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { Argv } from 'yargs';
-import { STARTUP } from '../app/aws-clients.js';
-import { SideClients } from '../app/side-clients.js';
+import { readConflictsBeside } from '../app/conflict-reader.js';
 import { twoWayTableNames } from '../app/twoway-setup.js';
 import { where } from '../app/startup-checks.js';
 import { ConfigError } from '../errors/replicator-error.js';
 import { createLogger } from '../observability/logger.js';
-import { conflictLine, readConflicts, type Conflict } from '../twoway/conflict-log.js';
+import { conflictLine, type Conflict } from '../twoway/conflict-log.js';
 import { EXIT_OK } from './exit-codes.js';
 import { replicateFlags, type ReplicateArgs } from './replicate-flags.js';
 import { exitCodeFor, reportFailure } from './report-failure.js';
@@ -34,16 +32,11 @@ export async function runConflicts(args: ConflictsArgs): Promise<number> {
     const all: Conflict[] = [];
     const missing: string[] = [];
     for (const { config } of directions) {
-      const clients = new SideClients(config, { logger, sessionName: commandSessionName('conflicts') });
-      const client = clients.dynamo('lease', STARTUP);
-      const table = twoWayTableNames(config.lease.tableName).conflicts;
-      try {
-        all.push(...(await readConflicts(client, table)));
-      } catch (err) {
-        if (!(err instanceof ResourceNotFoundException)) throw err;
-        missing.push(`${table} in ${where(config.lease)}`);
-      } finally {
-        client.destroy();
+      const read = await readConflictsBeside(config.lease, logger, commandSessionName('conflicts'));
+      if (read === undefined) {
+        missing.push(`${twoWayTableNames(config.lease.tableName).conflicts} in ${where(config.lease)}`);
+      } else {
+        all.push(...read);
       }
     }
     // Neither log: a pair that never ran here, or (far more often) a task name or table flag that names another

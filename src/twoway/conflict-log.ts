@@ -5,6 +5,7 @@
 // Items expire (DynamoDB TTL on `exp`) after 30 days.
 import {
   PutItemCommand,
+  ResourceNotFoundException,
   ScanCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -12,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../buffer/item-key.js';
 import type { Item } from '../stream/change-record.js';
+import { twoWayTableNames } from './two-way-tables.js';
 import { parseStamp, type Side } from './version-stamp.js';
 
 export const CONFLICT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -128,18 +130,46 @@ export async function readConflicts(
   return conflicts.sort((x, y) => x.at - y.at);
 }
 
-/** One line for people: when, where, which key, who lost to whom. */
-export function conflictLine(conflict: Conflict): string {
-  const { loser, winner } = conflict;
-  const who = (stamp: string | undefined): string => {
-    const side = stamp === undefined ? undefined : parseStamp(stamp)?.side;
-    return stamp === undefined ? 'unstamped' : `${stamp}${side === undefined ? '' : ` (side ${side})`}`;
-  };
-  const keys = Object.entries(conflict.keys)
+/** The conflicts of the direction whose lease table this is; undefined when it has no log (it never ran). */
+export async function readConflictLog(
+  client: DynamoDBClient,
+  leaseTableName: string,
+  signal?: AbortSignal,
+): Promise<Conflict[] | undefined> {
+  try {
+    return await readConflicts(client, twoWayTableNames(leaseTableName).conflicts, signal);
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return undefined;
+    throw err;
+  }
+}
+
+/** A conflict's key as people read it: `pk="k1",sk=3`. */
+export function conflictKeyText(conflict: Pick<Conflict, 'keys'>): string {
+  return Object.entries(conflict.keys)
     .map(([name, value]) => `${name}=${JSON.stringify(Object.values(value)[0])}`)
     .join(',');
-  const loserText = loser.stamp === undefined ? `an unstamped write of side ${loser.side}` : who(loser.stamp);
-  return `${new Date(conflict.at).toISOString()} ${conflict.table} ${keys}: ${loser.kind} ${loserText} lost to ${winner.kind} ${who(winner.stamp)}`;
+}
+
+function stampText(stamp: string | undefined): string {
+  const side = stamp === undefined ? undefined : parseStamp(stamp)?.side;
+  return stamp === undefined ? 'unstamped' : `${stamp}${side === undefined ? '' : ` (side ${side})`}`;
+}
+
+/** The write that lost: `put 1764720000000.0003#a (side a)`, or `put an unstamped write of side b`. */
+export function loserText(conflict: Pick<Conflict, 'loser'>): string {
+  const { loser } = conflict;
+  return `${loser.kind} ${loser.stamp === undefined ? `an unstamped write of side ${loser.side}` : stampText(loser.stamp)}`;
+}
+
+/** The write that won: `delete 1764720000001.0000#b (side b)`, or `put unstamped` when it could not be read. */
+export function winnerText(conflict: Pick<Conflict, 'winner'>): string {
+  return `${conflict.winner.kind} ${stampText(conflict.winner.stamp)}`;
+}
+
+/** One line for people: when, where, which key, who lost to whom. */
+export function conflictLine(conflict: Conflict): string {
+  return `${new Date(conflict.at).toISOString()} ${conflict.table} ${conflictKeyText(conflict)}: ${loserText(conflict)} lost to ${winnerText(conflict)}`;
 }
 
 /** Sends conflictPut. */

@@ -398,8 +398,8 @@ test('two writers, a fleet of two, kill -9 of one direction twice: both tables c
   // `status --two-way` shows both directions, each with the conflicts it recorded.
   const status = new ReplicatorProcess(['status', '--two-way', ...pair.flags()]);
   assert.equal((await status.waitForExit()).code, 0, status.describe());
-  assert.match(status.stdout, new RegExp(`task ${task}\\.a-b `));
-  assert.match(status.stdout, new RegExp(`task ${task}\\.b-a `));
+  assert.match(status.stdout, new RegExp(`task ${task}\\.a-b, A → B \\(${tableA} → ${tableB}\\): `));
+  assert.match(status.stdout, new RegExp(`task ${task}\\.b-a, B → A \\(${tableB} → ${tableA}\\): `));
   const counted = [...status.stdout.matchAll(/^conflicts: (\d+)/gm)].map((m) => Number(m[1]));
   assert.equal(counted.length, 2, status.stdout);
   assert.equal(
