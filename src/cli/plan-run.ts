@@ -9,6 +9,7 @@ import { PlanCopyProgress } from '../bootstrap/plan-copy-progress.js';
 import { PlanRunner, type PlanOutcome, type PlanTaskSetup } from '../app/plan-runner.js';
 import { prepareTwoWay, twoWayDirections, twoWaySink, type TwoWayDirection } from '../app/twoway-setup.js';
 import { swapSides } from '../config/two-way-flags.js';
+import type { Side } from '../twoway/version-stamp.js';
 import { Semaphore } from '../util/semaphore.js';
 import {
   buildReplicationConfig,
@@ -223,7 +224,10 @@ export async function runPlan(
     logger,
     metrics,
   });
-  return runWithSignals(runner, { logger, metrics, copies: copies?.display, labels }, args);
+  const twoWaySides = {
+    get: (name: string): Side | undefined => directions.get(name)?.side,
+  };
+  return runWithSignals(runner, { logger, metrics, copies: copies?.display, labels, twoWaySides }, args);
 }
 
 /**
@@ -276,11 +280,14 @@ export async function runWithSignals(
     metrics,
     copies,
     labels,
+    twoWaySides,
   }: {
     readonly logger: Logger;
     readonly metrics: ReplicatorMetrics | undefined;
     readonly copies: PlanCopyProgress | undefined;
     readonly labels: ReadonlyMap<string, string>;
+    /** The two-way directions among the tasks, by task name: the side each reads. */
+    readonly twoWaySides: Pick<ReadonlyMap<string, Side>, 'get'>;
   },
   args: ReplicateArgs,
 ): Promise<number> {
@@ -302,7 +309,9 @@ export async function runWithSignals(
         health: () => runner.health(),
         mode: 'plan',
         tasks: () =>
-          [...runner.configs()].map(([name, config]) => taskTables(config, labels.get(name) ?? name)),
+          [...runner.configs()].map(([name, config]) =>
+            taskTables(config, labels.get(name) ?? name, twoWaySides.get(name)),
+          ),
         written: () =>
           new Map([...runner.trackers()].map(([name, tracker]) => [name, writtenPerShard(tracker)])),
         logger,

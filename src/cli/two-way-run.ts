@@ -21,6 +21,7 @@ import {
   type TwoWayDirectionName,
 } from '../config/two-way-flags.js';
 import { ConfigError } from '../errors/replicator-error.js';
+import { directionText } from '../twoway/direction-text.js';
 import type { Logger } from '../observability/logger.js';
 import type { PlanTask } from '../plan/plan-task.js';
 import { Semaphore } from '../util/semaphore.js';
@@ -110,14 +111,15 @@ export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<nu
     endTogether: true,
   });
   const labels = new Map(
-    directions.map(({ config }) => [
+    directions.map(({ side, config }) => [
       config.taskName,
-      `${config.source.tableName} → ${config.destination.tableName}`,
+      directionText(side, config.source.tableName, config.destination.tableName),
     ]),
   );
+  const twoWaySides = new Map(directions.map(({ side, config }) => [config.taskName, side]));
   logger.info(
     { a: ab.source.tableName, b: ba.source.tableName, tasks: [ab.taskName, ba.taskName] },
     'two-way replication starting',
   );
-  return runWithSignals(runner, { logger, metrics, copies: undefined, labels }, args);
+  return runWithSignals(runner, { logger, metrics, copies: undefined, labels, twoWaySides }, args);
 }

@@ -6,6 +6,9 @@ import { deadLettersText, type FleetStatus } from '../app/fleet-status.js';
 import { copyStatusCell } from '../bootstrap/copy-status.js';
 import { lagText } from '../observability/lag-text.js';
 import type { TableLocation } from '../config/replication-config.js';
+import { conflictCountText, type ConflictSummary } from '../twoway/conflict-summary.js';
+import { directionText } from '../twoway/direction-text.js';
+import type { Side } from '../twoway/version-stamp.js';
 import { columns, tableJson, tableText } from './report-text.js';
 
 export interface TaskStatus {
@@ -20,6 +23,19 @@ export interface TaskStatus {
   readonly fleet: FleetStatus | undefined;
   /** The lease table could not be read (one line). */
   readonly error?: string;
+  /** A direction of a two-way pair (the status page reads its conflict log too). */
+  readonly twoWay?: TwoWayTaskStatus | undefined;
+}
+
+export interface TwoWayTaskStatus {
+  /** The side whose stream this direction reads. */
+  readonly side: Side;
+  /** Undefined before the conflict log was first read, or when that read failed. */
+  readonly conflicts?: ConflictSummary | undefined;
+  /** The last read of the conflict log failed (one line). */
+  readonly conflictsError?: string | undefined;
+  /** How long before this status the conflicts shown were read (a large log is read less often). */
+  readonly conflictsAgeMs?: number | undefined;
 }
 
 export interface FleetWorker {
@@ -153,8 +169,23 @@ export function planStatusJson(tasks: readonly TaskStatus[]): Record<string, unk
             fleet: task.fleet,
           }),
       ...(task.error === undefined ? {} : { error: task.error }),
+      ...(task.twoWay === undefined ? {} : { twoWay: twoWayJson(task, task.twoWay) }),
     })),
     workers: fleetWorkers(tasks),
+  };
+}
+
+/** A two-way direction as the status page shows it: named as `status --two-way` names it, with its conflicts. */
+function twoWayJson(task: TaskStatus, twoWay: TwoWayTaskStatus): Record<string, unknown> {
+  const { conflicts } = twoWay;
+  return {
+    side: twoWay.side,
+    direction: directionText(twoWay.side, task.source.tableName, task.destination.tableName),
+    ...(conflicts === undefined
+      ? {}
+      : { conflicts: { ...conflicts, text: conflictCountText(conflicts.count) } }),
+    ...(twoWay.conflictsError === undefined ? {} : { conflictsError: twoWay.conflictsError }),
+    ...optional('conflictsAgeMs', twoWay.conflictsAgeMs),
   };
 }
 

@@ -1,9 +1,10 @@
 // dynamodb-local: shared
 // A plan's `mode: two-way` entry as users run it, on two DynamoDB Local instances: `replicate --plan` runs both
 // directions of the pair beside a one-way entry; app writes on either side reach the other, stamped; `status
-// --plan` shows both directions; `verify --plan` compares the pair by the two-way rule (markers included) and the
-// one-way pair as before, and finds them equal. A two-way entry that asks for what replicate --two-way refuses is
-// exit 2, one line naming the entry.
+// --plan` shows both directions; the status page names both directions and counts the conflict of a key written
+// on both sides before the run (browser: headless Chromium); `verify --plan` compares the pair by the two-way rule
+// (markers included) and the one-way pair as before, and finds them equal. A two-way entry that asks for what
+// replicate --two-way refuses is exit 2, one line naming the entry.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/clie
 import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
 import { createTable, scanAll } from '../../src/local/local-tables.js';
 import { matchesItsStamp } from '../../src/twoway/markers.js';
+import { dumpDom } from '../support/headless-chromium.js';
 import { DEST_REGION, SOURCE_REGION, destEndpoint, sourceEndpoint } from '../support/local-env.js';
 import { canonicalItem } from '../support/replication-fixture.js';
 import { reportedErrors, runUntilExit } from '../support/run-replicator.js';
@@ -57,8 +59,16 @@ async function sameItems(): Promise<boolean> {
   const [itemsA, itemsB] = await Promise.all([scanAll(a, pairA), scanAll(b, pairB)]);
   const text = (items: typeof itemsA): string => items.map(canonicalItem).sort().join('\n');
   return (
-    itemsA.length === 10 && text(itemsA) === text(itemsB) && itemsA.every((i) => matchesItsStamp(i, markers))
+    itemsA.length === 11 && text(itemsA) === text(itemsB) && itemsA.every((i) => matchesItsStamp(i, markers))
   );
+}
+
+interface PageTask {
+  readonly taskName: string;
+  readonly twoWay?: {
+    readonly direction: string;
+    readonly conflicts?: { count: number; latest: { key: string; loser: string; winner: string }[] };
+  };
 }
 
 test('a two-way entry runs both directions in a plan; status and verify --plan show the pair', async () => {
@@ -67,8 +77,15 @@ test('a two-way entry runs both directions in a plan; status and verify --plan s
     createTable(a, oneWay, PAIR_KEY, 'NEW_AND_OLD_IMAGES'),
     createTable(b, oneWayCopy, PAIR_KEY),
   ]);
+  // A conflict, for certain: one key written on both sides before either direction runs.
+  await a.send(new PutItemCommand({ TableName: pairA, Item: { pk: { S: 'both' }, v: { S: 'A' } } }));
+  await b.send(new PutItemCommand({ TableName: pairB, Item: { pk: { S: 'both' }, v: { S: 'B' } } }));
   const plan = writePlan('plan.yaml', PLAN);
-  const worker = pair.start(['replicate', '--plan', plan]);
+  const worker = pair.start([
+    ...['replicate', '--plan', plan],
+    ...['--metrics-port', '0', '--metrics-host', '127.0.0.1'],
+  ]);
+  const url = String((await worker.waitForLog('status page')).url);
   await waitFor(
     'both directions and the one-way task started',
     () =>
@@ -81,7 +98,7 @@ test('a two-way entry runs both directions in a plan; status and verify --plan s
     await b.send(new PutItemCommand({ TableName: pairB, Item: { pk: { S: `b${i}` }, v: { N: String(i) } } }));
   }
   await a.send(new PutItemCommand({ TableName: oneWay, Item: { pk: { S: 'one' } } }));
-  await waitFor('both sides to hold the ten items, stamped, and equal', sameItems, { timeoutMs: 30_000 });
+  await waitFor('both sides to hold the eleven items, stamped, and equal', sameItems, { timeoutMs: 30_000 });
   await waitFor('the one-way pair to replicate', async () => {
     const out = await b.send(new GetItemCommand({ TableName: oneWayCopy, Key: { pk: { S: 'one' } } }));
     return out.Item !== undefined;
@@ -93,6 +110,37 @@ test('a two-way entry runs both directions in a plan; status and verify --plan s
       new GetItemCommand({ TableName: pairA, Key: { pk: { S: 'a0' } }, ConsistentRead: true }),
     );
     return out.Item === undefined;
+  });
+
+  // The page: both directions named, the conflict counted as the conflict logs hold it, and listed.
+  const logged = await pair.conflicts();
+  assert.ok(logged.length > 0 && logged.every((c) => c.keys.pk?.S === 'both'), JSON.stringify(logged));
+  const shown = await waitFor('the page to count the conflicts', async () => {
+    const body = (await (await fetch(new URL('status.json', url))).json()) as { tasks: PageTask[] };
+    const directions = body.tasks.filter((t) => t.twoWay !== undefined);
+    const counted = directions.reduce((n, t) => n + (t.twoWay?.conflicts?.count ?? 0), 0);
+    return counted === logged.length ? directions : undefined;
+  });
+  assert.deepEqual(shown.map((t) => [t.taskName, t.twoWay?.direction]).sort(), [
+    [`${P}.a-b`, `A → B (${pairA} → ${pairB})`],
+    [`${P}.b-a`, `B → A (${pairB} → ${pairA})`],
+  ]);
+  const rows = shown.flatMap((t) => t.twoWay?.conflicts?.latest ?? []);
+  assert.equal(rows[0]?.key, 'pk="both"', JSON.stringify(rows));
+  let dom = '';
+  await waitFor(
+    'the page to show both directions and the conflict',
+    async () => {
+      dom = await dumpDom(url);
+      return (
+        dom.includes(`Two-way A → B (${pairA} → ${pairB})`) &&
+        dom.includes(`Two-way B → A (${pairB} → ${pairA})`) &&
+        /<tr class="conflict"><td>[^<]+<\/td><td class="mono">pk="both"<\/td>/.test(dom)
+      );
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  ).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; last DOM: ${dom.slice(0, 4000)}`, { cause: err });
   });
 
   const status = await runUntilExit(['status', '--plan', plan, '--json']);
@@ -121,7 +169,7 @@ test('a two-way entry runs both directions in a plan; status and verify --plan s
       [`${P}-one`, 'equal', false],
     ],
   );
-  assert.equal(pairs[0]?.compared, 9);
+  assert.equal(pairs[0]?.compared, 10);
 
   await worker.kill();
   assert.deepEqual(reportedErrors(worker), [], worker.describe());

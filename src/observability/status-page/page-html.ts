@@ -2,7 +2,8 @@
 // hand-written script, charts as inline SVG polylines), shipped as a string in the package so that nothing is
 // fetched from outside at run time and no build step copies assets. It polls ./status.json (the shape of
 // `status --json`, or `status --plan --json` for a plan, whose tasks name their source and every destination)
-// and ./history.json every 2 s. Every value from the
+// and ./history.json every 2 s. A direction of a two-way pair is headed by its sides and tables and shows its
+// conflict log's count and latest conflicts (the task's `twoWay` in /status.json). Every value from the
 // lease tables reaches the DOM through textContent or setAttribute, never as HTML.
 
 export const STATUS_PAGE_HTML = `<!doctype html>
@@ -29,6 +30,8 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   svg.chart { background: #fbfcfd; border: 1px solid #e3e7eb; }
   svg.chart polyline { fill: none; stroke-width: 1.5; }
   progress { width: 20em; }
+  table.conflicts caption { text-align: left; color: #5a6570; padding-bottom: .2em; }
+  .conflict-count { margin: .2em 0; }
 </style>
 </head>
 <body>
@@ -111,15 +114,51 @@ function copyBlock(copy) {
     typeof copy.etaMs === 'number' ? ', ETA ' + ms(copy.etaMs) : '',
     spoolText(copy) ? ' · ' + spoolText(copy) : '');
 }
+// A task's heading; a two-way direction is named by its sides and tables, as status --two-way names it.
+function taskHeading(task) {
+  if (task.twoWay && task.twoWay.direction) return 'Two-way ' + task.twoWay.direction;
+  return 'Task ' + task.taskName + (task.label && task.label !== task.taskName ? ' — ' + task.label : '');
+}
+// A two-way direction's conflicts: the count line (status --two-way's), when it was read if not just now, and a
+// row per latest conflict (conflicts list's words).
+function conflictsView(twoWay) {
+  const c = twoWay.conflicts;
+  const age = typeof twoWay.conflictsAgeMs === 'number' && twoWay.conflictsAgeMs >= 10000 ? ', read ' + ms(twoWay.conflictsAgeMs) + ' ago' : '';
+  const line = c ? c.text + age : 'conflicts: not read yet';
+  const rows = (c && c.latest ? c.latest : []).map((r) => [r.at, r.key, r.table, r.loser, r.winner]);
+  const caption = rows.length === 0 ? undefined : (rows.length === c.count ? 'All ' + rows.length : 'Latest ' + rows.length + ' of ' + num(c.count)) + ', newest first';
+  return { line: line, error: twoWay.conflictsError ? 'conflict log: ' + twoWay.conflictsError : undefined, caption: caption, rows: rows };
+}
+function conflictsBlock(twoWay) {
+  const view = conflictsView(twoWay);
+  const block = el('div', { class: 'conflicts' }, el('p', { class: 'conflict-count' }, view.line));
+  if (view.error) block.append(el('p', { class: 'bad' }, view.error));
+  if (view.rows.length === 0) return block;
+  const table = el('table', { class: 'conflicts' },
+    el('caption', {}, view.caption),
+    el('tr', {}, ...['Recorded', 'Key', 'Lost on table', 'Lost', 'Won'].map((h) => el('th', {}, h))));
+  for (const row of view.rows) {
+    table.append(el('tr', { class: 'conflict' }, ...row.map((cell, i) => el('td', i === 1 ? { class: 'mono' } : {}, cell))));
+  }
+  block.append(table);
+  return block;
+}
 function taskSection(task, history) {
   const section = el('section', { 'data-task': task.taskName });
-  section.append(el('h2', {}, 'Task ' + task.taskName, task.label && task.label !== task.taskName ? ' — ' + task.label : ''));
-  if (task.tables) section.append(el('p', { class: 'meta tables' }, task.tables));
+  section.append(el('h2', {}, taskHeading(task)));
+  // A two-way direction's heading names its tables without regions: the task (and a plan's entry, which says
+  // which pair; replicate --two-way's label is the direction itself) goes on the line that gives them.
+  const named = task.twoWay ? 'task ' + task.taskName + (task.label && task.label !== task.twoWay.direction ? ' — ' + task.label : '') : undefined;
+  const about = [named, task.tables].filter(Boolean).join(' · ');
+  if (about) section.append(el('p', { class: 'meta tables' }, about));
   const fleet = task.fleet;
   const state = task.state || (fleet ? (fleet.shards.length === 0 ? 'starting' : 'running') : 'not started');
   section.append(el('p', { class: 'meta' }, 'state: ' + state, task.leaseTable ? ' · lease table ' + task.leaseTable : ''));
   if (task.error) section.append(el('p', { class: 'bad error' }, 'error: ' + task.error));
-  if (!fleet) return section;
+  if (!fleet) {
+    if (task.twoWay) section.append(conflictsBlock(task.twoWay));
+    return section;
+  }
   if (fleet.copy) section.append(copyBlock(fleet.copy));
   for (const f of fleet.failures || []) {
     section.append(el('p', { class: 'bad failure' }, 'failed on ' + f.workerId + ' ' + ms(f.sinceMs) + ' ago: ' + f.error));
@@ -138,6 +177,7 @@ function taskSection(task, history) {
       el('td', { class: 'mono' }, s.checkpoint)));
   }
   section.append(fleet.shards.length === 0 ? el('p', { class: 'meta' }, 'no shards yet') : table);
+  if (task.twoWay) section.append(conflictsBlock(task.twoWay));
   return section;
 }
 function workersTable(workers) {
@@ -161,10 +201,14 @@ function tablesText(t) {
   if (!t.source || !t.destination) return undefined;
   return tableText(t.source) + ' → ' + [t.destination].concat(t.fanOut || []).map(tableText).join(', ');
 }
-function render(status, history) {
-  const tasks = Array.isArray(status.tasks)
-    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.table, tables: tablesText(t) }))
+// The tasks to show, from status --plan --json (a plan, replicate --two-way) or status --json (one task).
+function pageTasks(status) {
+  return Array.isArray(status.tasks)
+    ? status.tasks.map((t) => ({ taskName: t.taskName, label: t.entry, state: t.state, error: t.error, fleet: t.fleet, leaseTable: t.leaseTable && t.leaseTable.table, tables: tablesText(t), twoWay: t.twoWay }))
     : [{ taskName: status.taskName, error: status.error, leaseTable: status.leaseTable, fleet: status.shards ? status : undefined }];
+}
+function render(status, history) {
+  const tasks = pageTasks(status);
   const byTask = (history && history.tasks) || {};
   document.getElementById('tasks').replaceChildren(...tasks.map((t) => taskSection(t, byTask[t.taskName])));
   document.getElementById('workers').replaceChildren(workersTable(status.workers));

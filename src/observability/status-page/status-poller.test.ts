@@ -6,6 +6,8 @@ import type { TableLocation } from '../../config/replication-config.js';
 import { ConfigError } from '../../errors/replicator-error.js';
 import type { Lease } from '../../lease/lease.js';
 import { planStatusJson } from '../../plan/plan-status-report.js';
+import type { Conflict } from '../../twoway/conflict-log.js';
+import { conflictSummary } from '../../twoway/conflict-summary.js';
 import { silentLogger } from '../logger.js';
 import { StatusPoller, type PolledTask } from './status-poller.js';
 
@@ -167,4 +169,83 @@ test('a stop does not wait for a read that does not answer', async () => {
   stop.abort();
   await running;
   assert.equal(closed, true);
+});
+
+test('a two-way direction: its conflict log is read beside its lease table, a large one less often; a failed read keeps what was read', async () => {
+  const fleet = fleetStatus([lease('s1', 0)], Date.now());
+  const twoWay: PolledTask = { ...task('p.a-b'), twoWay: { side: 'a' } };
+  const conflict = (pk: string, at: number): Conflict => ({
+    table: 'p.a-b-dst',
+    keys: { pk: { S: pk } },
+    loser: { kind: 'put', side: 'a', stamp: '1764720000000.0003#a', digest: 'd' },
+    winner: { kind: 'put', stamp: '1764720000001.0000#b' },
+    at,
+  });
+  let log: Conflict[] | Error = [conflict('k1', 1_000)];
+  const reads: string[] = [];
+  let clock = 1_000_000;
+  const poller = new StatusPoller({
+    now: () => clock,
+    mode: 'plan',
+    tasks: () => [twoWay, task('one-way')],
+    written: () => new Map(),
+    logger: silentLogger(),
+    sessionName: 'test',
+    openReader: readers(new Map([['DynamoDBCrossRegionReplicationp.a-b', fleet]])),
+    openConflicts: (leaseTable) => ({
+      read: () => {
+        reads.push(leaseTable.tableName);
+        return log instanceof Error ? Promise.reject(log) : Promise.resolve(log);
+      },
+      close: () => undefined,
+    }),
+  });
+  const shown = (): [string, Record<string, unknown> | undefined][] =>
+    (poller.statusJson()?.tasks as { taskName: string; twoWay?: Record<string, unknown> }[]).map((t) => [
+      t.taskName,
+      t.twoWay,
+    ]);
+  await poller.pollOnce();
+  assert.deepEqual(reads, ['DynamoDBCrossRegionReplicationp.a-b'], 'only the two-way task has a log');
+  assert.deepEqual(shown(), [
+    [
+      'p.a-b',
+      {
+        side: 'a',
+        direction: 'A → B (p.a-b-src → p.a-b-dst)',
+        conflicts: { ...conflictSummary(log), text: 'conflicts: 1 (ddb-replicator conflicts list)' },
+        conflictsAgeMs: 0,
+      },
+    ],
+    ['one-way', undefined],
+  ]);
+
+  // 1,000 conflicts: read again 20 s on, not at every poll.
+  log = Array.from({ length: 1_000 }, (_, i) => conflict(`k${i}`, 2_000 + i));
+  clock += 2_000;
+  await poller.pollOnce();
+  assert.equal(reads.length, 2);
+  clock += 2_000;
+  await poller.pollOnce();
+  assert.equal(reads.length, 2, 'a log of 1,000 is not read 2 s later');
+  assert.equal(shown()[0]?.[1]?.conflictsAgeMs, 2_000);
+  clock += 18_000;
+  log = new Error('AccessDeniedException: no Scan');
+  await poller.pollOnce();
+  assert.equal(reads.length, 3);
+  const failed = shown()[0]?.[1];
+  assert.equal(failed?.conflictsError, 'AccessDeniedException: no Scan');
+  assert.equal((failed?.conflicts as { count: number }).count, 1_000, 'what was read stays shown');
+  assert.equal(failed?.conflictsAgeMs, 20_000, 'as read 20 s before');
+  // Tried again at the next poll.
+  log = [];
+  clock += 2_000;
+  await poller.pollOnce();
+  assert.equal(reads.length, 4);
+  assert.deepEqual(shown()[0]?.[1], {
+    side: 'a',
+    direction: 'A → B (p.a-b-src → p.a-b-dst)',
+    conflicts: { count: 0, latest: [], text: 'conflicts: 0 (ddb-replicator conflicts list)' },
+    conflictsAgeMs: 0,
+  });
 });

@@ -3,13 +3,19 @@
 // short history per shard for the charts (fleet-history.ts). Lag comes from the lease table (each owner records
 // its own with every renewal), so it is known for every worker's shards; items written/s comes from this
 // worker's own ProgressTracker (a checkpoint is a sequence number, not a count), so it is known only for the
-// shards this worker holds, and the chart shows a gap for the others.
+// shards this worker holds, and the chart shows a gap for the others. A two-way direction's conflict log is read
+// beside its lease table (app/conflict-reader.ts), at every poll while it is small, less often as it grows
+// (conflict-read-delay.ts).
+import { openConflictReader, type ConflictReader } from '../../app/conflict-reader.js';
 import { openFleetReader, readTaskStatus, taskFleetJson, type FleetReader } from '../../app/fleet-reader.js';
 import type { TableLocation } from '../../config/replication-config.js';
 import { errorMessage } from '../../errors/replicator-error.js';
 import { planStatusJson, type TaskStatus } from '../../plan/plan-status-report.js';
+import { conflictSummary, type ConflictSummary } from '../../twoway/conflict-summary.js';
+import type { Side } from '../../twoway/version-stamp.js';
 import { sleep } from '../../util/sleep.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { conflictReadDelayMs } from './conflict-read-delay.js';
 import { FleetHistory, type HistoryJson, type SeriesPoint } from './fleet-history.js';
 
 export interface PolledTask {
@@ -20,6 +26,8 @@ export interface PolledTask {
   /** A fan-out's further destinations; absent or empty for a single destination. */
   readonly fanOut?: readonly TableLocation[] | undefined;
   readonly leaseTable: TableLocation;
+  /** A direction of a two-way pair: the side whose stream it reads. */
+  readonly twoWay?: { readonly side: Side } | undefined;
 }
 
 export interface StatusPollerDeps {
@@ -35,8 +43,17 @@ export interface StatusPollerDeps {
   readonly windowMs?: number;
   /** Tests give a stand-in; by default each lease table's own client (app/fleet-reader.ts). */
   readonly openReader?: (location: TableLocation) => FleetReader;
+  /** The same for a two-way direction's conflict log, by its lease table. */
+  readonly openConflicts?: (leaseTable: TableLocation) => ConflictReader;
   /** Wall-clock ms; tests give their own, as two polls may fall in one millisecond. */
   readonly now?: () => number;
+}
+
+interface ConflictsRead {
+  readonly summary: ConflictSummary | undefined;
+  readonly error: string | undefined;
+  readonly readAt: number | undefined;
+  readonly nextAt: number;
 }
 
 export const POLL_INTERVAL_MS = 2_000;
@@ -47,6 +64,9 @@ export class StatusPoller {
   readonly #intervalMs: number;
   readonly #history: FleetHistory;
   readonly #readers = new Map<string, FleetReader>();
+  readonly #conflictReaders = new Map<string, ConflictReader>();
+  /** Per two-way task name: its conflicts as last read, and when to read them again. */
+  readonly #conflicts = new Map<string, ConflictsRead>();
   #statuses: readonly TaskStatus[] | undefined;
   #polledAt: number | undefined;
 
@@ -88,15 +108,21 @@ export class StatusPoller {
         await sleep(this.#intervalMs, signal);
       }
     } finally {
-      for (const reader of this.#readers.values()) reader.close();
+      for (const reader of [...this.#readers.values(), ...this.#conflictReaders.values()]) reader.close();
       this.#readers.clear();
+      this.#conflictReaders.clear();
     }
   }
 
   async pollOnce(): Promise<void> {
     const tasks = this.#deps.tasks();
-    const statuses = await Promise.all(tasks.map((task) => this.#read(task)));
-    const at = (this.#deps.now ?? Date.now)();
+    const now = this.#deps.now ?? Date.now;
+    const started = now();
+    const [statuses] = await Promise.all([
+      Promise.all(tasks.map((task) => this.#read(task))),
+      Promise.all(tasks.map((task) => this.#readConflicts(task, started))),
+    ]);
+    const at = now();
     const written = this.#deps.written();
     const points: SeriesPoint[] = statuses.flatMap((status) =>
       (status.fleet?.shards ?? []).map((shard) => ({
@@ -107,16 +133,65 @@ export class StatusPoller {
       })),
     );
     this.#history.record(at, points);
-    this.#statuses = statuses;
+    this.#statuses = statuses.map((status) => this.#withConflicts(status, at));
     this.#polledAt = at;
     // A task no longer run (a plan's table dropped out of its globs) keeps no client open.
     const names = new Set(tasks.map((t) => t.taskName));
-    for (const [name, reader] of this.#readers) {
-      if (!names.has(name)) {
-        reader.close();
-        this.#readers.delete(name);
+    for (const readers of [this.#readers, this.#conflictReaders]) {
+      for (const [name, reader] of readers) {
+        if (!names.has(name)) {
+          reader.close();
+          readers.delete(name);
+          this.#conflicts.delete(name);
+        }
       }
     }
+  }
+
+  /** Reads a two-way direction's conflict log when it is due; never rejects (a failure is shown until the next). */
+  async #readConflicts(task: PolledTask, now: number): Promise<void> {
+    if (task.twoWay === undefined) return;
+    const last = this.#conflicts.get(task.taskName);
+    if (last !== undefined && now < last.nextAt) return;
+    let reader = this.#conflictReaders.get(task.taskName);
+    if (reader === undefined) {
+      reader =
+        this.#deps.openConflicts?.(task.leaseTable) ??
+        openConflictReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName);
+      this.#conflictReaders.set(task.taskName, reader);
+    }
+    try {
+      // No log yet: the direction has recorded nothing.
+      const conflicts = (await reader.read()) ?? [];
+      this.#conflicts.set(task.taskName, {
+        summary: conflictSummary(conflicts),
+        error: undefined,
+        readAt: now,
+        nextAt: now + conflictReadDelayMs(conflicts.length, this.#intervalMs),
+      });
+    } catch (err) {
+      // Kept: the last conflicts read stay on the page beside the error, rather than none.
+      this.#conflicts.set(task.taskName, {
+        summary: last?.summary,
+        error: errorMessage(err),
+        readAt: last?.readAt,
+        nextAt: now + conflictReadDelayMs(undefined, this.#intervalMs),
+      });
+    }
+  }
+
+  #withConflicts(status: TaskStatus, at: number): TaskStatus {
+    if (status.twoWay === undefined) return status;
+    const read = this.#conflicts.get(status.taskName);
+    return {
+      ...status,
+      twoWay: {
+        side: status.twoWay.side,
+        conflicts: read?.summary,
+        conflictsError: read?.error,
+        conflictsAgeMs: read?.readAt === undefined ? undefined : Math.max(0, at - read.readAt),
+      },
+    };
   }
 
   async #read(task: PolledTask): Promise<TaskStatus> {

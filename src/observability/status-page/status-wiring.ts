@@ -1,17 +1,25 @@
-// What `replicate`, `replicate --plan` and `demo` hand the status page: a task's tables (every destination of a
-// fan-out), this worker's items written per shard, and the address to print.
+// What `replicate`, `replicate --plan`, `replicate --two-way` and `demo` hand the status page: a task's tables
+// (every destination of a fan-out; a two-way direction's side), this worker's items written per shard, and the
+// address to print.
 import type { Server } from 'node:http';
 import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ReplicationConfig } from '../../config/replication-config.js';
+import type { Side } from '../../twoway/version-stamp.js';
 import type { HealthVerdict } from '../health-check.js';
 import type { Logger } from '../logger.js';
 import { serveMetrics } from '../metrics-server.js';
 import type { ProgressTracker } from '../progress-tracker.js';
 import { StatusPoller, type PolledTask } from './status-poller.js';
 
-export function taskTables(config: ReplicationConfig, label: string = config.taskName): PolledTask {
+/** `twoWaySide`: for a direction of a two-way pair, the side whose stream it reads. */
+export function taskTables(
+  config: ReplicationConfig,
+  label: string = config.taskName,
+  twoWaySide?: Side,
+): PolledTask {
   return {
+    ...(twoWaySide === undefined ? {} : { twoWay: { side: twoWaySide } }),
     label,
     taskName: config.taskName,
     source: config.source,
