@@ -405,7 +405,7 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     resource: 'conflict-table',
     action: 'dynamodb:Scan',
     features: ['two-way'],
-    why: '`conflicts list` and `status --two-way` read the log',
+    why: '`conflicts list`, `status --two-way` and the status page (--metrics-port) read the log',
   },
   {
     resource: 'table-list',
