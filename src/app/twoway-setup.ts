@@ -20,7 +20,14 @@ import { enableStreamCommand } from '../plan/stream-readiness.js';
 import { DATA_PATH, STARTUP } from './aws-clients.js';
 import type { SinkFactory } from './replicator.js';
 import { SideClients } from './side-clients.js';
-import { describeFailure, describeTable, keySchemaOf } from './startup-checks.js';
+import {
+  describeFailure,
+  describeTable,
+  formatKeySchema,
+  keySchemaOf,
+  sameKeySchema,
+  type KeyAttribute,
+} from './startup-checks.js';
 
 export interface TwoWayOptions {
   readonly markerPrefix: string;
@@ -59,7 +66,7 @@ export async function prepareTwoWay(
   signal: AbortSignal,
   sessionName: string,
 ): Promise<void> {
-  const keys: string[] = [];
+  const keys: KeyAttribute[][] = [];
   for (const { side, config } of directions) {
     const clients = new SideClients(config, { logger, sessionName });
     const source = clients.dynamo('source', STARTUP);
@@ -69,9 +76,11 @@ export async function prepareTwoWay(
       source.destroy();
     }
   }
-  if (keys[0] !== keys[1]) {
+  const [keyA = [], keyB = []] = keys;
+  if (!sameKeySchema(keyA, keyB)) {
+    const [a, b] = directions.map(({ side, config }) => `${config.source.tableName} (side ${side})`);
     throw new ConfigError(
-      `two-way replication needs the same key on both tables: ${directions[0]?.config.source.tableName} has ${keys[0]}, ${directions[1]?.config.source.tableName} has ${keys[1]}`,
+      `two-way replication needs the same key on both tables: ${a} has (${formatKeySchema(keyA)}) and ${b} has (${formatKeySchema(keyB)}); pair tables with one key schema (names, types and roles)`,
     );
   }
   for (const { side, config } of directions) {
@@ -107,14 +116,14 @@ export async function prepareTwoWay(
   }
 }
 
-/** The side's table as two-way needs it; its key schema (JSON) for the comparison of the two sides. */
+/** The side's table as two-way needs it; its key schema, for the comparison of the two sides. */
 async function checkTable(
   side: Side,
   config: ReplicationConfig,
   client: DynamoDBClient,
   options: TwoWayOptions,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<KeyAttribute[]> {
   const table = await describeTable(client, 'source', config.source, signal);
   const spec = table.StreamSpecification;
   if (spec?.StreamEnabled !== true || spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
@@ -134,7 +143,7 @@ async function checkTable(
     options.markerPrefix,
     key.map((k) => k.name),
   );
-  return JSON.stringify(key);
+  return key;
 }
 
 async function ensureOurs(

@@ -3,7 +3,7 @@
 // Local instances: each ends in exit 2 and one line that names the problem and the fix, and leaves nothing
 // behind. A side B whose stream has only new images is refused before any table of ours is made on side A (the
 // fix's commands carry B's region and endpoint); `conflicts list` of a pair that never ran is a mistake, not
-// "0 conflicts"; a flag --two-way cannot take names what to do instead; an unknown command points at the help
+// "0 conflicts"; tables with different keys are named with both keys; a flag --two-way cannot take names what to do instead; an unknown command points at the help
 // that exists.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -16,8 +16,10 @@ import { tableNames } from '../support/stream-inspection.js';
 import { PAIR_KEY, TwoWayPair } from '../support/twoway-fixture.js';
 
 const pair = new TwoWayPair('twm');
+/** A side-B table keyed `id` (N): not the pair's key. */
+const otherKey = `${pair.task}-id`;
 
-after(() => pair.cleanup());
+after(() => pair.cleanup({ b: [otherKey] }));
 
 /** The one line the run printed: its fatal log line, or a plain stderr line for a usage mistake. */
 function oneLine(worker: ReplicatorProcess): string {
@@ -48,6 +50,17 @@ test('side B with a NEW_IMAGE stream: exit 2, the fix with B region and endpoint
     ),
     [],
     'tables of ours created before the check of side B',
+  );
+});
+
+test('tables with different keys: exit 2 naming both keys', async () => {
+  await createTable(pair.b, otherKey, { hash: { name: 'id', type: 'N' } }, 'NEW_AND_OLD_IMAGES');
+  const flags = pair.flags().map((flag) => (flag === pair.tableB ? otherKey : flag));
+  const { worker, code } = await runUntilExit(['replicate', '--two-way', ...flags]);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  assert.equal(
+    oneLine(worker),
+    `two-way replication needs the same key on both tables: ${pair.tableA} (side a) has (pk S HASH) and ${otherKey} (side b) has (id N HASH); pair tables with one key schema (names, types and roles)`,
   );
 });
 
