@@ -157,9 +157,23 @@ describe('verify --two-way: verdict, exit code and text', () => {
     assert.equal(verifyResult(s), 'needs-preference');
     assert.equal(verifyExitCode('needs-preference'), 1);
     const text = formatVerifySummary(s);
-    assert.match(text, /NEEDS A PREFERENCE: 1 item of 3 items .* pass --prefer a\|b/);
+    assert.match(
+      text,
+      /NEEDS A PREFERENCE: 1 of the 3 items that differ is unstamped on a side, so no version orders it: pass --prefer a\|b to say which side wins\n/,
+    );
     assert.match(text, /--prefer +\{"pk":\{"S":"k"\}\}/);
     assert.match(text, /^verify --two-way: side A table src .* side B table dst/);
+  });
+
+  test('the preference line agrees in number with what needs it: one, several, all', () => {
+    const line = (different: number, needPreference: number): string =>
+      formatVerifySummary(summary({ different, twoWay: { ...twoWay, needPreference } })).split('\n')[1] ?? '';
+    assert.match(line(1, 1), /: the 1 item that differs is unstamped on a side, so no version orders it:/);
+    assert.match(line(3, 3), /: all 3 items that differ are unstamped on a side, so no version orders them:/);
+    assert.match(
+      line(1200, 2),
+      /: 2 of the 1,200 items that differ are unstamped on a side, so no version orders them:/,
+    );
   });
 
   test('differences without --repair: different (1); every winner written: repaired (0)', () => {

@@ -112,8 +112,16 @@ function verdict(summary: VerifySummary, result: VerifyResult): string {
     switch (result) {
       case 'equal':
         return 'EQUAL: both sides hold the same items, markers included';
-      case 'needs-preference':
-        return `NEEDS A PREFERENCE: ${items(twoWay.needPreference)} of ${items(n)} that differ are unstamped on a side, so no version orders them: pass --prefer a|b to say which side wins those`;
+      case 'needs-preference': {
+        const k = twoWay.needPreference;
+        const which =
+          k === n
+            ? k === 1
+              ? 'the 1 item that differs is'
+              : `all ${items(n)} that differ are`
+            : `${k.toLocaleString('en-US')} of the ${items(n)} that differ ${k === 1 ? 'is' : 'are'}`;
+        return `NEEDS A PREFERENCE: ${which} unstamped on a side, so no version orders ${k === 1 ? 'it' : 'them'}: pass --prefer a|b to say which side wins`;
+      }
       case 'different':
         return `DIFFERENT: ${items(n)} differ (run with --repair to write each winner to the other side)`;
       case 'repaired':
