@@ -3,6 +3,9 @@
 import type { PlanPolicySet } from './plan-policy-set.js';
 import { aligned, closingLines, policyLines } from './policy-text.js';
 
+const optional = (label: string, arn: string | undefined): (readonly [string, string])[] =>
+  arn === undefined ? [] : [[label, arn]];
+
 export function planPolicyText(set: PlanPolicySet): string {
   const lines = [
     `IAM policies for ddb-replicator, plan ${set.plan} (${set.setup} setup; covers ${set.features.join(', ')})`,
@@ -18,6 +21,10 @@ export function planPolicyText(set: PlanPolicySet): string {
         ['destination table', r.destinationTable],
         ...(r.fanOutTables ?? []).map((arn) => ['destination table', arn] as const),
         ['lease table', r.leaseTable],
+        // A two-way direction's tables of ours, so that the reviewer sees every table the documents name.
+        ...optional('tombstones', r.tombstoneTable),
+        ...optional("other side's tombstones", r.otherSideTombstoneTable),
+        ...optional('conflict log', r.conflictTable),
       ]).map((line) => `  ${line}`),
     );
   }
