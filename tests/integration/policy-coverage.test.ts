@@ -12,8 +12,10 @@
 // --on-reject dead-letter` call is allowed by `policy --on-reject dead-letter`, and the policy without it grants
 // nothing on the dead-letter table. And for a fan-out: what `replicate --plan` (one destination created), `verify
 // --plan` (each destination with its own rules, a difference in one) and `status --plan` call on each destination is
-// allowed by the role `policy --plan` names for that destination. An action the code calls that src/iam does not
-// list fails here.
+// allowed by the role `policy --plan` names for that destination. And for two-way: what `replicate --two-way` (a
+// conflict, a delete, its status page reading the conflict logs), `status --two-way`, `conflicts list` and `verify
+// --two-way` call on each side is allowed by `policy --two-way --verify` to that side's identity and not to the
+// other's. An action the code calls that src/iam does not list fails here.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,7 @@ import {
 import { OperationRecorder, type RecordedPermission } from '../support/operation-recorder.js';
 import {
   assertTablesConverge,
+  canonicalItem,
   createFixture,
   fixtureOf,
   type Item,
@@ -56,6 +59,7 @@ import {
 import { ReplicatorProcess } from '../support/replicator-process.js';
 import { convergedWhileRunning, runUntilExit } from '../support/run-replicator.js';
 import { StsStandIn } from '../support/sts-stand-in.js';
+import { TwoWayPair } from '../support/twoway-fixture.js';
 import { dropIndex, replaceWithIndexedTable } from '../support/table-with-index.js';
 import { waitFor } from '../support/wait-for.js';
 import { writeBacklog } from '../support/workload.js';
@@ -888,4 +892,105 @@ test('a fan-out: policy --plan allows what replicate, verify and status --plan c
   // Each role writes its own destination only.
   assert.ok(!policyAllows(attachedTo(DEST_ROLE), 'dynamodb:BatchWriteItem', secondArn));
   assert.ok(!policyAllows(attachedTo(OTHER_ROLE), 'dynamodb:BatchWriteItem', firstArn));
+});
+
+test('two-way: policy --two-way allows what replicate --two-way (with its status page), status --two-way, conflicts list and verify --two-way call, each side to its own identity', async (t) => {
+  const pair = new TwoWayPair('polt');
+  cleanups.push(() => pair.cleanup());
+  await pair.createTables();
+  const proxies = {
+    a: await OperationRecorder.start(sourceEndpoint()),
+    b: await OperationRecorder.start(destEndpoint()),
+  };
+  cleanups.push(
+    () => proxies.a.close(),
+    () => proxies.b.close(),
+  );
+  const flags = pair.flags({ a: proxies.a.endpoint, b: proxies.b.endpoint });
+  const { a, b, tableA, tableB } = pair;
+  // A key written on both sides before the run: a conflict, recorded and read back by the page and the commands.
+  await a.send(new PutItemCommand({ TableName: tableA, Item: { pk: { S: 'both' }, v: { S: 'A' } } }));
+  await b.send(new PutItemCommand({ TableName: tableB, Item: { pk: { S: 'both' }, v: { S: 'B' } } }));
+  await a.send(new PutItemCommand({ TableName: tableA, Item: { pk: { S: 'only-a' } } }));
+  const worker = pair.start([
+    ...['replicate', '--two-way', ...flags, '--failover-ms', '3000'],
+    ...['--metrics-port', '0', '--metrics-host', '127.0.0.1'],
+  ]);
+  const url = String((await worker.waitForLog('status page')).url);
+  const same = async (): Promise<boolean> => {
+    const [onA, onB] = await Promise.all([pair.itemsByKey('a'), pair.itemsByKey('b')]);
+    const text = (items: Map<string, Item>): string =>
+      [...items.values()].map(canonicalItem).sort().join('\n');
+    return onA.size === 2 && text(onA) === text(onB);
+  };
+  await waitFor('both sides equal', same, { timeoutMs: 30_000 });
+  // A delete on B reaches A (tombstones on both sides).
+  await b.send(new DeleteItemCommand({ TableName: tableB, Key: { pk: { S: 'only-a' } } }));
+  await waitFor('the delete to reach A', async () => !(await pair.itemsByKey('a')).has('only-a'));
+  await waitFor('the page to count a conflict', async () => {
+    const body = (await (await fetch(new URL('status.json', url))).json()) as {
+      tasks: { twoWay?: { conflicts?: { count: number } } }[];
+    };
+    return body.tasks.some((task) => (task.twoWay?.conflicts?.count ?? 0) > 0);
+  });
+  assert.equal((await worker.stop()).code, 0, worker.describe());
+  for (const args of [
+    ['status', '--two-way', ...flags],
+    ['conflicts', 'list', ...flags],
+    ['verify', '--two-way', ...flags, '--recheck-delay-ms', '20', '--recheck-rounds', '1'],
+  ]) {
+    const run = await runUntilExit(args);
+    assert.equal(run.code, 0, run.worker.describe());
+  }
+
+  const seen = distinct([
+    ...proxies.a.permissions.map((p): Seen => ({ ...p, via: 'source' })),
+    ...proxies.b.permissions.map((p): Seen => ({ ...p, via: 'destination' })),
+  ]);
+  const actions = new Set(seen.map((s) => s.action));
+  // The runs did what the test means to cover (else a policy would pass for lack of requests).
+  for (const action of [
+    'dynamodb:GetRecords',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:CreateTable',
+    'dynamodb:UpdateTimeToLive',
+    'dynamodb:Scan',
+  ]) {
+    assert.ok(actions.has(action), `no ${action} was recorded: ${[...actions].join(', ')}`);
+  }
+  const conflictScans = seen.filter((s) => s.action === 'dynamodb:Scan' && s.resource.endsWith('-conflicts'));
+  assert.ok(conflictScans.length > 0, 'the conflict logs were read');
+  t.diagnostic(
+    `recorded: ${seen
+      .map((s) => `${s.via}:${s.action}`)
+      .sort()
+      .join(' ')}`,
+  );
+
+  // Side A with the credentials at hand, side B through a role in B's account.
+  const printed = await printPolicy<{
+    policies: { name: string; kind: string; attachTo?: string; document: PolicyDocument }[];
+  }>([
+    '--two-way',
+    ...flags,
+    ...['--no-lookup', '--source-account', SOURCE_ACCOUNT, '--dest-account', DEST_ACCOUNT],
+    ...['--dest-role-arn', DEST_ROLE, '--verify'],
+  ]);
+  const ofA = documentNamed(printed, 'replicator');
+  const ofB = printed.policies.find((p) => p.kind === 'identity' && p.attachTo === `role ${DEST_ROLE}`);
+  assert.ok(ofB, `no identity policy for ${DEST_ROLE}: ${printed.policies.map((p) => p.name).join(', ')}`);
+  const problems: string[] = [];
+  for (const request of seen) {
+    const arn = printedArn(request);
+    const [identity, other] = request.via === 'source' ? [ofA, ofB.document] : [ofB.document, ofA];
+    const what = `${request.action} on ${arn} (${request.operation} via side ${request.via === 'source' ? 'A' : 'B'})`;
+    if (!policyAllows(identity, request.action, arn)) problems.push(`${what}: not allowed`);
+    // Each side's identity acts on its own side only.
+    if (policyAllows(other, request.action, arn))
+      problems.push(`${what}: allowed to the other side's identity`);
+  }
+  assert.deepEqual(problems, []);
 });
