@@ -4,6 +4,7 @@
 // both), each writing through the two-way sink (app/twoway-setup.ts). A direction that fails stops the other:
 // exit 1, so that a supervisor restarts the pair rather than leave one direction running alone.
 import { PlanRunner, type PlanTaskSetup } from '../app/plan-runner.js';
+import { where } from '../app/startup-checks.js';
 import {
   prepareTwoWay,
   twoWayDirections,
@@ -118,7 +119,13 @@ export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<nu
   );
   const twoWaySides = new Map(directions.map(({ side, config }) => [config.taskName, side]));
   logger.info(
-    { a: ab.source.tableName, b: ba.source.tableName, tasks: [ab.taskName, ba.taskName] },
+    // Where each side is: the two tables often share a name (one per region), and the names alone do not say
+    // which is A.
+    {
+      a: `${ab.source.tableName} in ${where(ab.source)}`,
+      b: `${ba.source.tableName} in ${where(ba.source)}`,
+      tasks: [ab.taskName, ba.taskName],
+    },
     'two-way replication starting',
   );
   return runWithSignals(runner, { logger, metrics, copies: undefined, labels, twoWaySides }, args);
