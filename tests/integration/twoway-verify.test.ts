@@ -4,7 +4,8 @@
 // is above A's item. Verify reports each difference's winner and, with unstamped pairs, asks for --prefer (exit
 // 1); --repair --prefer b writes every winner to its losing side; a second verify finds the tables equal; then a
 // replicate --two-way run reads both streams from their start (every write the repair made) and writes nothing:
-// each repair write is an echo, so the streams end where the repair left them, and verify still finds them equal.
+// each repair write is an echo, so the streams end where the repair left them (its status page shows both
+// directions, no conflict recorded), and verify still finds them equal.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
@@ -15,6 +16,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Item } from '../../src/stream/change-record.js';
+import { conflictLine, readConflicts } from '../../src/twoway/conflict-log.js';
 import { matchesItsStamp, readStamp, stampImage } from '../../src/twoway/markers.js';
 import { tombstoneItem, tombstoneTableInput } from '../../src/twoway/tombstone.js';
 import type { VerifySummary } from '../../src/verify/verify-summary.js';
@@ -87,7 +89,7 @@ async function enableStream(client: DynamoDBClient, table: string): Promise<void
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: table });
 }
 
-test('verify --two-way decides each difference, --repair --prefer b makes the sides equal, and replication writes nothing back', async () => {
+test('verify --two-way decides each difference, --repair --prefer b makes the sides equal, and replication writes nothing back', async (t) => {
   await pair.createTables('no-stream');
   // B's tombstone table, named as replicate --two-way names it, holding a delete of `deleted` above A's item.
   const tombstonesB = pair.tombstoneTable('b');
@@ -156,7 +158,11 @@ test('verify --two-way decides each difference, --repair --prefer b makes the si
     b: (await streamRecordsOf(b, pair.streams('b'), tableB)).length,
   };
   assert.ok(before.a > 0 && before.b > 0, JSON.stringify(before));
-  const worker = pair.start(['replicate', '--two-way', ...pair.flags()]);
+  const worker = pair.start([
+    ...['replicate', '--two-way', ...pair.flags()],
+    ...['--metrics-port', '0', '--metrics-host', '127.0.0.1'],
+  ]);
+  const url = String((await worker.waitForLog('status page')).url);
   // Drained: each direction's checkpoint (read first) is at its stream's last record (read after it). A write
   // caused by a record lands in a stream before that record's checkpoint moves, so nothing more is coming.
   await waitFor(
@@ -180,6 +186,27 @@ test('verify --two-way decides each difference, --repair --prefer b makes the si
     b: (await streamRecordsOf(b, pair.streams('b'), tableB)).length,
   };
   assert.deepEqual(afterRun, before, 'replication wrote to a table: a repair write was not an echo');
+  // Its status page names both directions, each with the conflicts its log holds (the unstamped app write on A
+  // that the repair replaced with B's version is recorded by A→B as it reads that write's record).
+  const logged = {
+    'a-b': await readConflicts(a, pair.conflictTable('a-b')),
+    'b-a': await readConflicts(b, pair.conflictTable('b-a')),
+  };
+  const expected = [
+    [`${task}.a-b`, `A → B (${tableA} → ${tableB})`, logged['a-b'].length],
+    [`${task}.b-a`, `B → A (${tableB} → ${tableA})`, logged['b-a'].length],
+  ];
+  t.diagnostic(`conflicts recorded: ${[...logged['a-b'], ...logged['b-a']].map(conflictLine).join('; ')}`);
+  let shown: unknown[] = [];
+  await waitFor("the page's two directions, with the conflicts their logs hold", async () => {
+    const body = (await (await fetch(new URL('status.json', url))).json()) as {
+      tasks: { taskName: string; twoWay?: { direction: string; conflicts?: { count: number } } }[];
+    };
+    shown = body.tasks.map((t) => [t.taskName, t.twoWay?.direction, t.twoWay?.conflicts?.count]).sort();
+    return JSON.stringify(shown) === JSON.stringify(expected);
+  }).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify({ shown, logged })}`, { cause: err });
+  });
   await worker.kill();
   assert.deepEqual(reportedErrors(worker), [], worker.describe());
   await assertEqualTables();
