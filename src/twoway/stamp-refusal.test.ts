@@ -108,3 +108,36 @@ describe('deletedBelow: the other side deleted the app write below the version i
   for (const [name, next, replaced, expected] of cases)
     test(name, () => assert.deepEqual(deletedBelow(A, replaced, next, markers, 'a'), expected));
 });
+
+describe("a refused stamp, the other side's delete marked the app write (A, unstamped) and has not deleted it yet", () => {
+  const version = stamped(B, '1764720000005.0000#a'); // the version the app's write replaced
+  const mark = (content: Item, stamp: string): Item => ({
+    ...content,
+    _ddbr_v: { S: stamp },
+    _ddbr_h: { S: DELETING },
+  });
+  const cases: [string, Item, Item, StampRefusal][] = [
+    [
+      'below that version: put back over the mark',
+      mark(A, THEIRS),
+      version,
+      { kind: 'restore', version, over: mark(A, THEIRS), overStamp: THEIRS },
+    ],
+    [
+      'above it: the delete wins',
+      mark(A, '1764720000009.0000#b'),
+      version,
+      { kind: 'nothing', why: 'replaced' },
+    ],
+    [
+      'a mark of this side: not the case',
+      mark(A, '1764720000001.0000#a'),
+      version,
+      { kind: 'nothing', why: 'replaced' },
+    ],
+    ['a mark over other content', mark(B, THEIRS), version, { kind: 'nothing', why: 'replaced' }],
+    ['the write had replaced an unstamped item', mark(A, THEIRS), B, { kind: 'nothing', why: 'replaced' }],
+  ];
+  for (const [name, found, replaced, expected] of cases)
+    test(name, () => assert.deepEqual(stampRefusal(A, found, markers, 'a', replaced), expected));
+});

@@ -10,8 +10,9 @@
 //   gone (the mark's delete took the app's content with it), marked by another delete, or holds the other side's
 //   put. An app delete of that item looks the same from here (its REMOVE shows a marked item: an echo) and is
 //   recorded as the write's loss too;
-// - the other side's put replaced the app's write with a stamp below the version the write had replaced (an
-//   unstamped item takes any stamp): the table went down the order, and that version is put back.
+// - the other side's put replaced the app's write, or its delete marked it, with a stamp below the version the
+//   write had replaced (an unstamped item takes any stamp): the table went (or is going) down the order, and that
+//   version is put back.
 import type { Item } from '../stream/change-record.js';
 import type { Conflict } from './conflict-log.js';
 import type { ChangeImages } from './echo.js';
@@ -46,6 +47,14 @@ export function stampRefusal(
     // Marked again by a delete: with the stamp the app copied, that is the app's own later write of the mark.
     if (underMark && stamp !== readStamp(image, markers))
       return { kind: 'lost', winner: { kind: 'delete', stamp } };
+    // The other side's delete marked the app's write (the content the stream showed) below the version that write
+    // had replaced: an unstamped item takes a mark of any stamp, and the delete would take the table down the
+    // order. That version is put back over the mark (the delete then finds its mark gone, and lost).
+    const restore =
+      !underMark && !own && digestOf(found, markers) === digestOf(image, markers)
+        ? restoreBelow(found, replaced, markers)
+        : undefined;
+    if (restore !== undefined) return restore;
     return { kind: 'nothing', why: 'replaced' };
   }
   // Content its markers were not given to: a newer app write, stamped in its turn from its own record.
@@ -55,17 +64,20 @@ export function stampRefusal(
     // The other side's put came over the app's write, but below the version that write replaced: an unstamped item
     // takes any stamp, so the table went down the order, and nothing would bring that version back here (the other
     // side has it, or higher). It is put back.
-    if (
-      replaced !== undefined &&
-      stamp !== undefined &&
-      matchesItsStamp(replaced, markers) &&
-      compareMaybeStamps(stamp, readStamp(replaced, markers)) < 0
-    )
-      return { kind: 'restore', version: replaced, over: found, overStamp: stamp };
+    const restore = restoreBelow(found, replaced, markers);
+    if (restore !== undefined) return restore;
     return { kind: 'nothing', why: 'replaced' };
   }
   if (digestOf(found, markers) !== digestOf(image, markers)) return { kind: 'nothing', why: 'stamped-later' };
   return { kind: 'send-own-stamp', stamped: found };
+}
+
+/** A put back of `replaced` over `found`, when `found` holds a stamp below that stamped version. */
+function restoreBelow(found: Item, replaced: Item | undefined, markers: Markers): StampRefusal | undefined {
+  const stamp = readStamp(found, markers);
+  if (stamp === undefined || replaced === undefined || !matchesItsStamp(replaced, markers)) return undefined;
+  if (compareMaybeStamps(stamp, readStamp(replaced, markers)) >= 0) return undefined;
+  return { kind: 'restore', version: replaced, over: found, overStamp: stamp };
 }
 
 /**

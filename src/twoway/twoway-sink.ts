@@ -60,6 +60,8 @@ export interface TwoWaySinkDeps {
 
 /** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
 const SENT_LIMIT = 100_000;
+/** Keys whose app write's stamp found the item gone, awaiting their next record (bounded). */
+const GONE_LIMIT = 10_000;
 
 export class TwoWaySink implements ChangeSink {
   readonly needsOldImages = true;
@@ -69,6 +71,12 @@ export class TwoWaySink implements ChangeSink {
   readonly #io: TwoWayRequests;
   readonly #deletes: TwoWayDeletes;
   readonly #sent = new Set<string>();
+  /**
+   * App writes whose stamp found the item gone at the end of a flush's run for the key: the key's next record (in
+   * a later flush) says whether the other side's delete took it below the version it had replaced (deletedBelow).
+   * In memory only: a restart in between forgets them (README, known gaps).
+   */
+  readonly #gone = new Map<string, { readonly image: Item; readonly replaced: Item }>();
 
   constructor(deps: TwoWaySinkDeps) {
     this.#deps = deps;
@@ -88,7 +96,7 @@ export class TwoWaySink implements ChangeSink {
     try {
       await this.#io.prefetchTombstones(changes, flush);
       // Distinct keys: no order between them. The write slots bound the requests in flight.
-      await Promise.all(
+      const keys = Promise.all(
         changes.map(async (change) => {
           try {
             await this.#applyKey(change, flush, (applied) => {
@@ -100,10 +108,15 @@ export class TwoWaySink implements ChangeSink {
           }
         }),
       );
+      // Every key is at work: the next flush may start beside this one (flush-chain.ts). Its changes to keys of
+      // this flush wait until this one has ended, and its checkpoint comes after this one's, so per-key order and
+      // the checkpoint rule hold; a flush's keys go one request after another, so waiting for the last request
+      // to go out, as one-way does, would leave the write slots idle for most of a flush.
+      options.onAllSent?.();
+      await keys;
     } finally {
       this.#io.close(flush);
     }
-    options.onAllSent?.();
     return { puts, deletes, requests: flush.requests, retries: flush.retries };
   }
 
@@ -118,6 +131,13 @@ export class TwoWaySink implements ChangeSink {
     // the put that followed it. Only an app write the app itself overwrote next is skipped.
     const { earlier, ...last } = change;
     const run = [...(earlier ?? []), last];
+    const key = itemKey(change.keys, this.#deps.keyAttributes);
+    const gone = this.#gone.get(key);
+    if (gone !== undefined && run[0] !== undefined) {
+      this.#gone.delete(key);
+      const below = deletedBelow(gone.image, gone.replaced, run[0], this.#deps.markers, this.#deps.side);
+      await this.#putBackBelowDelete(change.keys, below, flush);
+    }
     for (const [i, record] of run.entries()) {
       // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
       // from its record, whatever follows it.
@@ -293,42 +313,67 @@ export class TwoWaySink implements ChangeSink {
       if ('ok' in put) {
         const version = readStamp(next.version, markers);
         if (version !== undefined) this.#remember(version);
-        const over = {
-          kind: 'put' as const,
-          stamp: readStamp(next.over, markers),
-          digest: digestOf(next.over, markers),
-        };
-        await this.#io.conflict(
-          this.#deps.local.tableName,
+        // Over a mark, the loser is the other side's delete, which records its own loss when it finds its mark
+        // gone (twoway-delete.ts).
+        if (!isMarkedDeleting(next.over, markers)) {
+          const over = {
+            kind: 'put' as const,
+            stamp: readStamp(next.over, markers),
+            digest: digestOf(next.over, markers),
+          };
+          await this.#io.conflict(
+            this.#deps.local.tableName,
+            keys,
+            over,
+            { kind: 'put', stamp: version },
+            flush,
+          );
+        }
+      }
+    }
+    if (next.kind === 'nothing' && next.why === 'gone' && replaced !== undefined) {
+      if (following === undefined) {
+        // What took the item is the key's next record, in a later flush: looked at there.
+        this.#rememberGone(keys, image, replaced);
+      } else {
+        await this.#putBackBelowDelete(
           keys,
-          over,
-          { kind: 'put', stamp: version },
+          deletedBelow(image, replaced, following, markers, this.#deps.side),
           flush,
         );
       }
     }
-    const below =
-      next.kind === 'nothing' && next.why === 'gone' && replaced !== undefined
-        ? deletedBelow(image, replaced, following, markers, this.#deps.side)
-        : undefined;
-    if (below !== undefined) {
-      // The other side's delete marked the app's write below the version it had replaced: back to that version.
-      const local = this.#deps.local;
-      const input = putIfNewerThanTombstone(
-        this.#targets.local,
-        this.#targets.localTombstones,
-        keys,
-        below.version,
-      );
-      if ((await this.#io.transact(input, flush, local)) === undefined) {
-        const stamp = readStamp(below.version, markers);
-        if (stamp !== undefined) this.#remember(stamp);
-        const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
-        await this.#io.conflict(local.tableName, keys, loser, { kind: 'put', stamp }, flush);
-      }
-    }
     if (next.kind !== 'send-own-stamp') return false;
     return this.#putRemote(keys, next.stamped, flush, { predecessor: readStamp(replaced, markers) });
+  }
+
+  /** The other side's delete marked the app's write below the version it had replaced: back to that version. */
+  async #putBackBelowDelete(
+    keys: Item,
+    below: ReturnType<typeof deletedBelow>,
+    flush: TwoWayFlush,
+  ): Promise<void> {
+    if (below === undefined) return;
+    const { local } = this.#deps;
+    const input = putIfNewerThanTombstone(
+      this.#targets.local,
+      this.#targets.localTombstones,
+      keys,
+      below.version,
+    );
+    if ((await this.#io.transact(input, flush, local)) !== undefined) return;
+    const stamp = readStamp(below.version, this.#deps.markers);
+    if (stamp !== undefined) this.#remember(stamp);
+    const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
+    await this.#io.conflict(local.tableName, keys, loser, { kind: 'put', stamp }, flush);
+  }
+
+  #rememberGone(keys: Item, image: Item, replaced: Item): void {
+    if (this.#gone.size >= GONE_LIMIT) {
+      const oldest = this.#gone.keys().next();
+      if (oldest.done !== true) this.#gone.delete(oldest.value);
+    }
+    this.#gone.set(itemKey(keys, this.#deps.keyAttributes), { image, replaced });
   }
 
   /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */
