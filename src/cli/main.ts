@@ -9,8 +9,8 @@ import { runStatus, statusFlags } from './status-command.js';
 import { bootstrapFlags, runBootstrapCommand } from './bootstrap-command.js';
 import { runVerify, verifyFlags } from './verify-command.js';
 import { policyFlags, runPolicy } from './policy-command.js';
-import { deadLettersFlags, runDeadLetters } from './dead-letters-command.js';
-import { conflictsFlags, runConflicts } from './conflicts-command.js';
+import { DEAD_LETTER_ACTIONS, deadLettersFlags, runDeadLetters } from './dead-letters-command.js';
+import { CONFLICT_ACTIONS, conflictsFlags, runConflicts } from './conflicts-command.js';
 import { envFlags, envOrigin, flagNames, unknownVariables, withEnvFlags } from './env-flags.js';
 
 class UsageError extends Error {}
@@ -25,6 +25,12 @@ const COMMANDS = [
   'conflicts',
   'demo',
 ];
+
+/** The commands that take an action word, and their actions. */
+const ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'dead-letters': DEAD_LETTER_ACTIONS,
+  conflicts: CONFLICT_ACTIONS,
+};
 
 const ENV_HELP =
   'Every flag may also be set in the environment as DDB_REPLICATOR_<FLAG> (upper snake case: DDB_REPLICATOR_DEST_TABLE for --dest-table); a flag on the command line wins.';
@@ -148,6 +154,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return EXIT_CONFIG;
     }
     const command = first !== undefined ? ` ${first}` : '';
+    const actions = first === undefined ? undefined : ACTIONS[first];
+    if (actions !== undefined && /^Not enough non-option arguments/.test(err.message)) {
+      // yargs counts positionals; the user left out the action word.
+      process.stderr.write(
+        `ddb-replicator: ${first} needs an action first: ${actions.map((a) => `ddb-replicator ${first} ${a}`).join(', ')} (see 'ddb-replicator${command} --help')\n`,
+      );
+      return EXIT_CONFIG;
+    }
     // A value from the environment is named by its variable: the command line does not show it.
     // yargs names an argument without its dashes ("Argument: start-position").
     const named = err.message.replace(/\b(?<!-)([a-z0-9]+(?:-[a-z0-9]+)*)\b/g, '--$1');

@@ -2,9 +2,9 @@
 // The mistakes a newcomer makes with the two-way commands, run as users run them (the real CLI) on two DynamoDB
 // Local instances: each ends in exit 2 and one line that names the problem and the fix, and leaves nothing
 // behind. A side B whose stream has only new images is refused before any table of ours is made on side A (the
-// fix's commands carry B's region and endpoint); `conflicts list` of a pair that never ran is a mistake, not
-// "0 conflicts"; tables with different keys are named with both keys; a flag --two-way cannot take names what to do instead; an unknown command points at the help
-// that exists.
+// fix's commands carry B's region and endpoint); tables with different keys are named with both keys;
+// `conflicts list` of a pair that never ran is a mistake, not "0 conflicts"; a flag --two-way cannot take names
+// what to do instead; an unknown command, or `conflicts` without its action, names what to run.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createTable } from '../../src/local/local-tables.js';
@@ -89,5 +89,14 @@ test('an unknown command points at the help that exists', async () => {
   assert.equal(
     oneLine(worker),
     "ddb-replicator: unknown command plan: name one of replicate, status, verify, bootstrap, policy, dead-letters, conflicts, demo (see 'ddb-replicator --help')",
+  );
+});
+
+test('conflicts without its action names the command to run', async () => {
+  const { worker, code } = await runUntilExit(['conflicts', ...pair.flags()]);
+  assert.equal(code, EXIT_CONFIG, worker.describe());
+  assert.equal(
+    oneLine(worker),
+    "ddb-replicator: conflicts needs an action first: ddb-replicator conflicts list (see 'ddb-replicator conflicts --help')",
   );
 });
