@@ -153,13 +153,13 @@ export class StatusPoller {
     if (task.twoWay === undefined) return;
     const last = this.#conflicts.get(task.taskName);
     if (last !== undefined && now < last.nextAt) return;
-    let reader = this.#conflictReaders.get(task.taskName);
-    if (reader === undefined) {
-      reader =
+    const reader = kept(
+      this.#conflictReaders,
+      task.taskName,
+      () =>
         this.#deps.openConflicts?.(task.leaseTable) ??
-        openConflictReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName);
-      this.#conflictReaders.set(task.taskName, reader);
-    }
+        openConflictReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName),
+    );
     try {
       // No log yet: the direction has recorded nothing.
       const conflicts = (await reader.read()) ?? [];
@@ -195,14 +195,13 @@ export class StatusPoller {
   }
 
   async #read(task: PolledTask): Promise<TaskStatus> {
-    let reader = this.#readers.get(task.taskName);
-    if (reader === undefined) {
-      reader =
+    const read = kept(
+      this.#readers,
+      task.taskName,
+      () =>
         this.#deps.openReader?.(task.leaseTable) ??
-        openFleetReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName);
-      this.#readers.set(task.taskName, reader);
-    }
-    const read = reader;
+        openFleetReader(task.leaseTable, this.#deps.logger, this.#deps.sessionName),
+    );
     try {
       // Its error is shown on the page; logging it again every poll would flood the log.
       return await readTaskStatus(task, () => read.read(), silentLogger());
@@ -215,4 +214,14 @@ export class StatusPoller {
       return { ...task, fleet: undefined, error: errorMessage(err) };
     }
   }
+}
+
+/** The reader kept open for a task (one client, its credentials checked once), opened at its first use. */
+function kept<R>(readers: Map<string, R>, taskName: string, open: () => R): R {
+  let reader = readers.get(taskName);
+  if (reader === undefined) {
+    reader = open();
+    readers.set(taskName, reader);
+  }
+  return reader;
 }
