@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Item } from '../stream/change-record.js';
 import type { ChangeImages } from './echo.js';
 import { DELETING, markerNames, stampImage } from './markers.js';
-import { deletedBelow, stampRefusal, type StampRefusal } from './stamp-refusal.js';
+import { deletedBelow, nearestVersion, stampRefusal, type StampRefusal } from './stamp-refusal.js';
 
 const markers = markerNames();
 const OURS = '1764720000000.0001#a';
@@ -140,4 +140,48 @@ describe("a refused stamp, the other side's delete marked the app write (A, unst
   ];
   for (const [name, found, replaced, expected] of cases)
     test(name, () => assert.deepEqual(stampRefusal(A, found, markers, 'a', replaced), expected));
+});
+
+describe('nearestVersion: the version an app write replaced, through app writes never stamped', () => {
+  const version = stamped(B, '1764720000005.0000#a');
+  const carried = stamped(A, '1764720000003.0000#b');
+  const cases: [string, ChangeImages, Item | undefined, Item | undefined][] = [
+    [
+      'over a stamped version: that one',
+      { eventName: 'MODIFY', oldImage: version, newImage: A },
+      carried,
+      version,
+    ],
+    [
+      'over an unstamped write, carrying a version: the carried one',
+      { eventName: 'MODIFY', oldImage: B, newImage: A },
+      carried,
+      carried,
+    ],
+    [
+      'over an unstamped write, nothing carried: its old image',
+      { eventName: 'MODIFY', oldImage: B, newImage: A },
+      undefined,
+      B,
+    ],
+    [
+      'over a copy of markers whose content changed: the carried one',
+      {
+        eventName: 'MODIFY',
+        oldImage: { ...A, _ddbr_v: version._ddbr_v!, _ddbr_h: version._ddbr_h! },
+        newImage: A,
+      },
+      carried,
+      carried,
+    ],
+    [
+      'a new item (after a delete): nothing, whatever was carried',
+      { eventName: 'INSERT', newImage: A },
+      carried,
+      undefined,
+    ],
+    ['a delete: its old image', { eventName: 'REMOVE', oldImage: B, newImage: undefined }, carried, B],
+  ];
+  for (const [name, record, carry, expected] of cases)
+    test(name, () => assert.deepEqual(nearestVersion(record, carry, markers), expected));
 });

@@ -103,3 +103,18 @@ export function deletedBelow(
     return undefined;
   return { version: replaced, deleteStamp: mark };
 }
+
+/**
+ * The version an app write replaced: its old image when that is a stamped version, else (an app write of its own
+ * that was never stamped) the version that one replaced, `carried`, and so on back. An INSERT replaced nothing.
+ */
+export function nearestVersion(
+  record: ChangeImages,
+  carried: Item | undefined,
+  markers: Markers,
+): Item | undefined {
+  const old = record.oldImage;
+  if (old === undefined || record.eventName !== 'MODIFY') return old;
+  if (matchesItsStamp(old, markers) || carried === undefined) return old;
+  return carried;
+}

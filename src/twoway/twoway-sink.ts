@@ -30,7 +30,7 @@ import {
   type DirectionTargets,
 } from './conditional-apply.js';
 import { deletedUnderMark, overwritesVersion, replacedAppWrite } from './lost-writes.js';
-import { deletedBelow, stampRefusal } from './stamp-refusal.js';
+import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
@@ -60,8 +60,8 @@ export interface TwoWaySinkDeps {
 
 /** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
 const SENT_LIMIT = 100_000;
-/** Keys whose app write's stamp found the item gone, awaiting their next record (bounded). */
-const GONE_LIMIT = 10_000;
+/** Keys remembered for their next record (#gone, #unstampedOver), each map at most this many. */
+const MEMORY_LIMIT = 10_000;
 
 export class TwoWaySink implements ChangeSink {
   readonly needsOldImages = true;
@@ -77,6 +77,11 @@ export class TwoWaySink implements ChangeSink {
    * In memory only: a restart in between forgets them (README, known gaps).
    */
   readonly #gone = new Map<string, { readonly image: Item; readonly replaced: Item }>();
+  /**
+   * Keys whose last app write was replaced by another app write before it was stamped: the version it had
+   * replaced, which the next app write replaced in turn (nearestVersion). In memory only, as #gone.
+   */
+  readonly #unstampedOver = new Map<string, Item>();
 
   constructor(deps: TwoWaySinkDeps) {
     this.#deps = deps;
@@ -146,7 +151,11 @@ export class TwoWaySink implements ChangeSink {
         deletedUnderMark(record, run[i + 1], this.#deps.markers);
       if (lost !== undefined)
         await this.#io.conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
+      const replaced = nearestVersion(record, this.#unstampedOver.get(key), this.#deps.markers);
+      this.#unstampedOver.delete(key);
       if (this.#overwrittenByApp(record, run[i + 1])) {
+        // The next app write replaced this one, never stamped: the version before it is the one it replaced.
+        if (replaced !== undefined) this.#rememberBounded(this.#unstampedOver, key, replaced);
         if (this.#deps.logger.isLevelEnabled('trace'))
           this.#deps.logger.trace(
             { key: record.keys, seq: record.sequenceNumber, event: record.eventName },
@@ -154,7 +163,7 @@ export class TwoWaySink implements ChangeSink {
           );
         continue;
       }
-      counted(await this.#apply(record, flush, run[i + 1], i === 0));
+      counted(await this.#apply(record, flush, run[i + 1], i === 0, replaced));
     }
   }
 
@@ -164,6 +173,7 @@ export class TwoWaySink implements ChangeSink {
     flush: TwoWayFlush,
     following: ChangeRecord | undefined,
     first: boolean,
+    replaced: Item | undefined,
   ): Promise<'put' | 'delete' | 'none'> {
     const { markers, clock } = this.#deps;
     for (const image of [change.oldImage, change.newImage]) {
@@ -246,7 +256,7 @@ export class TwoWaySink implements ChangeSink {
       await this.#deletes.undoStalePut(keys, image, tombstone?.stamp, flush);
       return 'none';
     }
-    return (await this.#stampAndSend(keys, image, change.oldImage, flush, following)) ? 'put' : 'none';
+    return (await this.#stampAndSend(keys, image, replaced, flush, following)) ? 'put' : 'none';
   }
 
   /** Whether the next change of the key is the app's own write over this one (no replicator write between). */
@@ -331,6 +341,11 @@ export class TwoWaySink implements ChangeSink {
         }
       }
     }
+    if (next.kind === 'nothing' && next.why === 'app-write-follows' && replaced !== undefined) {
+      // A later app write is there, whose record follows: it replaced this one, never stamped, so the version
+      // this one replaced is the one that write replaced.
+      this.#rememberBounded(this.#unstampedOver, itemKey(keys, this.#deps.keyAttributes), replaced);
+    }
     if (next.kind === 'nothing' && next.why === 'gone' && replaced !== undefined) {
       if (following === undefined) {
         // What took the item is the key's next record, in a later flush: looked at there.
@@ -369,11 +384,16 @@ export class TwoWaySink implements ChangeSink {
   }
 
   #rememberGone(keys: Item, image: Item, replaced: Item): void {
-    if (this.#gone.size >= GONE_LIMIT) {
-      const oldest = this.#gone.keys().next();
-      if (oldest.done !== true) this.#gone.delete(oldest.value);
+    this.#rememberBounded(this.#gone, itemKey(keys, this.#deps.keyAttributes), { image, replaced });
+  }
+
+  #rememberBounded<T>(map: Map<string, T>, key: string, value: T): void {
+    if (!map.has(key) && map.size >= MEMORY_LIMIT) {
+      // Oldest first (insertion order): a forgotten key loses a put-back, as after a restart.
+      const oldest = map.keys().next();
+      if (oldest.done !== true) map.delete(oldest.value);
     }
-    this.#gone.set(itemKey(keys, this.#deps.keyAttributes), { image, replaced });
+    map.set(key, value);
   }
 
   /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */
