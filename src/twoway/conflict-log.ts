@@ -23,6 +23,8 @@ export type WriteKind = 'put' | 'delete';
 export interface Conflict {
   /** The table where the loser was refused (or overwritten). */
   readonly table: string;
+  /** That table's side of the pair (undefined in items recorded before it was kept): two tables may share a name. */
+  readonly tableSide?: Side | undefined;
   readonly keys: Item;
   readonly loser: {
     readonly kind: WriteKind;
@@ -76,6 +78,7 @@ export function conflictPut(
       k: { S: itemKey(conflict.keys, keyAttributes) },
       c: { S: `${loserId}>${winner.stamp ?? '-'}` },
       table: { S: conflict.table },
+      ...(conflict.tableSide === undefined ? {} : { tableSide: { S: conflict.tableSide } }),
       keys: { M: conflict.keys },
       loserKind: { S: loser.kind },
       loserSide: { S: loser.side },
@@ -97,8 +100,10 @@ function read(item: Item, name: string): string | undefined {
 export function conflictOf(item: Item): Conflict {
   const side = (value: string | undefined): Side => (value === 'b' ? 'b' : 'a');
   const kind = (value: string | undefined): WriteKind => (value === 'delete' ? 'delete' : 'put');
+  const tableSide = read(item, 'tableSide');
   return {
     table: read(item, 'table') ?? '?',
+    ...(tableSide === 'a' || tableSide === 'b' ? { tableSide } : {}),
     keys: item.keys?.M ?? {},
     loser: {
       kind: kind(read(item, 'loserKind')),
@@ -167,9 +172,14 @@ export function winnerText(conflict: Pick<Conflict, 'winner'>): string {
   return `${conflict.winner.kind} ${stampText(conflict.winner.stamp)}`;
 }
 
+/** Where it lost: `orders (side b)`; the side tells the tables apart when both sides' have the same name. */
+export function conflictTableText(conflict: Pick<Conflict, 'table' | 'tableSide'>): string {
+  return conflict.tableSide === undefined ? conflict.table : `${conflict.table} (side ${conflict.tableSide})`;
+}
+
 /** One line for people: when, where, which key, who lost to whom. */
 export function conflictLine(conflict: Conflict): string {
-  return `${new Date(conflict.at).toISOString()} ${conflict.table} ${conflictKeyText(conflict)}: ${loserText(conflict)} lost to ${winnerText(conflict)}`;
+  return `${new Date(conflict.at).toISOString()} ${conflictTableText(conflict)} ${conflictKeyText(conflict)}: ${loserText(conflict)} lost to ${winnerText(conflict)}`;
 }
 
 /** Sends conflictPut. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conflictLine, type Conflict } from './conflict-log.js';
+import { conflictLine, conflictOf, conflictPut, conflictTableText, type Conflict } from './conflict-log.js';
 import { conflictCountText, conflictSummary } from './conflict-summary.js';
 import { directionText } from './direction-text.js';
 
@@ -71,4 +71,22 @@ test('the count line and the direction as status --two-way prints them', () => {
   assert.equal(conflictCountText(2), 'conflicts: 2 (ddb-replicator conflicts list)');
   assert.equal(directionText('a', 'orders', 'orders-copy'), 'A → B (orders → orders-copy)');
   assert.equal(directionText('b', 'orders-copy', 'orders'), 'B → A (orders-copy → orders)');
+});
+
+test("the side of the table where the write lost tells two tables of one name apart, and survives the log's item", () => {
+  const onB = conflict('k1', T0, { table: 'orders', tableSide: 'b' });
+  const onA = conflict('k1', T0, { table: 'orders', tableSide: 'a' });
+  assert.equal(conflictTableText(onB), 'orders (side b)');
+  assert.equal(conflictTableText(onA), 'orders (side a)');
+  assert.equal(
+    conflictTableText(conflict('k1', T0, { table: 'orders' })),
+    'orders',
+    'an item from before the side was kept',
+  );
+  assert.match(conflictLine(onB), /^2026-12-03T10:00:00\.000Z orders \(side b\) pk="k1",n="3": put /);
+  assert.equal(conflictSummary([onB]).latest[0]?.table, 'orders (side b)');
+  for (const c of [onB, onA, conflict('k2', T0 + 5)]) {
+    const item = conflictPut('log', c, ['pk', 'n']).Item ?? {};
+    assert.deepEqual(conflictOf(item), c);
+  }
 });

@@ -1,7 +1,7 @@
 // Pure: what the status page shows of a direction's conflict log: how many conflicts it holds and the latest few,
 // each in the words of `conflicts list` (conflict-log.ts), so that the page, `status --two-way` and `conflicts
 // list` say the same thing of the same conflict.
-import { conflictKeyText, loserText, winnerText, type Conflict } from './conflict-log.js';
+import { conflictKeyText, conflictTableText, loserText, winnerText, type Conflict } from './conflict-log.js';
 import { parseStamp, type Side } from './version-stamp.js';
 
 /** The latest conflicts the page lists per direction (`conflicts list` prints them all). */
@@ -42,7 +42,7 @@ export function conflictSummary(
     count: conflicts.length,
     latest: newest.map(({ conflict }) => ({
       at: new Date(conflict.at).toISOString(),
-      table: conflict.table,
+      table: conflictTableText(conflict),
       key: conflictKeyText(conflict),
       loserKind: conflict.loser.kind,
       loserSide: conflict.loser.side,

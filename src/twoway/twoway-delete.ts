@@ -81,7 +81,7 @@ export class TwoWayDeletes {
         new DeleteItemCommand(deleteMarked(this.#targets.local, keys, stamp)),
         flush,
       );
-      await this.#lostToDelete(local.tableName, keys, arrived.ok.Attributes, stamp, flush);
+      await this.#lostToDelete(local, keys, arrived.ok.Attributes, stamp, flush);
     }
     const mark = await this.#io.attempt<{ Attributes?: Item }>(
       remote.client,
@@ -92,7 +92,7 @@ export class TwoWayDeletes {
       // The app deleted what it saw; another stamped version there was written without seeing the delete.
       const old = mark.ok.Attributes;
       if (deleteReplacedVersion(old, seen, this.#deps.markers)) {
-        await this.#lostToDelete(remote.tableName, keys, old, stamp, flush);
+        await this.#lostToDelete(remote, keys, old, stamp, flush);
       }
     } else {
       const found = mark.refused;
@@ -100,7 +100,7 @@ export class TwoWayDeletes {
       const foundStamp = readStamp(found, this.#deps.markers);
       if (!(foundStamp === stamp && isMarkedDeleting(found, this.#deps.markers))) {
         await this.#io.conflict(
-          remote.tableName,
+          remote,
           keys,
           { kind: 'delete', stamp, digest: undefined },
           { kind: isMarkedDeleting(found, this.#deps.markers) ? 'delete' : 'put', stamp: foundStamp },
@@ -118,7 +118,7 @@ export class TwoWayDeletes {
       // Written over between the mark and the delete, by a higher version: the delete lost.
       const foundStamp = readStamp(deleted.refused, this.#deps.markers);
       await this.#io.conflict(
-        remote.tableName,
+        remote,
         keys,
         { kind: 'delete', stamp, digest: undefined },
         { kind: 'put', stamp: foundStamp },
@@ -128,7 +128,7 @@ export class TwoWayDeletes {
   }
 
   async #lostToDelete(
-    table: string,
+    where: TwoWaySide,
     keys: Item,
     old: Item | undefined,
     stamp: string,
@@ -138,7 +138,7 @@ export class TwoWayDeletes {
     // An app write not yet stamped there is recorded from that side's stream (lost-writes.ts).
     if (old === undefined || !matchesItsStamp(old, markers)) return;
     await this.#io.conflict(
-      table,
+      where,
       keys,
       { kind: 'put', stamp: readStamp(old, markers), digest: digestOf(old, markers) },
       { kind: 'delete', stamp },
@@ -167,7 +167,7 @@ export class TwoWayDeletes {
       flush,
     );
     await this.#io.conflict(
-      local.tableName,
+      local,
       keys,
       { kind: 'put', stamp: readStamp(image, markers), digest: digestOf(image, markers) },
       { kind: 'delete', stamp: tombstone },

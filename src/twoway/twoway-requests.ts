@@ -114,16 +114,19 @@ export class TwoWayRequests {
     flush.deadlines.close();
   }
 
+  /** Records a write that lost on `where`'s table (this side's or the other's). */
   async conflict(
-    table: string,
+    where: TwoWaySide,
     keys: Item,
     loser: Omit<Conflict['loser'], 'side'>,
     winner: Conflict['winner'],
     flush: TwoWayFlush,
   ): Promise<void> {
-    const side =
-      loser.stamp === undefined ? this.#deps.side : (parseStamp(loser.stamp)?.side ?? this.#deps.side);
-    const conflict: Conflict = { table, keys, loser: { ...loser, side }, winner, at: Date.now() };
+    const here = this.#deps.side;
+    const side = loser.stamp === undefined ? here : (parseStamp(loser.stamp)?.side ?? here);
+    const table = where.tableName;
+    const tableSide = where === this.#deps.local ? here : here === 'a' ? 'b' : 'a';
+    const conflict: Conflict = { table, tableSide, keys, loser: { ...loser, side }, winner, at: Date.now() };
     const { client, tableName } = this.#deps.conflicts;
     await this.#send(
       () => 'conflict log',

@@ -150,7 +150,7 @@ export class TwoWaySink implements ChangeSink {
         replacedAppWrite(record, this.#deps.markers) ??
         deletedUnderMark(record, run[i + 1], this.#deps.markers);
       if (lost !== undefined)
-        await this.#io.conflict(this.#deps.local.tableName, record.keys, lost.loser, lost.winner, flush);
+        await this.#io.conflict(this.#deps.local, record.keys, lost.loser, lost.winner, flush);
       const replaced = nearestVersion(record, this.#unstampedOver.get(key), this.#deps.markers);
       this.#unstampedOver.delete(key);
       if (this.#overwrittenByApp(record, run[i + 1])) {
@@ -311,7 +311,7 @@ export class TwoWaySink implements ChangeSink {
     this.#deps.logger.trace({ key: keys, next }, 'two-way stamp refused');
     if (next.kind === 'lost') {
       const loser = { kind: 'put' as const, stamp: undefined, digest: digestOf(image, markers) };
-      await this.#io.conflict(this.#deps.local.tableName, keys, loser, next.winner, flush);
+      await this.#io.conflict(this.#deps.local, keys, loser, next.winner, flush);
     }
     if (next.kind === 'restore') {
       // The table went below a version it held: back to it (an echo here; the other side has it or higher).
@@ -331,13 +331,7 @@ export class TwoWaySink implements ChangeSink {
             stamp: readStamp(next.over, markers),
             digest: digestOf(next.over, markers),
           };
-          await this.#io.conflict(
-            this.#deps.local.tableName,
-            keys,
-            over,
-            { kind: 'put', stamp: version },
-            flush,
-          );
+          await this.#io.conflict(this.#deps.local, keys, over, { kind: 'put', stamp: version }, flush);
         }
       }
     }
@@ -380,7 +374,7 @@ export class TwoWaySink implements ChangeSink {
     const stamp = readStamp(below.version, this.#deps.markers);
     if (stamp !== undefined) this.#remember(stamp);
     const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
-    await this.#io.conflict(local.tableName, keys, loser, { kind: 'put', stamp }, flush);
+    await this.#io.conflict(local, keys, loser, { kind: 'put', stamp }, flush);
   }
 
   #rememberGone(keys: Item, image: Item, replaced: Item): void {
@@ -428,7 +422,7 @@ export class TwoWaySink implements ChangeSink {
     const reasons = await this.#io.transact(input, flush);
     if (reasons === undefined && overwrote !== undefined) {
       await this.#io.conflict(
-        this.#deps.remote.tableName,
+        this.#deps.remote,
         keys,
         { kind: 'put', stamp: readStamp(overwrote, markers), digest: digestOf(overwrote, markers) },
         { kind: 'put', stamp },
@@ -441,13 +435,7 @@ export class TwoWaySink implements ChangeSink {
     const loser = { kind: 'put' as const, stamp, digest: digestOf(item, markers) };
     if (tombstoneReason?.Code === 'ConditionalCheckFailed') {
       const winner = await this.#io.tombstoneStamp(this.#deps.remote, keys, flush);
-      await this.#io.conflict(
-        this.#deps.remote.tableName,
-        keys,
-        loser,
-        { kind: 'delete', stamp: winner },
-        flush,
-      );
+      await this.#io.conflict(this.#deps.remote, keys, loser, { kind: 'delete', stamp: winner }, flush);
       return false;
     }
     const found = await this.#io.read(this.#deps.remote, keys, flush);
@@ -455,7 +443,7 @@ export class TwoWaySink implements ChangeSink {
     if (verdict.kind === 'already-applied') return false;
     const winnerKind = isMarkedDeleting(found, markers) ? 'delete' : 'put';
     await this.#io.conflict(
-      this.#deps.remote.tableName,
+      this.#deps.remote,
       keys,
       loser,
       { kind: winnerKind, stamp: verdict.winner },
