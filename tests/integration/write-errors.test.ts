@@ -108,7 +108,9 @@ async function provokeRejectedWrite(fixture: ReplicationFixture): Promise<string
 async function resumeToConvergence(fixture: ReplicationFixture, checkpoint: string): Promise<number> {
   const worker = new ReplicatorProcess(fixture.args());
   try {
-    const reading = await worker.waitForLog('shard reading');
+    // The lease of the stopped run may still have to run out (failover) before this worker reads; under a loaded
+    // CI machine that and the start took over 30 s once.
+    const reading = await worker.waitForLog('shard reading', { timeoutMs: 60_000 });
     assert.equal(reading.position, `after ${checkpoint}`, 'resumes from the checkpoint');
     await convergedWhileRunning(fixture, worker);
     const diff = await assertTablesConverge(fixture);
