@@ -6,17 +6,9 @@
 // they go out in parallel, bounded by the write slots, and their puts to Y travel in groups of keys; each request
 // is fenced by the lease and has its deadline (twoway-requests.ts). The flush resolves once every change's writes
 // are done, so the checkpoint never passes a change not applied.
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../buffer/item-key.js';
-import type { Logger } from 'pino';
-import type { EventBus } from '../observability/events.js';
 import type { ChangeRecord, Item } from '../stream/change-record.js';
-import type { Slots } from '../util/semaphore.js';
 import type { ChangeSink } from '../writer/change-sink.js';
 import type { WriteOptions, WriteOutcome } from '../writer/table-writer.js';
 import {
@@ -33,29 +25,16 @@ import { deletedUnderMark, overwritesVersion, replacedAppWrite } from './lost-wr
 import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
-import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp, type Markers } from './markers.js';
+import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp } from './markers.js';
 import { TwoWayDeletes } from './twoway-delete.js';
-import { TwoWayRequests, type TwoWayFlush, type TwoWaySide } from './twoway-requests.js';
-import { parseStamp, type Side } from './version-stamp.js';
+import { TwoWayRequests, type TwoWayFlush, type TwoWayRequestsDeps } from './twoway-requests.js';
+import { parseStamp } from './version-stamp.js';
 
-export type { TwoWaySide } from './twoway-requests.js';
-
-export interface TwoWaySinkDeps {
-  /** The side whose stream this direction reads (X); the other is Y. */
-  readonly side: Side;
-  readonly local: TwoWaySide;
-  readonly remote: TwoWaySide;
-  /** The conflict table of this direction, with the client that reaches it. */
-  readonly conflicts: { readonly client: DynamoDBClient; readonly tableName: string };
-  readonly keyAttributes: readonly string[];
-  readonly markers: Markers;
+/** What the requests need (twoway-requests.ts), and the clock, the tombstones' horizon and what TTL deletes do. */
+export interface TwoWaySinkDeps extends TwoWayRequestsDeps {
   readonly clock: HybridClock;
   readonly horizonMs: number;
   readonly ttlDeletes: 'replicate' | 'skip';
-  readonly writeSlots: Slots;
-  readonly requestTimeoutMs: number;
-  readonly events: EventBus;
-  readonly logger: Logger;
 }
 
 /** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
