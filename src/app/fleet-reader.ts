@@ -20,6 +20,13 @@ export interface FleetReader {
   close(): void;
 }
 
+/** A fleet and the streams its shard leases were made for. */
+export interface FleetRead {
+  readonly status: FleetStatus;
+  /** Each stream ARN the shard leases name, once: whose table the task reads. */
+  readonly streamArns: readonly string[];
+}
+
 /** `deadLetterTable`: the task's (--on-reject dead-letter), whose waiting dead letters the fleet then counts. */
 export function openFleetReader(
   location: TableLocation,
@@ -27,6 +34,16 @@ export function openFleetReader(
   sessionName: string,
   deadLetterTable?: string,
 ): FleetReader {
+  const reader = openStreamsReader(location, logger, sessionName, deadLetterTable);
+  return { read: async () => (await reader.read())?.status, close: () => reader.close() };
+}
+
+function openStreamsReader(
+  location: TableLocation,
+  logger: Logger,
+  sessionName: string,
+  deadLetterTable: string | undefined,
+): { read(): Promise<FleetRead | undefined>; close(): void } {
   const clients = new SideClients({ lease: location }, { logger, sessionName });
   const client: DynamoDBClient = clients.dynamo('lease', STARTUP);
   let checked = false;
@@ -52,9 +69,12 @@ export function openFleetReader(
         copy: bootstrapItemsFrom(fleet.copyItems),
         failures: fleet.failures,
       });
-      if (deadLetterTable === undefined) return status;
+      const streamArns = [
+        ...new Set(fleet.leases.flatMap((lease) => (lease.streamArn === undefined ? [] : [lease.streamArn]))),
+      ];
+      if (deadLetterTable === undefined) return { status, streamArns };
       const deadLetters = await countDeadLetters(client, deadLetterTable, logger);
-      return deadLetters === undefined ? status : { ...status, deadLetters };
+      return { status: deadLetters === undefined ? status : { ...status, deadLetters }, streamArns };
     },
     close() {
       client.destroy();
@@ -84,6 +104,20 @@ export async function readFleet(
   deadLetterTable?: string,
 ): Promise<FleetStatus | undefined> {
   const reader = openFleetReader(location, logger, sessionName, deadLetterTable);
+  try {
+    return await reader.read();
+  } finally {
+    reader.close();
+  }
+}
+
+/** One read of the fleet and the streams its leases name; undefined when there is no such table. */
+export async function readFleetWithStreams(
+  location: TableLocation,
+  logger: Logger,
+  sessionName: string,
+): Promise<FleetRead | undefined> {
+  const reader = openStreamsReader(location, logger, sessionName, undefined);
   try {
     return await reader.read();
   } finally {

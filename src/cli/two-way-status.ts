@@ -1,8 +1,9 @@
 // `status --two-way`: both directions of a two-way pair, each from its own lease table (A→B's on side A, B→A's on
-// side B, as `replicate --two-way` names and places them), with the number of conflicts each recorded.
+// side B, as `replicate --two-way` names and places them), with the number of conflicts each recorded. A table flag
+// that is not the table a direction's leases read is a mistake (exit 2), not another pair's fleet shown as this one.
 import type { Logger } from 'pino';
 import { readConflictsBeside } from '../app/conflict-reader.js';
-import { readFleet, taskFleetJson } from '../app/fleet-reader.js';
+import { readFleetWithStreams, taskFleetJson } from '../app/fleet-reader.js';
 import { formatFleetStatus } from '../app/fleet-status.js';
 import { where } from '../app/startup-checks.js';
 import type { TableLocation } from '../config/table-locations.js';
@@ -15,6 +16,7 @@ import { EXIT_OK } from './exit-codes.js';
 import { commandSessionName } from './session-name.js';
 import { tableFlagValues } from './table-flags.js';
 import { twoWaySides } from './two-way-sides.js';
+import { twoWayTableMismatch } from './two-way-table-mismatch.js';
 
 export async function statusOfTwoWay(
   args: Readonly<Record<string, unknown>> & {
@@ -36,12 +38,22 @@ export async function statusOfTwoWay(
       ...sides.source,
       tableName: leaseTableName(sides.taskName),
     };
-    const status = await readFleet(location, logger, sessionName);
-    if (status === undefined) {
+    const read = await readFleetWithStreams(location, logger, sessionName);
+    if (read === undefined) {
       throw new ConfigError(
         `no lease table ${location.tableName} in ${where(location)}: check --task-name and the table flags (has replicate --two-way run yet?)`,
       );
     }
+    const mismatch = twoWayTableMismatch({
+      side,
+      tableName: sides.source.tableName,
+      taskName: sides.taskName,
+      leaseTable: location.tableName,
+      where: where(location),
+      streamArns: read.streamArns,
+    });
+    if (mismatch !== undefined) throw new ConfigError(mismatch);
+    const { status } = read;
     // No log yet: the direction has recorded nothing.
     const conflicts = (await readConflictsBeside(location, logger, sessionName))?.length ?? 0;
     const direction = `${sides.source.tableName} → ${sides.destination.tableName}`;

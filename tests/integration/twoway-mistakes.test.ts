@@ -4,22 +4,27 @@
 // behind. A side B whose stream has only new images is refused before any table of ours is made on side A (the
 // fix's commands carry B's region and endpoint); tables with different keys are named with both keys;
 // `conflicts list` of a pair that never ran is a mistake, not "0 conflicts"; a flag --two-way cannot take names
-// what to do instead; an unknown command, or `conflicts` without its action, names what to run.
+// what to do instead; an unknown command, or `conflicts` without its action, names what to run. `status
+// --two-way` with the task name of a pair that ran and a table flag naming another table (or none that exists)
+// names the table the direction reads.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { createTable } from '../../src/local/local-tables.js';
+import { createTable, scanAll } from '../../src/local/local-tables.js';
 import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
 import { destEndpoint } from '../support/local-env.js';
 import type { ReplicatorProcess } from '../support/replicator-process.js';
 import { plainErrorLines, runUntilExit } from '../support/run-replicator.js';
-import { tableNames } from '../support/stream-inspection.js';
+import { shardLeaseItems, tableNames } from '../support/stream-inspection.js';
 import { PAIR_KEY, TwoWayPair } from '../support/twoway-fixture.js';
+import { waitFor } from '../support/wait-for.js';
 
 const pair = new TwoWayPair('twm');
 /** A side-B table keyed `id` (N): not the pair's key. */
 const otherKey = `${pair.task}-id`;
+/** A pair that runs, for the mistakes made naming one that exists. */
+const ran = new TwoWayPair('twr');
 
-after(() => pair.cleanup({ b: [otherKey] }));
+after(() => Promise.all([pair.cleanup({ b: [otherKey] }), ran.cleanup()]));
 
 /** The one line the run printed: its fatal log line, or a plain stderr line for a usage mistake. */
 function oneLine(worker: ReplicatorProcess): string {
@@ -99,4 +104,45 @@ test('conflicts without its action names the command to run', async () => {
     oneLine(worker),
     "ddb-replicator: conflicts needs an action first: ddb-replicator conflicts list (see 'ddb-replicator conflicts --help')",
   );
+});
+
+test('status --two-way of a pair that ran, a table flag naming another table or none: exit 2 naming the table', async () => {
+  await ran.createTables();
+  const worker = ran.start(['replicate', '--two-way', ...ran.flags()]);
+  await waitFor('both directions to hold their shard leases', async () => {
+    const [ab, ba] = await Promise.all([
+      scanAll(ran.a, ran.leaseTable('a-b')),
+      scanAll(ran.b, ran.leaseTable('b-a')),
+    ]);
+    return shardLeaseItems(ab).length > 0 && shardLeaseItems(ba).length > 0;
+  });
+  assert.equal((await worker.stop()).code, 0, worker.describe());
+
+  // The right flags show the pair: the check below is about the names, not about a pair that stopped.
+  const right = await runUntilExit(['status', '--two-way', ...ran.flags()]);
+  assert.equal(right.code, 0, right.worker.describe());
+  assert.match(
+    right.worker.stdout,
+    new RegExp(`task ${ran.task}\\.b-a, B → A \\(${ran.tableB} → ${ran.tableA}\\)`),
+  );
+
+  // Another pair's table on side B (it exists), a table that does not, and side A named wrong.
+  const wrong = [
+    { side: 'b', flag: '--dest-table', given: pair.tableB },
+    { side: 'b', flag: '--dest-table', given: `${ran.task}-none` },
+    { side: 'a', flag: '--source-table', given: `${ran.task}-none` },
+  ] as const;
+  for (const { side, flag, given } of wrong) {
+    const table = ran.table(side);
+    const direction = side === 'a' ? 'a-b' : 'b-a';
+    const flags = ran.flags().map((value) => (value === table ? given : value));
+    const { worker: status, code } = await runUntilExit(['status', '--two-way', ...flags]);
+    assert.equal(code, EXIT_CONFIG, status.describe());
+    assert.equal(status.stdout, '');
+    const lease = `lease table ${ran.leaseTable(direction)} (task ${ran.task}.${direction}) in region ${ran.region(side)} at ${ran.endpoint(side)}`;
+    assert.equal(
+      oneLine(status),
+      `${flag} ${given} is not side ${side.toUpperCase()} of this pair: ${lease} reads the stream of table ${table}; give ${flag} ${table}, or the --task-name of the pair ${given} belongs to`,
+    );
+  }
 });
