@@ -17,6 +17,8 @@ import { logEvents } from '../observability/log-events.js';
 import type { ReplicatorMetrics } from '../observability/metrics.js';
 import { ProgressTracker } from '../observability/progress-tracker.js';
 import type { PlanTask } from '../plan/plan-task.js';
+import { directionText } from '../twoway/direction-text.js';
+import type { Side } from '../twoway/version-stamp.js';
 import { inOrder } from '../util/in-order.js';
 import { NestedSlots, Semaphore } from '../util/semaphore.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -49,6 +51,8 @@ export interface PlanTaskSetup {
   readonly sink?: SinkFactory | undefined;
   /** The task that ends when this one fails, and this one when it fails (two-way's other direction). */
   readonly partner?: string | undefined;
+  /** A direction of two-way replication: the side whose stream it reads, named in its start line. */
+  readonly side?: Side | undefined;
 }
 
 export interface PlanRunnerDeps {
@@ -214,7 +218,7 @@ export class PlanRunner {
   }
 
   #start(setup: PlanTaskSetup): void {
-    const { config, bootstrap, sink, partner } = setup;
+    const { config, bootstrap, sink, partner, side } = setup;
     const taskName = config.taskName;
     const logger = this.#deps.logger.child({ task: taskName });
     if (partner !== undefined && this.#tasks.get(partner)?.state === 'failed') {
@@ -245,8 +249,14 @@ export class PlanRunner {
       () => replicator.heldShards().length,
       { unownedShards: () => replicator.unownedShards() },
     );
+    // A two-way direction's task name ends in .a-b or .b-a, which says neither which table is A nor, with the
+    // tables of a pair often sharing a name (one per region), which way the line's source and destination go.
+    const direction =
+      side === undefined
+        ? {}
+        : { direction: directionText(side, config.source.tableName, config.destination.tableName) };
     logger.info(
-      { source: config.source.tableName, destination: config.destination.tableName },
+      { source: config.source.tableName, destination: config.destination.tableName, ...direction },
       'task starting',
     );
     const entry: RunningTask = {

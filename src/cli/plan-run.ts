@@ -171,6 +171,7 @@ export async function runPlan(
       bootstrap: undefined,
       sink: twoWaySink(direction, pair),
       partner: other.taskName,
+      side: direction.side,
     };
   };
   const shared = {

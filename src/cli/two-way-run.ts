@@ -83,6 +83,7 @@ export async function runTwoWay(args: ReplicateArgs, logger: Logger): Promise<nu
     config: direction.config,
     bootstrap: undefined,
     sink: twoWaySink(direction, options),
+    side: direction.side,
   }));
   const tasks: PlanTask[] = setups.map((_, entry) => ({
     entry,

@@ -6,7 +6,8 @@
 // `conflicts list` of a pair that never ran is a mistake, not "0 conflicts"; a flag --two-way cannot take names
 // what to do instead; an unknown command, or `conflicts` without its action, names what to run. `status
 // --two-way` with the task name of a pair that ran and a table flag naming another table (or none that exists)
-// names the table the direction reads.
+// names the table the direction reads (that pair's run also shows replicate --two-way's start lines naming each
+// direction).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createTable, scanAll } from '../../src/local/local-tables.js';
@@ -117,6 +118,12 @@ test('status --two-way of a pair that ran, a table flag naming another table or 
     return shardLeaseItems(ab).length > 0 && shardLeaseItems(ba).length > 0;
   });
   assert.equal((await worker.stop()).code, 0, worker.describe());
+  // By the way, replicate --two-way's start lines name each direction (a plan's are checked in twoway-plan).
+  const directions = worker.logs.filter((l) => l.msg === 'task starting').map((l) => [l.task, l.direction]);
+  assert.deepEqual(directions.sort(), [
+    [`${ran.task}.a-b`, `A → B (${ran.tableA} → ${ran.tableB})`],
+    [`${ran.task}.b-a`, `B → A (${ran.tableB} → ${ran.tableA})`],
+  ]);
 
   // The right flags show the pair: the check below is about the names, not about a pair that stopped.
   const right = await runUntilExit(['status', '--two-way', ...ran.flags()]);

@@ -1,6 +1,6 @@
 // dynamodb-local: shared
 // A plan's `mode: two-way` entry as users run it, on two DynamoDB Local instances: `replicate --plan` runs both
-// directions of the pair beside a one-way entry; app writes on either side reach the other, stamped; `status
+// directions of the pair beside a one-way entry (each direction's start line names its direction); app writes on either side reach the other, stamped; `status
 // --plan` shows both directions; the status page names both directions and counts the conflict of a key written
 // on both sides before the run (browser: headless Chromium); `verify --plan` compares the pair by the two-way rule
 // (markers included) and the one-way pair as before, and finds them equal. A two-way entry that asks for what
@@ -86,12 +86,17 @@ test('a two-way entry runs both directions in a plan; status and verify --plan s
     ...['--metrics-port', '0', '--metrics-host', '127.0.0.1'],
   ]);
   const url = String((await worker.waitForLog('status page')).url);
-  await waitFor(
-    'both directions and the one-way task started',
-    () =>
-      worker.logs.some((l) => l.msg === 'task starting' && l.task === `${P}.b-a`) &&
-      worker.logs.some((l) => l.msg === 'task starting' && l.task === `${P}.a-b`) &&
-      worker.logs.some((l) => l.msg === 'task starting' && l.task === `${P}-one`),
+  const started = (task: string) => worker.logs.find((l) => l.msg === 'task starting' && l.task === task);
+  const [startAB, startBA, startOne] = await waitFor('both directions and the one-way task started', () => {
+    const lines = [started(`${P}.a-b`), started(`${P}.b-a`), started(`${P}-one`)];
+    return lines.every((l) => l !== undefined) && lines;
+  });
+  // Each direction's start line says which way it goes; the one-way task's is as before.
+  assert.equal(startAB?.direction, `A → B (${pairA} → ${pairB})`);
+  assert.equal(startBA?.direction, `B → A (${pairB} → ${pairA})`);
+  assert.deepEqual(
+    [startOne?.source, startOne?.destination, startOne !== undefined && 'direction' in startOne],
+    [oneWay, oneWayCopy, false],
   );
   for (let i = 0; i < 5; i += 1) {
     await a.send(new PutItemCommand({ TableName: pairA, Item: { pk: { S: `a${i}` }, v: { N: String(i) } } }));
