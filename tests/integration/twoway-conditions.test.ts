@@ -11,13 +11,13 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
-  DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../../src/local/local-tables.js';
 import type { Item } from '../../src/stream/change-record.js';
 import {
   deleteMarked,
@@ -32,11 +32,13 @@ import { classifyChange } from '../../src/twoway/echo.js';
 import { DELETING, markerNames, matchesItsStamp, readStamp, stampImage } from '../../src/twoway/markers.js';
 import { tombstoneKey, tombstoneTableInput } from '../../src/twoway/tombstone.js';
 import { compareStamps } from '../../src/twoway/version-stamp.js';
-import { sourceClient, uniqueName } from '../support/local-env.js';
+import { PAIR_KEY, TwoWayPair } from '../support/twoway-fixture.js';
 
-const client = sourceClient();
-const tableName = uniqueName('twoway-items');
-const tombstoneTable = uniqueName('twoway-tombstones');
+// Side A of a pair alone: its table (no stream: the conditions are the subject, not their records) and tombstones.
+const pair = new TwoWayPair('twc');
+const client = pair.a;
+const tableName = pair.tableA;
+const tombstoneTable = pair.tombstoneTable('a');
 const markers = markerNames();
 const target = { tableName, markers };
 const tombstones = { tableName: tombstoneTable, keyAttributes: ['pk'] };
@@ -46,23 +48,11 @@ const V2 = '1764720000005.0000#b';
 const V3 = '1764720000009.0000#a';
 
 before(async () => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(client, tableName, PAIR_KEY);
   await client.send(new CreateTableCommand(tombstoneTableInput(tombstoneTable)));
 });
 
-after(async () => {
-  for (const name of [tableName, tombstoneTable]) {
-    await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
-  }
-  client.destroy();
-});
+after(() => pair.cleanup());
 
 const keyOf = (pk: string): Item => ({ pk: { S: pk } });
 const stamped = (pk: string, n: number, stamp: string): Item =>

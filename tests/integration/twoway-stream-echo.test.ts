@@ -1,25 +1,24 @@
 // dynamodb-local: shared
-// The echo decision on real stream records: two tables with NEW_AND_OLD_IMAGES streams stand for the two sides,
-// and the test plays the replicators' part by hand with the builders of conditional-apply.ts. What only real
-// records show: the digest of an item as the stream renders it equals the digest of the item as UpdateItem returns
-// it (numbers, sets, binary, an empty map), so a stamp's own record is an echo and so is the apply on the other
-// side; an app's read-modify-write that copies the markers is an app write; a replicated delete's two records are
-// echoes; a stale copy re-created after the delete is an app write. The cycle ends: every record is classified,
-// none is sent back, and both tables end equal.
+// The echo decision on real stream records: a pair's two tables with NEW_AND_OLD_IMAGES streams (side A and side
+// B on two DynamoDB Local instances, as in the CLI's two-way tests), and the test plays the replicators' part by
+// hand with the builders of conditional-apply.ts. What only real records show: the digest of an item as the stream
+// renders it equals the digest of the item as UpdateItem returns it (numbers, sets, binary, an empty map), so a
+// stamp's own record is an echo and so is the apply on the other side; an app's read-modify-write that copies the
+// markers is an app write; a replicated delete's two records are echoes; a stale copy re-created after the delete
+// is an app write. The cycle ends: every record is classified, none is sent back, and both tables end equal.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   CreateTableCommand,
   DeleteItemCommand,
-  DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
+  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { toChangeRecord, type ChangeRecord, type Item } from '../../src/stream/change-record.js';
 import {
   deleteMarked,
@@ -30,71 +29,47 @@ import {
 } from '../../src/twoway/conditional-apply.js';
 import { classifyChange, needsTombstone, type ChangeOrigin } from '../../src/twoway/echo.js';
 import { HybridClock } from '../../src/twoway/hybrid-clock.js';
-import { markerNames, matchesItsStamp, readStamp } from '../../src/twoway/markers.js';
+import { matchesItsStamp, readStamp } from '../../src/twoway/markers.js';
 import { TOMBSTONE, tombstoneKey, tombstoneTableInput } from '../../src/twoway/tombstone.js';
-import { SOURCE_REGION, sourceClient, sourceEndpoint, uniqueName } from '../support/local-env.js';
 import { streamRecordsOf } from '../support/stream-inspection.js';
+import { TwoWayPair, type SideName } from '../support/twoway-fixture.js';
 
-const client = sourceClient();
-const streams = new DynamoDBStreamsClient({
-  endpoint: sourceEndpoint(),
-  region: SOURCE_REGION,
-  credentials: LOCAL_CREDENTIALS,
-});
-const markers = markerNames();
+const pair = new TwoWayPair('twe');
+const { markers } = pair;
 const KEY = ['pk'];
 
 interface Side {
+  readonly client: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
   readonly table: string;
   readonly tombstones: string;
   readonly clock: HybridClock;
   readonly seen: Set<string>;
 }
 
-const sides = {
-  a: {
-    table: uniqueName('twoway-a'),
-    tombstones: uniqueName('twoway-a-tomb'),
-    clock: new HybridClock('a'),
-    seen: new Set<string>(),
-  },
-  b: {
-    table: uniqueName('twoway-b'),
-    tombstones: uniqueName('twoway-b-tomb'),
-    clock: new HybridClock('b'),
-    seen: new Set<string>(),
-  },
-} satisfies Record<string, Side>;
+const side = (name: SideName): Side => ({
+  client: pair.client(name),
+  streams: pair.streams(name),
+  table: pair.table(name),
+  tombstones: pair.tombstoneTable(name),
+  clock: new HybridClock(name),
+  seen: new Set<string>(),
+});
+const sides = { a: side('a'), b: side('b') };
 
 before(async () => {
-  for (const side of Object.values(sides)) {
-    await client.send(
-      new CreateTableCommand({
-        TableName: side.table,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      }),
-    );
-    await client.send(new CreateTableCommand(tombstoneTableInput(side.tombstones)));
+  await pair.createTables();
+  for (const { client, tombstones } of Object.values(sides)) {
+    await client.send(new CreateTableCommand(tombstoneTableInput(tombstones)));
   }
 });
 
-after(async () => {
-  for (const side of Object.values(sides)) {
-    for (const name of [side.table, side.tombstones]) {
-      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
-    }
-  }
-  client.destroy();
-  streams.destroy();
-});
+after(() => pair.cleanup());
 
 /** The side's stream records not returned before, oldest first (DynamoDB Local: one shard per new table). */
 async function newChanges(side: Side): Promise<ChangeRecord[]> {
   const changes: ChangeRecord[] = [];
-  for (const record of await streamRecordsOf(client, streams, side.table)) {
+  for (const record of await streamRecordsOf(side.client, side.streams, side.table)) {
     const change = toChangeRecord(record, true);
     if (side.seen.has(change.sequenceNumber)) continue;
     side.seen.add(change.sequenceNumber);
@@ -110,7 +85,7 @@ async function classify(side: Side, change: ChangeRecord): Promise<ChangeOrigin>
     if (stamp !== undefined) side.clock.observe(stamp);
   }
   if (!needsTombstone(change, markers)) return classifyChange(change, markers);
-  const out = await client.send(
+  const out = await side.client.send(
     new GetItemCommand({
       TableName: side.tombstones,
       Key: tombstoneKey(change.keys, KEY),
@@ -136,13 +111,13 @@ async function origins(side: Side): Promise<[string, ChangeOrigin['kind'], strin
 /** The replicator's part for an app put on `from`: stamp it there, apply the item as stamped to `to`. */
 async function replicatePut(from: Side, to: Side, keys: Item, newImage: Item): Promise<Item> {
   const stamp = from.clock.nextStamp();
-  const stamped = await client.send(
+  const stamped = await from.client.send(
     new UpdateItemCommand(stampIfUnchanged({ tableName: from.table, markers }, keys, newImage, stamp)),
   );
   const item = stamped.Attributes;
   assert.ok(item !== undefined);
   assert.equal(matchesItsStamp(item, markers), true, 'the item as stamped matches its digest');
-  await client.send(
+  await to.client.send(
     new TransactWriteItemsCommand(
       putIfNewerThanTombstone(
         { tableName: to.table, markers },
@@ -156,7 +131,7 @@ async function replicatePut(from: Side, to: Side, keys: Item, newImage: Item): P
 }
 
 async function scan(side: Side): Promise<Item[]> {
-  const out = await client.send(new ScanCommand({ TableName: side.table, ConsistentRead: true }));
+  const out = await side.client.send(new ScanCommand({ TableName: side.table, ConsistentRead: true }));
   return (out.Items ?? []).sort((x, y) => (x.pk?.S ?? '').localeCompare(y.pk?.S ?? ''));
 }
 
@@ -174,7 +149,7 @@ test('put, read-modify-write copying the markers, delete, stale re-creation: eve
     empty: { M: {} },
     nested: { M: { list: { L: [{ N: '007' }, { NULL: true }, { BOOL: false }] } } },
   };
-  await client.send(new PutItemCommand({ TableName: a.table, Item: written }));
+  await a.client.send(new PutItemCommand({ TableName: a.table, Item: written }));
   const [insert] = await newChanges(a);
   assert.ok(insert !== undefined && insert.newImage !== undefined);
   assert.deepEqual(await classify(a, insert), { kind: 'app-put', reason: 'unstamped', seenStamp: undefined });
@@ -186,11 +161,11 @@ test('put, read-modify-write copying the markers, delete, stale re-creation: eve
 
   // 2. An app on B reads the item and writes it back changed, markers copied.
   const read = (
-    await client.send(new GetItemCommand({ TableName: b.table, Key: keys, ConsistentRead: true }))
+    await b.client.send(new GetItemCommand({ TableName: b.table, Key: keys, ConsistentRead: true }))
   ).Item;
   assert.ok(read !== undefined);
   assert.deepEqual(read, v1);
-  await client.send(new PutItemCommand({ TableName: b.table, Item: { ...read, price: { N: '2' } } }));
+  await b.client.send(new PutItemCommand({ TableName: b.table, Item: { ...read, price: { N: '2' } } }));
   const [rmw] = await newChanges(b);
   assert.ok(rmw !== undefined && rmw.newImage !== undefined);
   assert.deepEqual(await classify(b, rmw), {
@@ -205,19 +180,23 @@ test('put, read-modify-write copying the markers, delete, stale re-creation: eve
   assert.deepEqual(await scan(b), [v2]);
 
   // 3. An app on A deletes the item: tombstones on both sides, then mark and delete on B.
-  await client.send(new DeleteItemCommand({ TableName: a.table, Key: keys }));
+  await a.client.send(new DeleteItemCommand({ TableName: a.table, Key: keys }));
   const [removed] = await newChanges(a);
   assert.ok(removed !== undefined);
   const origin = await classify(a, removed);
   assert.deepEqual(origin, { kind: 'app-delete', ttl: false, seenStamp: readStamp(v2, markers) });
   const deleteStamp = a.clock.nextStamp();
   for (const side of [a, b]) {
-    await client.send(
+    await side.client.send(
       new PutItemCommand(putTombstone({ tableName: side.tombstones, keyAttributes: KEY }, keys, deleteStamp)),
     );
   }
-  await client.send(new UpdateItemCommand(markDeleting({ tableName: b.table, markers }, keys, deleteStamp)));
-  await client.send(new DeleteItemCommand(deleteMarked({ tableName: b.table, markers }, keys, deleteStamp)));
+  await b.client.send(
+    new UpdateItemCommand(markDeleting({ tableName: b.table, markers }, keys, deleteStamp)),
+  );
+  await b.client.send(
+    new DeleteItemCommand(deleteMarked({ tableName: b.table, markers }, keys, deleteStamp)),
+  );
   assert.deepEqual(await origins(b), [
     ['MODIFY', 'echo', 'marked-deleting'],
     ['REMOVE', 'echo', 'replicated-delete'],
@@ -226,7 +205,7 @@ test('put, read-modify-write copying the markers, delete, stale re-creation: eve
 
   // 4. The apply of v2 to A delivered again (at least once) after the delete: the tombstone keeps it out.
   await assert.rejects(
-    client.send(
+    a.client.send(
       new TransactWriteItemsCommand({
         ...putIfNewerThanTombstone(
           { tableName: a.table, markers },
@@ -242,7 +221,7 @@ test('put, read-modify-write copying the markers, delete, stale re-creation: eve
   assert.deepEqual(await scan(a), []);
 
   // 5. The app on B re-creates the item from the copy it read before the delete (markers and all): an app write.
-  await client.send(new PutItemCommand({ TableName: b.table, Item: v2 }));
+  await b.client.send(new PutItemCommand({ TableName: b.table, Item: v2 }));
   const [recreated] = await newChanges(b);
   assert.ok(recreated !== undefined && recreated.newImage !== undefined);
   assert.deepEqual(await classify(b, recreated), {
