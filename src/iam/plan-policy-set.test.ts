@@ -658,3 +658,33 @@ replications:
     ),
   );
 });
+
+test("a two-way entry: B→A's tables of side B in --dest-account, its writes to side A in --source-account", () => {
+  const plan = parsePlan(
+    `defaults:
+  source: { region: us-east-1 }
+  destination: { region: us-west-2, roleArn: "${DEST_ROLE}" }
+replications:
+  - source: { table: orders-a }
+    destination: { table: orders-b }
+    mode: two-way
+    taskName: orders
+`,
+    'p.yaml',
+  );
+  const set = planPolicySet({
+    file: 'p.yaml',
+    tasks: planPolicyTasks(plan, OPTIONS),
+    accounts: { source: '111111111111', destination: '222222222222' },
+    identities: new Map(),
+  });
+  const [ab, ba] = set.tasks.map((t) => t.resources);
+  const a = (name: string): string => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+  const b = (name: string): string => `arn:aws:dynamodb:us-west-2:222222222222:table/${name}`;
+  assert.equal(ab?.sourceTable, a('orders-a'));
+  assert.equal(ab?.destinationTable, b('orders-b'));
+  assert.equal(ba?.sourceTable, b('orders-b'));
+  assert.equal(ba?.sourceStream, `${b('orders-b')}/stream/*`);
+  assert.equal(ba?.destinationTable, a('orders-a'));
+  assert.equal(ba?.leaseTable, b('DynamoDBCrossRegionReplicationorders.b-a'));
+});

@@ -43,10 +43,14 @@ export interface PlanPolicySet {
 export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
   const tasks = inputs.tasks.map((task): PolicyTask => {
     const { source, destination, lease } = task.sides;
-    const account = inputs.accounts.source;
+    // A two-way pair's B→A reads side B, the account --dest-account names, and writes side A.
+    const [account, destinationAccount, flag] =
+      task.sidesSwapped === true
+        ? [inputs.accounts.destination, inputs.accounts.source, '--dest-account']
+        : [inputs.accounts.source, inputs.accounts.destination, '--source-account'];
     if (account !== undefined && task.sourceAccount !== undefined && account !== task.sourceAccount) {
       throw new ConfigError(
-        `--source-account ${account} differs from the account of ${task.label}'s ARN (${task.sourceAccount}): leave --source-account out or make them agree`,
+        `${flag} ${account} differs from the account of ${task.label}'s ARN (${task.sourceAccount}): leave ${flag} out or make them agree`,
       );
     }
     return {
@@ -64,7 +68,7 @@ export function planPolicySet(inputs: PlanPolicyInputs): PlanPolicySet {
       },
       accounts: {
         source: task.sourceAccount ?? account,
-        destination: task.destinationAccount ?? inputs.accounts.destination,
+        destination: task.destinationAccount ?? destinationAccount,
       },
       identities: inputs.identities,
     };

@@ -63,6 +63,11 @@ export interface PlanPolicyTask {
   readonly otherLeaseTable?: string | undefined;
   /** The destination table's account where it differs from the command's (a two-way pair's B→A). */
   readonly destinationAccount?: string | undefined;
+  /**
+   * A two-way pair's B→A: its source is the entry's destination (side B) and its destination side A, so the
+   * command's --dest-account is its source's account and --source-account its destination's.
+   */
+  readonly sidesSwapped?: boolean | undefined;
 }
 
 /**
@@ -186,6 +191,7 @@ function resolvedTask(
           .tableName;
   return {
     ...(otherLeaseTable === undefined ? {} : { otherLeaseTable }),
+    ...(pair?.side === 'b' ? { sidesSwapped: true } : {}),
     label: pair === undefined ? label : `${label} ${pair.side === 'a' ? 'A→B' : 'B→A'}`,
     selectedBy: task.selectedBy,
     sides,

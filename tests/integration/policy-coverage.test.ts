@@ -1033,66 +1033,56 @@ test('two-way: policy --two-way allows what replicate --two-way (with its status
   assert.deepEqual(twoWayRefused(seen, printed), []);
 });
 
-// To do until src/iam names B→A's accounts the other way round (policy --plan gives a plan's B→A side A's
-// --source-account for side B's tables, so side B's role is refused DescribeStream, GetRecords and its tombstone
-// table); it runs and its failure is reported, without failing the suite.
-const PLAN_TWO_WAY_ACCOUNTS =
-  "policy --plan names a two-way entry's B→A tables of side B with --source-account (fix in src/iam/plan-policy-tasks.ts and plan-policy-set.ts)";
-
-test(
-  'a two-way plan entry: policy --plan allows what replicate --plan (with its status page), status --plan, conflicts list and verify --plan --repair call, each side to its own identity',
-  { todo: PLAN_TWO_WAY_ACCOUNTS },
-  async (t) => {
-    const pair = new TwoWayPair('polq');
-    const dir = mkdtempSync(join(tmpdir(), 'policy-two-way-plan-'));
-    cleanups.push(async () => {
-      await pair.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await pair.createTables();
-    const proxies = await pairProxies();
-    // The policy's plan names side B's role; the runs' plan is the same without it (DynamoDB Local has no STS).
-    const planFile = (name: string, role: boolean): string => {
-      const file = join(dir, name);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          defaults: {
-            source: { region: SOURCE_REGION, endpoint: proxies.a.endpoint },
-            destination: {
-              region: DEST_REGION,
-              endpoint: proxies.b.endpoint,
-              ...(role ? { roleArn: DEST_ROLE } : {}),
-            },
+test('a two-way plan entry: policy --plan allows what replicate --plan (with its status page), status --plan, conflicts list and verify --plan --repair call, each side to its own identity', async (t) => {
+  const pair = new TwoWayPair('polq');
+  const dir = mkdtempSync(join(tmpdir(), 'policy-two-way-plan-'));
+  cleanups.push(async () => {
+    await pair.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await pair.createTables();
+  const proxies = await pairProxies();
+  // The policy's plan names side B's role; the runs' plan is the same without it (DynamoDB Local has no STS).
+  const planFile = (name: string, role: boolean): string => {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaults: {
+          source: { region: SOURCE_REGION, endpoint: proxies.a.endpoint },
+          destination: {
+            region: DEST_REGION,
+            endpoint: proxies.b.endpoint,
+            ...(role ? { roleArn: DEST_ROLE } : {}),
           },
-          replications: [
-            {
-              source: { table: pair.tableA },
-              destination: { table: pair.tableB },
-              mode: 'two-way',
-              taskName: pair.task,
-            },
-          ],
-        }),
-      );
-      return file;
-    };
-    const plan = planFile('plan.json', false);
-    const flags = pair.flags({ a: proxies.a.endpoint, b: proxies.b.endpoint });
-    const seen = await twoWayRequests(
-      t,
-      pair,
-      proxies,
-      ['replicate', '--plan', plan],
-      [
-        ['status', '--plan', plan],
-        ['conflicts', 'list', ...flags],
-        ['verify', '--plan', plan, '--repair', '--recheck-delay-ms', '20', '--recheck-rounds', '1'],
-      ],
+        },
+        replications: [
+          {
+            source: { table: pair.tableA },
+            destination: { table: pair.tableB },
+            mode: 'two-way',
+            taskName: pair.task,
+          },
+        ],
+      }),
     );
-    const printed = await printPolicy<TwoWayPrinted>([
-      ...['--plan', planFile('plan-role.json', true), ...ACCOUNTS, '--verify'],
-    ]);
-    assert.deepEqual(twoWayRefused(seen, printed), []);
-  },
-);
+    return file;
+  };
+  const plan = planFile('plan.json', false);
+  const flags = pair.flags({ a: proxies.a.endpoint, b: proxies.b.endpoint });
+  const seen = await twoWayRequests(
+    t,
+    pair,
+    proxies,
+    ['replicate', '--plan', plan],
+    [
+      ['status', '--plan', plan],
+      ['conflicts', 'list', ...flags],
+      ['verify', '--plan', plan, '--repair', '--recheck-delay-ms', '20', '--recheck-rounds', '1'],
+    ],
+  );
+  const printed = await printPolicy<TwoWayPrinted>([
+    ...['--plan', planFile('plan-role.json', true), ...ACCOUNTS, '--verify'],
+  ]);
+  assert.deepEqual(twoWayRefused(seen, printed), []);
+});
