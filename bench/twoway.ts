@@ -1,14 +1,14 @@
 // Stage twoway (issue 19): `replicate --two-way` between two DynamoDB Local instances (side A and side B) against
-// one-way `replicate` A -> B between the same instances, in one run. For each: the catch-up of a backlog (written
-// before the process starts; two-way: on both sides), then a steady load (paced-writer.ts: new keys, open loop;
-// two-way: each of RATES writes/s on each side at once, in turn) whose every write is timed from its acknowledgement
-// until the
-// other side shows it (visibility-checker.ts). The replicator's SDK calls (trace-hook.ts) give the requests per
-// app write by operation and their latencies during the load: where the time goes. Each app write here is a new
-// key (an INSERT), so a two-way put also pays the tombstone read its echo costs.
-import { loadavg } from 'node:os';
+// one-way replication of the same load (both-ways: a plan of two one-way entries, A -> B and B -> A, in one
+// process) and one-way `replicate` A -> B alone, in one run. For each: the catch-up of a backlog (written before
+// the process starts; on every writing side), then a steady load (paced-writer.ts: new keys, open loop; each of
+// RATES writes/s on each writing side at once, in turn) whose every write is timed from its acknowledgement until
+// the other side shows it (visibility-checker.ts). The replicator's SDK calls (trace-hook.ts) give the requests
+// per app write by operation and their latencies during the load, and /proc the CPU of each process: where the
+// time goes. Each app write here is a new key (an INSERT), so a two-way put also pays its echo's tombstone read.
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable } from '../src/local/local-tables.js';
@@ -20,6 +20,7 @@ import { startInstance, warmUp, type BenchInstance } from './instances.js';
 import { benchClient, DEST_REGION, putRequests, SOURCE_REGION, TABLE_KEY } from './items.js';
 import { runPacedWriter, type PacedWriterResult } from './paced-writer.js';
 import { spread, type Spread } from './percentiles.js';
+import { CpuMeter } from './proc-stats.js';
 import { ratio, table } from './report.js';
 import { childEnv, now, ReplicatorChild } from './replicator-child.js';
 import type { BenchStage, StageContext, StageResult } from './stage.js';
@@ -65,10 +66,27 @@ interface Load {
   /** SDK requests started from the measured load's start until its last write was seen on the other side. */
   readonly requests: Record<string, number>;
   readonly latencyMs: Record<string, Spread>;
+  /**
+   * CPU seconds over the same window: both DynamoDB Local instances together, the replicator, this process (the
+   * app's writers and the checkers), and the machine's busy time, from /proc (proc-stats.ts).
+   */
+  readonly cpuSec: {
+    readonly local: number;
+    readonly replicator: number;
+    readonly bench: number;
+    readonly machine: number;
+  };
+  readonly windowSec: number;
 }
 
+/**
+ * one-way: A -> B, writes on A only (the figure of earlier runs); both-ways: the same load as two-way, replicated
+ * one-way: a plan of two entries in one process, A's table -> B and B's table -> A, writes on both sides.
+ */
+type Mode = 'one-way' | 'both-ways' | 'two-way';
+
 interface PairRun {
-  readonly mode: 'one-way' | 'two-way';
+  readonly mode: Mode;
   readonly backlog: number;
   /** Process start to the whole backlog visible on the other side(s). */
   readonly catchUpMs: number;
@@ -168,7 +186,7 @@ function callsIn(
 
 async function measurePair(
   ctx: StageContext,
-  mode: PairRun['mode'],
+  mode: Mode,
   a: Side,
   b: Side,
   sizes: { backlog: number; settleMs: number; loadMs: number },
@@ -177,15 +195,24 @@ async function measurePair(
   const stamp = Date.now();
   const tableA = `${mode}-a-${stamp}`;
   const tableB = `${mode}-b-${stamp}`;
+  // both-ways: B's writes go to a table of their own, replicated to one on A.
+  const writtenB = mode === 'both-ways' ? `${mode}-b-from-${stamp}` : tableB;
+  const seenOnA = mode === 'both-ways' ? `${mode}-a-from-${stamp}` : tableA;
   await Promise.all([
     createTable(a.client, tableA, TABLE_KEY, 'NEW_AND_OLD_IMAGES'),
     createTable(b.client, tableB, TABLE_KEY, mode === 'two-way' ? 'NEW_AND_OLD_IMAGES' : undefined),
+    ...(mode === 'both-ways'
+      ? [
+          createTable(b.client, writtenB, TABLE_KEY, 'NEW_AND_OLD_IMAGES'),
+          createTable(a.client, seenOnA, TABLE_KEY, undefined),
+        ]
+      : []),
   ]);
-  const writers = mode === 'two-way' ? [a, b] : [a];
+  const writers = mode === 'one-way' ? [a] : [a, b];
   for (const side of writers) {
     await loadItems(
       side.client,
-      side === a ? tableA : tableB,
+      side === a ? tableA : writtenB,
       putRequests(sizes.backlog, `backlog${side.name}`),
       {
         concurrency: 8,
@@ -195,14 +222,43 @@ async function measurePair(
   }
   mkdirSync(ctx.outDir, { recursive: true });
   const traceFile = join(ctx.outDir, `twoway-trace-${mode}-${stamp}.json`);
+  const task = `bench${mode.replace('-', '')}${stamp}`;
+  const where = (side: Side, table: string) => ({
+    table,
+    region: side.region,
+    endpoint: side.instance.endpoint,
+  });
+  const planFile = join(ctx.outDir, `twoway-plan-${stamp}.json`);
+  if (mode === 'both-ways') {
+    writeFileSync(
+      planFile,
+      JSON.stringify({
+        replications: [
+          { source: where(a, tableA), destination: where(b, tableB), taskName: `${task}ab` },
+          { source: where(b, writtenB), destination: where(a, seenOnA), taskName: `${task}ba` },
+        ],
+      }),
+    );
+  }
   const child = new ReplicatorChild(
     [
       'replicate',
-      ...(mode === 'two-way' ? ['--two-way'] : []),
-      ...['--source-table', tableA, '--source-region', a.region, '--source-endpoint', a.instance.endpoint],
-      ...['--dest-table', tableB, '--dest-region', b.region, '--dest-endpoint', b.instance.endpoint],
-      ...['--task-name', `bench${mode.replace('-', '')}${stamp}`, '--log-format', 'json'],
-      ...['--progress-interval-ms', '0'],
+      ...(mode === 'both-ways'
+        ? ['--plan', planFile]
+        : [
+            ...(mode === 'two-way' ? ['--two-way'] : []),
+            ...[
+              '--source-table',
+              tableA,
+              '--source-region',
+              a.region,
+              '--source-endpoint',
+              a.instance.endpoint,
+            ],
+            ...['--dest-table', tableB, '--dest-region', b.region, '--dest-endpoint', b.instance.endpoint],
+            ...['--task-name', task],
+          ]),
+      ...['--log-format', 'json', '--progress-interval-ms', '0'],
     ],
     {
       nodeArgs: ['--import', join(BENCH_DIR, 'trace-hook.js')],
@@ -218,21 +274,23 @@ async function measurePair(
       child,
       async () => {
         const counts = await Promise.all([
-          countItems(a.client, tableA, signal),
+          countItems(a.client, seenOnA, signal),
           countItems(b.client, tableB, signal),
         ]);
-        return mode === 'two-way' ? counts.every((c) => c >= total) : (counts[1] ?? 0) >= total;
+        if (mode === 'one-way') return (counts[1] ?? 0) >= total;
+        // two-way: each table holds both backlogs; both-ways: each destination one.
+        return counts.every((c) => c >= (mode === 'two-way' ? total : sizes.backlog));
       },
       signal,
     );
     const catchUpMs = Math.round(caughtUpAt - child.startedAt);
     const pairs =
-      mode === 'two-way'
-        ? [
+      mode === 'one-way'
+        ? [{ from: a, table: tableA, to: b, toTable: tableB }]
+        : [
             { from: a, table: tableA, to: b, toTable: tableB },
-            { from: b, table: tableB, to: a, toTable: tableA },
-          ]
-        : [{ from: a, table: tableA, to: b, toTable: tableB }];
+            { from: b, table: writtenB, to: a, toTable: seenOnA },
+          ];
     ctx.log(
       `twoway: ${mode}: backlog of ${total} caught up in ${catchUpMs} ms; ${sizes.settleMs / 1000} s of load to settle, not counted`,
     );
@@ -250,13 +308,29 @@ async function measurePair(
         `twoway: ${mode}: ${rate} writes/s on ${writers.map((s) => s.name).join(' and ')} for ${sizes.loadMs / 1000} s (load ${loadavg()[0]?.toFixed(2)})`,
       );
       const from = now();
+      const meter = new CpuMeter(
+        new Map([
+          ['localA', a.instance.pid],
+          ['localB', b.instance.pid],
+          ['replicator', child.pid],
+          ['bench', process.pid],
+        ]),
+      );
       const directions = await steadyLoad(pairs, rate, sizes.loadMs, `load${tag}`, signal, check);
+      const used = meter.read();
       // Until the last write was seen on the other side: the requests that replicated the load.
       windows.push({
         rate,
         directions,
         // A write whose answer timed out at the writer may still have been applied (and replicated): counted too.
         appWrites: directions.reduce((n, d) => n + d.writer.acked + d.writer.failed, 0),
+        cpuSec: {
+          local: (used.cpuSec.localA ?? 0) + (used.cpuSec.localB ?? 0),
+          replicator: used.cpuSec.replicator ?? 0,
+          bench: used.cpuSec.bench ?? 0,
+          machine: used.machineBusyCores * used.wallSec,
+        },
+        windowSec: used.wallSec,
         from,
         to: now(),
       });
@@ -294,10 +368,11 @@ async function run(ctx: StageContext): Promise<StageResult> {
     : { backlog: 1_000, settleMs: 3_000, loadMs: 15_000 };
   const loadBefore = loadavg();
   const runs: PairRun[] = [];
-  // One-way first and again last, so that a drift of the machine's load shows. Each run on two fresh, warmed-up
-  // instances: on the instances the two-way run had used, the one-way run's writer reached 51 of its 200 writes a
-  // second (bench-results 2026-12-03T10-31), so the figure measured DynamoDB Local's state, not replication.
-  for (const mode of ['one-way', 'two-way', 'one-way'] as const) {
+  // The same load one-way (both-ways) before and after two-way, so that a drift of the machine's load shows; one-way
+  // A -> B alone first, the figure of earlier runs. Each run on two fresh, warmed-up instances: on the instances
+  // the two-way run had used, the one-way run's writer reached 51 of its 200 writes a second (bench-results
+  // 2026-12-03T10-31), so the figure measured DynamoDB Local's state, not replication.
+  for (const mode of ['one-way', 'both-ways', 'two-way', 'both-ways'] as const) {
     const a = await startSide('A', SOURCE_REGION, ctx);
     const b = await startSide('B', DEST_REGION, ctx).catch(async (err: unknown) => {
       await a.instance.stop();
@@ -314,13 +389,22 @@ async function run(ctx: StageContext): Promise<StageResult> {
   }
   const loadAfter = loadavg();
   const oneWay = runs.filter((r) => r.mode === 'one-way');
+  const bothWays = runs.filter((r) => r.mode === 'both-ways');
   const twoWay = runs.find((r) => r.mode === 'two-way');
   if (twoWay === undefined) throw new Error('no two-way run');
   const loadOf = (r: PairRun, rate: number): Load | undefined => r.loads.find((l) => l.rate === rate);
-  /** One-way's lag percentile at `rate`: the mean over its runs. */
-  const oneWayLag = (rate: number, pick: (lag: Spread) => number): number =>
-    oneWay.reduce((sum, r) => sum + pick(loadOf(r, rate)?.directions[0]?.lagMs ?? spread([])), 0) /
-    oneWay.length;
+  /** A lag percentile at `rate`: the worse direction of each run, the mean over the runs. */
+  const lagOf = (group: readonly PairRun[], rate: number, pick: (lag: Spread) => number): number =>
+    group.reduce(
+      (sum, r) => sum + Math.max(...(loadOf(r, rate)?.directions ?? []).map((d) => pick(d.lagMs))),
+      0,
+    ) / group.length;
+  const mean = (group: readonly PairRun[], of: (r: PairRun) => number): number =>
+    group.reduce((sum, r) => sum + of(r), 0) / group.length;
+  const busyAt = (r: PairRun, rate: number): string => {
+    const l = loadOf(r, rate);
+    return l === undefined ? '-' : (l.cpuSec.machine / l.windowSec).toFixed(2);
+  };
   const columns = runs.flatMap((r, i) =>
     r.loads.map((l) => ({ r, l, name: `${r.mode} #${i + 1} ${l.rate}/s` })),
   );
@@ -369,6 +453,26 @@ async function run(ctx: StageContext): Promise<StageResult> {
       ops.map((op) => [op, ...columns.map((c) => perWrite(c.l, op))]),
     ),
     table(
+      ['CPU while replicating the load', ...columns.map((c) => c.name)],
+      [
+        ['DynamoDB Local A+B, cores', ...columns.map((c) => (c.l.cpuSec.local / c.l.windowSec).toFixed(2))],
+        ['replicator, cores', ...columns.map((c) => (c.l.cpuSec.replicator / c.l.windowSec).toFixed(2))],
+        [
+          'bench (writers, checkers), cores',
+          ...columns.map((c) => (c.l.cpuSec.bench / c.l.windowSec).toFixed(2)),
+        ],
+        ['machine busy, cores', ...columns.map((c) => (c.l.cpuSec.machine / c.l.windowSec).toFixed(2))],
+        [
+          'DynamoDB Local ms per app write',
+          ...columns.map((c) => ((c.l.cpuSec.local * 1000) / c.l.appWrites).toFixed(2)),
+        ],
+        [
+          'replicator ms per app write',
+          ...columns.map((c) => ((c.l.cpuSec.replicator * 1000) / c.l.appWrites).toFixed(2)),
+        ],
+      ],
+    ),
+    table(
       ['two-way request latency', ...RATES.flatMap((rate) => [`${rate}/s p50 ms`, `${rate}/s p99 ms`])],
       ops.map((op) => [
         op,
@@ -382,23 +486,27 @@ async function run(ctx: StageContext): Promise<StageResult> {
   const byRate = RATES.map((rate) => {
     const directions = twoWayAt(rate)?.directions ?? [];
     const p99 = Math.max(...directions.map((d) => d.lagMs.p99));
-    const oneWayP99 = oneWayLag(rate, (lag) => lag.p99);
+    const sameLoadP99 = lagOf(bothWays, rate, (lag) => lag.p99);
+    const oneWayP99 = lagOf(oneWay, rate, (lag) => lag.p99);
     return {
       rate,
       directions,
       p99,
+      sameLoadP99,
+      sameLoadP50: lagOf(bothWays, rate, (lag) => lag.p50),
       oneWayP99,
-      oneWayP50: oneWayLag(rate, (lag) => lag.p50),
-      factor: ratio(p99, oneWayP99),
+      factor: ratio(p99, sameLoadP99),
+      oneWayFactor: ratio(p99, oneWayP99),
     };
   });
   lines.push(
     `  checker rounds at most every ${MIN_ROUND_MS} ms (two-way at 200 writes/s: ${CHECK_ROUND_TWO_WAY_MS} ms); each load settled ${sizes.settleMs / 1000} s first, uncounted`,
     ...byRate.map(
       (r) =>
-        `  lag p99 at ${r.rate} writes/s: two-way ${r.directions.map((d) => `${d.label} ${d.lagMs.p99} ms`).join(', ')} against one-way ${Math.round(r.oneWayP99)} ms (mean of ${oneWay.length} runs; p50 ${Math.round(r.oneWayP50)} ms): ${r.factor.toFixed(2)}x${r.rate === TARGET_RATE ? `; target <= ${TARGET_P99_FACTOR}x: ${r.factor <= TARGET_P99_FACTOR ? 'MET' : 'MISSED'}` : ''}${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
+        `  lag p99 at ${r.rate} writes/s on each side: two-way ${r.directions.map((d) => `${d.label} ${d.lagMs.p99} ms`).join(', ')} against the same load one-way (both-ways, worse direction, mean of ${bothWays.length} runs) ${Math.round(r.sameLoadP99)} ms (p50 ${Math.round(r.sameLoadP50)} ms): ${r.factor.toFixed(2)}x${r.rate === TARGET_RATE ? `; target <= ${TARGET_P99_FACTOR}x: ${r.factor <= TARGET_P99_FACTOR ? 'MET' : 'MISSED'}` : ''}; against one-way A -> B alone ${Math.round(r.oneWayP99)} ms: ${r.oneWayFactor.toFixed(2)}x${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
     ),
-    `  catch-up: two-way ${twoWay.catchUpItemsPerSec} items/s over both directions against one-way ${Math.round(oneWay.reduce((s, r) => s + r.catchUpItemsPerSec, 0) / oneWay.length)} items/s (process start to the whole backlog visible)`,
+    `  machine busy at ${TARGET_RATE} writes/s (cores of ${availableParallelism()}): ${runs.map((r, i) => `${r.mode} #${i + 1} ${busyAt(r, TARGET_RATE)}`).join(', ')}`,
+    `  catch-up: two-way ${twoWay.catchUpItemsPerSec} items/s over both directions against both-ways ${Math.round(mean(bothWays, (r) => r.catchUpItemsPerSec))} and one-way A -> B ${Math.round(mean(oneWay, (r) => r.catchUpItemsPerSec))} items/s (process start to the whole backlog visible)`,
     `  requests: every SDK call the replicator started from a measured load's start until its last write was seen on the other side, by the trace hook, over the app writes sent and not skipped (acknowledged or timed out: ${columns.map((c) => c.l.appWrites).join(', ')}); each app write a new key`,
     `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
   );
@@ -411,9 +519,11 @@ async function run(ctx: StageContext): Promise<StageResult> {
       byRate: byRate.map((r) => ({
         rate: r.rate,
         p99: r.p99,
+        sameLoadP99: r.sameLoadP99,
+        sameLoadP50: r.sameLoadP50,
         oneWayP99: r.oneWayP99,
-        oneWayP50: r.oneWayP50,
         factor: r.factor,
+        oneWayFactor: r.oneWayFactor,
       })),
       loadavgBefore: loadBefore,
       loadavgAfter: loadAfter,
