@@ -289,6 +289,12 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
   },
   {
     resource: 'source-table',
+    action: 'dynamodb:PartiQLUpdate',
+    features: ['two-way'],
+    why: "two-way: stamps a flush's app writes on their own side together (BatchExecuteStatement of PartiQL UPDATEs, the markers only); without it, each stamp goes as its own UpdateItem",
+  },
+  {
+    resource: 'source-table',
     action: 'dynamodb:DeleteItem',
     features: ['two-way'],
     why: 'two-way: deletes an item marked for a delete (only while it holds the mark)',
@@ -303,7 +309,13 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     resource: 'destination-table',
     action: 'dynamodb:UpdateItem',
     features: ['two-way'],
-    why: 'two-way: marks the item of a delete before deleting it',
+    why: "two-way: stamps an app write on the other side's table (the direction that reads its stream); marks the item of a delete before deleting it",
+  },
+  {
+    resource: 'destination-table',
+    action: 'dynamodb:PartiQLUpdate',
+    features: ['two-way'],
+    why: "two-way: the same batched stamps, for the direction that reads the other side's stream",
   },
   {
     resource: 'destination-table',

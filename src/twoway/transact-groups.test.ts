@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { StoppedError } from '../errors/replicator-error.js';
 import type { GroupMember } from './transact-group.js';
-import { TransactGroups, type GroupAnswer } from './transact-groups.js';
+import { FlushLoad } from './key-batches.js';
+import { transactGroups, type GroupAnswer, type SendGroup } from './transact-groups.js';
 
 const member = (key: string, token: string | undefined = `t-${key}`): GroupMember => ({
   actions: [
@@ -42,10 +43,21 @@ const cancelled = (codes: string[]): TransactionCanceledException =>
 /** Long enough that a test waiting for it would time out: what is sent, is sent for another reason. */
 const NEVER_MS = 600_000;
 
+/** A flush of `keys` keys whose only batches are its put groups. */
+function groupsOf(options: { keys: number; windowMs: number; signal: AbortSignal; send: SendGroup }) {
+  const load = new FlushLoad(options.keys);
+  const groups = transactGroups(load, options.send, options);
+  return {
+    submit: (target: string, member: GroupMember) => groups.submit(target, member),
+    keyDone: () => load.keyDone(),
+    close: () => groups.close(),
+  };
+}
+
 describe('TransactGroups', () => {
   test('a flush of one key sends its put at once, whatever the window', async () => {
     const { calls, send } = sender();
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 1,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -59,7 +71,7 @@ describe('TransactGroups', () => {
 
   test('waits while another key may join, and sends when that key is done elsewhere', async () => {
     const { calls, send } = sender();
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 3,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -79,7 +91,7 @@ describe('TransactGroups', () => {
 
   test('a full group (100 actions) goes out at once; the next key starts another', async () => {
     const { calls, send } = sender();
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 60,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -98,7 +110,7 @@ describe('TransactGroups', () => {
 
   test('the window sends a group while another key is still at work', async () => {
     const { calls, send } = sender();
-    const groups = new TransactGroups({ keys: 2, windowMs: 1, signal: new AbortController().signal, send });
+    const groups = groupsOf({ keys: 2, windowMs: 1, signal: new AbortController().signal, send });
     assert.deepEqual(await groups.submit('remote', member('a')), { kind: 'applied' });
     assert.equal(calls.length, 1);
     groups.close();
@@ -106,7 +118,7 @@ describe('TransactGroups', () => {
 
   test('each side its own requests', async () => {
     const { calls, send } = sender();
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 2,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -125,7 +137,7 @@ describe('TransactGroups', () => {
       if (call === 1)
         throw cancelled(['None', 'None', 'None', 'ConditionalCheckFailed', 'TransactionConflict', 'None']);
     });
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 3,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -145,7 +157,7 @@ describe('TransactGroups', () => {
       if (input.ClientRequestToken !== undefined)
         throw Object.assign(new Error('mismatch'), { name: 'IdempotentParameterMismatchException' });
     });
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 1,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -164,7 +176,7 @@ describe('TransactGroups', () => {
     const { send } = sender(() => {
       throw failure;
     });
-    const groups = new TransactGroups({
+    const groups = groupsOf({
       keys: 2,
       windowMs: NEVER_MS,
       signal: new AbortController().signal,
@@ -184,7 +196,7 @@ describe('TransactGroups', () => {
   test('a stop fails what waits, and nothing is sent after it', async () => {
     const { calls, send } = sender();
     const stop = new AbortController();
-    const groups = new TransactGroups({ keys: 2, windowMs: NEVER_MS, signal: stop.signal, send });
+    const groups = groupsOf({ keys: 2, windowMs: NEVER_MS, signal: stop.signal, send });
     const waiting = groups.submit('remote', member('a'));
     stop.abort();
     await assert.rejects(waiting, StoppedError);

@@ -1,10 +1,11 @@
 // The requests of one direction of two-way replication (twoway-sink.ts), and the flush they belong to: each takes a
 // write slot, passes the lease check (beforeSend) and runs under its own deadline, and is retried while retriable.
-// A put transaction joins a group of the flush's (transact-groups.ts); the tombstones a flush's new items need are
-// read together before it starts. Every refused condition that means a write lost goes to the conflict log here.
+// A put transaction joins a group of the flush's (transact-groups.ts), a local stamp a batch of stamps
+// (stamp-batches.ts); the tombstones a flush's new items need are read together before it starts. Every refused condition that means a write lost goes to the conflict log here.
 import { setMaxListeners } from 'node:events';
 import type { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
+  BatchExecuteStatementCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -12,7 +13,11 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
   type TransactionCanceledException,
+  type BatchExecuteStatementCommandInput,
+  type BatchStatementRequest,
+  type BatchStatementResponse,
   type TransactWriteItemsCommandInput,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import { itemSizeBytes } from '../bootstrap/item-size.js';
@@ -32,7 +37,9 @@ import { recordConflict, type Conflict } from './conflict-log.js';
 import { needsTombstone } from './echo.js';
 import { digestOf, readStamp, type Markers } from './markers.js';
 import { TOMBSTONE, tombstoneKey } from './tombstone.js';
-import { TransactGroups } from './transact-groups.js';
+import { FlushLoad } from './key-batches.js';
+import { stampBatches, type StampBatches } from './stamp-batches.js';
+import { transactGroups, type TransactGroups } from './transact-groups.js';
 import { parseStamp, type Side } from './version-stamp.js';
 
 /** One side's table and tombstone table, reached with that side's client. */
@@ -58,8 +65,8 @@ export interface TwoWayRequestsDeps {
 }
 
 /**
- * How long a key's put waits for others to join its group (transact-groups.ts) while other keys of the flush are
- * still at work elsewhere. A group is sent at once when it is full or when no other key can join it.
+ * How long a key's put or stamp waits for others to join its batch (key-batches.ts) while other keys of the flush
+ * are still at work elsewhere. A batch is sent at once when it is full or when no other key can join it.
  */
 const GROUP_WINDOW_MS = 50;
 
@@ -68,7 +75,10 @@ export interface TwoWayFlush {
   readonly signal: AbortSignal;
   readonly beforeSend: WriteOptions['beforeSend'];
   readonly deadlines: RequestDeadlines;
+  /** The flush's keys at work, shared by its batches: a key done calls load.keyDone(). */
+  readonly load: FlushLoad;
   readonly groups: TransactGroups;
+  readonly stamps: StampBatches;
   /** This side's tombstones of the keys whose first change needs one, read in one go before the flush starts. */
   readonly tombstones: Map<string, string | undefined>;
   requests: number;
@@ -80,6 +90,8 @@ export type Attempt<T> = { readonly ok: T } | { readonly refused: Item | undefin
 
 export class TwoWayRequests {
   readonly #deps: TwoWayRequestsDeps;
+  /** Whether stamps go in batches (BatchExecuteStatement): until the service refuses them for want of permission. */
+  #batchStamps = true;
 
   constructor(deps: TwoWayRequestsDeps) {
     this.#deps = deps;
@@ -91,17 +103,23 @@ export class TwoWayRequests {
     // hundreds of keys made Node warn of a listener leak).
     const signal = AbortSignal.any([options.signal]);
     setMaxListeners(0, signal);
+    const load = new FlushLoad(keys);
+    const batching = { windowMs: GROUP_WINDOW_MS, signal };
     const flush: TwoWayFlush = {
       signal,
       beforeSend: options.beforeSend,
       deadlines: new RequestDeadlines(signal),
-      groups: new TransactGroups({
-        keys,
-        windowMs: GROUP_WINDOW_MS,
-        signal,
-        send: (target, input) =>
-          this.#sendGroup(target === 'local' ? this.#deps.local : this.#deps.remote, input, flush),
-      }),
+      load,
+      groups: transactGroups(
+        load,
+        (target, input) => this.#sendGroup(this.#sideOf(target), input, flush),
+        batching,
+      ),
+      stamps: stampBatches(
+        load,
+        (target, input) => this.#sendStamps(this.#sideOf(target), input, flush),
+        batching,
+      ),
       tombstones: new Map(),
       requests: 0,
       retries: 0,
@@ -111,7 +129,66 @@ export class TwoWayRequests {
 
   close(flush: TwoWayFlush): void {
     flush.groups.close();
+    flush.stamps.close();
     flush.deadlines.close();
+  }
+
+  #sideOf(target: string): TwoWaySide {
+    return target === 'local' ? this.#deps.local : this.#deps.remote;
+  }
+
+  /**
+   * The stamp of an app write on this side (stampIfUnchanged, conditional-apply.ts): in a batch of the flush's
+   * stamps when it can be written as a statement (stamp-statement.ts), else, or when the batch could not take it,
+   * as UpdateItem. The same answer either way: the item as stamped, or the item the condition found.
+   */
+  async stamp(
+    update: UpdateItemCommandInput,
+    statement: BatchStatementRequest | undefined,
+    flush: TwoWayFlush,
+  ): Promise<Attempt<{ Attributes?: Item }>> {
+    const alone = (): Promise<Attempt<{ Attributes?: Item }>> =>
+      this.attempt(this.#deps.local.client, new UpdateItemCommand(update), flush);
+    if (statement === undefined || !this.#batchStamps) return alone();
+    const answer = await flush.stamps.submit('local', statement);
+    if (answer.kind === 'alone') {
+      this.#deps.logger.debug({ key: update.Key, code: answer.code }, 'two-way stamp sent alone');
+      return alone();
+    }
+    this.#traceWrite(
+      { input: { ...update, ConditionExpression: statement.Statement } },
+      answer.kind === 'stamped' ? 'ok' : 'refused',
+      answer.item,
+    );
+    return answer.kind === 'stamped' ? { ok: { Attributes: answer.item } } : { refused: answer.item };
+  }
+
+  /** One batch of stamps as one request; refused for want of PartiQLUpdate, stamps go alone from then on. */
+  async #sendStamps(
+    side: TwoWaySide,
+    input: BatchExecuteStatementCommandInput,
+    flush: TwoWayFlush,
+  ): Promise<readonly BatchStatementResponse[] | undefined> {
+    if (!this.#batchStamps) return undefined;
+    try {
+      const out = await this.#send(
+        () => side.tableName,
+        (signal) => side.client.send(new BatchExecuteStatementCommand(input), { abortSignal: signal }),
+        flush,
+      );
+      return out.Responses;
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'AccessDeniedException')) throw err;
+      // A policy made before stamps were batched lacks dynamodb:PartiQLUpdate: replication goes on, at the cost of
+      // one request per stamp, and the log says once what to grant (batches in flight together are refused too).
+      if (!this.#batchStamps) return undefined;
+      this.#batchStamps = false;
+      this.#deps.logger.warn(
+        { table: side.tableName, err: err.message },
+        `two-way: BatchExecuteStatement on ${side.tableName} was refused (AccessDenied); each stamp now goes as its own UpdateItem. Grant dynamodb:PartiQLUpdate on the table (see \`ddb-replicator policy\`) to batch them`,
+      );
+      return undefined;
+    }
   }
 
   /** Records a write that lost on `where`'s table (this side's or the other's). */

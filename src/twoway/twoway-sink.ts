@@ -6,7 +6,7 @@
 // they go out in parallel, bounded by the write slots, and their puts to Y travel in groups of keys; each request
 // is fenced by the lease and has its deadline (twoway-requests.ts). The flush resolves once every change's writes
 // are done, so the checkpoint never passes a change not applied.
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../buffer/item-key.js';
 import type { ChangeRecord, Item } from '../stream/change-record.js';
 import type { ChangeSink } from '../writer/change-sink.js';
@@ -26,6 +26,7 @@ import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp } from './markers.js';
+import { stampStatement } from './stamp-statement.js';
 import { TwoWayDeletes } from './twoway-delete.js';
 import { TwoWayRequests, type TwoWayFlush, type TwoWayRequestsDeps } from './twoway-requests.js';
 import { parseStamp } from './version-stamp.js';
@@ -88,7 +89,7 @@ export class TwoWaySink implements ChangeSink {
               if (applied === 'delete') deletes += 1;
             });
           } finally {
-            flush.groups.keyDone();
+            flush.load.keyDone();
           }
         }),
       );
@@ -259,15 +260,18 @@ export class TwoWaySink implements ChangeSink {
     const { markers, clock } = this.#deps;
     // What the app's write replaced is the nearest known version it saw.
     const predecessor = readStamp(replaced, markers);
-    const outcome = await this.#io.attempt<{ Attributes?: Item }>(
-      this.#deps.local.client,
-      new UpdateItemCommand(stampIfUnchanged(this.#targets.local, keys, image, clock.nextStamp())),
+    const stamp = clock.nextStamp();
+    const outcome = await this.#io.stamp(
+      stampIfUnchanged(this.#targets.local, keys, image, stamp),
+      stampStatement(this.#targets.local, keys, image, stamp),
       flush,
     );
     if ('refused' in outcome)
       return this.#stampRefused(keys, image, replaced, outcome.refused, flush, following);
     const stamped = outcome.ok.Attributes;
-    if (stamped === undefined) throw new TypeError('UpdateItem with ReturnValues ALL_NEW returned no item');
+    // Stamped, but the service did not return the item (it does, with ReturnValues ALL_NEW and RETURNING ALL NEW):
+    // the stamp's own record puts it on the other side, from its image (the own echo in #apply).
+    if (stamped === undefined) return false;
     // Another content is there than the stream showed: a later write that kept the markers, or (for an unstamped
     // item) a delete and a re-creation, whose records follow in this stream. Stamping that content now would put
     // it on the other side before the delete between. Nothing is sent: the stamp's own record, whose content does

@@ -7,12 +7,16 @@
 // what to do instead; an unknown command, or `conflicts` without its action, names what to run. `status
 // --two-way` with the task name of a pair that ran and a table flag naming another table (or none that exists)
 // names the table the direction reads (that pair's run also shows replicate --two-way's start lines naming each
-// direction).
+// direction). A side whose role lacks dynamodb:PartiQLUpdate (a policy made before stamps were batched; a proxy
+// answers AccessDenied, which DynamoDB Local never does) still replicates, its stamps one UpdateItem each, and the
+// log says once what to grant.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createTable, scanAll } from '../../src/local/local-tables.js';
 import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
-import { destEndpoint } from '../support/local-env.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { destEndpoint, sourceEndpoint } from '../support/local-env.js';
 import type { ReplicatorProcess } from '../support/replicator-process.js';
 import { plainErrorLines, runUntilExit } from '../support/run-replicator.js';
 import { shardLeaseItems, tableNames } from '../support/stream-inspection.js';
@@ -24,8 +28,14 @@ const pair = new TwoWayPair('twm');
 const otherKey = `${pair.task}-id`;
 /** A pair that runs, for the mistakes made naming one that exists. */
 const ran = new TwoWayPair('twr');
+/** A pair whose side A refuses BatchExecuteStatement. */
+const denied = new TwoWayPair('twd');
+let proxy: FaultProxy | undefined;
 
-after(() => Promise.all([pair.cleanup({ b: [otherKey] }), ran.cleanup()]));
+after(async () => {
+  await Promise.all([pair.cleanup({ b: [otherKey] }), ran.cleanup(), denied.cleanup()]);
+  await proxy?.close();
+});
 
 /** The one line the run printed: its fatal log line, or a plain stderr line for a usage mistake. */
 function oneLine(worker: ReplicatorProcess): string {
@@ -152,4 +162,42 @@ test('status --two-way of a pair that ran, a table flag naming another table or 
       `${flag} ${given} is not side ${side.toUpperCase()} of this pair: ${lease} reads the stream of table ${table}; give ${flag} ${table}, or the --task-name of the pair ${given} belongs to`,
     );
   }
+});
+
+test('side A without dynamodb:PartiQLUpdate: its stamps go one by one, replication goes on, one warning names the grant', async () => {
+  await denied.createTables();
+  proxy = await FaultProxy.start(sourceEndpoint());
+  proxy.add({ operations: ['BatchExecuteStatement'], kinds: ['access-denied'] });
+  const worker = denied.start(['replicate', '--two-way', ...denied.flags({ a: proxy.endpoint })]);
+  await waitFor(
+    'A → B to hold its shard lease',
+    async () => shardLeaseItems(await scanAll(denied.a, denied.leaseTable('a-b'))).length > 0,
+  );
+  const wave = async (keys: readonly string[]): Promise<void> => {
+    for (const pk of keys)
+      await denied.a.send(
+        new PutItemCommand({ TableName: denied.tableA, Item: { pk: { S: pk }, n: { N: '1' } } }),
+      );
+    await waitFor('the app writes on A, stamped, on side B', async () => {
+      const onB = await denied.itemsByKey('b');
+      return keys.every((k) => onB.get(k)?.[denied.markers.version]?.S !== undefined);
+    });
+  };
+  await wave(['k1', 'k2', 'k3']);
+  const refused = proxy.injected(true).get('access-denied:BatchExecuteStatement') ?? 0;
+  assert.ok(refused > 0, 'the first stamps were offered as a batch');
+  const updates = proxy.requests().get('UpdateItem') ?? 0;
+  await wave(['k4', 'k5', 'k6']);
+  // Never asked again: the second wave's stamps went as UpdateItems.
+  assert.equal(proxy.injected(true).get('access-denied:BatchExecuteStatement'), refused);
+  assert.ok((proxy.requests().get('UpdateItem') ?? 0) >= updates + 3, JSON.stringify([...proxy.requests()]));
+  assert.equal((await worker.stop()).code, 0, worker.describe());
+  const warnings = worker.logs.filter((l) => l.level === 'warn' && l.msg.includes('PartiQLUpdate'));
+  assert.equal(warnings.length, 1, worker.describe());
+  assert.match(
+    warnings[0]?.msg ?? '',
+    new RegExp(
+      `BatchExecuteStatement on ${denied.tableA} was refused .*Grant dynamodb:PartiQLUpdate on the table`,
+    ),
+  );
 });

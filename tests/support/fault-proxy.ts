@@ -22,6 +22,8 @@ export const FAULT_KINDS = [
   'reset-after',
   'slow',
   'drop',
+  // What a role without the operation's permission gets: DynamoDB Local checks no permissions.
+  'access-denied',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -259,7 +261,11 @@ export class FaultProxy {
       const key = `${fault}:${operation}`;
       this.#injected.set(key, (this.#injected.get(key) ?? 0) + 1);
     }
-    const forwarded = fault !== 'throttle' && fault !== 'server-error' && fault !== 'reset-before';
+    const forwarded =
+      fault !== 'throttle' &&
+      fault !== 'server-error' &&
+      fault !== 'reset-before' &&
+      fault !== 'access-denied';
     const event: ProxyEvent = {
       operation,
       target,
@@ -280,6 +286,15 @@ export class FaultProxy {
         400,
         throttleType(target, this.#random),
         'Rate of requests exceeds the allowed rate (injected by the fault proxy)',
+      );
+      return;
+    }
+    if (fault === 'access-denied') {
+      this.#answerError(
+        res,
+        400,
+        'com.amazon.coral.service#AccessDeniedException',
+        `User: arn:aws:sts::123456789012:assumed-role/test/fault-proxy is not authorized to perform: dynamodb:${operation} (injected by the fault proxy)`,
       );
       return;
     }

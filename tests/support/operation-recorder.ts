@@ -51,6 +51,18 @@ export function requestPermissions(
       ),
     );
   }
+  if (operation === 'BatchExecuteStatement' || operation === 'ExecuteStatement') {
+    const statements = operation === 'ExecuteStatement' ? [body] : ((body.Statements ?? []) as Body[]);
+    return statements.map((statement) => {
+      // IAM authorizes a PartiQL statement by its verb (PartiQLUpdate, ...) on the table it names.
+      const found = /^\s*(UPDATE|INSERT\s+INTO|DELETE\s+FROM|SELECT\s+.*?\s+FROM)\s+"([^"]+)"/is.exec(
+        text(statement.Statement) ?? '',
+      );
+      const verb = (found?.[1] ?? '').split(/\s+/)[0]?.toLowerCase() ?? '';
+      const action = `dynamodb:PartiQL${verb.charAt(0).toUpperCase()}${verb.slice(1)}`;
+      return on(found?.[2] ?? '*', found === null ? `dynamodb:${operation}` : action);
+    });
+  }
   if (operation === 'GetRecords') return [on(streamOf(text(body.ShardIterator) ?? '') ?? '*')];
   const resource = text(body.TableName) ?? text(body.StreamArn) ?? text(body.ResourceArn) ?? '*';
   return [on(resource)];
