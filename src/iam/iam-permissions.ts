@@ -357,13 +357,13 @@ export const IAM_PERMISSIONS: readonly IamPermission[] = [
     resource: 'source-tombstone-table',
     action: 'dynamodb:UpdateItem',
     features: ['two-way'],
-    why: "two-way: raises a key's tombstone to a delete's stamp and records the delete's origin",
+    why: "two-way: raises a key's tombstone to a delete's stamp and records the delete's origin; keeps and takes a refused stamp's link for the key's next record",
   },
   {
     resource: 'source-tombstone-table',
     action: 'dynamodb:BatchGetItem',
     features: ['two-way'],
-    why: "two-way: reads the tombstones of a flush's new items together, for their echo test",
+    why: "two-way: reads the tombstones of a flush's new items together, for their echo test, and the links its keys' first records may take",
   },
   {
     resource: 'destination-tombstone-table',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Item } from '../stream/change-record.js';
 import type { ChangeImages } from './echo.js';
-import { DELETING, markerNames, stampImage } from './markers.js';
+import { DELETING, digestOf, markerNames, stampImage } from './markers.js';
 import { deletedBelow, nearestVersion, stampRefusal, type StampRefusal } from './stamp-refusal.js';
 
 const markers = markerNames();
@@ -106,7 +106,9 @@ describe('deletedBelow: the other side deleted the app write below the version i
     ['the write had replaced an unstamped item', markOf(A, THEIRS), B, undefined],
   ];
   for (const [name, next, replaced, expected] of cases)
-    test(name, () => assert.deepEqual(deletedBelow(A, replaced, next, markers, 'a'), expected));
+    test(name, () =>
+      assert.deepEqual(deletedBelow(digestOf(A, markers), replaced, next, markers, 'a'), expected),
+    );
 });
 
 describe("a refused stamp, the other side's delete marked the app write (A, unstamped) and has not deleted it yet", () => {

@@ -81,13 +81,14 @@ function restoreBelow(found: Item, replaced: Item | undefined, markers: Markers)
 }
 
 /**
- * After a refused stamp found the item gone: the version the app's write had replaced (`replaced`), when the
- * key's next record in this flush (`next`) is the other side's delete mark over that write, below that version. An
+ * After a refused stamp found the item gone: the version the app's write (its content's digest, `imageDigest`)
+ * had replaced (`replaced`), when the key's next record (`next`) is the other side's delete mark over that write,
+ * below that version. An
  * unstamped item takes a mark of any stamp, so the delete took the table down the order; the other side keeps that
  * version or higher. Undefined otherwise (an app delete, or a next record not read yet: not known from here).
  */
 export function deletedBelow(
-  image: Item,
+  imageDigest: string,
   replaced: Item,
   next: ChangeImages | undefined,
   markers: Markers,
@@ -98,7 +99,7 @@ export function deletedBelow(
   const mark = readStamp(next.newImage, markers);
   if (mark === undefined || !isMarkedDeleting(next.newImage, markers) || parseStamp(mark)?.side === side)
     return undefined;
-  if (digestOf(next.oldImage, markers) !== digestOf(image, markers)) return undefined;
+  if (digestOf(next.oldImage, markers) !== imageDigest) return undefined;
   if (!matchesItsStamp(replaced, markers) || compareMaybeStamps(mark, readStamp(replaced, markers)) >= 0)
     return undefined;
   return { version: replaced, deleteStamp: mark };

@@ -1,7 +1,7 @@
 // The requests of one direction of two-way replication (twoway-sink.ts), and the flush they belong to: each takes a
 // write slot, passes the lease check (beforeSend) and runs under its own deadline, and is retried while retriable.
 // A put transaction joins a group of the flush's (transact-groups.ts), a local stamp a batch of stamps
-// (stamp-batches.ts); the tombstones a flush's new items need are read together before it starts. Every refused condition that means a write lost goes to the conflict log here.
+// (stamp-batches.ts). Every refused condition that means a write lost goes to the conflict log here.
 import { setMaxListeners } from 'node:events';
 import type { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -21,20 +21,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
 import { itemSizeBytes } from '../bootstrap/item-size.js';
-import { itemKey } from '../buffer/item-key.js';
 import { StoppedError } from '../errors/replicator-error.js';
 import type { EventBus } from '../observability/events.js';
-import type { ChangeRecord, Item } from '../stream/change-record.js';
+import type { Item } from '../stream/change-record.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
 import { retrying } from '../util/retry.js';
 import type { Slots } from '../util/semaphore.js';
 import { sleep } from '../util/sleep.js';
-import { batchGet, MAX_BATCH_GET } from '../verify/batch-get.js';
 import type { WriteOptions } from '../writer/table-writer.js';
 import { RequestDeadlines } from '../writer/request-deadlines.js';
 import type { putIfNewerThanTombstone } from './conditional-apply.js';
 import { recordConflict, type Conflict } from './conflict-log.js';
-import { needsTombstone } from './echo.js';
+import type { KeyLink } from './key-link.js';
 import { digestOf, readStamp, type Markers } from './markers.js';
 import { TOMBSTONE, tombstoneKey } from './tombstone.js';
 import { FlushLoad } from './key-batches.js';
@@ -79,8 +77,9 @@ export interface TwoWayFlush {
   readonly load: FlushLoad;
   readonly groups: TransactGroups;
   readonly stamps: StampBatches;
-  /** This side's tombstones of the keys whose first change needs one, read in one go before the flush starts. */
+  /** This side's tombstones and links of the keys whose first change needs one, read before it starts. */
   readonly tombstones: Map<string, string | undefined>;
+  readonly links: Map<string, KeyLink | undefined>;
   requests: number;
   retries: number;
 }
@@ -121,6 +120,7 @@ export class TwoWayRequests {
         batching,
       ),
       tombstones: new Map(),
+      links: new Map(),
       requests: 0,
       retries: 0,
     };
@@ -360,42 +360,6 @@ export class TwoWayRequests {
   }
 
   /** The tombstones of the keys whose first change needs one (echo.ts), read together: one request per 100. */
-  async prefetchTombstones(changes: readonly ChangeRecord[], flush: TwoWayFlush): Promise<void> {
-    const { keyAttributes, markers, local } = this.#deps;
-    const keys = changes.flatMap((change) => {
-      const first = change.earlier?.[0] ?? change;
-      return needsTombstone(first, markers) ? [first.keys] : [];
-    });
-    if (keys.length === 0) return;
-    const byTombstoneKey = new Map(
-      keys.map((k) => [itemKey(tombstoneKey(k, keyAttributes), [TOMBSTONE.key]), k]),
-    );
-    flush.requests += Math.ceil(keys.length / MAX_BATCH_GET);
-    const found = await batchGet(
-      keys.map((k) => tombstoneKey(k, keyAttributes)),
-      {
-        client: local.client,
-        tableName: local.tombstoneTable,
-        keyAttributes: [TOMBSTONE.key],
-        consistentRead: true,
-        signal: flush.signal,
-        onRetry: (reason) => {
-          flush.retries += 1;
-          this.#deps.events.emit('write.retried', {
-            table: local.tombstoneTable,
-            reason: reason === 'unprocessed' ? 'throttled' : reason,
-            attempt: 1,
-            items: 1,
-            delayMs: 0,
-          });
-        },
-      },
-    );
-    for (const [tk, k] of byTombstoneKey) {
-      flush.tombstones.set(itemKey(k, keyAttributes), found.get(tk)?.[TOMBSTONE.stamp]?.S);
-    }
-  }
-
   #traceTransact(request: ReturnType<typeof putIfNewerThanTombstone>, outcome: string): void {
     const { logger, markers } = this.#deps;
     if (!logger.isLevelEnabled('trace')) return;

@@ -5,8 +5,10 @@
 // condition that means a write lost is recorded in the conflict log. The changes of a flush have distinct keys, so
 // they go out in parallel, bounded by the write slots, and their puts to Y travel in groups of keys; each request
 // is fenced by the lease and has its deadline (twoway-requests.ts). The flush resolves once every change's writes
-// are done, so the checkpoint never passes a change not applied.
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+// are done, so the checkpoint never passes a change not applied. What a refused stamp leaves for the key's next
+// record, when that record is read by a later flush, is a link in this side's tombstone table (key-link.ts), so
+// that a restart or a lease moving in between forgets nothing.
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../buffer/item-key.js';
 import type { ChangeRecord, Item } from '../stream/change-record.js';
 import type { ChangeSink } from '../writer/change-sink.js';
@@ -24,10 +26,12 @@ import {
 import { deletedUnderMark, overwritesVersion, replacedAppWrite } from './lost-writes.js';
 import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
+import { readBeforeFlush } from './flush-reads.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp } from './markers.js';
 import { stampStatement } from './stamp-statement.js';
 import { TwoWayDeletes } from './twoway-delete.js';
+import { linkFor, takeLink, writeLink, type KeyLink } from './key-link.js';
 import { TwoWayRequests, type TwoWayFlush, type TwoWayRequestsDeps } from './twoway-requests.js';
 import { parseStamp } from './version-stamp.js';
 
@@ -40,8 +44,11 @@ export interface TwoWaySinkDeps extends TwoWayRequestsDeps {
 
 /** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
 const SENT_LIMIT = 100_000;
-/** Keys remembered for their next record (#gone, #unstampedOver), each map at most this many. */
-const MEMORY_LIMIT = 10_000;
+
+/** One key's run of changes in a flush: the version the next app write replaced, when its old image is not it. */
+interface KeyRun {
+  carried: Item | undefined;
+}
 
 export class TwoWaySink implements ChangeSink {
   readonly needsOldImages = true;
@@ -51,17 +58,6 @@ export class TwoWaySink implements ChangeSink {
   readonly #io: TwoWayRequests;
   readonly #deletes: TwoWayDeletes;
   readonly #sent = new Set<string>();
-  /**
-   * App writes whose stamp found the item gone at the end of a flush's run for the key: the key's next record (in
-   * a later flush) says whether the other side's delete took it below the version it had replaced (deletedBelow).
-   * In memory only: a restart in between forgets them (README, known gaps).
-   */
-  readonly #gone = new Map<string, { readonly image: Item; readonly replaced: Item }>();
-  /**
-   * Keys whose last app write was replaced by another app write before it was stamped: the version it had
-   * replaced, which the next app write replaced in turn (nearestVersion). In memory only, as #gone.
-   */
-  readonly #unstampedOver = new Map<string, Item>();
 
   constructor(deps: TwoWaySinkDeps) {
     this.#deps = deps;
@@ -79,7 +75,7 @@ export class TwoWaySink implements ChangeSink {
     let puts = 0;
     let deletes = 0;
     try {
-      await this.#io.prefetchTombstones(changes, flush);
+      await readBeforeFlush(this.#deps, changes, flush);
       // Distinct keys: no order between them. The write slots bound the requests in flight.
       const keys = Promise.all(
         changes.map(async (change) => {
@@ -116,13 +112,7 @@ export class TwoWaySink implements ChangeSink {
     // the put that followed it. Only an app write the app itself overwrote next is skipped.
     const { earlier, ...last } = change;
     const run = [...(earlier ?? []), last];
-    const key = itemKey(change.keys, this.#deps.keyAttributes);
-    const gone = this.#gone.get(key);
-    if (gone !== undefined && run[0] !== undefined) {
-      this.#gone.delete(key);
-      const below = deletedBelow(gone.image, gone.replaced, run[0], this.#deps.markers, this.#deps.side);
-      await this.#putBackBelowDelete(change.keys, below, flush);
-    }
+    const keyRun: KeyRun = { carried: await this.#followLink(run[0], flush) };
     for (const [i, record] of run.entries()) {
       // Before the skip below: a replicator write that replaced an app write not yet stamped is recorded
       // from its record, whatever follows it.
@@ -131,11 +121,11 @@ export class TwoWaySink implements ChangeSink {
         deletedUnderMark(record, run[i + 1], this.#deps.markers);
       if (lost !== undefined)
         await this.#io.conflict(this.#deps.local, record.keys, lost.loser, lost.winner, flush);
-      const replaced = nearestVersion(record, this.#unstampedOver.get(key), this.#deps.markers);
-      this.#unstampedOver.delete(key);
+      const replaced = nearestVersion(record, keyRun.carried, this.#deps.markers);
+      keyRun.carried = undefined;
       if (this.#overwrittenByApp(record, run[i + 1])) {
         // The next app write replaced this one, never stamped: the version before it is the one it replaced.
-        if (replaced !== undefined) this.#rememberBounded(this.#unstampedOver, key, replaced);
+        keyRun.carried = replaced;
         if (this.#deps.logger.isLevelEnabled('trace'))
           this.#deps.logger.trace(
             { key: record.keys, seq: record.sequenceNumber, event: record.eventName },
@@ -143,7 +133,50 @@ export class TwoWaySink implements ChangeSink {
           );
         continue;
       }
-      counted(await this.#apply(record, flush, run[i + 1], i === 0, replaced));
+      counted(await this.#apply(record, flush, run[i + 1], i === 0, replaced, keyRun));
+    }
+  }
+
+  /**
+   * What an earlier flush left for the key's first record of this one (key-link.ts), taken: the version to carry
+   * as the predecessor of that record's write ('over'), or the put-back of a version the other side's delete went
+   * below ('gone', done here).
+   */
+  async #followLink(head: ChangeRecord | undefined, flush: TwoWayFlush): Promise<Item | undefined> {
+    if (head === undefined) return undefined;
+    const { markers, keyAttributes, local } = this.#deps;
+    const link = linkFor(flush.links.get(itemKey(head.keys, keyAttributes)), head, markers);
+    if (link === undefined) return undefined;
+    if (link.takenBy === undefined) {
+      // Taken first, so that no later record of the key follows it; a replay of this record takes it again.
+      const take = takeLink(local.tombstoneTable, head.keys, keyAttributes, head.sequenceNumber);
+      if ('refused' in (await this.#io.attempt(local.client, new UpdateItemCommand(take), flush)))
+        return undefined;
+    }
+    this.#deps.logger.debug(
+      { key: head.keys, kind: link.kind, seq: head.sequenceNumber },
+      'two-way link followed',
+    );
+    if (link.kind === 'over') return link.replaced;
+    const below = deletedBelow(link.follows, link.replaced, head, markers, this.#deps.side);
+    await this.#putBackBelowDelete(head.keys, below, flush);
+    return undefined;
+  }
+
+  /** Leaves the key's next record, read by a later flush, what it needs of this refused write (key-link.ts). */
+  async #leaveLink(keys: Item, link: Omit<KeyLink, 'takenBy'>, flush: TwoWayFlush): Promise<void> {
+    const { local, keyAttributes, horizonMs } = this.#deps;
+    const input = writeLink(local.tombstoneTable, keys, keyAttributes, link, Date.now(), horizonMs);
+    try {
+      await this.#io.attempt(local.client, new UpdateItemCommand(input), flush);
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ValidationException')) throw err;
+      // The version does not fit in a link item (400 KB with the link's own attributes): the flush goes on
+      // without it, as before links were kept, and the log says what may follow.
+      this.#deps.logger.warn(
+        { key: keys, kind: link.kind, err: err.message },
+        `two-way: could not keep the link of a refused stamp in ${local.tombstoneTable} (${err.message}): if the key's next record is read after a restart, the tables may differ on this key until its next write`,
+      );
     }
   }
 
@@ -154,6 +187,7 @@ export class TwoWaySink implements ChangeSink {
     following: ChangeRecord | undefined,
     first: boolean,
     replaced: Item | undefined,
+    keyRun: KeyRun,
   ): Promise<'put' | 'delete' | 'none'> {
     const { markers, clock } = this.#deps;
     for (const image of [change.oldImage, change.newImage]) {
@@ -236,7 +270,7 @@ export class TwoWaySink implements ChangeSink {
       await this.#deletes.undoStalePut(keys, image, tombstone?.stamp, flush);
       return 'none';
     }
-    return (await this.#stampAndSend(keys, image, replaced, flush, following)) ? 'put' : 'none';
+    return (await this.#stampAndSend(keys, image, replaced, flush, following, keyRun)) ? 'put' : 'none';
   }
 
   /** Whether the next change of the key is the app's own write over this one (no replicator write between). */
@@ -256,6 +290,7 @@ export class TwoWaySink implements ChangeSink {
     replaced: Item | undefined,
     flush: TwoWayFlush,
     following: ChangeRecord | undefined,
+    keyRun: KeyRun,
   ): Promise<boolean> {
     const { markers, clock } = this.#deps;
     // What the app's write replaced is the nearest known version it saw.
@@ -267,7 +302,7 @@ export class TwoWaySink implements ChangeSink {
       flush,
     );
     if ('refused' in outcome)
-      return this.#stampRefused(keys, image, replaced, outcome.refused, flush, following);
+      return this.#stampRefused(keys, image, replaced, outcome.refused, flush, following, keyRun);
     const stamped = outcome.ok.Attributes;
     // Stamped, but the service did not return the item (it does, with ReturnValues ALL_NEW and RETURNING ALL NEW):
     // the stamp's own record puts it on the other side, from its image (the own echo in #apply).
@@ -288,6 +323,7 @@ export class TwoWaySink implements ChangeSink {
     found: Item | undefined,
     flush: TwoWayFlush,
     following: ChangeRecord | undefined,
+    keyRun: KeyRun,
   ): Promise<boolean> {
     const { markers } = this.#deps;
     const next = stampRefusal(image, found, markers, this.#deps.side, replaced);
@@ -321,16 +357,18 @@ export class TwoWaySink implements ChangeSink {
     if (next.kind === 'nothing' && next.why === 'app-write-follows' && replaced !== undefined) {
       // A later app write is there, whose record follows: it replaced this one, never stamped, so the version
       // this one replaced is the one that write replaced.
-      this.#rememberBounded(this.#unstampedOver, itemKey(keys, this.#deps.keyAttributes), replaced);
+      if (following !== undefined) keyRun.carried = replaced;
+      else await this.#leaveLink(keys, { kind: 'over', follows: digestOf(image, markers), replaced }, flush);
     }
     if (next.kind === 'nothing' && next.why === 'gone' && replaced !== undefined) {
+      const follows = digestOf(image, markers);
       if (following === undefined) {
         // What took the item is the key's next record, in a later flush: looked at there.
-        this.#rememberGone(keys, image, replaced);
+        await this.#leaveLink(keys, { kind: 'gone', follows, replaced }, flush);
       } else {
         await this.#putBackBelowDelete(
           keys,
-          deletedBelow(image, replaced, following, markers, this.#deps.side),
+          deletedBelow(follows, replaced, following, markers, this.#deps.side),
           flush,
         );
       }
@@ -358,19 +396,6 @@ export class TwoWaySink implements ChangeSink {
     if (stamp !== undefined) this.#remember(stamp);
     const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
     await this.#io.conflict(local, keys, loser, { kind: 'put', stamp }, flush);
-  }
-
-  #rememberGone(keys: Item, image: Item, replaced: Item): void {
-    this.#rememberBounded(this.#gone, itemKey(keys, this.#deps.keyAttributes), { image, replaced });
-  }
-
-  #rememberBounded<T>(map: Map<string, T>, key: string, value: T): void {
-    if (!map.has(key) && map.size >= MEMORY_LIMIT) {
-      // Oldest first (insertion order): a forgotten key loses a put-back, as after a restart.
-      const oldest = map.keys().next();
-      if (oldest.done !== true) map.delete(oldest.value);
-    }
-    map.set(key, value);
   }
 
   /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */

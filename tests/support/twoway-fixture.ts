@@ -9,6 +9,7 @@ import { LOCAL_CREDENTIALS } from '../../src/local/dynamodb-local.js';
 import { createTable, deleteTableIfExists, scanAll, type TableKey } from '../../src/local/local-tables.js';
 import type { Item } from '../../src/stream/change-record.js';
 import { readConflicts, type Conflict } from '../../src/twoway/conflict-log.js';
+import { isLinkItem } from '../../src/twoway/key-link.js';
 import { markerNames, type Markers } from '../../src/twoway/markers.js';
 import { TOMBSTONE } from '../../src/twoway/tombstone.js';
 import { twoWayTableNames } from '../../src/twoway/two-way-tables.js';
@@ -128,7 +129,8 @@ export class TwoWayPair {
 
   /** Side X's tombstones: the stamp of each deleted `pk`. */
   async tombstones(side: SideName): Promise<Map<string, string>> {
-    const items = await scanAll(this.client(side), this.tombstoneTable(side));
+    // Links (key-link.ts) share the table: only tombstones count here.
+    const items = (await scanAll(this.client(side), this.tombstoneTable(side))).filter((t) => !isLinkItem(t));
     return new Map(items.map((t) => [t[TOMBSTONE.itemKeys]?.M?.pk?.S ?? '?', t[TOMBSTONE.stamp]?.S ?? '']));
   }
 
