@@ -1,13 +1,13 @@
 // One direction of two-way replication as a ChangeSink: the changes read from side X's stream, written by the rule
 // of the README ("Two-way replication"). An app write is stamped on X (markers only, conditional on the stamp the
-// stream showed) and the item as stamped is put on Y in a transaction with Y's tombstone; an app delete leaves a
-// tombstone on both sides and marks then deletes Y's item (twoway-delete.ts); echoes are skipped. Every refused
-// condition that means a write lost is recorded in the conflict log. The changes of a flush have distinct keys, so
-// they go out in parallel, bounded by the write slots, and their puts to Y travel in groups of keys; each request
-// is fenced by the lease and has its deadline (twoway-requests.ts). The flush resolves once every change's writes
-// are done, so the checkpoint never passes a change not applied. What a refused stamp leaves for the key's next
-// record, when that record is read by a later flush, is a link in this side's tombstone table (key-link.ts), so
-// that a restart or a lease moving in between forgets nothing.
+// stream showed) and the item as stamped is put on Y in a transaction with Y's tombstone (remote-puts.ts); an app
+// delete leaves a tombstone on both sides and marks then deletes Y's item (twoway-delete.ts); echoes are skipped.
+// Every refused condition that means a write lost is recorded in the conflict log. The changes of a flush have
+// distinct keys, so they go out in parallel, bounded by the write slots, and their puts to Y travel in groups of
+// keys; each request is fenced by the lease and has its deadline (twoway-requests.ts). The flush resolves once
+// every change's writes are done, so the checkpoint never passes a change not applied. What a refused stamp leaves
+// for the key's next record, when that record is read by a later flush, is a link in this side's tombstone table
+// (key-link.ts), so that a restart or a lease moving in between forgets nothing.
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { itemKey } from '../buffer/item-key.js';
 import type { ChangeRecord, Item } from '../stream/change-record.js';
@@ -17,21 +17,20 @@ import {
   deleteMarked,
   directionTargets,
   putIfNewerThanTombstone,
-  putIfSeen,
-  refusal,
   restoreOver,
   stampIfUnchanged,
   type DirectionTargets,
 } from './conditional-apply.js';
-import { deletedUnderMark, overwritesVersion, replacedAppWrite } from './lost-writes.js';
-import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
 import { readBeforeFlush } from './flush-reads.js';
 import type { HybridClock } from './hybrid-clock.js';
+import { linkFor, takeLink, writeLink, type KeyLink } from './key-link.js';
+import { deletedUnderMark, replacedAppWrite } from './lost-writes.js';
 import { digestOf, isMarkedDeleting, matchesItsStamp, readStamp } from './markers.js';
+import { RemotePuts } from './remote-puts.js';
+import { deletedBelow, nearestVersion, stampRefusal } from './stamp-refusal.js';
 import { stampStatement } from './stamp-statement.js';
 import { TwoWayDeletes } from './twoway-delete.js';
-import { linkFor, takeLink, writeLink, type KeyLink } from './key-link.js';
 import { TwoWayRequests, type TwoWayFlush, type TwoWayRequestsDeps } from './twoway-requests.js';
 import { parseStamp } from './version-stamp.js';
 
@@ -41,9 +40,6 @@ export interface TwoWaySinkDeps extends TwoWayRequestsDeps {
   readonly horizonMs: number;
   readonly ttlDeletes: 'replicate' | 'skip';
 }
-
-/** Stamps of this side's writes already put on the other side: their echo needs no check (bounded). */
-const SENT_LIMIT = 100_000;
 
 /** One key's run of changes in a flush: the version the next app write replaced, when its old image is not it. */
 interface KeyRun {
@@ -57,13 +53,14 @@ export class TwoWaySink implements ChangeSink {
   readonly #targets: DirectionTargets;
   readonly #io: TwoWayRequests;
   readonly #deletes: TwoWayDeletes;
-  readonly #sent = new Set<string>();
+  readonly #puts: RemotePuts;
 
   constructor(deps: TwoWaySinkDeps) {
     this.#deps = deps;
     this.#targets = directionTargets(deps, deps.markers, deps.keyAttributes, deps.horizonMs);
     this.#io = new TwoWayRequests(deps);
     this.#deletes = new TwoWayDeletes(deps, this.#io, this.#targets);
+    this.#puts = new RemotePuts(deps, this.#io, this.#targets);
   }
 
   get tableName(): string {
@@ -243,13 +240,13 @@ export class TwoWaySink implements ChangeSink {
       ) {
         // The echo of our own stamp. Put on the other side by this process already, unless it stopped (or lost
         // the shard) between stamping and the put: then the put is made now, from the echo's image.
-        if (this.#sent.delete(stamp)) {
+        if (this.#puts.sentAlready(stamp)) {
           this.#deps.logger.trace({ key: keys, stamp }, 'two-way own echo: sent already');
           return 'none';
         }
         // What the app's write carried is the nearest known version it replaced.
         const predecessor = readStamp(change.oldImage, markers);
-        return (await this.#putRemote(keys, image, flush, { predecessor })) ? 'put' : 'none';
+        return (await this.#puts.put(keys, image, flush, { predecessor })) ? 'put' : 'none';
       }
       return 'none';
     }
@@ -312,7 +309,7 @@ export class TwoWaySink implements ChangeSink {
     // it on the other side before the delete between. Nothing is sent: the stamp's own record, whose content does
     // not match its digest, is an app write and is stamped in its turn, after the records before it.
     if (!matchesItsStamp(stamped, markers)) return false;
-    return this.#putRemote(keys, stamped, flush, { predecessor });
+    return this.#puts.put(keys, stamped, flush, { predecessor });
   }
 
   /** The stamp's condition failed: only a replay of our own stamp of this very content still has a put to make. */
@@ -341,7 +338,7 @@ export class TwoWaySink implements ChangeSink {
       );
       if ('ok' in put) {
         const version = readStamp(next.version, markers);
-        if (version !== undefined) this.#remember(version);
+        if (version !== undefined) this.#puts.remember(version);
         // Over a mark, the loser is the other side's delete, which records its own loss when it finds its mark
         // gone (twoway-delete.ts).
         if (!isMarkedDeleting(next.over, markers)) {
@@ -374,7 +371,7 @@ export class TwoWaySink implements ChangeSink {
       }
     }
     if (next.kind !== 'send-own-stamp') return false;
-    return this.#putRemote(keys, next.stamped, flush, { predecessor: readStamp(replaced, markers) });
+    return this.#puts.put(keys, next.stamped, flush, { predecessor: readStamp(replaced, markers) });
   }
 
   /** The other side's delete marked the app's write below the version it had replaced: back to that version. */
@@ -393,80 +390,8 @@ export class TwoWaySink implements ChangeSink {
     );
     if ((await this.#io.transact(input, flush, local)) !== undefined) return;
     const stamp = readStamp(below.version, this.#deps.markers);
-    if (stamp !== undefined) this.#remember(stamp);
+    if (stamp !== undefined) this.#puts.remember(stamp);
     const loser = { kind: 'delete' as const, stamp: below.deleteStamp, digest: undefined };
     await this.#io.conflict(local, keys, loser, { kind: 'put', stamp }, flush);
-  }
-
-  /** Puts a stamped item on the other side, unless it holds a higher stamp or a higher tombstone. */
-  async #putRemote(
-    keys: Item,
-    item: Item,
-    flush: TwoWayFlush,
-    seen?: { predecessor: string | undefined },
-  ): Promise<boolean> {
-    const { markers } = this.#deps;
-    const stamp = readStamp(item, markers);
-    if (stamp === undefined) throw new TypeError('a put to the other side without its stamp');
-    let overwrote: Item | undefined;
-    if (seen !== undefined) {
-      // First only over what this side's app replaced: a version there that the app never saw is overwritten
-      // next, as the rule says, and recorded as the write that lost.
-      const first = await this.#io.transact(
-        putIfSeen(this.#targets.remote, this.#targets.remoteTombstones, keys, item, seen.predecessor),
-        flush,
-      );
-      if (first === undefined) {
-        this.#remember(stamp);
-        return true;
-      }
-      if (first[0]?.Code !== 'ConditionalCheckFailed') {
-        // Read, not taken from the cancellation reason: DynamoDB Local does not return the whole item there.
-        const found = await this.#io.read(this.#deps.remote, keys, flush);
-        if (overwritesVersion(found, stamp, markers)) overwrote = found;
-      }
-    }
-    const input = putIfNewerThanTombstone(this.#targets.remote, this.#targets.remoteTombstones, keys, item);
-    const reasons = await this.#io.transact(input, flush);
-    if (reasons === undefined && overwrote !== undefined) {
-      await this.#io.conflict(
-        this.#deps.remote,
-        keys,
-        { kind: 'put', stamp: readStamp(overwrote, markers), digest: digestOf(overwrote, markers) },
-        { kind: 'put', stamp },
-        flush,
-      );
-    }
-    this.#remember(stamp);
-    if (reasons === undefined) return true;
-    const [tombstoneReason] = reasons;
-    const loser = { kind: 'put' as const, stamp, digest: digestOf(item, markers) };
-    if (tombstoneReason?.Code === 'ConditionalCheckFailed') {
-      const winner = await this.#io.tombstoneStamp(this.#deps.remote, keys, flush);
-      await this.#io.conflict(this.#deps.remote, keys, loser, { kind: 'delete', stamp: winner }, flush);
-      return false;
-    }
-    const found = await this.#io.read(this.#deps.remote, keys, flush);
-    const verdict = refusal(stamp, found, markers);
-    if (verdict.kind === 'already-applied') return false;
-    const winnerKind = isMarkedDeleting(found, markers) ? 'delete' : 'put';
-    await this.#io.conflict(
-      this.#deps.remote,
-      keys,
-      loser,
-      { kind: winnerKind, stamp: verdict.winner },
-      flush,
-    );
-    return false;
-  }
-
-  #remember(stamp: string): void {
-    if (!this.#isOwn(stamp)) return;
-    if (this.#sent.size >= SENT_LIMIT) {
-      // Oldest first (insertion order): a forgotten stamp costs one more conditional put, refused as applied.
-      const oldest = this.#sent.values().next();
-      if (oldest.done !== true) this.#sent.delete(oldest.value);
-    }
-    this.#sent.add(stamp);
   }
 }
