@@ -1,8 +1,9 @@
 // One shard, end to end: reader -> squash buffer -> table writer -> checkpoint. The reader runs ahead while
 // flushes are in flight, held back by the worker's shared memory budget. Each flush holds at most one change per
-// key; the next flush starts once the one before has sent all its requests, and a key that both write waits for
-// the earlier (flush-chain.ts), which keeps per-key order (invariant 1); a checkpoint moves only after its flush
-// and every one before it succeeded (invariant 2); every write is fenced by the lease (invariant 4).
+// key; the next flush starts once the one before has sent all its requests (or all it can before the flushes
+// ahead of it end), and a key that two write waits for the earlier (flush-chain.ts), which keeps per-key order
+// (invariant 1); a checkpoint moves only after its flush and every one before it succeeded (invariant 2); every
+// write is fenced by the lease (invariant 4).
 import type { Logger } from 'pino';
 import { SquashBuffer, type Flush } from '../buffer/squash-buffer.js';
 import type { ReplicatorError } from '../errors/replicator-error.js';

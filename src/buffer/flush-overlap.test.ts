@@ -27,7 +27,7 @@ test('every change of a flush is either sent now or after the flush in flight, a
     Array.from({ length: 1 << pool.length }, (_, mask) => pool.filter((_, i) => (mask & (1 << i)) !== 0));
   for (const nextKeys of subsets(universe.slice(0, 4))) {
     for (const inFlightKeys of subsets(universe.slice(2, 6))) {
-      const { now, after } = splitByOverlap(flush(nextKeys), flush(inFlightKeys));
+      const { now, after } = splitByOverlap(flush(nextKeys), [flush(inFlightKeys)]);
       const label = `next [${nextKeys.join()}] in flight [${inFlightKeys.join()}]`;
       assert.deepEqual(
         keysOf(after),
@@ -45,14 +45,20 @@ test('every change of a flush is either sent now or after the flush in flight, a
 
 test('with nothing in flight the whole flush goes now, in its order', () => {
   const next = flush(['c', 'a', 'b']);
-  assert.deepEqual(keysOf(splitByOverlap(next, undefined).now), ['c', 'a', 'b']);
-  assert.deepEqual(splitByOverlap(next, undefined).after, []);
-  assert.deepEqual(keysOf(splitByOverlap(next, new Map()).now), ['c', 'a', 'b']);
+  assert.deepEqual(keysOf(splitByOverlap(next, []).now), ['c', 'a', 'b']);
+  assert.deepEqual(splitByOverlap(next, []).after, []);
+  assert.deepEqual(keysOf(splitByOverlap(next, [new Map()]).now), ['c', 'a', 'b']);
 });
 
 test('the changes are the flush’s own records, not copies', () => {
   const next = flush(['a', 'b']);
-  const { now, after } = splitByOverlap(next, flush(['b']));
+  const { now, after } = splitByOverlap(next, [flush(['b'])]);
   assert.equal(now[0], next.get('a'));
   assert.equal(after[0], next.get('b'));
+});
+
+test('a key waits when any of the flushes in flight writes it, not only the last one', () => {
+  const { now, after } = splitByOverlap(flush(['a', 'b', 'c', 'd']), [flush(['a']), flush(['x', 'c'])]);
+  assert.deepEqual(keysOf(after), ['a', 'c']);
+  assert.deepEqual(keysOf(now), ['b', 'd']);
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Flush } from '../buffer/squash-buffer.js';
 import { StoppedError } from '../errors/replicator-error.js';
 import { flushOf, settled } from '../../tests/support/flushes.js';
-import { FlushChain, MAX_FLUSHES_IN_FLIGHT } from './flush-chain.js';
+import { FlushChain, MAX_FLUSHES_IN_FLIGHT, MAX_FLUSHES_WRITING } from './flush-chain.js';
 import type { WriteOutcome } from './table-writer.js';
 
 /** One call of the write function, answered by the test. */
@@ -69,8 +69,8 @@ describe('FlushChain', () => {
       [['a', 'b'], ['c']],
     );
     h.calls[1]?.allSent();
-    assert.equal(h.chain.inFlight, MAX_FLUSHES_IN_FLIGHT);
-    assert.equal(h.chain.ready, false, 'two in flight is the most');
+    assert.equal(h.chain.inFlight, MAX_FLUSHES_WRITING);
+    assert.equal(h.chain.ready, false, 'two writing is the most');
     h.calls[0]?.succeed();
     await settled();
     assert.equal(h.chain.ready, true, 'the first ended, the second has sent everything');
@@ -99,7 +99,7 @@ describe('FlushChain', () => {
       'only the keys the first flush does not write',
     );
     h.calls[1]?.allSent();
-    assert.equal(h.chain.ready, false, 'the second flush still has requests to send');
+    assert.equal(h.chain.ready, true, 'the second flush is parked: the rest of it waits for the first');
     h.calls[1]?.succeed();
     await settled();
     assert.equal(h.calls.length, 2, 'a and b wait for the first flush');
@@ -195,5 +195,69 @@ describe('FlushChain', () => {
     h.calls[1]?.succeed();
     await h.chain.settle();
     assert.equal(h.written.length, 2);
+  });
+
+  test('beside a parked flush the next one starts; its keys that any flush in flight writes wait for all of them', async () => {
+    const h = harness();
+    const first = flushOf('a', 'b');
+    const second = flushOf('a', 'c');
+    const third = flushOf('b', 'c', 'd');
+    await h.startTwo(first, second);
+    assert.deepEqual(h.calls[1]?.keys, ['c']);
+    h.calls[1]?.allSent();
+    assert.equal(h.chain.ready, true, 'the second is parked: key a waits for the first');
+    h.start('third', third);
+    await settled();
+    assert.deepEqual(h.calls[2]?.keys, ['d'], 'b is written by the first, c by the second: both wait');
+    h.calls[2]?.allSent();
+    assert.equal(h.chain.inFlight, 3);
+    assert.equal(h.chain.ready, true, 'the third is parked too: only the first is writing');
+    h.calls[1]?.succeed();
+    h.calls[2]?.succeed();
+    await settled();
+    assert.equal(h.calls.length, 3, 'nothing more goes out before the first flush ends');
+    h.calls[0]?.succeed();
+    await settled();
+    assert.deepEqual(h.calls[3]?.keys, ['a'], "the second's key a, once the first has ended");
+    assert.equal(h.calls.length, 4, "the third's b and c wait for the second, which is not over");
+    h.calls[3]?.allSent();
+    h.calls[3]?.succeed();
+    await settled();
+    assert.deepEqual(h.calls[4]?.keys, ['b', 'c']);
+    h.calls[4]?.allSent();
+    h.calls[4]?.succeed();
+    await h.chain.settle();
+    assert.deepEqual(h.written, [
+      `${first.lastSequenceNumber}:2`,
+      `${second.lastSequenceNumber}:2`,
+      `${third.lastSequenceNumber}:3`,
+    ]);
+    assert.deepEqual(h.ended, ['first', 'second', 'third']);
+  });
+
+  test('parked flushes fill the chain up to MAX_FLUSHES_IN_FLIGHT, then it waits for the oldest to end', async () => {
+    const h = harness();
+    h.start('f0', flushOf('k'));
+    await settled();
+    h.calls[0]?.allSent();
+    for (let i = 1; i < MAX_FLUSHES_IN_FLIGHT; i++) {
+      assert.equal(h.chain.ready, true, `flush ${i} may start`);
+      h.start(`f${i}`, flushOf('k'));
+      await settled();
+    }
+    assert.equal(h.calls.length, 1, 'every later flush writes k: all of it waits');
+    assert.equal(h.chain.inFlight, MAX_FLUSHES_IN_FLIGHT);
+    assert.equal(h.chain.ready, false, 'the chain is full');
+    for (let i = 0; i < MAX_FLUSHES_IN_FLIGHT; i++) {
+      h.calls[i]?.allSent();
+      h.calls[i]?.succeed();
+      await settled();
+    }
+    await h.chain.settle();
+    assert.equal(h.written.length, MAX_FLUSHES_IN_FLIGHT);
+    assert.deepEqual(
+      h.ended,
+      Array.from({ length: MAX_FLUSHES_IN_FLIGHT }, (_, i) => `f${i}`),
+    );
   });
 });

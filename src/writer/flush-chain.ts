@@ -2,12 +2,18 @@
 // once the one before had ended, so each flush ended on a tail of its last few requests with the other slots
 // idle: the benchmark's first catch-up flushes (1,000-2,000 records, two rounds of requests) wrote at about
 // half the rate of the later ones. Now the next flush starts as soon as every request of the one before has gone
-// out. What keeps the invariants:
-// - per-key order (1): a change to a key that the flush before also writes waits until that flush has ended
-//   (flush-overlap.ts);
+// out, or every one it can send before the flushes ahead of it end (it is parked). What keeps the invariants:
+// - per-key order (1): a change to a key that a flush still in flight also writes waits until the flushes before
+//   it have ended (flush-overlap.ts);
 // - checkpoints (2): a flush is reported written only once every flush before it was, in order, so a checkpoint
 //   offered from onWritten never passes an unwritten record;
-// - memory (6): at most two flushes are in flight, and their records stay counted against the reader's budget.
+// - memory (6): at most MAX_FLUSHES_IN_FLIGHT flushes are in flight, and their records stay counted against the
+//   reader's budget.
+// Parked flushes: two-way replication's own writes come back on the stream it reads (the stamp of each app write
+// is an echo in the next flush), so nearly every flush there had keys of the one before and, as long as two were
+// the most in flight, the flushes went one at a time; an app write read meanwhile waited in the buffer for a
+// whole flush (docs/benchmarks.md, stage twoway at 50 writes/s). A parked flush does not count against the
+// flushes writing at once.
 // A failed flush stops the flushes after it (they cannot be checkpointed) but not the one before, whose
 // checkpoint may still move.
 import type { Flush } from '../buffer/squash-buffer.js';
@@ -16,7 +22,10 @@ import { StoppedError } from '../errors/replicator-error.js';
 import type { ChangeRecord } from '../stream/change-record.js';
 import type { WriteOutcome } from './table-writer.js';
 
-export const MAX_FLUSHES_IN_FLIGHT = 2;
+/** Flushes writing at once that are not parked: a new flush starts only below this many. */
+export const MAX_FLUSHES_WRITING = 2;
+/** Flushes in flight, parked ones included. */
+export const MAX_FLUSHES_IN_FLIGHT = 4;
 
 export type WriteChanges = (
   changes: readonly ChangeRecord[],
@@ -37,6 +46,8 @@ interface Running {
   readonly flush: Flush;
   readonly abort: AbortController;
   allSent: boolean;
+  /** Every change it may send now has gone out, and the rest wait for the flushes before it to end. */
+  parked: boolean;
   /** Resolves true once written (after the flushes before it), false when it failed. Never rejects. */
   ended: Promise<boolean>;
 }
@@ -73,10 +84,19 @@ export class FlushChain {
     return this.#running.length;
   }
 
-  /** Whether a flush may start now: none in flight, or one whose requests have all gone out. */
+  /**
+   * Whether a flush may start now: none in flight, or the last one has sent every request it can (all of them,
+   * or it is parked), with fewer than MAX_FLUSHES_WRITING writing and MAX_FLUSHES_IN_FLIGHT in flight.
+   */
   get ready(): boolean {
     const last = this.#running.at(-1);
-    return last === undefined || (this.#running.length < MAX_FLUSHES_IN_FLIGHT && last.allSent);
+    if (last === undefined) return true;
+    const writing = this.#running.filter((r) => !r.parked).length;
+    return (
+      (last.allSent || last.parked) &&
+      writing < MAX_FLUSHES_WRITING &&
+      this.#running.length < MAX_FLUSHES_IN_FLIGHT
+    );
   }
 
   /** Starts writing `flush`; `onEnd` runs when it has ended, written or not. */
@@ -87,6 +107,7 @@ export class FlushChain {
       flush,
       abort: new AbortController(),
       allSent: false,
+      parked: false,
       ended: Promise.resolve(false),
     };
     this.#running.push(running);
@@ -110,11 +131,17 @@ export class FlushChain {
   async #run(running: Running, previous: Running | undefined): Promise<boolean> {
     const started = performance.now();
     const signal = AbortSignal.any([this.#deps.signal, running.abort.signal]);
-    const { now, after } = splitByOverlap(running.flush.byKey, previous?.flush.byKey);
+    const earlier = this.#running.slice(0, this.#running.indexOf(running)).map((r) => r.flush.byKey);
+    const { now, after } = splitByOverlap(running.flush.byKey, earlier);
     let unsentParts = after.length === 0 ? 1 : 2;
     const partSent = (): void => {
       unsentParts -= 1;
-      if (unsentParts > 0) return;
+      if (unsentParts > 0) {
+        // The part sent now is out; the rest waits for the flushes before this one.
+        running.parked = true;
+        this.#deps.onChange();
+        return;
+      }
       running.allSent = true;
       this.#deps.onChange();
     };
@@ -123,6 +150,7 @@ export class FlushChain {
       if (now.length > 0) outcome = await this.#deps.write(now, { signal, onAllSent: partSent });
       else partSent();
       if (previous !== undefined && !(await previous.ended)) throw new StoppedError();
+      running.parked = false;
       if (after.length > 0)
         outcome = sum(outcome, await this.#deps.write(after, { signal, onAllSent: partSent }));
       this.#deps.onWritten(running.flush, outcome, performance.now() - started);
