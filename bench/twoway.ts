@@ -6,7 +6,7 @@
 // the other side shows it (visibility-checker.ts). The replicator's SDK calls (trace-hook.ts) give the requests
 // per app write by operation and their latencies during the load, and /proc the CPU of each process: where the
 // time goes. Each app write here is a new key (an INSERT), so a two-way put also pays its echo's tombstone read.
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +18,13 @@ import { readTrace } from './call-span.js';
 import { countItems } from './catch-up.js';
 import { startInstance, warmUp, type BenchInstance } from './instances.js';
 import { benchClient, DEST_REGION, putRequests, SOURCE_REGION, TABLE_KEY } from './items.js';
-import { runPacedWriter, type PacedWriterResult } from './paced-writer.js';
+import { runPacedWriter } from './paced-writer.js';
 import { spread, type Spread } from './percentiles.js';
 import { CpuMeter } from './proc-stats.js';
-import { ratio, table } from './report.js';
 import { childEnv, now, ReplicatorChild } from './replicator-child.js';
 import type { BenchStage, StageContext, StageResult } from './stage.js';
 import type { TraceFile } from './trace-hook.js';
+import { twowayReport, type Direction, type Load, type Mode, type PairRun } from './twoway-report.js';
 import { MIN_ROUND_MS, VisibilityChecker } from './visibility-checker.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -33,10 +33,6 @@ const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
  * then 50, which it does: lag measured, not a queue.
  */
 const RATES = [200, 50] as const;
-/** Issue 19's load, which the target is about. */
-const TARGET_RATE = 200;
-/** Issue 19's target: two-way lag p99 within this multiple of one-way's. */
-const TARGET_P99_FACTOR = 2;
 /**
  * The checker's round at 200 writes/s two-way: at most every 50 ms, because two-way falls seconds behind that load
  * here and each round reads every write not seen yet. Every other load: 10 ms, as the lag stage.
@@ -48,50 +44,6 @@ interface Side {
   readonly instance: BenchInstance;
   readonly client: DynamoDBClient;
   readonly region: string;
-}
-
-interface Direction {
-  readonly label: string;
-  readonly writer: PacedWriterResult;
-  readonly seen: number;
-  readonly neverSeen: number;
-  readonly lagMs: Spread;
-}
-
-interface Load {
-  readonly rate: number;
-  readonly directions: readonly Direction[];
-  /** App writes sent during the measured load (both sides), acknowledged or timed out. */
-  readonly appWrites: number;
-  /** SDK requests started from the measured load's start until its last write was seen on the other side. */
-  readonly requests: Record<string, number>;
-  readonly latencyMs: Record<string, Spread>;
-  /**
-   * CPU seconds over the same window: both DynamoDB Local instances together, the replicator, this process (the
-   * app's writers and the checkers), and the machine's busy time, from /proc (proc-stats.ts).
-   */
-  readonly cpuSec: {
-    readonly local: number;
-    readonly replicator: number;
-    readonly bench: number;
-    readonly machine: number;
-  };
-  readonly windowSec: number;
-}
-
-/**
- * one-way: A -> B, writes on A only (the figure of earlier runs); both-ways: the same load as two-way, replicated
- * one-way: a plan of two entries in one process, A's table -> B and B's table -> A, writes on both sides.
- */
-type Mode = 'one-way' | 'both-ways' | 'two-way';
-
-interface PairRun {
-  readonly mode: Mode;
-  readonly backlog: number;
-  /** Process start to the whole backlog visible on the other side(s). */
-  readonly catchUpMs: number;
-  readonly catchUpItemsPerSec: number;
-  readonly loads: readonly Load[];
 }
 
 async function timeUntil(
@@ -388,128 +340,15 @@ async function run(ctx: StageContext): Promise<StageResult> {
     }
   }
   const loadAfter = loadavg();
-  const oneWay = runs.filter((r) => r.mode === 'one-way');
-  const bothWays = runs.filter((r) => r.mode === 'both-ways');
-  const twoWay = runs.find((r) => r.mode === 'two-way');
-  if (twoWay === undefined) throw new Error('no two-way run');
-  const loadOf = (r: PairRun, rate: number): Load | undefined => r.loads.find((l) => l.rate === rate);
-  /** A lag percentile at `rate`: the worse direction of each run, the mean over the runs. */
-  const lagOf = (group: readonly PairRun[], rate: number, pick: (lag: Spread) => number): number =>
-    group.reduce(
-      (sum, r) => sum + Math.max(...(loadOf(r, rate)?.directions ?? []).map((d) => pick(d.lagMs))),
-      0,
-    ) / group.length;
-  const mean = (group: readonly PairRun[], of: (r: PairRun) => number): number =>
-    group.reduce((sum, r) => sum + of(r), 0) / group.length;
-  const busyAt = (r: PairRun, rate: number): string => {
-    const l = loadOf(r, rate);
-    return l === undefined ? '-' : (l.cpuSec.machine / l.windowSec).toFixed(2);
-  };
-  const columns = runs.flatMap((r, i) =>
-    r.loads.map((l) => ({ r, l, name: `${r.mode} #${i + 1} ${l.rate}/s` })),
-  );
-  const ops = [...new Set(columns.flatMap((c) => Object.keys(c.l.requests)))].sort();
-  const perWrite = (l: Load, op: string): string => ((l.requests[op] ?? 0) / l.appWrites).toFixed(3);
-  const twoWayAt = (rate: number): Load | undefined => loadOf(twoWay, rate);
-  const lines = [
-    table(
-      [
-        'run',
-        'direction',
-        'backlog',
-        'catch-up s',
-        'items/s',
-        'rate',
-        'writes/s',
-        'seen',
-        'never',
-        'p50 ms',
-        'p95 ms',
-        'p99 ms',
-        'max ms',
-      ],
-      runs.flatMap((r) =>
-        r.loads.flatMap((l) =>
-          l.directions.map((d) => [
-            r.mode,
-            d.label,
-            r.backlog,
-            (r.catchUpMs / 1000).toFixed(1),
-            r.catchUpItemsPerSec,
-            l.rate,
-            d.writer.achievedRate,
-            d.seen,
-            d.neverSeen,
-            d.lagMs.p50,
-            d.lagMs.p95,
-            d.lagMs.p99,
-            d.lagMs.max,
-          ]),
-        ),
-      ),
-    ),
-    table(
-      ['requests per app write (during the load)', ...columns.map((c) => c.name)],
-      ops.map((op) => [op, ...columns.map((c) => perWrite(c.l, op))]),
-    ),
-    table(
-      ['CPU while replicating the load', ...columns.map((c) => c.name)],
-      [
-        ['DynamoDB Local A+B, cores', ...columns.map((c) => (c.l.cpuSec.local / c.l.windowSec).toFixed(2))],
-        ['replicator, cores', ...columns.map((c) => (c.l.cpuSec.replicator / c.l.windowSec).toFixed(2))],
-        [
-          'bench (writers, checkers), cores',
-          ...columns.map((c) => (c.l.cpuSec.bench / c.l.windowSec).toFixed(2)),
-        ],
-        ['machine busy, cores', ...columns.map((c) => (c.l.cpuSec.machine / c.l.windowSec).toFixed(2))],
-        [
-          'DynamoDB Local ms per app write',
-          ...columns.map((c) => ((c.l.cpuSec.local * 1000) / c.l.appWrites).toFixed(2)),
-        ],
-        [
-          'replicator ms per app write',
-          ...columns.map((c) => ((c.l.cpuSec.replicator * 1000) / c.l.appWrites).toFixed(2)),
-        ],
-      ],
-    ),
-    table(
-      ['two-way request latency', ...RATES.flatMap((rate) => [`${rate}/s p50 ms`, `${rate}/s p99 ms`])],
-      ops.map((op) => [
-        op,
-        ...RATES.flatMap((rate) => [
-          twoWayAt(rate)?.latencyMs[op]?.p50 ?? '-',
-          twoWayAt(rate)?.latencyMs[op]?.p99 ?? '-',
-        ]),
-      ]),
-    ),
-  ];
-  const byRate = RATES.map((rate) => {
-    const directions = twoWayAt(rate)?.directions ?? [];
-    const p99 = Math.max(...directions.map((d) => d.lagMs.p99));
-    const sameLoadP99 = lagOf(bothWays, rate, (lag) => lag.p99);
-    const oneWayP99 = lagOf(oneWay, rate, (lag) => lag.p99);
-    return {
-      rate,
-      directions,
-      p99,
-      sameLoadP99,
-      sameLoadP50: lagOf(bothWays, rate, (lag) => lag.p50),
-      oneWayP99,
-      factor: ratio(p99, sameLoadP99),
-      oneWayFactor: ratio(p99, oneWayP99),
-    };
+  const { lines, byRate } = twowayReport({
+    runs,
+    rates: RATES,
+    checkRoundTwoWayMs: CHECK_ROUND_TWO_WAY_MS,
+    settleMs: sizes.settleMs,
+    quick: ctx.quick,
+    loadBefore,
+    loadAfter,
   });
-  lines.push(
-    `  checker rounds at most every ${MIN_ROUND_MS} ms (two-way at 200 writes/s: ${CHECK_ROUND_TWO_WAY_MS} ms); each load settled ${sizes.settleMs / 1000} s first, uncounted`,
-    ...byRate.map(
-      (r) =>
-        `  lag p99 at ${r.rate} writes/s on each side: two-way ${r.directions.map((d) => `${d.label} ${d.lagMs.p99} ms`).join(', ')} against the same load one-way (both-ways, worse direction, mean of ${bothWays.length} runs) ${Math.round(r.sameLoadP99)} ms (p50 ${Math.round(r.sameLoadP50)} ms): ${r.factor.toFixed(2)}x${r.rate === TARGET_RATE ? `; target <= ${TARGET_P99_FACTOR}x: ${r.factor <= TARGET_P99_FACTOR ? 'MET' : 'MISSED'}` : ''}; against one-way A -> B alone ${Math.round(r.oneWayP99)} ms: ${r.oneWayFactor.toFixed(2)}x${ctx.quick ? ' [--quick: figures not meaningful]' : ''}`,
-    ),
-    `  machine busy at ${TARGET_RATE} writes/s (cores of ${availableParallelism()}): ${runs.map((r, i) => `${r.mode} #${i + 1} ${busyAt(r, TARGET_RATE)}`).join(', ')}`,
-    `  catch-up: two-way ${twoWay.catchUpItemsPerSec} items/s over both directions against both-ways ${Math.round(mean(bothWays, (r) => r.catchUpItemsPerSec))} and one-way A -> B ${Math.round(mean(oneWay, (r) => r.catchUpItemsPerSec))} items/s (process start to the whole backlog visible)`,
-    `  requests: every SDK call the replicator started from a measured load's start until its last write was seen on the other side, by the trace hook, over the app writes sent and not skipped (acknowledged or timed out: ${columns.map((c) => c.l.appWrites).join(', ')}); each app write a new key`,
-    `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
-  );
   return {
     lines,
     figures: {
