@@ -24,7 +24,8 @@ export type StampAnswer =
   | { readonly kind: 'refused'; readonly item: Item | undefined }
   /**
    * Another error on this statement (throttling, a conflict, a validation error, ...): the stamp is sent again
-   * alone as UpdateItem, whose error the SDK names and classifies as for any other request.
+   * alone as UpdateItem, whose error the SDK names and classifies as for any other request. Also the answer of every
+   * statement of a batch too small to send as one (code SmallBatch, stamp-batches.ts): each goes as UpdateItem.
    */
   | { readonly kind: 'alone'; readonly code: string };
 

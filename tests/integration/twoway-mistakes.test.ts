@@ -12,7 +12,7 @@
 // log says once what to grant.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { createTable, scanAll } from '../../src/local/local-tables.js';
 import { EXIT_CONFIG } from '../../src/cli/exit-codes.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -173,24 +173,34 @@ test('side A without dynamodb:PartiQLUpdate: its stamps go one by one, replicati
     'A → B to hold its shard lease',
     async () => shardLeaseItems(await scanAll(denied.a, denied.leaseTable('a-b'))).length > 0,
   );
-  const wave = async (keys: readonly string[]): Promise<void> => {
-    for (const pk of keys)
-      await denied.a.send(
-        new PutItemCommand({ TableName: denied.tableA, Item: { pk: { S: pk }, n: { N: '1' } } }),
-      );
+  // Each wave in one request: its records are read together, so that its stamps make a batch (a batch of fewer
+  // than MIN_STAMP_BATCH goes as UpdateItems without asking); 24 could fall below that only over 8 reads.
+  const wave = async (prefix: string): Promise<number> => {
+    const keys = Array.from({ length: 24 }, (_, i) => `${prefix}${i}`);
+    await denied.a.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [denied.tableA]: keys.map((pk) => ({ PutRequest: { Item: { pk: { S: pk }, n: { N: '1' } } } })),
+        },
+      }),
+    );
     await waitFor('the app writes on A, stamped, on side B', async () => {
       const onB = await denied.itemsByKey('b');
       return keys.every((k) => onB.get(k)?.[denied.markers.version]?.S !== undefined);
     });
+    return keys.length;
   };
-  await wave(['k1', 'k2', 'k3']);
+  await wave('first');
   const refused = proxy.injected(true).get('access-denied:BatchExecuteStatement') ?? 0;
   assert.ok(refused > 0, 'the first stamps were offered as a batch');
   const updates = proxy.requests().get('UpdateItem') ?? 0;
-  await wave(['k4', 'k5', 'k6']);
+  const second = await wave('second');
   // Never asked again: the second wave's stamps went as UpdateItems.
   assert.equal(proxy.injected(true).get('access-denied:BatchExecuteStatement'), refused);
-  assert.ok((proxy.requests().get('UpdateItem') ?? 0) >= updates + 3, JSON.stringify([...proxy.requests()]));
+  assert.ok(
+    (proxy.requests().get('UpdateItem') ?? 0) >= updates + second,
+    JSON.stringify([...proxy.requests()]),
+  );
   assert.equal((await worker.stop()).code, 0, worker.describe());
   const warnings = worker.logs.filter((l) => l.level === 'warn' && l.msg.includes('PartiQLUpdate'));
   assert.equal(warnings.length, 1, worker.describe());
