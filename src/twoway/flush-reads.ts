@@ -1,7 +1,8 @@
 // What a flush reads from this side's tombstone table before its keys go to work, together (BatchGetItem, 100
 // keys a request): the tombstone of each key whose first change needs one (an INSERT's echo test, echo.ts), and
 // the link of each key whose first change may be the record a link waits for (key-link.ts). Consistent reads: a
-// tombstone or link written by the flush before, or by the worker that held the shard before, is seen.
+// tombstone or link written by the flush before, or by the worker that held the shard before, is seen. Only the
+// keys that need them wait for the reads; the others (an app write's first record, most often) go at once.
 import { itemKey } from '../buffer/item-key.js';
 import type { EventBus } from '../observability/events.js';
 import type { ChangeRecord } from '../stream/change-record.js';
@@ -23,6 +24,12 @@ export interface FlushReadsDeps {
 export interface FlushReads {
   readonly tombstones: Map<string, string | undefined>;
   readonly links: Map<string, KeyLink | undefined>;
+}
+
+/** Whether a key's first change waits for the reads: it needs its tombstone, or may take its link. */
+export function waitsForReads(change: ChangeRecord, markers: Markers): boolean {
+  const first = change.earlier?.[0] ?? change;
+  return needsTombstone(first, markers) || mayTakeLink(first, markers);
 }
 
 export async function readBeforeFlush(

@@ -22,7 +22,7 @@ import {
   type DirectionTargets,
 } from './conditional-apply.js';
 import { classifyChange, needsTombstone, type TombstoneRead } from './echo.js';
-import { readBeforeFlush } from './flush-reads.js';
+import { readBeforeFlush, waitsForReads } from './flush-reads.js';
 import type { HybridClock } from './hybrid-clock.js';
 import { linkFor, takeLink, writeLink, type KeyLink } from './key-link.js';
 import { deletedUnderMark, replacedAppWrite } from './lost-writes.js';
@@ -72,11 +72,15 @@ export class TwoWaySink implements ChangeSink {
     let puts = 0;
     let deletes = 0;
     try {
-      await readBeforeFlush(this.#deps, changes, flush);
+      const reads = readBeforeFlush(this.#deps, changes, flush);
+      // Handled here as well: a key that waits for the reads gets their failure, and the flush with it; the keys
+      // that do not wait may all be done before the reads fail.
+      reads.catch(() => undefined);
       // Distinct keys: no order between them. The write slots bound the requests in flight.
       const keys = Promise.all(
         changes.map(async (change) => {
           try {
+            if (waitsForReads(change, this.#deps.markers)) await reads;
             await this.#applyKey(change, flush, (applied) => {
               if (applied === 'put') puts += 1;
               if (applied === 'delete') deletes += 1;
