@@ -77,7 +77,7 @@ export interface TwoWayFlush {
   readonly load: FlushLoad;
   readonly groups: TransactGroups;
   readonly stamps: StampBatches;
-  /** This side's tombstones and links of the keys whose first change needs one, read before it starts. */
+  /** This side's tombstones and links of the keys whose first change needs one (flush-reads.ts): those keys wait. */
   readonly tombstones: Map<string, string | undefined>;
   readonly links: Map<string, KeyLink | undefined>;
   requests: number;
