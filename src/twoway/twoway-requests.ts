@@ -1,7 +1,8 @@
 // The requests of one direction of two-way replication (twoway-sink.ts), and the flush they belong to: each takes a
 // write slot, passes the lease check (beforeSend) and runs under its own deadline, and is retried while retriable.
 // A put transaction joins a group of the flush's (transact-groups.ts), a local stamp a batch of stamps
-// (stamp-batches.ts). Every refused condition that means a write lost goes to the conflict log here.
+// (stamp-batches.ts); their trace lines are write-trace.ts. Every refused condition that means a write lost goes
+// to the conflict log here.
 import { setMaxListeners } from 'node:events';
 import type { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -33,8 +34,9 @@ import { RequestDeadlines } from '../writer/request-deadlines.js';
 import type { putIfNewerThanTombstone } from './conditional-apply.js';
 import { recordConflict, type Conflict } from './conflict-log.js';
 import type { KeyLink } from './key-link.js';
-import { digestOf, readStamp, type Markers } from './markers.js';
+import type { Markers } from './markers.js';
 import { TOMBSTONE, tombstoneKey } from './tombstone.js';
+import { traceTransact, traceWrite } from './write-trace.js';
 import { FlushLoad } from './key-batches.js';
 import { stampBatches, type StampBatches } from './stamp-batches.js';
 import { transactGroups, type TransactGroups } from './transact-groups.js';
@@ -155,7 +157,8 @@ export class TwoWayRequests {
       this.#deps.logger.debug({ key: update.Key, code: answer.code }, 'two-way stamp sent alone');
       return alone();
     }
-    this.#traceWrite(
+    traceWrite(
+      this.#deps,
       { input: { ...update, ConditionExpression: statement.Statement } },
       answer.kind === 'stamped' ? 'ok' : 'refused',
       answer.item,
@@ -265,44 +268,15 @@ export class TwoWayRequests {
         },
         flush,
       );
-      this.#traceWrite(command, 'ok', (ok as { Attributes?: Item }).Attributes);
+      traceWrite(this.#deps, command, 'ok', (ok as { Attributes?: Item }).Attributes);
       return { ok };
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
-        this.#traceWrite(command, 'refused', err.Item);
+        traceWrite(this.#deps, command, 'refused', err.Item);
         return { refused: err.Item };
       }
       throw err;
     }
-  }
-
-  #traceWrite(
-    command: {
-      input: {
-        TableName?: string | undefined;
-        Key?: Item | undefined;
-        Item?: Item | undefined;
-        ConditionExpression?: string | undefined;
-      };
-    },
-    outcome: string,
-    item: Item | undefined,
-  ): void {
-    const { logger, markers } = this.#deps;
-    if (!logger.isLevelEnabled('trace')) return;
-    logger.trace(
-      {
-        op: command.constructor.name,
-        table: command.input.TableName,
-        key: command.input.Key ?? command.input.Item,
-        cond: command.input.ConditionExpression,
-        outcome,
-        v: readStamp(item, markers),
-        h: item?.[markers.digest]?.S,
-        d: item === undefined ? undefined : digestOf(item, markers),
-      },
-      'two-way write',
-    );
   }
 
   /**
@@ -325,11 +299,11 @@ export class TwoWayRequests {
     for (let attempt = 0; ;) {
       const answer = await flush.groups.submit(target, member);
       if (answer.kind === 'applied') {
-        this.#traceTransact(input, 'ok');
+        traceTransact(this.#deps, input, 'ok');
         return undefined;
       }
       if (answer.kind === 'refused') {
-        this.#traceTransact(input, JSON.stringify(answer.reasons.map((r) => r.Code)));
+        traceTransact(this.#deps, input, JSON.stringify(answer.reasons.map((r) => r.Code)));
         return answer.reasons;
       }
       if (answer.kind === 'contended') {
@@ -360,24 +334,6 @@ export class TwoWayRequests {
   }
 
   /** The tombstones of the keys whose first change needs one (echo.ts), read together: one request per 100. */
-  #traceTransact(request: ReturnType<typeof putIfNewerThanTombstone>, outcome: string): void {
-    const { logger, markers } = this.#deps;
-    if (!logger.isLevelEnabled('trace')) return;
-    const put = request.TransactItems?.[1]?.Put;
-    logger.trace(
-      {
-        op: 'Transact',
-        table: put?.TableName,
-        key: put?.Item,
-        cond: put?.ConditionExpression,
-        pred: put?.ExpressionAttributeValues?.[':pred']?.S,
-        outcome,
-        v: readStamp(put?.Item, markers),
-        d: put?.Item === undefined ? undefined : digestOf(put.Item, markers),
-      },
-      'two-way write',
-    );
-  }
 
   /** One request: a write slot, the lease check, its deadline, retried while retriable. */
   async #send<T>(
