@@ -146,32 +146,27 @@ export class TwoWayDeletes {
     );
   }
 
-  /** Deletes (mark, then delete) a put of the other side below this side's tombstone. */
-  async undoStalePut(
-    keys: Item,
-    image: Item,
-    tombstone: string | undefined,
-    flush: TwoWayFlush,
-  ): Promise<void> {
-    const { markers, local } = this.#deps;
+  /**
+   * Deletes (mark, then delete) a put of the other side below this side's tombstone. The mark takes only a version
+   * of the other side below the tombstone, as the delete's own does: the record may be read long after the put
+   * (this direction behind, or a replay), when the item is an app write made since. An unstamped one took no stamp
+   * yet and may have replaced a version above the tombstone: marking it would take the table below that version.
+   */
+  async undoStalePut(keys: Item, tombstone: string | undefined, flush: TwoWayFlush): Promise<void> {
+    const { local } = this.#deps;
     if (tombstone === undefined) return;
-    const mark = await this.#io.attempt(
+    const other = this.#deps.side === 'a' ? 'b' : 'a';
+    const mark = await this.#io.attempt<{ Attributes?: Item }>(
       local.client,
-      new UpdateItemCommand(markDeleting(this.#targets.local, keys, tombstone)),
+      new UpdateItemCommand(markArrivedDeleting(this.#targets.local, keys, tombstone, other)),
       flush,
     );
-    if ('refused' in mark) return; // gone, or newer since
+    if (!('ok' in mark)) return; // gone, or newer since
     await this.#io.attempt(
       local.client,
       new DeleteItemCommand(deleteMarked(this.#targets.local, keys, tombstone)),
       flush,
     );
-    await this.#io.conflict(
-      local,
-      keys,
-      { kind: 'put', stamp: readStamp(image, markers), digest: digestOf(image, markers) },
-      { kind: 'delete', stamp: tombstone },
-      flush,
-    );
+    await this.#lostToDelete(local, keys, mark.ok.Attributes, tombstone, flush);
   }
 }

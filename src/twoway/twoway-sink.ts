@@ -268,7 +268,7 @@ export class TwoWaySink implements ChangeSink {
     ) {
       // A put of the other side's replicator below this side's tombstone: it reached the table between the app's
       // delete and our tombstone. The delete is newer: it is undone here, and recorded as the put that lost.
-      await this.#deletes.undoStalePut(keys, image, tombstone?.stamp, flush);
+      await this.#deletes.undoStalePut(keys, tombstone?.stamp, flush);
       return 'none';
     }
     return (await this.#stampAndSend(keys, image, replaced, flush, following, keyRun)) ? 'put' : 'none';

@@ -1,9 +1,10 @@
 // dynamodb-local: shared
-// A refused stamp at the end of a flush's run for its key leaves what the key's next record needs as a link in
-// this side's tombstone table (src/twoway/key-link.ts). Here the two records are written by two sinks, as after a
-// restart or a lease moving between the flushes: the second sink has nothing of the first in memory. The records
-// are built by hand (the stream cannot be made to cut a flush between them on cue); the tables, conditions and
-// the link item are DynamoDB Local's.
+// Records read late, or again by another process. A refused stamp at the end of a flush's run for its key leaves
+// what the key's next record needs as a link in this side's tombstone table (src/twoway/key-link.ts); a put of the
+// other side below this side's tombstone is undone when its record is read, whatever the item became since. Here
+// the records are written by fresh sinks, as after a restart or a lease moving between the flushes: a sink has
+// nothing of the one before in memory. The records are built by hand (the stream cannot be made to cut a flush
+// between them on cue); the tables, conditions and the link item are DynamoDB Local's.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -11,7 +12,7 @@ import { pino } from 'pino';
 import { conflictTableInput } from '../../src/twoway/conflict-log.js';
 import { HybridClock } from '../../src/twoway/hybrid-clock.js';
 import { LINK, linkKey, linkOf } from '../../src/twoway/key-link.js';
-import { DELETING, digestOf, stampImage } from '../../src/twoway/markers.js';
+import { DELETING, digestOf, readStamp, stampImage } from '../../src/twoway/markers.js';
 import { tombstoneTableInput } from '../../src/twoway/tombstone.js';
 import { TwoWaySink } from '../../src/twoway/twoway-sink.js';
 import { createTable } from '../../src/local/local-tables.js';
@@ -63,6 +64,32 @@ function modify(sequenceNumber: string, oldImage: Item, newImage: Item): ChangeR
     keys: { pk: newImage.pk ?? { S: '?' } },
     oldImage,
     newImage,
+    createdAtMs: undefined,
+    sizeBytes: 100,
+  };
+}
+
+function insert(sequenceNumber: string, newImage: Item): ChangeRecord {
+  const keys = { pk: newImage.pk ?? { S: '?' } };
+  return {
+    sequenceNumber,
+    eventName: 'INSERT',
+    keys,
+    oldImage: undefined,
+    newImage,
+    createdAtMs: undefined,
+    sizeBytes: 100,
+  };
+}
+
+function remove(sequenceNumber: string, oldImage: Item): ChangeRecord {
+  const keys = { pk: oldImage.pk ?? { S: '?' } };
+  return {
+    sequenceNumber,
+    eventName: 'REMOVE',
+    keys,
+    oldImage,
+    newImage: undefined,
     createdAtMs: undefined,
     sizeBytes: 100,
   };
@@ -155,5 +182,43 @@ test('an app write replaced before its stamp, its successor read after a restart
     (await pair.conflicts()).filter((c) => c.keys.pk?.S === pk),
     [],
     'W2 is recorded as overwriting V0 when the link is forgotten',
+  );
+});
+
+/** B's put, stamped before A's delete (THEIRS is below any stamp the clock gives now), that reached A before A's
+ * tombstone did; then, in one test, B's next version (above the delete) and an app write over it on A. */
+async function stalePutRead(pk: string, onA: Item[]): Promise<{ b1: Item; deleteStamp: string | undefined }> {
+  const v0 = stampImage(content(pk, 0), markers, V0_STAMP);
+  const b1 = stampImage(content(pk, 1), markers, THEIRS);
+  await write([remove('0100', v0)]);
+  for (const item of onA) await pair.a.send(new PutItemCommand({ TableName: pair.tableA, Item: item }));
+  // This direction reads B1's INSERT late (it was behind, or this is a replay): B1 is below A's tombstone.
+  await write([insert('0200', b1)]);
+  return { b1, deleteStamp: (await pair.tombstones('a')).get(pk) };
+}
+
+test("a put of the other side below this side's tombstone, read while A still holds it: deleted, recorded", async () => {
+  const pk = 'stale';
+  const { b1, deleteStamp } = await stalePutRead(pk, [stampImage(content(pk, 1), markers, THEIRS)]);
+  assert.equal(await itemOn('a', pk), undefined);
+  const lost = (await pair.conflicts()).filter((c) => c.keys.pk?.S === pk);
+  assert.deepEqual(
+    lost.map((c) => [c.loser.kind, c.loser.stamp, c.winner.kind]),
+    [['put', readStamp(b1, markers), 'delete']],
+  );
+  assert.equal(lost[0]?.winner.stamp, deleteStamp);
+});
+
+test('that put read after B wrote higher and the app wrote over it on A: the app write stays (it is above both)', async () => {
+  const pk = 'stale-over';
+  const b2 = stampImage(content(pk, 2), markers, '2999999999999.0000#b');
+  const app = content(pk, 3); // a plain put: no markers, not stamped yet
+  await stalePutRead(pk, [stampImage(content(pk, 1), markers, THEIRS), b2, app]);
+  // Marking the app's write with the delete's stamp would take A below B2, which B keeps: the tables would differ.
+  assert.deepEqual(await itemOn('a', pk), app);
+  assert.deepEqual(
+    (await pair.conflicts()).filter((c) => c.keys.pk?.S === pk),
+    [],
+    'nothing lost: B1 was replaced by B2 on A before its record was read',
   );
 });
