@@ -229,6 +229,49 @@ export class DynamoLeaseStore implements LeaseStore {
     return undefined;
   }
 
+  async renewAll(
+    seen: readonly { readonly lease: Lease; readonly behindMs?: number | undefined }[],
+    signal?: AbortSignal,
+  ): Promise<Lease[] | undefined> {
+    if (seen.length === 0) return [];
+    const now = this.#now();
+    try {
+      // A lease asked for by another worker is renewed alone: its answer carries the request (pendingOwner).
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: seen.map(({ lease, behindMs }) => {
+            const update = renewUpdate(
+              this.tableName,
+              lease.leaseKey,
+              lease.leaseOwner ?? '',
+              lease.leaseCounter,
+              behindMs,
+              now,
+            );
+            return {
+              Update: {
+                ...update,
+                ConditionExpression: `${update.ConditionExpression} AND attribute_not_exists(pendingOwner)`,
+              },
+            };
+          }),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) return undefined;
+      throw err;
+    }
+    // The transaction does not return the items: each is what the update made of the lease seen.
+    return seen.map(({ lease, behindMs }) => ({
+      ...lease,
+      leaseCounter: lease.leaseCounter + 1,
+      lastRenewedAt: now,
+      pendingOwner: undefined,
+      behindMs: behindMs === undefined ? undefined : Math.round(behindMs),
+    }));
+  }
+
   async #renewOnce(
     leaseKey: string,
     owner: string,
@@ -236,26 +279,10 @@ export class DynamoLeaseStore implements LeaseStore {
     behindMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<{ readonly renewed?: Lease; readonly refusedBy?: Lease | undefined }> {
-    // The lag rides on the renewal the lease needs anyway: `status` reads every worker's lag from the lease
-    // table at no extra write.
-    const lag: { expression: string; values: Record<string, AttributeValue> } =
-      behindMs === undefined
-        ? { expression: ' REMOVE behindMs', values: {} }
-        : { expression: ', behindMs = :behind', values: { ':behind': { N: String(Math.round(behindMs)) } } };
     try {
       const out = await this.#client.send(
         new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { leaseKey: { S: leaseKey } },
-          UpdateExpression: `SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now${lag.expression}`,
-          ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
-          ExpressionAttributeValues: {
-            ':owner': { S: owner },
-            ':one': { N: '1' },
-            ':seen': { N: String(counter) },
-            ':now': { N: String(this.#now()) },
-            ...lag.values,
-          },
+          ...renewUpdate(this.tableName, leaseKey, owner, counter, behindMs, this.#now()),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -393,4 +420,40 @@ export class DynamoLeaseStore implements LeaseStore {
       return alreadyDone?.(err.Item === undefined ? undefined : fromItem(err.Item)) ?? false;
     }
   }
+}
+
+/** A renewal: the counter bumped, if `owner` still holds the lease at `counter`, with the owner's lag. */
+function renewUpdate(
+  tableName: string,
+  leaseKey: string,
+  owner: string,
+  counter: number,
+  behindMs: number | undefined,
+  now: number,
+): {
+  TableName: string;
+  Key: Record<string, AttributeValue>;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeValues: Record<string, AttributeValue>;
+} {
+  // The lag rides on the renewal the lease needs anyway: `status` reads every worker's lag from the lease table at
+  // no extra write.
+  const lag: { expression: string; values: Record<string, AttributeValue> } =
+    behindMs === undefined
+      ? { expression: ' REMOVE behindMs', values: {} }
+      : { expression: ', behindMs = :behind', values: { ':behind': { N: String(Math.round(behindMs)) } } };
+  return {
+    TableName: tableName,
+    Key: { leaseKey: { S: leaseKey } },
+    UpdateExpression: `SET leaseCounter = leaseCounter + :one, lastRenewedAt = :now${lag.expression}`,
+    ConditionExpression: 'leaseOwner = :owner AND leaseCounter = :seen',
+    ExpressionAttributeValues: {
+      ':owner': { S: owner },
+      ':one': { N: '1' },
+      ':seen': { N: String(counter) },
+      ':now': { N: String(now) },
+      ...lag.values,
+    },
+  };
 }

@@ -54,6 +54,15 @@ export interface LeaseStore {
    * (`behindMs`; none given: removed, as a lease just taken has no lag of its new owner's yet).
    */
   renew(seen: Lease, signal?: AbortSignal, behindMs?: number): Promise<Lease | undefined>;
+  /**
+   * Renews every lease of `seen` (each as `renew` does, and only if no other worker asked for it) in one
+   * transaction: all of them or none. Returns them as renewed, or undefined when any of them was not as seen,
+   * was asked for, or another write raced the transaction (nothing was renewed then).
+   */
+  renewAll(
+    seen: readonly { readonly lease: Lease; readonly behindMs?: number | undefined }[],
+    signal?: AbortSignal,
+  ): Promise<Lease[] | undefined>;
   /** Moves the checkpoint, if `owner` still holds the lease. */
   checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
   /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. True once it is
