@@ -1,6 +1,7 @@
 // The child process behind lease-request-proxy.ts: one HTTP proxy per worker name in front of the lease table's
 // DynamoDB Local, without delay, counting each request by what it does to the lease table (a Scan, a renewal, a
-// checkpoint, a take...: read from the operation and, for an UpdateItem, its UpdateExpression) and whether
+// checkpoint, a take...: read from the operation and, for an UpdateItem or a transaction's items, the
+// UpdateExpression) and whether
 // DynamoDB refused it. A process of its own, so that forwarding hundreds of requests a second does not share an
 // event loop with the stream server the benchmark also runs. Started with the target and the names as
 // arguments; sends `{ ports }` once listening and answers every `{ id }` message with `{ id, counts }`.
@@ -20,16 +21,33 @@ const UPDATE_KINDS: readonly (readonly [string, string])[] = [
   ['REMOVE leaseOwner', 'release'],
 ];
 
-function requestKind(operation: string, body: string): string {
-  if (operation !== 'UpdateItem') return operation;
-  let expression: unknown;
-  try {
-    expression = (JSON.parse(body) as { UpdateExpression?: unknown }).UpdateExpression;
-  } catch {
-    return 'UpdateItem?';
-  }
+function updateKind(update: { UpdateExpression?: unknown }): string {
+  const expression = update.UpdateExpression;
   if (typeof expression !== 'string') return 'UpdateItem?';
   return UPDATE_KINDS.find(([prefix]) => expression.startsWith(prefix))?.[1] ?? 'UpdateItem';
+}
+
+/**
+ * The request's kind, and for a transaction the kind of its items (by its first: the lease store sends one kind
+ * per transaction) and their number: `tx:renew` with 25 items is 25 renewals in one request.
+ */
+function requestKind(operation: string, body: string): { kind: string; items?: { kind: string; n: number } } {
+  if (operation !== 'UpdateItem' && operation !== 'TransactWriteItems') return { kind: operation };
+  let parsed: { UpdateExpression?: unknown; TransactItems?: unknown };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return { kind: `${operation}?` };
+  }
+  if (operation === 'UpdateItem') return { kind: updateKind(parsed) };
+  const items = Array.isArray(parsed.TransactItems)
+    ? (parsed.TransactItems as Record<string, unknown>[])
+    : [];
+  const [first] = items;
+  const action = first === undefined ? undefined : Object.keys(first)[0];
+  const inner =
+    action === 'Update' ? updateKind(first?.Update as { UpdateExpression?: unknown }) : (action ?? 'empty');
+  return { kind: `tx:${inner}`, items: { kind: inner, n: items.length } };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -60,7 +78,7 @@ async function main(): Promise<void> {
           typeof header === 'string' && header.startsWith(TARGET_PREFIX)
             ? header.slice(TARGET_PREFIX.length)
             : 'other';
-        const kind = requestKind(operation, body.toString());
+        const { kind, items } = requestKind(operation, body.toString());
         const out = httpRequest(
           {
             host: upstream.hostname,
@@ -73,6 +91,10 @@ async function main(): Promise<void> {
           (answer) => {
             const key = (answer.statusCode ?? 500) >= 400 ? `${kind}:refused` : kind;
             mine[key] = (mine[key] ?? 0) + 1;
+            // The items a transaction applied, apart (`items:<kind>`): what the report counts as renewals sent.
+            if (items !== undefined && key === kind) {
+              mine[`items:${items.kind}`] = (mine[`items:${items.kind}`] ?? 0) + items.n;
+            }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
           },

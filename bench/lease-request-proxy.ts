@@ -8,14 +8,22 @@ import type { Lifetime } from './lifetime.js';
 
 const PROCESS = fileURLToPath(new URL('./lease-request-proxy-process.js', import.meta.url));
 
-/** counts[worker][kind]: requests answered so far; refused ones as `<kind>:refused`. */
+/**
+ * counts[worker][kind]: requests answered so far; refused ones as `<kind>:refused`; a transaction as `tx:<kind of
+ * its items>`, and the items applied by transactions as `items:<kind>` (not requests: isRequest).
+ */
 export type RequestCounts = Record<string, Record<string, number>>;
 
 /** The kinds that change the lease table (everything else reads it). */
 const READS = new Set(['Scan', 'GetItem', 'Query', 'DescribeTable', 'ListTables', 'DescribeTimeToLive']);
 
 export function isWrite(kind: string): boolean {
-  return !READS.has(kind.replace(/:refused$/, ''));
+  return isRequest(kind) && !READS.has(kind.replace(/:refused$/, ''));
+}
+
+/** Whether a count is of requests (not of the items transactions applied). */
+export function isRequest(kind: string): boolean {
+  return !kind.startsWith('items:');
 }
 
 export class LeaseRequestProxies {

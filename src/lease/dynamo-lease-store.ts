@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Lease, WorkerPresence } from './lease.js';
 import { fromItem, toItem } from './lease-items.js';
-import { BOOTSTRAP_KEY_PREFIX, type Fleet, type LeaseStore } from './lease-store.js';
+import { BOOTSTRAP_KEY_PREFIX, type Fleet, type LeaseStore, type RenewAllOutcome } from './lease-store.js';
 import { ensureLeaseTable } from './lease-table.js';
 import { deletePresence, presenceFromItem, WORKER_KEY_PREFIX, writeHeartbeat } from './worker-presence.js';
 import {
@@ -232,8 +232,8 @@ export class DynamoLeaseStore implements LeaseStore {
   async renewAll(
     seen: readonly { readonly lease: Lease; readonly behindMs?: number | undefined }[],
     signal?: AbortSignal,
-  ): Promise<Lease[] | undefined> {
-    if (seen.length === 0) return [];
+  ): Promise<RenewAllOutcome> {
+    if (seen.length === 0) return { renewed: [] };
     const now = this.#now();
     try {
       // A lease asked for by another worker is renewed alone: its answer carries the request (pendingOwner).
@@ -259,17 +259,19 @@ export class DynamoLeaseStore implements LeaseStore {
         { abortSignal: signal },
       );
     } catch (err) {
-      if (err instanceof TransactionCanceledException) return undefined;
+      if (err instanceof TransactionCanceledException) return { refused: refusedParts(err, seen.length) };
       throw err;
     }
     // The transaction does not return the items: each is what the update made of the lease seen.
-    return seen.map(({ lease, behindMs }) => ({
-      ...lease,
-      leaseCounter: lease.leaseCounter + 1,
-      lastRenewedAt: now,
-      pendingOwner: undefined,
-      behindMs: behindMs === undefined ? undefined : Math.round(behindMs),
-    }));
+    return {
+      renewed: seen.map(({ lease, behindMs }) => ({
+        ...lease,
+        leaseCounter: lease.leaseCounter + 1,
+        lastRenewedAt: now,
+        pendingOwner: undefined,
+        behindMs: behindMs === undefined ? undefined : Math.round(behindMs),
+      })),
+    };
   }
 
   async #renewOnce(
@@ -456,4 +458,17 @@ function renewUpdate(
       ...lag.values,
     },
   };
+}
+
+/**
+ * The parts of a cancelled transaction that were refused (a failed condition, another write on the item) by
+ * their place in it, from DynamoDB's CancellationReasons (one per part, in order; `None` for a part that was
+ * fine). Every part when the reasons are missing.
+ */
+function refusedParts(err: TransactionCanceledException, parts: number): number[] {
+  const reasons = err.CancellationReasons;
+  const all = Array.from({ length: parts }, (_, i) => i);
+  if (reasons?.length !== parts) return all;
+  const refused = all.filter((i) => (reasons[i]?.Code ?? 'None') !== 'None');
+  return refused.length === 0 ? all : refused;
 }

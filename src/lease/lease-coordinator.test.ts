@@ -52,7 +52,7 @@ function store(list: () => Lease[]): LeaseStore {
     take: () => Promise.resolve(undefined),
     takeAll: () => Promise.resolve(undefined),
     renew: () => Promise.resolve(undefined),
-    renewAll: () => Promise.resolve(undefined),
+    renewAll: () => Promise.resolve({ refused: [] }),
     checkpoint: refused,
     release: refused,
     requestHandover: refused,

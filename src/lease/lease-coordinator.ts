@@ -12,7 +12,7 @@ import { Wakeup } from '../util/wakeup.js';
 import { chooseLeasesToTake, isReady, type LeaseChoice } from './lease-decision.js';
 import { FreeLeaseAges } from './free-lease-ages.js';
 import { isFinished, type Lease } from './lease.js';
-import type { LeaseStore } from './lease-store.js';
+import type { LeaseStore, RenewAllOutcome } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
 import { heartbeatDue, isSettled, lookIntervalMs, renewalDue, renewWaitMs } from './lease-pace.js';
@@ -266,59 +266,68 @@ export class LeaseCoordinator {
     await sending;
   }
 
-  /** Renews a round's chunk of leases in one transaction; lease by lease when that is refused. */
+  /**
+   * Renews a round's chunk of leases in one transaction. When it is refused, the leases it names go one by one
+   * (each renewal alone says what happened to its lease) and the rest in one more transaction.
+   */
   async #renewChunk(chunk: readonly ShardLease[], signal: AbortSignal): Promise<void> {
-    const leases = chunk.filter((lease) => !lease.isLost);
-    const [only] = leases;
-    if (only === undefined || leases.length === 1) {
-      if (only !== undefined) await this.#renew(only, signal);
-      return;
-    }
-    const sentAt = this.#clock();
-    const seen = leases.map((lease) => ({
-      lease: lease.lease,
-      behindMs: this.#deps.behindMs?.(lease.shardId),
-    }));
-    let renewed: Lease[] | undefined;
-    try {
-      renewed = await this.#deps.store.renewAll(seen, signal);
-    } catch (err) {
-      if (signal.aborted) return;
-      this.renewals.failed();
-      this.#deps.logger.warn(
-        { shards: leases.length, first: leases[0]?.shardId, err: errorMessage(err) },
-        'lease renewals failed; retrying',
-      );
-      if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
-      for (const lease of leases) {
-        if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
+    let leases = chunk.filter((lease) => !lease.isLost);
+    for (let attempt = 0; attempt < 2 && leases.length > 1; attempt++) {
+      const sentAt = this.#clock();
+      const seen = leases.map((lease) => ({
+        lease: lease.lease,
+        behindMs: this.#deps.behindMs?.(lease.shardId),
+      }));
+      let outcome: RenewAllOutcome;
+      try {
+        outcome = await this.#deps.store.renewAll(seen, signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.renewals.failed();
+        this.#deps.logger.warn(
+          { shards: leases.length, first: leases[0]?.shardId, err: errorMessage(err) },
+          'lease renewals failed; retrying',
+        );
+        if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
+        for (const lease of leases) {
+          if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
+        }
+        return;
       }
-      return;
-    }
-    if (renewed === undefined) {
-      // Some lease of the chunk is not as this worker last saw it (another worker took or asked for it, or a
-      // renewal whose answer was lost moved its counter), or another write raced the transaction. Alone, each
-      // renewal says which, and the others are renewed.
+      this.renewals.answered();
+      if ('renewed' in outcome) {
+        leases.forEach((lease, i) => {
+          const now = outcome.renewed[i];
+          if (now === undefined) return;
+          // What the renewal changed, over the lease as held now (a checkpoint may have landed meanwhile).
+          const { leaseCounter, lastRenewedAt, behindMs } = now;
+          lease.renewed(
+            { ...lease.lease, leaseCounter, lastRenewedAt, behindMs, pendingOwner: undefined },
+            sentAt,
+          );
+        });
+        return;
+      }
+      // Another worker took or asked for those leases, a renewal whose answer was lost moved their counters, or
+      // another write met the transaction there.
+      const refused = new Set(outcome.refused);
+      const alone = leases.filter((_, i) => refused.has(i));
+      leases = leases.filter((_, i) => !refused.has(i));
       await inOrder(
-        leases,
+        alone,
         RENEWALS_IN_FLIGHT,
         (lease) => this.#renew(lease, signal),
         () => undefined,
         signal,
       );
-      return;
     }
-    this.renewals.answered();
-    leases.forEach((lease, i) => {
-      const now = renewed[i];
-      if (now === undefined) return;
-      // What the renewal changed, over the lease as held now (a checkpoint may have landed meanwhile).
-      const { leaseCounter, lastRenewedAt, behindMs } = now;
-      lease.renewed(
-        { ...lease.lease, leaseCounter, lastRenewedAt, behindMs, pendingOwner: undefined },
-        sentAt,
-      );
-    });
+    await inOrder(
+      leases,
+      RENEWALS_IN_FLIGHT,
+      (lease) => this.#renew(lease, signal),
+      () => undefined,
+      signal,
+    );
   }
 
   async #renew(lease: ShardLease, signal: AbortSignal): Promise<void> {

@@ -20,6 +20,9 @@ export interface Fleet {
   readonly failures: TaskFailure[];
 }
 
+/** What a transaction of renewals did: renewed them all, or none, because of the parts `refused`. */
+export type RenewAllOutcome = { readonly renewed: Lease[] } | { readonly refused: readonly number[] };
+
 export interface LeaseStore {
   readonly tableName: string;
   /** Creates the table (on-demand billing) if it is missing and waits until it is active. */
@@ -56,13 +59,13 @@ export interface LeaseStore {
   renew(seen: Lease, signal?: AbortSignal, behindMs?: number): Promise<Lease | undefined>;
   /**
    * Renews every lease of `seen` (each as `renew` does, and only if no other worker asked for it) in one
-   * transaction: all of them or none. Returns them as renewed, or undefined when any of them was not as seen,
-   * was asked for, or another write raced the transaction (nothing was renewed then).
+   * transaction: all of them or none. Returns them as renewed, or the places in `seen` of those that were not as
+   * seen, were asked for, or met another write (nothing was renewed then).
    */
   renewAll(
     seen: readonly { readonly lease: Lease; readonly behindMs?: number | undefined }[],
     signal?: AbortSignal,
-  ): Promise<Lease[] | undefined>;
+  ): Promise<RenewAllOutcome>;
   /** Moves the checkpoint, if `owner` still holds the lease. */
   checkpoint(shardId: string, owner: string, checkpoint: string, signal?: AbortSignal): Promise<boolean>;
   /** Gives the lease up, if `owner` still holds it, so another worker can take it at once. True once it is

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { TRIM_HORIZON, newLease } from '../../src/lease/lease.js';
+import { TRIM_HORIZON, newLease, type Lease } from '../../src/lease/lease.js';
 import { DynamoLeaseStore } from '../../src/lease/dynamo-lease-store.js';
 import { sourceClient, uniqueName } from '../support/local-env.js';
 
@@ -231,7 +231,7 @@ test('createAll creates every lease in one transaction, or none of them when one
   assert.equal(await store.createAll([]), true);
 });
 
-test('renewAll renews every lease seen in one transaction, as renew would, or none when one moved or was asked for', async () => {
+test('renewAll renews every lease seen in one transaction, as renew would, or none, naming those that moved or were asked for', async () => {
   const store = new DynamoLeaseStore(client, tableName);
   await store.ensureTable();
   const held = [
@@ -239,46 +239,52 @@ test('renewAll renews every lease seen in one transaction, as renew would, or no
     await heldLease(store, 'shard-renew-all-2', 'w1'),
     await heldLease(store, 'shard-renew-all-3', 'w1'),
   ];
-  const stored = async () =>
+  const stored = async (): Promise<Lease[]> =>
     (await store.list())
       .filter((l) => l.leaseKey.startsWith('shard-renew-all-'))
       .sort((x, y) => x.leaseKey.localeCompare(y.leaseKey));
   const renewed = await store.renewAll(
     held.map((lease, i) => ({ lease, behindMs: i === 1 ? undefined : 40.4 + i })),
   );
+  assert.ok('renewed' in renewed);
   assert.deepEqual(
-    renewed?.map((l) => [l.leaseKey, l.leaseCounter, l.behindMs]),
+    renewed.renewed.map((l) => [l.leaseKey, l.leaseCounter, l.behindMs]),
     held.map((l, i) => [l.leaseKey, l.leaseCounter + 1, i === 1 ? undefined : Math.round(40.4 + i)]),
   );
   // What it returns is what the table holds.
-  assert.deepEqual(
-    (await stored()).map((l) => [l.leaseKey, l.leaseOwner, l.leaseCounter, l.behindMs, l.lastRenewedAt]),
-    (renewed ?? []).map((l) => [l.leaseKey, l.leaseOwner, l.leaseCounter, l.behindMs, l.lastRenewedAt]),
-  );
+  const fields = (l: Lease): unknown[] => [
+    l.leaseKey,
+    l.leaseOwner,
+    l.leaseCounter,
+    l.behindMs,
+    l.lastRenewedAt,
+  ];
+  assert.deepEqual((await stored()).map(fields), renewed.renewed.map(fields));
 
-  // The same renewal again (its answer lost): the counters moved, so it renews nothing; renew alone goes on.
-  assert.equal(await store.renewAll(held.map((lease) => ({ lease }))), undefined);
+  // The same renewal again (its answer lost): every counter moved, so it renews nothing and names them all.
+  assert.deepEqual(await store.renewAll(held.map((lease) => ({ lease }))), { refused: [0, 1, 2] });
   const before = await stored();
   assert.deepEqual(
     before.map((l) => l.leaseCounter),
-    (renewed ?? []).map((l) => l.leaseCounter),
+    renewed.renewed.map((l) => l.leaseCounter),
   );
 
-  // A lease another worker asked for is left to renew alone (its answer carries the request), and so is the chunk.
+  // A lease another worker asked for is named (renewed alone, its answer carries the request); nothing else moves.
   const [first, second] = before;
   assert.ok(first !== undefined && second !== undefined);
   assert.equal(await store.requestHandover(second, 'w2'), true);
-  assert.equal(await store.renewAll(before.map((lease) => ({ lease }))), undefined);
+  assert.deepEqual(await store.renewAll(before.map((lease) => ({ lease }))), { refused: [1] });
   assert.deepEqual(
     (await stored()).map((l) => l.leaseCounter),
     before.map((l) => l.leaseCounter),
   );
   assert.equal((await store.renew(second))?.pendingOwner, 'w2');
 
-  // A lease another worker took: the chunk is refused, and the taker keeps it.
-  const taken = await store.take((await stored())[0] ?? first, 'w3');
+  // A lease another worker took is named, and the taker keeps it.
+  const now = await stored();
+  const taken = await store.take(now[0] ?? first, 'w3');
   assert.equal(taken?.leaseOwner, 'w3');
-  assert.equal(await store.renewAll([{ lease: first }]), undefined);
+  assert.deepEqual(await store.renewAll([{ lease: now[2] ?? first }, { lease: first }]), { refused: [1] });
   assert.equal((await stored())[0]?.leaseOwner, 'w3');
-  assert.deepEqual(await store.renewAll([]), []);
+  assert.deepEqual(await store.renewAll([]), { renewed: [] });
 });
