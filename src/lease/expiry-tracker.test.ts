@@ -86,4 +86,25 @@ describe('ExpiryTracker', () => {
     tracker.observe([seen('a', 'w1', 1)], 500);
     assert.deepEqual(tracker.observe([seen('a', 'w1', 1)], 1_000), new Set(['a']));
   });
+
+  test('nextExpiryAt: the earliest moment an owned lease seen unchanged would expire, after the last look', () => {
+    const tracker = new ExpiryTracker(FAILOVER);
+    assert.equal(tracker.nextExpiryAt(), undefined, 'nothing observed');
+    tracker.observe([seen('a', 'w1', 1), seen('b', 'w2', 1), seen('free', undefined, 1)], 0);
+    assert.equal(tracker.nextExpiryAt(), FAILOVER, 'both first seen at 0; an unowned lease never expires');
+    // b moved at 300: a still expires at 1000, b not before 1300.
+    tracker.observe([seen('a', 'w1', 1), seen('b', 'w2', 2), seen('free', undefined, 1)], 300);
+    assert.equal(tracker.nextExpiryAt(), FAILOVER);
+    // a moved too: b's moment comes first.
+    tracker.observe([seen('a', 'w1', 2), seen('b', 'w2', 2)], 600);
+    assert.equal(tracker.nextExpiryAt(), 1_300);
+    // Once a lease is past its moment it is expired (observe says so), not a moment to come.
+    assert.deepEqual(tracker.observe([seen('a', 'w1', 2), seen('b', 'w2', 2)], 1_300), new Set(['b']));
+    assert.equal(tracker.nextExpiryAt(), 1_600);
+    assert.deepEqual(tracker.observe([seen('a', 'w1', 2), seen('b', 'w2', 2)], 1_600), new Set(['a', 'b']));
+    assert.equal(tracker.nextExpiryAt(), undefined);
+    // A released lease (no owner) has no moment; a renewal gives a new one.
+    tracker.observe([seen('a', undefined, 3), seen('b', 'w2', 3)], 2_000);
+    assert.equal(tracker.nextExpiryAt(), 3_000);
+  });
 });

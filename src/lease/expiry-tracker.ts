@@ -11,6 +11,7 @@ interface Observation {
 export class ExpiryTracker {
   readonly #failoverMs: number;
   readonly #seen = new Map<string, Observation>();
+  #lastNow: number | undefined;
 
   constructor(failoverMs: number) {
     this.#failoverMs = failoverMs;
@@ -38,6 +39,23 @@ export class ExpiryTracker {
         expired.add(lease.leaseKey);
     }
     for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+    this.#lastNow = now;
     return expired;
+  }
+
+  /**
+   * When the first owned lease that has not moved would expire, if it still has not moved then: the earliest such
+   * moment after the last observation (on its clock), or undefined when there is none. A look then finds a dead
+   * worker's leases expired at once, instead of up to a look interval later.
+   */
+  nextExpiryAt(): number | undefined {
+    const now = this.#lastNow;
+    if (now === undefined) return undefined;
+    let next: number | undefined;
+    for (const seen of this.#seen.values()) {
+      const at = seen.since + this.#failoverMs;
+      if (seen.owner !== undefined && at > now && (next === undefined || at < next)) next = at;
+    }
+    return next;
   }
 }

@@ -15,7 +15,14 @@ import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore, RenewAllOutcome } from './lease-store.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
-import { heartbeatDue, isSettled, lookIntervalMs, renewalDue, renewWaitMs } from './lease-pace.js';
+import {
+  heartbeatDue,
+  isSettled,
+  lookIntervalMs,
+  nextLookWaitMs,
+  renewalDue,
+  renewWaitMs,
+} from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
@@ -405,8 +412,11 @@ export class LeaseCoordinator {
         }
         this.#deps.logger.warn({ err: errorMessage(err) }, 'reading the lease table failed; retrying');
       }
-      // Less often while the table has nothing for this worker to act on; a wake-up still looks at once.
-      await this.#takeNow.wait(signal, lookIntervalMs(this.#timing, this.#settledLooks));
+      // Less often while the table has nothing for this worker to act on; a wake-up still looks at once, and so
+      // does the moment a lease would expire (a worker gone: its shards are read again a look interval sooner).
+      const expiresAt = minDefined(this.#expiry.nextExpiryAt(), this.#presence.nextExpiryAt());
+      const interval = lookIntervalMs(this.#timing, this.#settledLooks);
+      await this.#takeNow.wait(signal, nextLookWaitMs(interval, expiresAt, this.#clock()));
     }
   }
 
@@ -561,4 +571,9 @@ interface Look {
   /** Workers whose presence items are alive. */
   readonly liveWorkers: ReadonlySet<string>;
   readonly choice: LeaseChoice;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }

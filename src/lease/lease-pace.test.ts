@@ -6,6 +6,8 @@ import {
   heartbeatDue,
   isSettled,
   lookIntervalMs,
+  nextLookWaitMs,
+  EXPIRY_LOOK_MARGIN_MS,
   renewalDue,
   renewWaitMs,
   SETTLED_LOOKS,
@@ -189,5 +191,24 @@ describe('renewalDue', () => {
       assert.ok(longest <= 1.5 * interval, `taken at ${takenAt}: longest gap ${longest}`);
       assert.ok(longest < writable, `taken at ${takenAt}: ${longest} within ${writable}`);
     }
+  });
+});
+
+describe('nextLookWaitMs', () => {
+  test('the look interval when no lease waits to expire, or when one expires later than that', () => {
+    assert.equal(nextLookWaitMs(2_000, undefined, 5_000), 2_000);
+    assert.equal(nextLookWaitMs(2_000, 7_000, 5_000), 2_000);
+    assert.equal(nextLookWaitMs(2_000, 9_000, 5_000), 2_000);
+  });
+
+  test('just after the moment a lease would expire, when that comes sooner', () => {
+    for (const left of [0, 1, 500, 1_000, 2_000 - EXPIRY_LOOK_MARGIN_MS - 1]) {
+      assert.equal(nextLookWaitMs(2_000, 5_000 + left, 5_000), left + EXPIRY_LOOK_MARGIN_MS, String(left));
+    }
+    assert.equal(nextLookWaitMs(2_000, 6_990, 5_000), 2_000, 'never longer than the interval');
+  });
+
+  test('a moment already past (the clock moved on since the look) looks after the margin only', () => {
+    assert.equal(nextLookWaitMs(2_000, 4_000, 5_000), EXPIRY_LOOK_MARGIN_MS);
   });
 });

@@ -81,3 +81,18 @@ export function isSettled(seen: LookSeen): boolean {
 export function lookIntervalMs(timing: FleetTiming, settledInARow: number): number {
   return settledInARow >= SETTLED_LOOKS ? timing.settledLookIntervalMs : timing.takeIntervalMs;
 }
+
+/** How long after an expiry's moment a look is made, so that the lease is surely past it by the tracker's clock. */
+export const EXPIRY_LOOK_MARGIN_MS = 20;
+
+/**
+ * Wait before the take loop's next look: `intervalMs` (lookIntervalMs), or less when a lease seen unchanged would
+ * expire sooner (`expiresAt`, ExpiryTracker.nextExpiryAt, on the clock of `now`): a look right after that moment
+ * takes a killed worker's leases up to a look interval earlier. A live owner's renewal moves its lease before then,
+ * so the look finds nothing to do, and the next moment is a failover time away: at most one early look per
+ * failover time and observation.
+ */
+export function nextLookWaitMs(intervalMs: number, expiresAt: number | undefined, now: number): number {
+  if (expiresAt === undefined) return intervalMs;
+  return Math.min(intervalMs, Math.max(0, expiresAt - now) + EXPIRY_LOOK_MARGIN_MS);
+}
