@@ -37,6 +37,8 @@ import { groupsOf } from '../util/groups-of.js';
  */
 export const RENEW_CHUNK = 25;
 export const RENEW_CHUNKS_IN_FLIGHT = 4;
+/** Hand-over requests of one look in flight at once. */
+export const ASKS_IN_FLIGHT = 8;
 /** Renewals one at a time in flight at once: a chunk whose transaction was refused, renewed lease by lease. */
 export const RENEWALS_IN_FLIGHT = 4;
 
@@ -478,17 +480,24 @@ export class LeaseCoordinator {
     } finally {
       this.#taking = 0;
     }
-    for (const victim of choice.steals) {
-      if (signal.aborted) return;
-      const asked = await store.requestHandover(victim, workerId, signal);
-      if (!asked) this.#asked = Math.max(0, this.#asked - 1);
-      if (asked) {
+    // A few at once: a worker joining a fleet of 1,000 shards asks for ~110 leases in one look.
+    await inOrder(
+      choice.steals,
+      ASKS_IN_FLIGHT,
+      (victim) => store.requestHandover(victim, workerId, signal),
+      (asked, victim) => {
+        if (!asked) {
+          this.#asked = Math.max(0, this.#asked - 1);
+          return;
+        }
         this.#deps.logger.info(
           { shardId: victim.leaseKey, from: victim.leaseOwner, target: choice.target },
           'asked for a lease to balance the fleet',
         );
-      }
-    }
+      },
+      signal,
+    );
+    if (signal.aborted) return;
     // A worker killed or cut off leaves its presence item behind; it holds no state, so it goes once it has not
     // moved for the failover time (a worker that comes back writes it again with its next heartbeat).
     for (const worker of workers) {

@@ -116,6 +116,22 @@ test('a hand-over sent again after its answer was lost is still done; one to a w
   assert.equal(await store.handOver('shard-handover-twice', 'w1', 'w3'), false);
 });
 
+test('a hand-over request reaches the owner the look saw, renewed since or not; not another owner, nor a second asker', async () => {
+  const store = new DynamoLeaseStore(client, tableName);
+  await store.ensureTable();
+  const seen = await heldLease(store, 'shard-ask-renewed', 'w1');
+  // The owner renewed after the look that chose the lease: the request still stands.
+  assert.ok((await store.renew(seen)) !== undefined);
+  assert.equal(await store.requestHandover(seen, 'w2'), true);
+  assert.equal(await store.requestHandover(seen, 'w3'), false, 'asked for already');
+  const [asked] = (await store.list()).filter((l) => l.leaseKey === 'shard-ask-renewed');
+  assert.equal(asked?.pendingOwner, 'w2');
+  // Another worker took it since the look: the request was for w1, and is refused.
+  const other = await heldLease(store, 'shard-ask-moved', 'w1');
+  assert.ok((await store.take(other, 'w4')) !== undefined);
+  assert.equal(await store.requestHandover(other, 'w2'), false);
+});
+
 test('presence items: a heartbeat creates and bumps one, list() leaves them out, removal is conditional on the heartbeat seen', async () => {
   const store = new DynamoLeaseStore(client, tableName, { failoverMs: 7_000, now: () => 1_234 });
   await store.ensureTable();
