@@ -1,6 +1,7 @@
 // Decides which shards this worker reads, through the lease table alone (no leader): a renew loop keeps held
-// leases alive on a heartbeat, a take loop watches the table, tracks expiry and takes this worker's share (after a
-// short settle at start, so that workers started together split the shards at once: start-settle.ts).
+// leases alive on a heartbeat (lease-renewals.ts), a take loop watches the table, tracks expiry and takes this
+// worker's share (after a short settle at start, so that workers started together split the shards at once:
+// start-settle.ts).
 // A held lease that cannot be renewed in time is given up locally before anybody else may take it.
 import type { Logger } from 'pino';
 import { classifyError } from '../errors/classify-error.js';
@@ -12,35 +13,19 @@ import { Wakeup } from '../util/wakeup.js';
 import { chooseLeasesToTake, isReady, type LeaseChoice } from './lease-decision.js';
 import { FreeLeaseAges } from './free-lease-ages.js';
 import { isFinished, type Lease } from './lease.js';
-import type { LeaseStore, RenewAllOutcome } from './lease-store.js';
+import type { LeaseStore } from './lease-store.js';
+import { LeaseRenewals } from './lease-renewals.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { onTheirWay, taskLook, type PlanShare, type TaskLook } from './plan-share.js';
-import {
-  heartbeatDue,
-  isSettled,
-  lookIntervalMs,
-  nextLookWaitMs,
-  renewalDue,
-  renewWaitMs,
-} from './lease-pace.js';
+import { heartbeatDue, isSettled, lookIntervalMs, nextLookWaitMs } from './lease-pace.js';
 import { leaseTiming, type FleetTiming } from './lease-timing.js';
 import { RenewalHealth } from './renewal-health.js';
 import { SETTLE_START, settleAfterLook, type Settling } from './start-settle.js';
 import { ShardLease, type LeaseTiming } from './shard-lease.js';
 import { groupsOf } from '../util/groups-of.js';
 
-/**
- * Renewals sent in one transaction, and such transactions of one round in flight at once. One renewal a request
- * cost a worker holding 125 leases 75 requests a second, and the lease table a request each: measured against
- * DynamoDB Local, a renewal in a transaction of 25 costs the worker about a fifteenth of the CPU and DynamoDB Local
- * less than half (docs/benchmarks.md). Smaller than DynamoDB's 100 for the same reason as TAKE_CHUNK.
- */
-export const RENEW_CHUNK = 25;
-export const RENEW_CHUNKS_IN_FLIGHT = 4;
 /** Hand-over requests of one look in flight at once. */
 export const ASKS_IN_FLIGHT = 8;
-/** Renewals one at a time in flight at once: a chunk whose transaction was refused, renewed lease by lease. */
-export const RENEWALS_IN_FLIGHT = 4;
 
 /**
  * Leases taken in one transaction. DynamoDB takes up to 100 items in one; a smaller chunk is refused less often
@@ -106,6 +91,7 @@ export class LeaseCoordinator {
   #asked = 0;
   /** How the lease table answers heartbeats and renewals, for the health check. */
   readonly renewals: RenewalHealth;
+  readonly #renewRounds: LeaseRenewals;
 
   constructor(deps: LeaseCoordinatorDeps) {
     this.#deps = deps;
@@ -115,6 +101,20 @@ export class LeaseCoordinator {
     this.#presence = new ExpiryTracker(deps.failoverMs);
     this.#freeAges = new FreeLeaseAges(this.#timing.dealtWaitMs);
     this.renewals = new RenewalHealth(this.#clock);
+    this.#renewRounds = new LeaseRenewals({
+      store: deps.store,
+      workerId: deps.workerId,
+      clock: this.#clock,
+      renewIntervalMs: this.#timing.renewIntervalMs,
+      health: this.renewals,
+      logger: deps.logger,
+      held: () => this.held(),
+      alongside: (signal) => this.#roundHeartbeat(signal),
+      lost: (lease, reason) => this.#lose(lease, reason),
+      askedFor: (lease, to, signal) => this.#askedFor(lease, to, signal),
+      onFatal: deps.onFatal,
+      behindMs: deps.behindMs,
+    });
   }
 
   get timing(): LeaseTiming {
@@ -163,7 +163,7 @@ export class LeaseCoordinator {
     try {
       // Present before the first look, so that workers starting together see each other as early as they can.
       await this.#heartbeat(renew);
-      await Promise.all([this.#renewLoop(renew), this.#takeLoop(take)]);
+      await Promise.all([this.#renewRounds.run(renew), this.#takeLoop(take)]);
     } finally {
       leave?.();
     }
@@ -228,33 +228,11 @@ export class LeaseCoordinator {
     }
   }
 
-  async #renewLoop(signal: AbortSignal): Promise<void> {
-    let roundMs = 0;
-    while (!signal.aborted) {
-      await sleep(renewWaitMs(this.#timing.renewIntervalMs, roundMs), signal);
-      if (signal.aborted) return;
-      const started = this.#clock();
-      this.#roundsSinceHeartbeat += 1;
-      // A worker holding leases here is alive to the others by them: its heartbeat can wait a round.
-      const beat = heartbeatDue(this.#roundsSinceHeartbeat, this.#held.size);
-      // A few transactions at once: sent all together, the renewals of a worker holding 126 leases waited behind
-      // each other in the lease table's queue, and under load the last ones ran out of their timeout (failover / 5)
-      // there and the leases were lost (the thousand-shards stage). Renewals never throw.
-      const due = [...this.#held.values()].filter((lease) =>
-        renewalDue(lease.sinceRenewedMs(), this.#timing.renewIntervalMs),
-      );
-      await Promise.all([
-        beat ? this.#heartbeat(signal) : undefined,
-        inOrder(
-          groupsOf(due, RENEW_CHUNK),
-          RENEW_CHUNKS_IN_FLIGHT,
-          (chunk) => this.#renewChunk(chunk, signal),
-          () => undefined,
-          signal,
-        ),
-      ]);
-      roundMs = this.#clock() - started;
-    }
+  /** The heartbeat of a renewal round, when it is due; sent with the round's renewals. */
+  #roundHeartbeat(signal: AbortSignal): Promise<void> | undefined {
+    this.#roundsSinceHeartbeat += 1;
+    // A worker holding leases here is alive to the others by them: its heartbeat can wait a round.
+    return heartbeatDue(this.#roundsSinceHeartbeat, this.#held.size) ? this.#heartbeat(signal) : undefined;
   }
 
   async #heartbeat(signal: AbortSignal): Promise<void> {
@@ -275,96 +253,11 @@ export class LeaseCoordinator {
     await sending;
   }
 
-  /**
-   * Renews a round's chunk of leases in one transaction. When it is refused, the leases it names go one by one
-   * (each renewal alone says what happened to its lease) and the rest in one more transaction.
-   */
-  async #renewChunk(chunk: readonly ShardLease[], signal: AbortSignal): Promise<void> {
-    let leases = chunk.filter((lease) => !lease.isLost);
-    for (let attempt = 0; attempt < 2 && leases.length > 1; attempt++) {
-      const sentAt = this.#clock();
-      const seen = leases.map((lease) => ({
-        lease: lease.lease,
-        behindMs: this.#deps.behindMs?.(lease.shardId),
-      }));
-      let outcome: RenewAllOutcome;
-      try {
-        outcome = await this.#deps.store.renewAll(seen, signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        this.renewals.failed();
-        this.#deps.logger.warn(
-          { shards: leases.length, first: leases[0]?.shardId, err: errorMessage(err) },
-          'lease renewals failed; retrying',
-        );
-        if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
-        for (const lease of leases) {
-          if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
-        }
-        return;
-      }
-      this.renewals.answered();
-      if ('renewed' in outcome) {
-        leases.forEach((lease, i) => {
-          const now = outcome.renewed[i];
-          if (now === undefined) return;
-          // What the renewal changed, over the lease as held now (a checkpoint may have landed meanwhile).
-          const { leaseCounter, lastRenewedAt, behindMs } = now;
-          lease.renewed(
-            { ...lease.lease, leaseCounter, lastRenewedAt, behindMs, pendingOwner: undefined },
-            sentAt,
-          );
-        });
-        return;
-      }
-      // Another worker took or asked for those leases, a renewal whose answer was lost moved their counters, or
-      // another write met the transaction there.
-      const refused = new Set(outcome.refused);
-      const alone = leases.filter((_, i) => refused.has(i));
-      leases = leases.filter((_, i) => !refused.has(i));
-      await inOrder(
-        alone,
-        RENEWALS_IN_FLIGHT,
-        (lease) => this.#renew(lease, signal),
-        () => undefined,
-        signal,
-      );
-    }
-    await inOrder(
-      leases,
-      RENEWALS_IN_FLIGHT,
-      (lease) => this.#renew(lease, signal),
-      () => undefined,
-      signal,
-    );
-  }
-
-  async #renew(lease: ShardLease, signal: AbortSignal): Promise<void> {
-    if (lease.isLost) return;
-    const sentAt = this.#clock();
-    try {
-      const renewed = await this.#deps.store.renew(lease.lease, signal, this.#deps.behindMs?.(lease.shardId));
-      this.renewals.answered();
-      if (renewed === undefined) {
-        this.#lose(lease, 'another worker took the lease');
-        return;
-      }
-      lease.renewed(renewed, sentAt);
-      const to = renewed.pendingOwner;
-      if (to !== undefined && to !== this.#deps.workerId && !this.#handingOver.has(lease.shardId)) {
-        this.#handingOver.add(lease.shardId);
-        void this.#handOver(lease, to, signal).finally(() => this.#handingOver.delete(lease.shardId));
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      this.renewals.failed();
-      this.#deps.logger.warn(
-        { shardId: lease.shardId, err: errorMessage(err) },
-        'lease renewal failed; retrying',
-      );
-      if (classifyError(err).kind !== 'retriable') this.#deps.onFatal(err);
-    }
-    if (lease.remainingMs() <= 0) this.#lose(lease, 'not renewed within the failover time');
+  /** One hand-over per shard at a time: each renewal round finds the request again until it is done. */
+  #askedFor(lease: ShardLease, to: string, signal: AbortSignal): void {
+    if (this.#handingOver.has(lease.shardId)) return;
+    this.#handingOver.add(lease.shardId);
+    void this.#handOver(lease, to, signal).finally(() => this.#handingOver.delete(lease.shardId));
   }
 
   /** Stops the shard cleanly, then passes its lease to the worker that asked; renewals go on meanwhile. */
