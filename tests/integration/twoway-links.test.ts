@@ -57,39 +57,19 @@ function sink(): TwoWaySink {
   });
 }
 
-function modify(sequenceNumber: string, oldImage: Item, newImage: Item): ChangeRecord {
+/** A stream record as the sink reads it, keyed by the image it has last. */
+function record(
+  eventName: ChangeRecord['eventName'],
+  sequenceNumber: string,
+  images: { readonly oldImage?: Item; readonly newImage?: Item },
+): ChangeRecord {
+  const { oldImage, newImage } = images;
   return {
     sequenceNumber,
-    eventName: 'MODIFY',
-    keys: { pk: newImage.pk ?? { S: '?' } },
+    eventName,
+    keys: { pk: (newImage ?? oldImage)?.pk ?? { S: '?' } },
     oldImage,
     newImage,
-    createdAtMs: undefined,
-    sizeBytes: 100,
-  };
-}
-
-function insert(sequenceNumber: string, newImage: Item): ChangeRecord {
-  const keys = { pk: newImage.pk ?? { S: '?' } };
-  return {
-    sequenceNumber,
-    eventName: 'INSERT',
-    keys,
-    oldImage: undefined,
-    newImage,
-    createdAtMs: undefined,
-    sizeBytes: 100,
-  };
-}
-
-function remove(sequenceNumber: string, oldImage: Item): ChangeRecord {
-  const keys = { pk: oldImage.pk ?? { S: '?' } };
-  return {
-    sequenceNumber,
-    eventName: 'REMOVE',
-    keys,
-    oldImage,
-    newImage: undefined,
     createdAtMs: undefined,
     sizeBytes: 100,
   };
@@ -128,7 +108,7 @@ test("the other side's delete below the version an app write replaced, read afte
   const w1 = content(pk, 1);
   // The app replaced V0 with W1; the other side's delete (stamped below V0) marked W1 and deleted it before this
   // direction stamped W1. The stamp finds the item gone; what took it is the key's next record, not read yet.
-  await write([modify('0100', v0, w1)]);
+  await write([record('MODIFY', '0100', { oldImage: v0, newImage: w1 })]);
   assert.equal(await itemOn('a', pk), undefined, 'the stamp re-created nothing');
   const link = linkOf(await linkOn(pk));
   assert.deepEqual(link, { kind: 'gone', follows: digestOf(w1, markers), replaced: v0, takenBy: undefined });
@@ -136,7 +116,7 @@ test("the other side's delete below the version an app write replaced, read afte
   // Another process reads the mark's record: V0 is put back on A (B never went below it). On record: the app's
   // W1, lost to the delete, and the delete, lost to V0.
   const marked = { ...w1, _ddbr_v: { S: THEIRS }, _ddbr_h: { S: DELETING } };
-  const follow = [modify('0200', w1, marked)];
+  const follow = [record('MODIFY', '0200', { oldImage: w1, newImage: marked })];
   await write(follow);
   assert.deepEqual(await itemOn('a', pk), v0);
   assert.equal((await linkOn(pk))?.[LINK.takenBy]?.S, '0200', 'the link is taken by the mark');
@@ -154,7 +134,7 @@ test("the other side's delete below the version an app write replaced, read afte
   await write(follow);
   assert.deepEqual(await itemOn('a', pk), v0);
   await pair.a.send(new PutItemCommand({ TableName: pair.tableA, Item: w1 }));
-  await write([modify('0300', w1, marked)]);
+  await write([record('MODIFY', '0300', { oldImage: w1, newImage: marked })]);
   assert.deepEqual(await itemOn('a', pk), w1, 'a record the link was not made for puts nothing back');
   assert.equal((await linkOn(pk))?.[LINK.takenBy]?.S, '0200');
   assert.equal((await pair.conflicts()).filter((c) => c.keys.pk?.S === pk).length, 2);
@@ -169,12 +149,12 @@ test('an app write replaced before its stamp, its successor read after a restart
   await pair.b.send(new PutItemCommand({ TableName: pair.tableB, Item: v0 }));
   // The app wrote W1 over V0, then W2 over W1, before this direction stamped W1: the stamp finds W2.
   await pair.a.send(new PutItemCommand({ TableName: pair.tableA, Item: w2 }));
-  await write([modify('0100', v0, w1)]);
+  await write([record('MODIFY', '0100', { oldImage: v0, newImage: w1 })]);
   assert.equal(linkOf(await linkOn(pk))?.kind, 'over');
 
   // Another process reads W2's record: W2 replaced V0 through W1, which was never stamped, so its put on B is
   // over the version the app saw, not a conflict.
-  await write([modify('0200', w1, w2)]);
+  await write([record('MODIFY', '0200', { oldImage: w1, newImage: w2 })]);
   const onB = await itemOn('b', pk);
   assert.equal(onB?.n?.N, '2');
   assert.deepEqual(await itemOn('a', pk), onB);
@@ -190,10 +170,10 @@ test('an app write replaced before its stamp, its successor read after a restart
 async function stalePutRead(pk: string, onA: Item[]): Promise<{ b1: Item; deleteStamp: string | undefined }> {
   const v0 = stampImage(content(pk, 0), markers, V0_STAMP);
   const b1 = stampImage(content(pk, 1), markers, THEIRS);
-  await write([remove('0100', v0)]);
+  await write([record('REMOVE', '0100', { oldImage: v0 })]);
   for (const item of onA) await pair.a.send(new PutItemCommand({ TableName: pair.tableA, Item: item }));
   // This direction reads B1's INSERT late (it was behind, or this is a replay): B1 is below A's tombstone.
-  await write([insert('0200', b1)]);
+  await write([record('INSERT', '0200', { newImage: b1 })]);
   return { b1, deleteStamp: (await pair.tombstones('a')).get(pk) };
 }
 
