@@ -2,7 +2,8 @@
 # DDB_REPLICATOR_* variables (README, "Commands"), e.g.
 #   docker run -e DDB_REPLICATOR_SOURCE_TABLE=orders -e DDB_REPLICATOR_DEST_TABLE=orders-copy \
 #     -e DDB_REPLICATOR_SOURCE_REGION=eu-west-1 -e DDB_REPLICATOR_DEST_REGION=us-east-1 ddb-replicator
-# Two stages: the build compiles src/ only; the image holds the production packages, the compiled CLI and the bin,
+# Two stages: the build compiles src/ only and bundles the CLI into one module (scripts/bundle-cli.ts); the image
+# holds the production packages, the bundled CLI and the bin,
 # runs as the unprivileged `node` user, and starts the bin in exec form, so that SIGTERM from the supervisor
 # reaches the replicator itself (no shell or npm wrapper in between) and the stop flushes and checkpoints.
 # tests/integration/container.test.ts runs these steps as far as a machine without a container runtime can.
@@ -13,7 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/bundle-cli.ts scripts/esm-prelude.ts ./scripts/
+RUN npx tsc -p tsconfig.build.json && node dist/scripts/bundle-cli.js
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -23,7 +25,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no DynamoDB Local download (only `demo` uses it, and it needs Java, which the image lacks).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/cli ./dist/cli
 COPY bin ./bin
 USER node
 EXPOSE 9464

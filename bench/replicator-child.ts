@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Lifetime } from './lifetime.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ddb-replicator.js', import.meta.url));
+/** A profiled run loads the compiled modules instead of the bundle, so that its profile names files (see there). */
+const UNBUNDLED = fileURLToPath(new URL('./unbundled-cli.js', import.meta.url));
 
 export const now = (): number => performance.timeOrigin + performance.now();
 
@@ -48,7 +50,8 @@ export class ReplicatorChild {
   ) {
     this.#target = options.target;
     this.startedAt = now();
-    this.child = spawn(process.execPath, [...options.nodeArgs, BIN, ...args], {
+    const entry = options.nodeArgs.includes('--cpu-prof') ? UNBUNDLED : BIN;
+    this.child = spawn(process.execPath, [...options.nodeArgs, entry, ...args], {
       env: options.env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The package's entry point: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
+// The package's entry point: the CLI bundled into one module, dist/cli/ddb-replicator.mjs (built by `npm ci` through the
+// prepare script, or `npm run build`; scripts/bundle-cli.ts says why one file).
 
 // On Node 20 the AWS SDK opens every command with an eight-line notice (NodeVersionSupportWarning: its releases
 // after the first week of January 2027 require Node 22), so the first lines a user reads were not ours. The README
@@ -8,5 +9,16 @@
 // before anything is imported; a value the user set is kept (`false` brings the notice back).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { main } = await import('../dist/src/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+const bundle = new URL('../dist/cli/ddb-replicator.mjs', import.meta.url);
+let cli;
+try {
+  cli = await import(bundle.href);
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('ddb-replicator.mjs')) throw err;
+  const root = new URL('..', import.meta.url).pathname;
+  process.stderr.write(
+    `ddb-replicator: the CLI is not built (no dist/cli/ddb-replicator.mjs): run \`npm run build\` in ${root}\n`,
+  );
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv.slice(2));

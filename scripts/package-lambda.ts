@@ -12,24 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
+import { ESM_PRELUDE } from './esm-prelude.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
 export const DEFAULT_ZIP = join(root, 'dist-lambda', 'ddb-replicator-lambda.zip');
-
-/**
- * CommonJS packages inside an ES module bundle call require() for Node's own modules, and some read __dirname:
- * neither exists in an ES module, so the bundle defines them first (esbuild's shim otherwise throws "Dynamic
- * require of ... is not supported" at load).
- */
-const ESM_PRELUDE = [
-  "import { createRequire as __ddbCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __ddbFileURLToPath } from 'node:url';",
-  "import { dirname as __ddbDirname } from 'node:path';",
-  'const require = __ddbCreateRequire(import.meta.url);',
-  'const __filename = __ddbFileURLToPath(import.meta.url);',
-  'const __dirname = __ddbDirname(__filename);',
-].join('\n');
 
 const COMMON: BuildOptions = {
   bundle: true,

@@ -1,7 +1,7 @@
 // dynamodb-local: none
 // The container image and the Kubernetes manifest, as far as a machine without a container runtime can check them:
 // the Dockerfile's runtime stage is rebuilt here step by step (a clean production install from the lock file, from
-// npm's cache, without the dev packages; src/ as compiled; the bin), and its entry command
+// npm's cache, without the dev packages; the CLI as bundled; the bin), and its entry command
 // answers --help and ends a mistake with exit 2 and one line; the Dockerfile is read for what makes a container
 // behave (two stages, a non-root user, the bin in exec form so SIGTERM reaches it, a health check on /healthz);
 // ops/kubernetes/replicator.yaml is parsed and checked for the fields a fleet needs, and every DDB_REPLICATOR_
@@ -51,13 +51,11 @@ before(async () => {
     cwd: image,
     timeout: 120_000,
   });
-  // The build stage's output: src/ compiled by the same compiler and options (`npm test` just compiled it into
-  // dist/; compiling it again with tsconfig.build.json would cost this two-core machine 15 s of CPU per run, so
-  // the test checks instead that tsconfig.build.json is the project's config limited to src/).
-  cpSync(join(ROOT, 'dist/src'), join(image, 'dist/src'), {
-    recursive: true,
-    filter: (path) => !path.endsWith('.test.js') && !path.endsWith('.map'),
-  });
+  // The build stage's output: the CLI bundled from src/ by the same compiler, options and bundler (`npm test`
+  // just built it into dist/cli/; building it again with tsconfig.build.json would cost this two-core machine 15 s
+  // of CPU per run, so the test checks instead that tsconfig.build.json is the project's config limited to src/
+  // and the bundler's script).
+  cpSync(join(ROOT, 'dist/cli'), join(image, 'dist/cli'), { recursive: true });
   cpSync(join(ROOT, 'bin'), join(image, 'bin'), { recursive: true });
 });
 after(() => {
@@ -96,10 +94,11 @@ test('the Dockerfile: two stages, a non-root user, the bin in exec form, a healt
   };
   assert.deepEqual(
     [build.extends, build.include, build.exclude],
-    ['./tsconfig.json', ['src'], ['src/**/*.test.ts']],
+    ['./tsconfig.json', ['src', 'scripts/bundle-cli.ts', 'scripts/esm-prelude.ts'], ['src/**/*.test.ts']],
   );
   assert.equal([...dockerfile.matchAll(/^FROM /gm)].length, 2);
-  assert.match(dockerfile, /^RUN npx tsc -p tsconfig\.build\.json$/m);
+  assert.match(dockerfile, /^RUN npx tsc -p tsconfig\.build\.json && node dist\/scripts\/bundle-cli\.js$/m);
+  assert.match(dockerfile, /^COPY --from=build \/app\/dist\/cli \.\/dist\/cli$/m);
   assert.match(dockerfile, /^RUN npm ci --omit=dev --ignore-scripts/m);
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   assert.match(runtime, /^USER node$/m);
