@@ -25,6 +25,9 @@ import { scanAll } from '../../src/local/local-tables.js';
 import { waitFor } from '../support/wait-for.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../tests/fixtures/transforms/', import.meta.url));
+// The worker after a kill -9 (or a failure) is the same worker restarted: under its own name it takes its leases
+// back at once instead of waiting out the failover time (takeovers by expiry are fleet.test.ts's subject).
+const RESTARTED = ['--worker-id', 'rules-worker'];
 const ACTIVE = JSON.stringify({ dynamodb: { NewImage: { status: { S: ['active'] } } } });
 
 async function putAll(fixture: ReplicationFixture, items: readonly Item[]): Promise<void> {
@@ -161,6 +164,7 @@ describe('rules', () => {
       'name=fullName',
       '--checkpoint-interval-ms',
       '0',
+      ...RESTARTED,
     ]);
     const first = new ReplicatorProcess(args);
     try {
@@ -208,7 +212,13 @@ describe('rules', () => {
         Array.from({ length: 60 }, (_, i) => tenantItem(i, i % 3 === 0 ? 't1' : 't2')),
       );
       const expect = (item: Item): Item => ({ ...item, pk: { S: `${item.tenant?.S}#${item.pk?.S}` } });
-      const args = moving.args(['--transform', `${FIXTURES}rekey.mjs`, '--checkpoint-interval-ms', '0']);
+      const args = moving.args([
+        '--transform',
+        `${FIXTURES}rekey.mjs`,
+        '--checkpoint-interval-ms',
+        '0',
+        ...RESTARTED,
+      ]);
       const first = new ReplicatorProcess(args);
       try {
         await assertDestination(moving, expect, first);
@@ -253,7 +263,13 @@ describe('rules', () => {
         Array.from({ length: 30 }, (_, i) => plain(31 + i)),
       );
       const { worker, code } = await runUntilExit(
-        throwing.args(['--transform', `${FIXTURES}throws.mjs`, '--checkpoint-interval-ms', '0']),
+        throwing.args([
+          '--transform',
+          `${FIXTURES}throws.mjs`,
+          '--checkpoint-interval-ms',
+          '0',
+          ...RESTARTED,
+        ]),
       );
       assert.equal(code, 1, worker.describe());
       assert.match(
@@ -264,7 +280,13 @@ describe('rules', () => {
 
       // The cause fixed (a transform that accepts every item): everything arrives, the refused item too.
       const fixed = new ReplicatorProcess(
-        throwing.args(['--transform', `${FIXTURES}drop-email.mjs`, '--checkpoint-interval-ms', '0']),
+        throwing.args([
+          '--transform',
+          `${FIXTURES}drop-email.mjs`,
+          '--checkpoint-interval-ms',
+          '0',
+          ...RESTARTED,
+        ]),
       );
       try {
         await fixed.waitForLog('lease taken');
