@@ -373,7 +373,7 @@ test('64 shards that split while 4 worker processes run, workers joining and lea
     // Splits while the four read, each after some more live writes.
     const parents: string[] = [];
     for (let step = 0; step < 8; step++) {
-      const target = model.appendedCount + 40;
+      const target = model.appendedCount + 15;
       await waitFor('more live writes in the model', () => model.appendedCount >= target, {
         timeoutMs: 60_000,
       });
