@@ -208,6 +208,26 @@ describe('chooseLeasesToTake', () => {
     assert.deepEqual(choice.take, []);
   });
 
+  test("a worker handing leases over counts them for their askers, as the others do: a dead worker's leases are all taken", () => {
+    // ME holds a-d and has been asked for c and d by 'other', which holds e and f; g-j were a dead worker's. Ten
+    // leases, two live workers: five each. Both count c and d for 'other' (ME 2, other 4), so ME takes three of
+    // the expired leases and 'other' one. Counted for both, ME saw itself at four and took one: two leases
+    // waited for the hand-overs to finish.
+    const dead = owned('gone', ['g', 'h', 'i', 'j']);
+    const leases = [
+      ...owned(ME, ['a', 'b']),
+      ...owned(ME, ['c', 'd'], { pending: 'other' }),
+      ...owned('other', ['e', 'f']),
+      ...dead,
+    ];
+    const expired = new Set(keysOf(dead));
+    const mine = decide(leases, { held: new Set(['a', 'b', 'c', 'd']), expired });
+    const others = decide(leases, { workerId: 'other', held: new Set(['e', 'f']), expired });
+    assert.equal(mine.target, 5);
+    assert.equal(mine.take.length, 3);
+    assert.equal(others.take.length, 1);
+  });
+
   test('only the expired lease of a live worker is taken', () => {
     const leases = [lease('a', { owner: 'other' }), lease('b', { owner: 'other' })];
     assert.deepEqual(choose(leases, { expired: new Set(['b']) }), ['b']);

@@ -109,8 +109,20 @@ export function chooseLeasesToTake(input: LeaseChoiceInput): LeaseChoice {
     (lease) =>
       lease.pendingOwner === workerId && lease.leaseOwner !== workerId && !expired.has(lease.leaseKey),
   ).length;
+  // Leases it holds but has been asked for by a live worker count for the asker, as every other worker counts
+  // them (loadsSeen): a worker that counted them twice thought itself fuller than the others did, and the
+  // expired leases they dealt to it waited, untaken by anyone, until its hand-overs were done (seen in the
+  // thousand-shard benchmark: a killed worker's last leases taken 15 s after its first).
+  const outgoing = active.filter(
+    (lease) =>
+      held.has(lease.leaseKey) &&
+      lease.pendingOwner !== undefined &&
+      lease.pendingOwner !== workerId &&
+      !expired.has(lease.leaseKey),
+  ).length;
   const mine =
-    active.filter((lease) => held.has(lease.leaseKey)).length +
+    active.filter((lease) => held.has(lease.leaseKey)).length -
+    outgoing +
     ownUnheld.length +
     onTheirWay +
     (elsewhere?.loads.get(workerId) ?? 0);
