@@ -9,16 +9,17 @@
 // before anything is imported; a value the user set is kept (`false` brings the notice back).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { existsSync } from 'node:fs';
+
 const bundle = new URL('../dist/cli/ddb-replicator.mjs', import.meta.url);
-let cli;
-try {
-  cli = await import(bundle.href);
-} catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('ddb-replicator.mjs')) throw err;
+// Asked of the file itself, not read from an import error: a package the bundle imports and cannot find fails
+// with the same error code, naming the bundle too.
+if (!existsSync(bundle)) {
   const root = new URL('..', import.meta.url).pathname;
   process.stderr.write(
     `ddb-replicator: the CLI is not built (no dist/cli/ddb-replicator.mjs): run \`npm run build\` in ${root}\n`,
   );
   process.exit(1);
 }
-process.exitCode = await cli.main(process.argv.slice(2));
+const { main } = await import(bundle.href);
+process.exitCode = await main(process.argv.slice(2));
