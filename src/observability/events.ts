@@ -26,8 +26,16 @@ export interface ReplicatorEvents {
   'records.dead-lettered': { shardId: string; count: number };
   /** Deletes made by the source's TTL in a batch read, and what --ttl-deletes does with them. */
   'ttl.deletes': { shardId: string; count: number; action: 'replicated' | 'skipped' };
-  'write.retried': { table: string; reason: string; attempt: number; items: number; delayMs: number };
-  'read.retried': { shardId: string; reason: string; attempt: number; delayMs: number };
+  /** `error`: the failed request's message, so that a warning says what fails (none for unprocessed items). */
+  'write.retried': {
+    table: string;
+    reason: string;
+    attempt: number;
+    items: number;
+    delayMs: number;
+    error?: string;
+  };
+  'read.retried': { shardId: string; reason: string; attempt: number; delayMs: number; error: string };
   'iterator.renewed': { shardId: string; position: string };
   'checkpoint.moved': { shardId: string; checkpoint: string };
   'shard.started': { shardId: string; position: string };

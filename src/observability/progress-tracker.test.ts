@@ -189,7 +189,13 @@ describe('ProgressTracker', () => {
     const { bus, tracker } = setup();
     bus.emit('write.retried', { table: 't', reason: 'throttled', attempt: 1, items: 3, delayMs: 50 });
     bus.emit('write.retried', { table: 't', reason: 'throttled', attempt: 2, items: 3, delayMs: 100 });
-    bus.emit('read.retried', { shardId: 's1', reason: 'network', attempt: 1, delayMs: 50 });
+    bus.emit('read.retried', {
+      shardId: 's1',
+      reason: 'network',
+      attempt: 1,
+      delayMs: 50,
+      error: 'socket hang up',
+    });
     const snapshot = tracker.snapshot();
     assert.equal(snapshot.writeRetries, 2);
     assert.equal(snapshot.readRetries, 1);
@@ -281,14 +287,26 @@ describe('ProgressTracker', () => {
       read(bus, 's1', 0, true);
       clock.now += 1_000;
       for (let attempt = 1; attempt <= 3; attempt++) {
-        bus.emit('read.retried', { shardId: 's1', reason: 'network', attempt, delayMs: 100 });
+        bus.emit('read.retried', {
+          shardId: 's1',
+          reason: 'network',
+          attempt,
+          delayMs: 100,
+          error: 'socket hang up',
+        });
         clock.now += 2_000;
       }
       assert.equal(stall(tracker, 's1')?.readsFailingForMs, 6_000);
       assert.equal(stall(tracker, 's1')?.caughtUp, true, 'as of the last read that succeeded');
       read(bus, 's1', 0, true);
       assert.equal(stall(tracker, 's1')?.readsFailingForMs, undefined);
-      bus.emit('read.retried', { shardId: 'unknown', reason: 'network', attempt: 1, delayMs: 100 });
+      bus.emit('read.retried', {
+        shardId: 'unknown',
+        reason: 'network',
+        attempt: 1,
+        delayMs: 100,
+        error: 'socket hang up',
+      });
       assert.deepEqual(
         tracker.stalls().map((s) => s.shardId),
         ['s1'],
@@ -298,7 +316,13 @@ describe('ProgressTracker', () => {
     test('a restarted shard is timed afresh, a forgotten one is gone', () => {
       const { bus, tracker, clock } = setup();
       bus.emit('shard.started', { shardId: 's1', position: 'TRIM_HORIZON' });
-      bus.emit('read.retried', { shardId: 's1', reason: 'network', attempt: 1, delayMs: 100 });
+      bus.emit('read.retried', {
+        shardId: 's1',
+        reason: 'network',
+        attempt: 1,
+        delayMs: 100,
+        error: 'socket hang up',
+      });
       clock.now += 30_000;
       bus.emit('shard.started', { shardId: 's1', position: 'after 5' });
       assert.deepEqual(

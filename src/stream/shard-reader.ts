@@ -82,7 +82,13 @@ export class ShardReader {
         }
         if (verdict.kind === 'retriable') {
           const delayMs = backoffDelay(attempt++, this.#deps.backoff ?? DEFAULT_BACKOFF);
-          events.emit('read.retried', { shardId, reason: verdict.reason, attempt, delayMs });
+          events.emit('read.retried', {
+            shardId,
+            reason: verdict.reason,
+            attempt,
+            delayMs,
+            error: errorMessage(err),
+          });
           await sleep(delayMs, signal);
           continue;
         }
@@ -153,6 +159,7 @@ export class ShardReader {
           reason: verdict.reason,
           attempt: attempt + 1,
           delayMs,
+          error: errorMessage(err),
         });
         await sleep(delayMs, signal);
       }

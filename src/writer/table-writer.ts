@@ -152,6 +152,7 @@ export class TableWriter {
     for (let attempt = 0; pending.length > 0;) {
       if (signal.aborted) throw new StoppedError();
       let retryReason: string;
+      let retryError: string | undefined;
       // Waited for before taking a request slot, so a shard that waits cannot hold the others up; checked
       // again once the slot is ours, right before the request goes out.
       await beforeSend?.();
@@ -192,6 +193,7 @@ export class TableWriter {
           throw this.#fatal(err, verdict.kind === 'fatal' ? verdict.reason : 'programmer', pending);
         }
         retryReason = verdict.reason;
+        retryError = errorMessage(err);
       } finally {
         release();
       }
@@ -203,6 +205,7 @@ export class TableWriter {
         attempt,
         items: pending.length,
         delayMs,
+        ...(retryError === undefined ? {} : { error: retryError }),
       });
       await sleep(delayMs, signal);
     }

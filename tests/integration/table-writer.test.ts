@@ -82,7 +82,11 @@ test('a freeze right after the lease check: the request is refused by a deadline
   const client = createDynamoClient({ region: DEST_REGION, endpoint: destEndpoint() }, DATA_PATH);
   const events = new EventBus();
   const retried: string[] = [];
-  events.on('write.retried', (e) => retried.push(e.reason));
+  const errors: (string | undefined)[] = [];
+  events.on('write.retried', (e) => {
+    retried.push(e.reason);
+    errors.push(e.error);
+  });
   const requestTimeoutMs = 1_000;
   const writer = new TableWriter({
     client,
@@ -108,6 +112,7 @@ test('a freeze right after the lease check: the request is refused by a deadline
       },
     );
     assert.equal(retried[0], 'network', 'the first request ended by its deadline');
+    assert.equal(errors[0], 'request timed out', 'the retry names the error, for the warning a 5th one logs');
     assert.ok(outcome.retries >= 1 && outcome.requests === outcome.retries + 1, JSON.stringify(outcome));
     assert.equal(await count(fixture), 10);
   } finally {
