@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { Lifetime } from './lifetime.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ddb-replicator.js', import.meta.url));
-/** A profiled run loads the compiled modules instead of the bundle, so that its profile names files (see there). */
+/**
+ * A profiled run loads the compiled modules instead of the bundle, so that its profile names files (see there);
+ * so does a run with a preloaded hook (`--import`, the trace hook): it patches the SDK's modules, and the bundle
+ * carries its own copy of the SDK, which the hook never sees (its trace would be empty).
+ */
 const UNBUNDLED = fileURLToPath(new URL('./unbundled-cli.js', import.meta.url));
 
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -50,7 +54,7 @@ export class ReplicatorChild {
   ) {
     this.#target = options.target;
     this.startedAt = now();
-    const entry = options.nodeArgs.includes('--cpu-prof') ? UNBUNDLED : BIN;
+    const entry = options.nodeArgs.some((a) => a === '--cpu-prof' || a === '--import') ? UNBUNDLED : BIN;
     this.child = spawn(process.execPath, [...options.nodeArgs, entry, ...args], {
       env: options.env,
       stdio: ['ignore', 'ignore', 'pipe'],
