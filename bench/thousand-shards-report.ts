@@ -33,6 +33,11 @@ export interface PhaseResult {
   /** Cores over the phase: all workers, DynamoDB Local, the bench process, the proxies, everything else on the
    *  machine (other people's work: a run disturbed by it says so here), the machine in all (2 cores). */
   readonly cores: Record<string, number>;
+  /**
+   * The bench process's event-loop utilization over the phase: the stream server (the stand-in for DynamoDB
+   * Streams) answers on that loop. Near 1 it was saturated and answered late, whatever the fleet did.
+   */
+  readonly standInElu: number;
   /** Workers started by the change: spawn to their 'replicating' line (startup checks, first shard sync). */
   readonly startupMs: Record<string, number>;
   /** From the change to the first sample with every lease to read owned by a live worker. */
@@ -69,6 +74,8 @@ export interface WindowResult {
 /** Writes a second a worker may make beyond its leases' renewals (heartbeat every 2nd round: 0.3/s). */
 export const SMALL_CONSTANT_PER_SEC = 1;
 const BALANCE_TARGET_MS = 30_000;
+/** The stream server's loop busy at least this share of a phase: requests queue behind each other there. */
+const SATURATED_ELU = 0.9;
 
 interface Figures {
   readonly sizes: Sizes;
@@ -122,6 +129,11 @@ export function describeThousand(f: Figures): string[] {
   );
   for (const p of f.phases) {
     if (p.longestUnreadShard !== undefined) lines.push(`  ${p.name}: longest unread ${p.longestUnreadShard}`);
+  }
+  for (const p of f.phases) {
+    lines.push(
+      `  ${p.name}: cores: workers ${(p.cores.workers ?? 0).toFixed(2)}, DynamoDB Local ${(p.cores.jvm ?? 0).toFixed(2)}, stream server ${(p.cores.bench ?? 0).toFixed(2)} (its event loop busy ${Math.round(p.standInElu * 100)}%), machine ${(p.cores.machine ?? 0).toFixed(2)} of 2${p.standInElu >= SATURATED_ELU ? ": the stream server was saturated, its answers late (unread times here are the machine's as much as the fleet's)" : ''}`,
+    );
   }
   const writeChecks: boolean[] = [];
   for (const w of f.windows) {

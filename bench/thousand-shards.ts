@@ -59,6 +59,11 @@ const QUICK: Sizes = {
   idleSettleMs: 5_000,
   idleMs: 10_000,
 };
+/**
+ * The workers' log level; BENCH_WORKER_LOG_LEVEL=debug keeps every retry with its error in the worker logs
+ * (bench-results/thousand-<task>-w<N>.log), which is how a long unread gap is traced to its cause.
+ */
+const WORKER_LOG_LEVEL = process.env.BENCH_WORKER_LOG_LEVEL ?? 'info';
 /** Gaps between reads of a shard shorter than this are not kept (an idle shard is read about once a second). */
 const GAP_THRESHOLD_MS = 2_000;
 const SAMPLE_MS = 500;
@@ -129,7 +134,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
         ...['--dest-table', DEST_TABLE, '--dest-region', DEST_REGION, '--dest-endpoint', instance.endpoint],
         ...['--lease-endpoint', proxies.url(id), '--task-name', task, '--worker-id', id],
         ...['--failover-ms', String(sizes.failoverMs)],
-        ...['--log-level', 'info', '--log-format', 'json', '--progress-interval-ms', '0'],
+        ...['--log-level', WORKER_LOG_LEVEL, '--log-format', 'json', '--progress-interval-ms', '0'],
       ];
       children.set(
         id,
@@ -155,6 +160,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     const phase = async (name: string, change: () => void): Promise<void> => {
       const before = await proxies.counts();
       const had = new Set(children.keys());
+      const loop = performance.eventLoopUtilization();
       const changeAt = Date.now();
       change();
       const meter = new CpuMeter(ourPids());
@@ -173,6 +179,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
       }
       phases.push({
         ...result,
+        standInElu: performance.eventLoopUtilization(loop).utilization,
         requests,
         startupMs,
         cores: {
@@ -192,7 +199,7 @@ async function run(ctx: StageContext): Promise<StageResult> {
     const awaitBalance = async (
       name: string,
       changeAt: number,
-    ): Promise<Omit<PhaseResult, 'requests' | 'startupMs' | 'cores'>> => {
+    ): Promise<Omit<PhaseResult, 'requests' | 'startupMs' | 'cores' | 'standInElu'>> => {
       const deadline = changeAt + sizes.phaseTimeoutMs;
       let streakFrom: OwnershipSample | undefined;
       while (Date.now() < deadline) {
