@@ -131,6 +131,14 @@ export function describeThousand(f: Figures): string[] {
     if (p.longestUnreadShard !== undefined) lines.push(`  ${p.name}: longest unread ${p.longestUnreadShard}`);
   }
   for (const p of f.phases) {
+    const startups = Object.values(p.startupMs);
+    if (startups.length === 0) continue;
+    // Against a lone worker's startup on a quiet machine (docs/benchmarks.md), this says how much was waiting for CPU.
+    lines.push(
+      `  ${p.name}: started workers replicating (startup checks, first shard sync) ${sec(Math.min(...startups))}-${sec(Math.max(...startups))} s after spawn`,
+    );
+  }
+  for (const p of f.phases) {
     lines.push(
       `  ${p.name}: cores: workers ${(p.cores.workers ?? 0).toFixed(2)}, DynamoDB Local ${(p.cores.jvm ?? 0).toFixed(2)}, stream server ${(p.cores.bench ?? 0).toFixed(2)} (its event loop busy ${Math.round(p.standInElu * 100)}%), machine ${(p.cores.machine ?? 0).toFixed(2)} of 2${p.standInElu >= SATURATED_ELU ? ": the stream server was saturated, its answers late (unread times here are the machine's as much as the fleet's)" : ''}`,
     );
