@@ -17,7 +17,7 @@ import type { ShardLease } from './shard-lease.js';
  * cost a worker holding 125 leases 75 requests a second, and the lease table a request each: measured against
  * DynamoDB Local, a renewal in a transaction of 25 costs the worker about a fifteenth of the CPU and DynamoDB Local
  * less than half (docs/benchmarks.md). Smaller than DynamoDB's 100 for the same reason as TAKE_CHUNK
- * (lease-coordinator.ts).
+ * (lease-takes.ts).
  */
 export const RENEW_CHUNK = 25;
 export const RENEW_CHUNKS_IN_FLIGHT = 4;
